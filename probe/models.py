@@ -1,0 +1,230 @@
+"""What a diagnosis observes and concludes: the typed core shared by the engine and the reports.
+
+Everything here is data. ``report.json`` is ``Report.model_dump_json()``; its JSON Schema
+(``probe schema``) is generated from these models, so the two cannot drift apart.
+Nothing secret is ever stored in these models: no cookie value, password, one-time
+code, CAPTCHA token or authorization code.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+Outcome = Literal["pass", "fail", "skipped"]
+Status = Literal["ok", "blocked", "inconclusive"]
+Lang = Literal["fr", "en"]
+
+# The steps of the login journey, in order.
+StepName = Literal[
+    "open-login",
+    "captcha",
+    "credentials",
+    "second-factor",
+    "account-home",
+    "attestation",
+]
+STEP_NAMES: tuple[StepName, ...] = (
+    "open-login",
+    "captcha",
+    "credentials",
+    "second-factor",
+    "account-home",
+    "attestation",
+)
+
+# What blocks access: the verdict vocabulary.
+Factor = Literal[
+    "none",
+    "extension",
+    "cookies",
+    "site-data",
+    "browser-setting",
+    "credentials",
+    "maintenance",
+    "account-locked",
+    "rate-limited",
+    "invalid-credentials",
+    "stale-provisional-code",
+    "security-code-undelivered",
+    "security-code-expired",
+    "rights-not-open",
+    "identity-provider",
+    "unknown",
+]
+
+# Factors that a change of browser environment can remove.
+BROWSER_FACTORS: frozenset[str] = frozenset(
+    {"extension", "cookies", "site-data", "browser-setting", "credentials"}
+)
+
+CulpritKind = Literal["extension", "cookie", "setting", "site-data", "credential"]
+
+# How a single run stopped, as the browser saw it. Derived only from pages, HTTP
+# statuses, messages, failed requests and console errors.
+Symptom = Literal[
+    "none",
+    "portal-unreachable",
+    "maintenance",  # 503 / "Service momentanément indisponible"
+    "rate-limited",  # 429
+    "headers-too-large",  # 431: the browser sends too many or too big cookies
+    "page-error",  # another HTTP error, or a page the journey does not recognise
+    "login-form-missing",
+    "javascript-disabled",
+    "captcha-blocked",  # the widget's requests were blocked inside the browser
+    "captcha-missing",  # the widget never appeared
+    "captcha-never-completes",  # it appeared but never yielded a token
+    "captcha-rejected",  # the portal refused the token or the vendor failed it
+    "form-broken",  # the form could not be filled or submitted
+    "invalid-credentials",
+    "account-locked",
+    "rights-not-open",
+    "stale-provisional-code",
+    "security-code-undelivered",
+    "security-code-expired",
+    "security-code-rejected",
+    "stale-form",  # the portal refused a form from an outdated page
+    "identity-provider-error",
+    "download-failed",
+    "timeout",
+    "browser-crashed",
+]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FailedRequest(StrictModel):
+    """A request that did not complete, with Chromium's error text."""
+
+    url: str
+    resource_type: str
+    error: str  # e.g. "net::ERR_BLOCKED_BY_CLIENT"
+
+    @property
+    def blocked_by_client(self) -> bool:
+        return "ERR_BLOCKED_BY_CLIENT" in self.error
+
+
+class CookieStats(StrictModel):
+    """How many cookies the browser holds for the portal's hosts, and their size (never values)."""
+
+    count: int = 0
+    total_bytes: int = 0
+
+
+class Step(StrictModel):
+    name: StepName
+    outcome: Outcome
+    url: str | None = None  # query strings are dropped: they may carry codes
+    http_status: int | None = None
+    message: str | None = None  # the message the portal showed, as shown
+    detail: str | None = None  # what probe noticed, in plain English
+    duration_ms: int = 0
+    screenshot: str | None = None  # path relative to the report folder
+    console_errors: list[str] = Field(default_factory=list)
+    failed_requests: list[FailedRequest] = Field(default_factory=list)
+    cookies: CookieStats = Field(default_factory=CookieStats)
+
+
+class Component(StrictModel):
+    """One piece of the person's browser environment that a variant may keep or drop."""
+
+    kind: CulpritKind
+    id: str  # extension id, cookie "name@domain", setting id, "site-data", "identifier"/"password"
+    name: str  # what a person would call it
+
+
+class VariantRun(StrictModel):
+    """One real run of the whole journey in one browser environment."""
+
+    name: str  # "current", "private", "no-extensions", ..., or "drill-3"
+    description: str = ""
+    outcome: Outcome
+    symptom: Symptom = "none"
+    failed_step: StepName | None = None
+    message: str | None = None  # the portal's message at the failing step, if any
+    skipped_reason: str | None = None
+    kept: list[str] = Field(default_factory=list)  # ids of the components this run kept
+    steps: list[Step] = Field(default_factory=list)
+    duration_ms: int = 0
+    started_ms: int = 0  # offset from the start of the diagnosis, for timing bars
+
+
+class Culprit(StrictModel):
+    kind: CulpritKind
+    id: str
+    name: str
+
+
+class Remedy(StrictModel):
+    id: str
+    en: str
+    fr: str
+
+
+class DrillNode(StrictModel):
+    """One run tried while narrowing down to the culprits (delta debugging)."""
+
+    run: str  # VariantRun.name
+    kept: list[str]  # component ids kept in that run
+    outcome: Outcome
+    parent: str | None = None
+
+
+class Verdict(StrictModel):
+    status: Status
+    factor: Factor
+    culprits: list[Culprit] = Field(default_factory=list)
+    summary_en: str
+    summary_fr: str
+    remedies: list[Remedy] = Field(default_factory=list)
+    if_that_fails: list[Remedy] = Field(default_factory=list)
+
+
+class CredentialFinding(StrictModel):
+    """A hygiene problem of the typed credentials, found without a browser."""
+
+    field: Literal["identifier", "password"]
+    issue: Literal["leading-space", "trailing-space", "caps-lock", "look-alike"]
+    detail: str  # never contains the password itself
+
+
+class PortalInfo(StrictModel):
+    url: str
+    embedded: bool = False
+    scenario: str | None = None
+
+
+class BrowserInfo(StrictModel):
+    product: str
+    version: str
+    executable: str
+    headless: bool = True
+
+
+class ProfileInfo(StrictModel):
+    source: str | None  # the folder read, or None for a fresh profile
+    kind: Literal["given", "default-chromium", "default-chrome", "fresh", "recipe"]
+    components: list[Component] = Field(default_factory=list)
+
+
+class Report(StrictModel):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    probe_version: str
+    created_at: datetime
+    lang: Lang = "en"
+    portal: PortalInfo
+    browser: BrowserInfo
+    profile: ProfileInfo
+    credentials: list[CredentialFinding] = Field(default_factory=list)
+    verdict: Verdict
+    variants: list[VariantRun]
+    drilldown: list[DrillNode] = Field(default_factory=list)
+    browser_runs: int
+    duration_ms: int

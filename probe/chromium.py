@@ -80,13 +80,15 @@ def launch_args(*, as_root: bool | None = None) -> list[str]:
 
 def _playwright_candidates() -> list[Path]:
     roots = []
-    if env := os.environ.get("PLAYWRIGHT_BROWSERS_PATH"):
-        if env != "0":
-            roots.append(Path(env))
+    if (env := os.environ.get("PLAYWRIGHT_BROWSERS_PATH")) and env != "0":
+        roots.append(Path(env))
     roots.append(Path.home() / ".cache" / "ms-playwright")
     found: list[Path] = []
     for root in roots:
-        for pattern in ("chromium-*/chrome-linux*/chrome", "chromium-*/chrome-mac*/Chromium.app/Contents/MacOS/Chromium"):
+        for pattern in (
+            "chromium-*/chrome-linux*/chrome",
+            "chromium-*/chrome-mac*/Chromium.app/Contents/MacOS/Chromium",
+        ):
             found.extend(Path(p) for p in sorted(glob.glob(str(root / pattern)), reverse=True))
     return found
 

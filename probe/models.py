@@ -54,6 +54,7 @@ Factor = Literal[
     "security-code-expired",
     "rights-not-open",
     "identity-provider",
+    "captcha-provider",
     "unknown",
 ]
 
@@ -80,6 +81,7 @@ Symptom = Literal[
     "captcha-never-completes",  # it appeared but never yielded a token
     "captcha-rejected",  # the portal refused the token or the vendor failed it
     "form-broken",  # the form could not be filled or submitted
+    "cookies-refused",  # the portal says the browser refuses its cookies
     "invalid-credentials",
     "account-locked",
     "rights-not-open",

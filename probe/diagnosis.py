@@ -1,0 +1,305 @@
+"""From runs to a verdict: which variants to try, in what order, and what their outcomes mean.
+
+1. ``current`` (the person's browser as it is) and ``fresh`` (a brand-new profile) run
+   side by side. ``current`` passes: access works.
+2. Both fail: nothing in the browser is to blame; the portal's answer says what is
+   (maintenance, locked account, ...). A slip in the typed credentials is tried first.
+3. Only ``fresh`` passes: the checklist variants run, smallest change first, and the
+   smallest one that passes names the factor; delta debugging then narrows it down to
+   the culprit components (which extension, which cookie, which setting).
+
+Every conclusion comes from what the browser observed; no portal configuration is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from probe.credentials import Credentials
+from probe.ddmin import ddmin
+from probe.journey import SkipRun
+from probe.models import Component, Culprit, DrillNode, Factor, Status, Symptom, VariantRun, Verdict
+from probe.remedies import remedies, summary
+from probe.variants import Environment, Inventory, Runner
+
+# Answers about the account itself: submitting again would only repeat (or worsen) them.
+ACCOUNT_ANSWERS: frozenset[str] = frozenset(
+    {"account-locked", "rights-not-open", "stale-provisional-code"}
+)
+MAX_REJECTED_SUBMISSIONS = 2
+
+SERVER_FACTORS: dict[str, Factor] = {
+    "maintenance": "maintenance",
+    "rate-limited": "rate-limited",
+    "account-locked": "account-locked",
+    "invalid-credentials": "invalid-credentials",
+    "rights-not-open": "rights-not-open",
+    "stale-provisional-code": "stale-provisional-code",
+    "security-code-undelivered": "security-code-undelivered",
+    "security-code-expired": "security-code-expired",
+    "identity-provider-error": "identity-provider",
+    "captcha-never-completes": "captcha-provider",
+    "captcha-rejected": "captcha-provider",
+    "captcha-missing": "captcha-provider",
+}
+
+KIND_FACTORS: dict[str, Factor] = {
+    "extension": "extension",
+    "cookie": "cookies",
+    "site-data": "site-data",
+    "setting": "browser-setting",
+    "credential": "credentials",
+}
+
+
+class AccountGuard:
+    """Keeps a diagnosis from locking the account it tests or tripping a rate limit."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self.rejected: set[tuple[str, str]] = set()
+        self.rejections = 0
+        self.account_answer: Symptom | None = None
+
+    async def enter(self, credentials: Credentials) -> None:
+        await self._lock.acquire()
+        reason = None
+        if self.account_answer is not None:
+            reason = (
+                f"the portal already answered '{self.account_answer}' for this account; "
+                "submitting again would change nothing"
+            )
+        elif credentials.key in self.rejected:
+            reason = (
+                "the portal already rejected these exact credentials; "
+                "submitting them again could lock the account"
+            )
+        elif self.rejections >= MAX_REJECTED_SUBMISSIONS:
+            reason = f"already {self.rejections} rejected logins in this diagnosis"
+        if reason is not None:
+            self._lock.release()
+            raise SkipRun(reason)
+
+    def answer(self, credentials: Credentials, symptom: Symptom | None) -> None:
+        if symptom == "invalid-credentials":
+            self.rejected.add(credentials.key)
+            self.rejections += 1
+        elif symptom in ACCOUNT_ANSWERS:
+            self.account_answer = symptom
+
+    def leave(self) -> None:
+        self._lock.release()
+
+
+@dataclass
+class Outcome:
+    verdict: Verdict
+    runs: list[VariantRun]
+    drilldown: list[DrillNode]
+
+
+def _culprits(components: Sequence[Component]) -> list[Culprit]:
+    return [Culprit(kind=c.kind, id=c.id, name=c.name) for c in components]
+
+
+def _symptom_note(symptom: Symptom, detail: str = "") -> str:
+    if symptom in ("captcha-blocked", "captcha-missing", "captcha-never-completes"):
+        return "stops the security check from appearing"
+    if symptom == "form-broken":
+        return "breaks the login form"
+    return detail
+
+
+def make_verdict(
+    status: Status, factor: Factor, culprits: Sequence[Culprit], note: str = ""
+) -> Verdict:
+    en, fr = summary(status, factor, culprits, note)
+    steps, fallback = remedies(factor, culprits, note)
+    return Verdict(
+        status=status,
+        factor=factor,
+        culprits=list(culprits),
+        summary_en=en,
+        summary_fr=fr,
+        remedies=steps,
+        if_that_fails=fallback,
+    )
+
+
+class Diagnosis:
+    """Decides which environments to run and reads the verdict from their outcomes."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        inventory: Inventory,
+        credentials: Credentials,
+        *,
+        jobs: int = 2,
+        max_drill_runs: int = 16,
+    ) -> None:
+        self.runner = runner
+        self.inventory = inventory
+        self.credentials = credentials
+        self.jobs = max(1, jobs)
+        self.max_drill_runs = max_drill_runs
+        self.runs: list[VariantRun] = []
+        self.drilldown: list[DrillNode] = []
+        self._slots = asyncio.Semaphore(self.jobs)
+
+    # -- the variants of the checklist ------------------------------------------
+
+    def env(self, name: str, description: str, kept: frozenset[str], **kw: object) -> Environment:
+        credentials = kw.pop("credentials", self.credentials)
+        assert isinstance(credentials, Credentials)
+        return Environment(name, description, kept, credentials, fresh=bool(kw.get("fresh")))
+
+    def checklist(self) -> list[tuple[Environment, str]]:
+        """The single-change variants, smallest change first, with the kind each removes."""
+        everything = self.inventory.ids
+        inv = self.inventory
+        kinds = [
+            ("cookies-cleared", "The portal's cookies deleted", "cookie"),
+            ("site-data-cleared", "The portal's site data and cache deleted", "site-data"),
+            ("no-extensions", "All extensions turned off", "extension"),
+            ("settings-reset", "Browser settings back to their defaults", "setting"),
+        ]
+        out = []
+        for name, description, kind in kinds:
+            if inv.of_kind(kind):
+                removed = {c.id for c in inv.of_kind(kind)}
+                out.append((self.env(name, description, everything - removed), kind))
+        incognito = {e.id for e in inv.profile.extensions if e.incognito}
+        private_kept = frozenset(
+            c.id for c in inv.components if c.kind == "setting" or c.id in incognito
+        )
+        if private_kept != everything:
+            out.append((self.env("private", "A private window", private_kept), "mixed"))
+        return out
+
+    async def run(self, env: Environment) -> VariantRun:
+        async with self._slots:
+            result = await self.runner.run(env)
+        self.runs.append(result)
+        return result
+
+    # -- the decision ------------------------------------------------------------
+
+    async def decide(self) -> Verdict:
+        everything = self.inventory.ids
+        current_env = self.env("current", "Your browser as it is", everything)
+        fresh_env = self.env("fresh", "A brand-new profile", frozenset(), fresh=True)
+        current_task = asyncio.create_task(self.run(current_env))
+        fresh_task = asyncio.create_task(self.run(fresh_env))
+        current = await current_task
+        if current.outcome == "pass":
+            fresh_task.cancel()
+            await asyncio.gather(fresh_task, return_exceptions=True)
+            return make_verdict("ok", "none", [])
+        fresh = await fresh_task
+
+        normalized = self.credentials.normalized()
+        if normalized != self.credentials and current.symptom in ("invalid-credentials", "none"):
+            fixed = await self.run(
+                self.env(
+                    "credentials-normalized",
+                    "Credentials without stray spaces",
+                    everything,
+                    credentials=normalized,
+                )
+            )
+            if fixed.outcome == "pass":
+                return make_verdict("blocked", "credentials", self._credential_culprits())
+
+        if fresh.outcome != "pass":
+            return self._server_side(current, fresh)
+        return await self._browser_side(current)
+
+    def _credential_culprits(self) -> list[Culprit]:
+        culprits = []
+        for field, value in (
+            ("identifier", self.credentials.identifier),
+            ("password", self.credentials.password),
+        ):
+            if value != value.strip():
+                where = (
+                    "space"
+                    + (" before" if value[:1].isspace() else "")
+                    + (" after" if value[-1:].isspace() else "")
+                )
+                culprits.append(
+                    Culprit(kind="credential", id=field, name=f"{field} typed with a {where}")
+                )
+        return culprits
+
+    def _server_side(self, current: VariantRun, fresh: VariantRun) -> Verdict:
+        evidence = fresh if fresh.outcome == "fail" else current
+        factor = SERVER_FACTORS.get(evidence.symptom)
+        if factor is None and current.outcome == "fail":
+            factor = SERVER_FACTORS.get(current.symptom)
+        if factor is None:
+            return make_verdict("inconclusive", "unknown", [])
+        note = ""
+        if factor == "security-code-undelivered":
+            details = " ".join(s.detail or "" for s in evidence.steps)
+            note = "spam" if "spam" in details else ""
+        return make_verdict("blocked", factor, [], note)
+
+    async def _browser_side(self, current: VariantRun) -> Verdict:
+        checklist = self.checklist()
+        results: dict[str, VariantRun] = {}
+        winner: tuple[Environment, str] | None = None
+        # Smallest change first; once one passes, larger changes are not needed.
+        for start in range(0, len(checklist), self.jobs):
+            batch = checklist[start : start + self.jobs]
+            outcomes = await asyncio.gather(*(self.run(env) for env, _ in batch))
+            for (env, kind), outcome in zip(batch, outcomes, strict=True):
+                results[env.name] = outcome
+                if outcome.outcome == "pass" and winner is None:
+                    winner = (env, kind)
+            if winner is not None:
+                break
+        note = _symptom_note(current.symptom)
+        if winner is not None and winner[1] != "mixed":
+            kind = winner[1]
+            suspects = self.inventory.of_kind(kind)
+            culprits = await self._narrow(suspects, current.symptom, keep_others=True)
+            return make_verdict("blocked", KIND_FACTORS[kind], _culprits(culprits), note)
+        # No single kind explains it: search the whole environment.
+        culprits = await self._narrow(self.inventory.components, current.symptom, keep_others=False)
+        if not culprits:
+            return make_verdict("inconclusive", "unknown", [])
+        kinds = [c.kind for c in culprits]
+        factor = KIND_FACTORS[max(set(kinds), key=kinds.count)]
+        return make_verdict("blocked", factor, _culprits(culprits), note)
+
+    async def _narrow(
+        self, suspects: Sequence[Component], symptom: Symptom, *, keep_others: bool
+    ) -> list[Component]:
+        """Delta debugging over ``suspects``; the other components stay as they are."""
+        if len(suspects) <= 1:
+            return list(suspects)
+        suspect_ids = {c.id for c in suspects}
+        base = self.inventory.ids - suspect_ids if keep_others else frozenset()
+        counter = 0
+
+        async def fails(kept: list[Component]) -> bool:
+            nonlocal counter
+            counter += 1
+            env = self.env(
+                f"drill-{counter}",
+                "Narrowing down: keeps " + ", ".join(c.name for c in kept),
+                base | {c.id for c in kept},
+            )
+            result = await self.run(env)
+            self.drilldown.append(
+                DrillNode(run=env.name, kept=sorted(env.kept), outcome=result.outcome)
+            )
+            return result.outcome == "fail" and result.symptom == symptom
+
+        found = await ddmin(
+            list(suspects), fails, max_tests=self.max_drill_runs, parallel=self.jobs
+        )
+        return found.culprits

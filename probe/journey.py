@@ -1,0 +1,512 @@
+"""The login journey, driven in one browser context, and what the browser observed on the way.
+
+Open the login page -> the CAPTCHA widget renders and yields a token -> type the
+credentials and submit -> read the security code from the portal's outbox and enter it
+-> the account home -> download the attestation. Each step records what a person (or
+the browser's developer tools) would see; the journey stops at the first failing step.
+Nothing secret is recorded: URLs lose their query strings, fields holding secrets are
+masked in screenshots, cookie values are only measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from playwright.async_api import BrowserContext, Frame, Page, Request, Response
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from probe.credentials import Credentials
+from probe.models import CookieStats, FailedRequest, Step, StepName, Symptom
+from probe.outbox import latest_code
+from probe.pagemap import PageMap, public_url
+
+
+@dataclass(frozen=True)
+class Target:
+    """The portal a diagnosis is about: where it is and how its pages look."""
+
+    url: str  # base URL, e.g. "http://portal.localhost:8000/"
+    sites: tuple[str, ...]  # host names whose cookies and site data belong to the portal
+    outbox_url: str | None = None  # a mock outbox to read security codes from
+    pagemap: PageMap = field(default_factory=PageMap)
+
+    @property
+    def login_url(self) -> str:
+        return self.url.rstrip("/") + "/" + self.pagemap.login_path
+
+    def site_urls(self) -> list[str]:
+        scheme, _, rest = self.url.partition("://")
+        port = rest.split("/", 1)[0].partition(":")[2]
+        suffix = f":{port}" if port else ""
+        return [f"{scheme}://{host}{suffix}/" for host in self.sites]
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long each wait may last, in milliseconds."""
+
+    navigation: int = 10_000
+    captcha_appear: int = 5_000
+    captcha_token: int = 5_000
+    submit: int = 6_000
+    code_arrival: int = 4_000
+
+
+class SkipRun(Exception):
+    """The run stops here on purpose (e.g. it would only resubmit rejected credentials)."""
+
+
+class CredentialGate(Protocol):
+    """Shared by the runs of one diagnosis so that together they never lock the account.
+
+    ``enter`` is awaited right before credentials are submitted and may raise ``SkipRun``;
+    ``answer`` receives the portal's answer (a symptom, or None when accepted); ``leave``
+    is called once the second factor is done, so that the security code read from the
+    outbox is surely this run's (only the latest code is valid).
+    """
+
+    async def enter(self, credentials: Credentials) -> None: ...
+
+    def answer(self, credentials: Credentials, symptom: Symptom | None) -> None: ...
+
+    def leave(self) -> None: ...
+
+
+@dataclass
+class JourneyResult:
+    steps: list[Step]
+    symptom: Symptom = "none"
+    skipped_reason: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.symptom == "none" and self.skipped_reason is None
+
+    @property
+    def failed_step(self) -> StepName | None:
+        for step in self.steps:
+            if step.outcome == "fail":
+                return step.name
+        return None
+
+
+class _Failure(Exception):
+    def __init__(self, symptom: Symptom, detail: str, message: str | None = None) -> None:
+        super().__init__(detail)
+        self.symptom = symptom
+        self.detail = detail
+        self.message = message
+
+
+class _Recorder:
+    """Collects what the browser reports, step by step."""
+
+    def __init__(self, context: BrowserContext, page: Page, target: Target) -> None:
+        self.context = context
+        self.page = page
+        self.target = target
+        self.failed: list[FailedRequest] = []
+        self.console: list[str] = []
+        self.last_document_status: int | None = None
+        self._mark_failed = 0
+        self._mark_console = 0
+        page.on("requestfailed", self._on_failed)
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda exc: self.console.append(f"Uncaught {exc}"))
+        page.on("response", self._on_response)
+
+    def _on_failed(self, request: Request) -> None:
+        url = public_url(request.url) or ""
+        self.failed.append(
+            FailedRequest(
+                url=url, resource_type=request.resource_type, error=request.failure or "failed"
+            )
+        )
+
+    def _on_console(self, message: object) -> None:
+        if getattr(message, "type", "") == "error":
+            self.console.append(str(getattr(message, "text", "")))
+
+    def _on_response(self, response: Response) -> None:
+        if response.request.resource_type == "document" and response.frame == self.page.main_frame:
+            self.last_document_status = response.status
+
+    def blocked_requests_to(self, host_fragment: str) -> list[FailedRequest]:
+        return [f for f in self.failed if f.blocked_by_client and host_fragment in f.url]
+
+    async def cookie_stats(self) -> CookieStats:
+        try:
+            cookies = await self.context.cookies(self.target.site_urls())
+        except PlaywrightError:
+            return CookieStats()
+        # Only sizes are kept; values never leave this function.
+        size = sum(len(c.get("name", "")) + len(c.get("value", "")) for c in cookies)
+        return CookieStats(count=len(cookies), total_bytes=size)
+
+    async def step(
+        self,
+        name: StepName,
+        started: float,
+        outcome: Literal["pass", "fail", "skipped"],
+        *,
+        shots: Path | None,
+        prefix: str,
+        message: str | None = None,
+        detail: str | None = None,
+    ) -> Step:
+        failed = self.failed[self._mark_failed :]
+        console = self.console[self._mark_console :]
+        self._mark_failed = len(self.failed)
+        self._mark_console = len(self.console)
+        screenshot = None
+        if shots is not None and outcome != "skipped":
+            screenshot = await self._screenshot(shots, f"{prefix}-{name}.jpg")
+        return Step(
+            name=name,
+            outcome=outcome,
+            url=public_url(self.page.url) if not self.page.is_closed() else None,
+            http_status=self.last_document_status,
+            message=message,
+            detail=detail,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            screenshot=screenshot,
+            console_errors=console[:20],
+            failed_requests=failed[:30],
+            cookies=await self.cookie_stats(),
+        )
+
+    async def _screenshot(self, folder: Path, filename: str) -> str | None:
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            masks = [self.page.locator(sel) for sel in self.target.pagemap.masked_fields]
+            await self.page.screenshot(
+                path=folder / filename,
+                type="jpeg",
+                quality=60,
+                mask=masks,
+                timeout=3_000,
+                animations="disabled",
+            )
+        except PlaywrightError:
+            return None
+        return f"{folder.name}/{filename}"
+
+
+async def _visible_text(page: Page | Frame, selector: str) -> str | None:
+    locator = page.locator(selector)
+    try:
+        if await locator.count() == 0:
+            return None
+        text = await locator.first.inner_text(timeout=1_000)
+    except PlaywrightError:
+        return None
+    text = " ".join(text.split())
+    return text or None
+
+
+class Journey:
+    """One run of the login journey in an already opened browser context."""
+
+    def __init__(
+        self,
+        context: BrowserContext,
+        target: Target,
+        credentials: Credentials,
+        *,
+        gate: CredentialGate | None = None,
+        timeouts: Timeouts | None = None,
+        screenshots: Path | None = None,
+        name: str = "run",
+    ) -> None:
+        self.context = context
+        self.target = target
+        self.map = target.pagemap
+        self.credentials = credentials
+        self.gate = gate
+        self.timeouts = timeouts or Timeouts()
+        self.screenshots = screenshots
+        self.name = name
+        self._holding_gate = False
+        self._submitted_at = time.time()
+
+    async def run(self) -> JourneyResult:
+        page = self.context.pages[0] if self.context.pages else await self.context.new_page()
+        page.set_default_timeout(self.timeouts.navigation)
+        recorder = _Recorder(self.context, page, self.target)
+        steps: list[Step] = []
+        stages: list[tuple[StepName, Callable[[Page, _Recorder], Awaitable[str | None]]]] = [
+            ("open-login", self._open_login),
+            ("captcha", self._captcha),
+            ("credentials", self._credentials),
+            ("second-factor", self._second_factor),
+            ("account-home", self._account_home),
+            ("attestation", self._attestation),
+        ]
+        try:
+            return await self._run_stages(page, recorder, stages, steps)
+        finally:
+            self._leave_gate()
+
+    def _leave_gate(self) -> None:
+        if self._holding_gate and self.gate is not None:
+            self._holding_gate = False
+            self.gate.leave()
+
+    async def _run_stages(
+        self,
+        page: Page,
+        recorder: _Recorder,
+        stages: list[tuple[StepName, Callable[[Page, _Recorder], Awaitable[str | None]]]],
+        steps: list[Step],
+    ) -> JourneyResult:
+        for index, (name, stage) in enumerate(stages):
+            started = time.monotonic()
+            try:
+                detail = await stage(page, recorder)
+                if name == "second-factor":
+                    self._leave_gate()
+            except SkipRun as skip:
+                steps.append(
+                    await recorder.step(
+                        name, started, "skipped", shots=None, prefix=self.name, detail=str(skip)
+                    )
+                )
+                steps += self._skipped_rest(stages[index + 1 :], "not reached")
+                return JourneyResult(steps, "none", skipped_reason=str(skip))
+            except _Failure as failure:
+                steps.append(
+                    await recorder.step(
+                        name,
+                        started,
+                        "fail",
+                        shots=self.screenshots,
+                        prefix=self.name,
+                        message=failure.message,
+                        detail=failure.detail,
+                    )
+                )
+                steps += self._skipped_rest(stages[index + 1 :], "not reached")
+                return JourneyResult(steps, failure.symptom)
+            except PlaywrightError as exc:
+                symptom: Symptom = "timeout" if isinstance(exc, PlaywrightTimeout) else "page-error"
+                if "closed" in str(exc).lower() or "crash" in str(exc).lower():
+                    symptom = "browser-crashed"
+                first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "error"
+                steps.append(
+                    Step(name=name, outcome="fail", detail=f"The browser reported: {first_line}")
+                )
+                steps += self._skipped_rest(stages[index + 1 :], "not reached")
+                return JourneyResult(steps, symptom)
+            message = await _visible_text(page, self.map.message) if not page.is_closed() else None
+            steps.append(
+                await recorder.step(
+                    name,
+                    started,
+                    "pass" if detail != "skipped" else "skipped",
+                    shots=self.screenshots,
+                    prefix=self.name,
+                    message=message,
+                    detail=None if detail == "skipped" else detail,
+                )
+            )
+        return JourneyResult(steps, "none")
+
+    @staticmethod
+    def _skipped_rest(
+        rest: list[tuple[StepName, Callable[[Page, _Recorder], Awaitable[str | None]]]],
+        reason: str,
+    ) -> list[Step]:
+        return [Step(name=name, outcome="skipped", detail=reason) for name, _ in rest]
+
+    async def _answer(self, page: Page, recorder: _Recorder) -> tuple[str | None, Symptom | None]:
+        message = await _visible_text(page, self.map.message)
+        return message, self.map.symptom_of(message, recorder.last_document_status)
+
+    # -- the stages ---------------------------------------------------------------
+
+    async def _open_login(self, page: Page, recorder: _Recorder) -> str | None:
+        try:
+            response = await page.goto(self.target.login_url, wait_until="domcontentloaded")
+        except PlaywrightError as exc:
+            text = str(exc).splitlines()[0]
+            if "net::ERR_BLOCKED_BY_CLIENT" in text:
+                raise _Failure(
+                    "page-error", "Something inside the browser blocked the portal."
+                ) from exc
+            raise _Failure(
+                "portal-unreachable", f"The portal could not be reached ({text})."
+            ) from exc
+        if response is not None:
+            recorder.last_document_status = response.status
+        message, symptom = await self._answer(page, recorder)
+        status = recorder.last_document_status
+        if status is not None and status >= 400:
+            raise _Failure(symptom or "page-error", f"The portal answered HTTP {status}.", message)
+        if await page.locator(self.map.login_form).count() == 0:
+            if symptom is not None:
+                raise _Failure(
+                    symptom, "The portal showed a message instead of the login form.", message
+                )
+            raise _Failure("login-form-missing", "The page has no login form.", message)
+        if await page.locator(self.map.noscript).is_visible():
+            raise _Failure(
+                "javascript-disabled",
+                "JavaScript is switched off in this browser; the portal needs it.",
+                await _visible_text(page, self.map.noscript),
+            )
+        return None
+
+    async def _captcha(self, page: Page, recorder: _Recorder) -> str | None:
+        if await page.locator(self.map.captcha_container).count() == 0:
+            return "skipped"
+        deadline = time.monotonic() + self.timeouts.captcha_appear / 1000
+        frame = None
+        while time.monotonic() < deadline:
+            frame = next((f for f in page.frames if self.map.captcha_frame_url in f.url), None)
+            if frame is not None:
+                try:
+                    await frame.wait_for_selector(self.map.captcha_checkbox, timeout=500)
+                    break
+                except PlaywrightError:
+                    pass
+            blocked = [
+                f
+                for f in recorder.failed
+                if f.blocked_by_client
+                and f.resource_type in ("script", "sub_frame", "fetch", "xhr")
+            ]
+            if blocked:
+                raise _Failure(
+                    "captcha-blocked",
+                    "The security check was blocked inside the browser "
+                    f"({blocked[0].error} for {blocked[0].url}).",
+                )
+            await asyncio.sleep(0.1)
+        else:
+            raise _Failure(
+                "captcha-missing",
+                f"The security check did not appear within {self.timeouts.captcha_appear / 1000:g} s.",
+            )
+        assert frame is not None
+        await frame.click(self.map.captcha_checkbox, timeout=3_000)
+        token = page.locator(self.map.captcha_token)
+        deadline = time.monotonic() + self.timeouts.captcha_token / 1000
+        while time.monotonic() < deadline:
+            if await token.count() and await token.first.input_value():
+                return None
+            try:
+                verify = frame.locator(self.map.captcha_verify)
+                if await verify.count() and await verify.first.is_visible():
+                    await verify.first.click(timeout=2_000)
+            except PlaywrightError:
+                pass
+            status = await _visible_text(frame, self.map.captcha_status)
+            if status and "chec" in status.lower():
+                raise _Failure(
+                    "captcha-rejected", "The security check refused this browser.", status
+                )
+            await asyncio.sleep(0.1)
+        raise _Failure(
+            "captcha-never-completes",
+            f"The security check appeared but gave no answer within "
+            f"{self.timeouts.captcha_token / 1000:g} s.",
+        )
+
+    async def _credentials(self, page: Page, recorder: _Recorder) -> str | None:
+        if self.gate is not None:
+            await self.gate.enter(self.credentials)
+            self._holding_gate = True
+        answer: Symptom | None = None
+        try:
+            try:
+                await page.fill(self.map.identifier, self.credentials.identifier, timeout=3_000)
+                await page.fill(self.map.password, self.credentials.password, timeout=3_000)
+            except PlaywrightError as exc:
+                answer = "form-broken"
+                raise _Failure("form-broken", "The login form could not be filled in.") from exc
+            before = page.url
+            self._submitted_at = time.time()
+            try:
+                async with page.expect_navigation(
+                    timeout=self.timeouts.submit, wait_until="domcontentloaded"
+                ) as navigation:
+                    await page.click(self.map.submit, timeout=3_000)
+                response = await navigation.value
+                if response is not None:
+                    recorder.last_document_status = response.status
+            except PlaywrightError as exc:
+                answer = "form-broken"
+                raise _Failure(
+                    "form-broken",
+                    "Pressing the login button did nothing: the form was not sent"
+                    f" (still on {public_url(before)}).",
+                ) from exc
+            message, symptom = await self._answer(page, recorder)
+            status = recorder.last_document_status
+            if symptom is not None or (status is not None and status >= 400):
+                answer = symptom or "page-error"
+                raise _Failure(answer, f"The portal refused the login (HTTP {status}).", message)
+            return None
+        finally:
+            if self.gate is not None:
+                self.gate.answer(self.credentials, answer)
+
+    async def _second_factor(self, page: Page, recorder: _Recorder) -> str | None:
+        if await page.locator(self.map.code_form).count() == 0:
+            return "skipped"
+        if self.target.outbox_url is None:
+            raise SkipRun("The portal asks for a security code and probe has no outbox to read it.")
+        found = await latest_code(
+            self.target.outbox_url,
+            since=self._submitted_at - 1,
+            timeout=self.timeouts.code_arrival / 1000,
+        )
+        if found.code is None:
+            where = " It landed in the spam folder." if found.in_spam else ""
+            raise _Failure(
+                "security-code-undelivered",
+                f"No security code arrived within {self.timeouts.code_arrival / 1000:g} s.{where}",
+                await _visible_text(page, self.map.message),
+            )
+        await page.fill(self.map.code_input, found.code)
+        async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
+            await page.click(self.map.code_submit)
+        response = await navigation.value
+        if response is not None:
+            recorder.last_document_status = response.status
+        message, symptom = await self._answer(page, recorder)
+        status = recorder.last_document_status
+        if symptom is not None or (status is not None and status >= 400):
+            raise _Failure(
+                symptom or "page-error", f"The security code was refused (HTTP {status}).", message
+            )
+        return None
+
+    async def _account_home(self, page: Page, recorder: _Recorder) -> str | None:
+        try:
+            await page.wait_for_selector(self.map.home_marker, timeout=3_000)
+        except PlaywrightError as exc:
+            message, symptom = await self._answer(page, recorder)
+            raise _Failure(
+                symptom or "page-error", "The account home page did not appear.", message
+            ) from exc
+        return None
+
+    async def _attestation(self, page: Page, recorder: _Recorder) -> str | None:
+        try:
+            async with page.expect_download(timeout=self.timeouts.navigation) as waiting:
+                await page.click(self.map.attestation_link, timeout=3_000)
+            download = await waiting.value
+            path = await download.path()
+        except PlaywrightError as exc:
+            raise _Failure("download-failed", "The attestation could not be downloaded.") from exc
+        data = Path(path).read_bytes()[:5] if path else b""
+        if data != b"%PDF-":
+            raise _Failure("download-failed", "The downloaded attestation is not a PDF document.")
+        return f"Downloaded {download.suggested_filename}."

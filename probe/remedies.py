@@ -1,0 +1,323 @@
+"""What to tell the person: one sentence per verdict, and the steps that fix it.
+
+Remedies follow the order the domain reference recommends: the obvious first (what was
+typed), then the technical checks (maintenance, cookies and cache, extensions, another
+browser, private window), then the support line. Every sentence is probe's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from probe.models import Culprit, Factor, Remedy, Status
+
+SUPPORT = Remedy(
+    id="call-support",
+    en="Call the health-insurance support line (36 46 in France) with your carte Vitale at hand.",
+    fr="Appelez le service d'assistance de l'Assurance Maladie (36 46) avec votre carte Vitale.",
+)
+OTHER_BROWSER = Remedy(
+    id="other-browser",
+    en="Try another browser or another device.",
+    fr="Essayez un autre navigateur ou un autre appareil.",
+)
+PRIVATE = Remedy(
+    id="private-window",
+    en="Open a private window and log in from there.",
+    fr="Ouvrez une fenêtre de navigation privée et connectez-vous depuis celle-ci.",
+)
+FRANCECONNECT = Remedy(
+    id="franceconnect",
+    en="Log in with FranceConnect instead, through another trusted account (tax, La Poste...).",
+    fr="Connectez-vous plutôt avec FranceConnect, via un autre compte de confiance (impots.gouv, La Poste...).",
+)
+RETRY_LATER = Remedy(
+    id="retry-later",
+    en="Wait and try again later, preferably outside busy hours (early morning or evening).",
+    fr="Patientez puis réessayez plus tard, de préférence en heures creuses (tôt le matin ou le soir).",
+)
+
+
+def _names(culprits: Sequence[Culprit]) -> str:
+    quoted = [f"'{c.name}'" for c in culprits]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " + " + quoted[-1]
+
+
+def summary(
+    status: Status, factor: Factor, culprits: Sequence[Culprit], symptom_note: str = ""
+) -> tuple[str, str]:
+    """The verdict in one plain sentence, in English and French."""
+    names = _names(culprits)
+    many = len(culprits) > 1
+    match factor:
+        case "none":
+            return (
+                "Access works: the whole login, down to the attestation download, succeeded.",
+                "L'accès fonctionne : la connexion complète, jusqu'au téléchargement de l'attestation, a réussi.",
+            )
+        case "extension":
+            what_en = symptom_note or "stops the login from working"
+            what_fr = {
+                "stops the security check from appearing": "empêche la vérification anti-robot de s'afficher",
+                "breaks the login form": "casse le formulaire de connexion",
+            }.get(symptom_note, "empêche la connexion")
+            if many:
+                return (
+                    f"Together, the extensions {names} {what_en.replace('stops', 'stop').replace('breaks', 'break')}.",
+                    f"Ensemble, les extensions {names} {what_fr.replace('empêche', 'empêchent').replace('casse', 'cassent')}.",
+                )
+            return (f"An extension, {names}, {what_en}.", f"Une extension, {names}, {what_fr}.")
+        case "cookies":
+            return (
+                f"Cookies stored for the portal ({names}) block the login; clearing them fixes it.",
+                f"Des cookies enregistrés pour le portail ({names}) bloquent la connexion ; les effacer règle le problème.",
+            )
+        case "site-data":
+            return (
+                "Outdated data the portal left in this browser (an old version of its pages) blocks the login.",
+                "Des données périmées laissées par le portail dans ce navigateur (une ancienne version de ses pages) bloquent la connexion.",
+            )
+        case "browser-setting":
+            return (
+                f"A browser setting, {names}, blocks the login.",
+                f"Un réglage du navigateur, {names}, bloque la connexion.",
+            )
+        case "credentials":
+            return (
+                f"What was typed has a hidden slip ({names}); typed cleanly, the login works.",
+                f"La saisie contient une erreur invisible ({names}) ; saisis proprement, les identifiants fonctionnent.",
+            )
+        case "maintenance":
+            return (
+                "The portal is down for maintenance or overloaded: nothing is wrong with your browser.",
+                "Le portail est en maintenance ou surchargé : votre navigateur n'y est pour rien.",
+            )
+        case "rate-limited":
+            return (
+                "The portal is refusing requests for a while because too many came from this connection.",
+                "Le portail refuse temporairement les demandes : trop de requêtes sont venues de cette connexion.",
+            )
+        case "account-locked":
+            return (
+                "The account is locked after too many failed attempts.",
+                "Le compte est verrouillé après trop de tentatives infructueuses.",
+            )
+        case "invalid-credentials":
+            return (
+                "The portal does not accept this identifier and password, in every browser set-up.",
+                "Le portail refuse cet identifiant et ce mot de passe, quel que soit le réglage du navigateur.",
+            )
+        case "stale-provisional-code":
+            return (
+                "The provisional code used is not the latest one: only the most recent code works.",
+                "Le code provisoire utilisé n'est pas le dernier reçu : seul le plus récent fonctionne.",
+            )
+        case "security-code-undelivered":
+            return (
+                "The security code never arrived"
+                + (" in the inbox: it went to spam." if "spam" in symptom_note else "."),
+                "Le code de sécurité n'est jamais arrivé"
+                + (
+                    " dans la boîte de réception : il est dans les spams."
+                    if "spam" in symptom_note
+                    else "."
+                ),
+            )
+        case "security-code-expired":
+            return (
+                "The security code had expired by the time it was entered.",
+                "Le code de sécurité avait expiré au moment de sa saisie.",
+            )
+        case "rights-not-open":
+            return (
+                "The account cannot be used yet: the insurance rights are not open (affiliation still being processed).",
+                "Le compte n'est pas encore utilisable : les droits ne sont pas ouverts (affiliation en cours de traitement).",
+            )
+        case "identity-provider":
+            return (
+                "The login through FranceConnect fails at the chosen partner, whatever the browser set-up.",
+                "La connexion via FranceConnect échoue chez le partenaire choisi, quel que soit le réglage du navigateur.",
+            )
+        case "captcha-provider":
+            return (
+                "The security check never completes, even in a brand-new browser: the check itself is failing.",
+                "La vérification anti-robot n'aboutit jamais, même dans un navigateur neuf : c'est la vérification elle-même qui est en panne.",
+            )
+        case "unknown":
+            return (
+                "Login fails, and no single change of browser set-up explains why.",
+                "La connexion échoue, et aucun changement de réglage du navigateur ne l'explique.",
+            )
+
+
+def _r(rid: str, en: str, fr: str) -> Remedy:
+    return Remedy(id=rid, en=en, fr=fr)
+
+
+def remedies(
+    factor: Factor, culprits: Sequence[Culprit], symptom_note: str = ""
+) -> tuple[list[Remedy], list[Remedy]]:
+    """The steps to take, in order, then what to do if they do not work."""
+    names = _names(culprits)
+    match factor:
+        case "none":
+            return [], [SUPPORT]
+        case "extension":
+            return [
+                _r(
+                    "disable-extension",
+                    f"Turn off the extension {names} (menu > Extensions > Manage extensions), then reload the login page.",
+                    f"Désactivez l'extension {names} (menu > Extensions > Gérer les extensions), puis rechargez la page de connexion.",
+                ),
+                _r(
+                    "allow-portal",
+                    "If you want to keep it, allow the portal's site in the extension's settings.",
+                    "Si vous souhaitez la garder, autorisez le site du portail dans les réglages de l'extension.",
+                ),
+            ], [PRIVATE, OTHER_BROWSER, SUPPORT]
+        case "cookies":
+            return [
+                _r(
+                    "clear-cookies",
+                    "Delete the cookies of the portal's site (padlock icon in the address bar > Cookies and site data), then reload.",
+                    "Supprimez les cookies du site du portail (icône du cadenas dans la barre d'adresse > Cookies et données de site), puis rechargez.",
+                ),
+            ], [PRIVATE, OTHER_BROWSER, SUPPORT]
+        case "site-data":
+            return [
+                _r(
+                    "clear-site-data",
+                    "Clear the portal's site data and cache (Settings > Privacy > Delete browsing data, 'Cached images and files' and 'Cookies and site data'), then reload.",
+                    "Effacez les données et le cache du site du portail (Paramètres > Confidentialité > Effacer les données de navigation, « Images et fichiers en cache » et « Cookies et données de site »), puis rechargez.",
+                ),
+            ], [PRIVATE, OTHER_BROWSER, SUPPORT]
+        case "browser-setting":
+            return [
+                _r(
+                    "restore-setting",
+                    f"Restore the setting {names} for the portal's site (Settings > Privacy and security > Site settings), then reload.",
+                    f"Rétablissez le réglage {names} pour le site du portail (Paramètres > Confidentialité et sécurité > Paramètres des sites), puis rechargez.",
+                ),
+            ], [OTHER_BROWSER, SUPPORT]
+        case "credentials":
+            return [
+                _r(
+                    "retype",
+                    "Type the identifier and password by hand instead of pasting them, without spaces before or after, and check Caps Lock.",
+                    "Tapez l'identifiant et le mot de passe à la main plutôt que de les coller, sans espace avant ni après, et vérifiez la touche Verr. Maj.",
+                ),
+            ], [
+                _r(
+                    "reset-password",
+                    "Use 'Forgotten password' to choose a new one.",
+                    "Utilisez « Mot de passe oublié » pour en choisir un nouveau.",
+                ),
+                SUPPORT,
+            ]
+        case "invalid-credentials":
+            return [
+                _r(
+                    "retype",
+                    "Retype the identifier (your 13-digit social security number) and the password carefully; check Caps Lock and the number pad.",
+                    "Ressaisissez soigneusement l'identifiant (numéro de sécurité sociale à 13 chiffres) et le mot de passe ; vérifiez Verr. Maj. et le pavé numérique.",
+                ),
+                _r(
+                    "reset-password",
+                    "Use 'Forgotten password' to receive a code and choose a new password.",
+                    "Utilisez « Mot de passe oublié » pour recevoir un code et choisir un nouveau mot de passe.",
+                ),
+                FRANCECONNECT,
+            ], [SUPPORT]
+        case "account-locked":
+            return [
+                _r(
+                    "unlock-by-phone",
+                    "Call 36 46: after checking your identity, an adviser sends an unlock code by text message.",
+                    "Appelez le 36 46 : après vérification de votre identité, un conseiller envoie un code de déverrouillage par SMS.",
+                ),
+                _r(
+                    "unlock-code",
+                    "Enter the unlock code on the portal, then change your password.",
+                    "Saisissez le code de déverrouillage sur le portail, puis changez votre mot de passe.",
+                ),
+            ], [FRANCECONNECT, SUPPORT]
+        case "maintenance":
+            return [
+                RETRY_LATER,
+                OTHER_BROWSER,
+                _r(
+                    "clear-cache",
+                    "If it persists once the service is back, clear the browser's cache.",
+                    "Si le problème persiste après le retour du service, videz le cache du navigateur.",
+                ),
+            ], [SUPPORT]
+        case "rate-limited":
+            return [
+                _r(
+                    "wait",
+                    "Stop retrying for a few minutes, then try once.",
+                    "Arrêtez d'essayer quelques minutes, puis réessayez une seule fois.",
+                ),
+                _r(
+                    "other-network",
+                    "If it goes on, try from another network (e.g. your phone's connection).",
+                    "Si cela continue, essayez depuis un autre réseau (par exemple le partage de connexion de votre téléphone).",
+                ),
+            ], [SUPPORT]
+        case "stale-provisional-code":
+            return [
+                _r(
+                    "new-provisional-code",
+                    "Ask for a new provisional code and use it straight away: only the latest one is valid.",
+                    "Demandez un nouveau code provisoire et utilisez-le aussitôt : seul le dernier reçu est valable.",
+                ),
+            ], [SUPPORT]
+        case "security-code-undelivered":
+            steps = [
+                _r(
+                    "check-spam",
+                    "Look in the spam or junk folder of your mailbox.",
+                    "Regardez dans le dossier spam ou courrier indésirable de votre messagerie.",
+                ),
+                _r(
+                    "resend-code",
+                    "Ask for the code to be sent again.",
+                    "Demandez un nouvel envoi du code.",
+                ),
+                _r(
+                    "update-contact",
+                    "Once logged in, check that your phone number and e-mail address are up to date.",
+                    "Une fois connecté, vérifiez que votre numéro de téléphone et votre adresse e-mail sont à jour.",
+                ),
+            ]
+            return steps, [SUPPORT]
+        case "security-code-expired":
+            return [
+                _r(
+                    "resend-code",
+                    "Ask for a new code and enter it within a few minutes of receiving it.",
+                    "Demandez un nouveau code et saisissez-le dans les minutes qui suivent sa réception.",
+                ),
+            ], [SUPPORT]
+        case "rights-not-open":
+            return [
+                _r(
+                    "wait-rights",
+                    "Wait until your affiliation is processed, or send the document your file asks for.",
+                    "Attendez le traitement de votre affiliation, ou envoyez le justificatif demandé dans votre dossier.",
+                ),
+            ], [SUPPORT]
+        case "identity-provider":
+            return [
+                _r(
+                    "other-partner",
+                    "Choose another FranceConnect partner, or log in with your portal identifier and password.",
+                    "Choisissez un autre partenaire FranceConnect, ou connectez-vous avec l'identifiant et le mot de passe du portail.",
+                ),
+            ], [SUPPORT]
+        case "captcha-provider":
+            return [RETRY_LATER, FRANCECONNECT], [SUPPORT]
+        case "unknown":
+            return [PRIVATE, OTHER_BROWSER], [SUPPORT]

@@ -1,0 +1,259 @@
+"""Browser environments to run the journey in, and running one of them for real.
+
+The person's environment is split into components (each enabled extension, each cookie
+of the portal's sites, the portal's site data, each login-relevant setting); a variant
+keeps a subset of them. ``current`` keeps them all, ``fresh`` none; the named variants
+of the checklist (private window, no extensions, cookies cleared, ...) and every run of
+the drill-down are subsets too, so they are all run the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Playwright
+
+from probe.chromium import Chromium, launch_args
+from probe.credentials import Credentials
+from probe.journey import CredentialGate, Journey, Target, Timeouts
+from probe.models import Component, VariantRun
+from probe.profiles import (
+    Extension,
+    SettingId,
+    SourceProfile,
+    extension_launch_args,
+    prepare_run_dir,
+)
+
+SITE_DATA_ID = "site-data"
+_SITE_DATA_DIRS = ("Service Worker", "Local Storage", "IndexedDB", "Session Storage", "Cache")
+
+
+def extension_component(ext: Extension) -> Component:
+    return Component(kind="extension", id=ext.id, name=ext.name)
+
+
+def cookie_component(name: str, host: str, size: int) -> Component:
+    return Component(kind="cookie", id=f"{name}@{host}", name=f"{name} ({host}, {size} bytes)")
+
+
+def read_portal_cookies(profile: SourceProfile, sites: Iterable[str]) -> list[Component]:
+    """The cookies a profile holds for the portal's sites: names, hosts and sizes only."""
+    database = profile.user_data_dir / profile.profile_name / "Cookies"
+    if not database.is_file():
+        database = profile.user_data_dir / profile.profile_name / "Network" / "Cookies"
+    if not database.is_file():
+        return []
+    wanted = tuple(sites)
+    try:
+        # Read-only and immutable: this is already a private copy, but never write to it.
+        with sqlite3.connect(f"file:{database}?mode=ro&immutable=1", uri=True) as db:
+            rows = db.execute(
+                "SELECT host_key, name, length(name) + max(length(value), "
+                "length(encrypted_value) - 31) FROM cookies"
+            ).fetchall()
+    except sqlite3.Error:
+        return []
+    found = []
+    for host, name, size in rows:
+        bare = str(host).lstrip(".")
+        if any(bare == site or site.endswith("." + bare) for site in wanted):
+            found.append(cookie_component(str(name), bare, max(int(size or 0), 0)))
+    return found
+
+
+def has_site_data(profile: SourceProfile) -> bool:
+    root = profile.user_data_dir / profile.profile_name
+    return any((root / name).exists() and any((root / name).iterdir()) for name in _SITE_DATA_DIRS)
+
+
+class Progress(Protocol):
+    """Told what happens while a diagnosis runs (the console shows it)."""
+
+    def note(self, text: str) -> None: ...
+
+    def started(self, name: str, description: str) -> None: ...
+
+    def finished(self, run: VariantRun) -> None: ...
+
+
+class SilentProgress:
+    def note(self, text: str) -> None:
+        pass
+
+    def started(self, name: str, description: str) -> None:
+        pass
+
+    def finished(self, run: VariantRun) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One browser set-up: which of the person's components it keeps."""
+
+    name: str
+    description: str
+    kept: frozenset[str]  # component ids
+    credentials: Credentials
+    fresh: bool = False  # a brand-new profile: nothing of the person's at all
+
+
+@dataclass
+class Inventory:
+    """The person's environment, split into components."""
+
+    profile: SourceProfile
+    components: list[Component] = field(default_factory=list)
+
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.components)
+
+    def of_kind(self, kind: str) -> list[Component]:
+        return [c for c in self.components if c.kind == kind]
+
+    def by_id(self, component_id: str) -> Component:
+        return next(c for c in self.components if c.id == component_id)
+
+
+def take_inventory(profile: SourceProfile, target: Target) -> Inventory:
+    components = [extension_component(e) for e in profile.extensions if e.enabled]
+    components += read_portal_cookies(profile, target.sites)
+    if has_site_data(profile):
+        components.append(Component(kind="site-data", id=SITE_DATA_ID, name="Site data and cache"))
+    components += [Component(kind="setting", id=s.id, name=s.name) for s in profile.settings]
+    return Inventory(profile=profile, components=components)
+
+
+class Runner:
+    """Runs the journey in environments, each in its own real Chromium."""
+
+    def __init__(
+        self,
+        playwright: Playwright,
+        chromium: Chromium,
+        inventory: Inventory,
+        target: Target,
+        work_dir: Path,
+        *,
+        gate: CredentialGate | None,
+        timeouts: Timeouts,
+        screenshots: Path | None,
+        headed: bool = False,
+        origin: float | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.progress = progress or SilentProgress()
+        self.playwright = playwright
+        self.chromium = chromium
+        self.inventory = inventory
+        self.target = target
+        self.work_dir = work_dir
+        self.gate = gate
+        self.timeouts = timeouts
+        self.screenshots = screenshots
+        self.headed = headed
+        self.origin = origin if origin is not None else time.monotonic()
+        self.browser_runs = 0
+        self._counter = 0
+
+    async def run(self, env: Environment) -> VariantRun:
+        self.progress.started(env.name, env.description)
+        result = await self._run(env)
+        self.progress.finished(result)
+        return result
+
+    async def _run(self, env: Environment) -> VariantRun:
+        self._counter += 1
+        self.browser_runs += 1
+        run_dir = self.work_dir / f"run-{self._counter}-{env.name}"
+        started = time.monotonic()
+        kept = env.kept & self.inventory.ids
+        extensions = [e for e in self.inventory.profile.extensions if e.enabled and e.id in kept]
+        cookies = self.inventory.of_kind("cookie")
+        kept_cookies = {c.id for c in cookies if c.id in kept}
+        settings: list[SettingId] = [s.id for s in self.inventory.profile.settings]
+        user_data_dir = (
+            prepare_run_dir(
+                self.inventory.profile,
+                run_dir,
+                keep_cookies=True,  # the portal's own cookies are removed one by one below
+                keep_site_data=not env.fresh and SITE_DATA_ID in kept,
+                reset_settings=[s for s in settings if env.fresh or s not in kept],
+            )
+            if not env.fresh
+            else _empty_dir(run_dir)
+        )
+        args = launch_args() + extension_launch_args(extensions)
+        try:
+            context = await self.playwright.chromium.launch_persistent_context(
+                str(user_data_dir),
+                executable_path=str(self.chromium.executable),
+                headless=not self.headed,
+                args=args,
+                ignore_default_args=["--disable-extensions"],
+                viewport={"width": 1000, "height": 720},
+                locale="fr-FR",
+                accept_downloads=True,
+            )
+        except PlaywrightError as exc:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown error"
+            return VariantRun(
+                name=env.name,
+                description=env.description,
+                outcome="fail",
+                symptom="browser-crashed",
+                message=f"Chromium did not start: {first}",
+                kept=sorted(kept),
+                duration_ms=int((time.monotonic() - started) * 1000),
+                started_ms=int((started - self.origin) * 1000),
+            )
+        try:
+            for cookie in cookies:
+                if cookie.id not in kept_cookies and not env.fresh:
+                    name, _, host = cookie.id.rpartition("@")
+                    await context.clear_cookies(name=name, domain=host)
+                    await context.clear_cookies(name=name, domain="." + host)
+            journey = Journey(
+                context,
+                self.target,
+                env.credentials,
+                gate=self.gate,
+                timeouts=self.timeouts,
+                screenshots=self.screenshots,
+                name=env.name,
+            )
+            result = await journey.run()
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                await context.close()
+            shutil.rmtree(run_dir, ignore_errors=True)
+        failing = next((s for s in result.steps if s.outcome == "fail"), None)
+        return VariantRun(
+            name=env.name,
+            description=env.description,
+            outcome="skipped" if result.skipped_reason else ("pass" if result.passed else "fail"),
+            symptom=result.symptom,
+            failed_step=result.failed_step,
+            message=failing.message if failing else None,
+            skipped_reason=result.skipped_reason,
+            kept=sorted(kept),
+            steps=result.steps,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            started_ms=int((started - self.origin) * 1000),
+        )
+
+
+def _empty_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path

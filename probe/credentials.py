@@ -5,6 +5,7 @@ Findings never quote the password: they say what is wrong and where.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -61,11 +62,7 @@ def _field_findings(
                 field=field, issue="trailing-space", detail=f"The {label} ends with a space."
             )
         )
-    letters = [c for c in value if c.isalpha()]
-    # Caps Lock inverts case: "pASSWORD" (first letter lower, all others upper).
-    if (len(letters) >= 3 and letters[0].islower() and all(c.isupper() for c in letters[1:])) or (
-        field == "password" and len(letters) >= 4 and all(c.isupper() for c in letters)
-    ):
+    if _looks_like_caps_lock(field, value):
         findings.append(
             CredentialFinding(
                 field=field,
@@ -82,8 +79,7 @@ def _field_findings(
         elif field == "identifier" and ord(char) > 127 and unicodedata.category(char) == "Nd":
             odd.append("a digit from another script")
         elif ord(char) > 127 and unicodedata.category(char).startswith("L"):
-            base = unicodedata.normalize("NFKD", char)[:1]
-            if field == "identifier" or (base.isascii() and base != char and _is_confusable(char)):
+            if field == "identifier" or _is_confusable(char):
                 odd.append(f"the look-alike character '{char}' ({unicodedata.name(char, '?')})")
     if odd:
         findings.append(
@@ -94,6 +90,16 @@ def _field_findings(
             )
         )
     return findings
+
+
+def _looks_like_caps_lock(field: str, value: str) -> bool:
+    # Caps Lock inverts case: "Ameli-Demo" comes out as "aMELI-dEMO".
+    words = [w for w in re.split(r"[^\w]|\d|_", value) if len(w) >= 2 and w.isalpha()]
+    inverted = [w for w in words if w[0].islower() and w[1:].isupper()]
+    if inverted and len(inverted) == len(words):
+        return True
+    letters = [c for c in value if c.isalpha()]
+    return field == "password" and len(letters) >= 4 and all(c.isupper() for c in letters)
 
 
 def _is_confusable(char: str) -> bool:

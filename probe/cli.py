@@ -1,0 +1,284 @@
+"""The ``probe`` command: parse options, make one call into the core, print the result.
+
+Exit codes: 0 access works, 1 access blocked and diagnosed, 2 bad input,
+3 inconclusive or browser failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from probe import __version__, console
+from probe.errors import BadInput, ProbeError
+
+app = typer.Typer(
+    name="probe",
+    help=(
+        "Find out why someone cannot log in to a web portal.\n\n"
+        "probe replays the login in real Chromium under several browser set-ups (your "
+        "profile as it is, a private window, no extensions, cookies cleared, a brand-new "
+        "profile, ...), compares them and names what blocks access: an extension, a "
+        "cookie, a setting, or the portal itself.\n\n"
+        "Start with:  probe browser --scenario ad-blocker-hides-captcha"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+portal_app = typer.Typer(help="The embedded mock login portal.", no_args_is_help=True)
+scenarios_app = typer.Typer(help="Scenario files: portal states and browser set-ups.", no_args_is_help=True)
+app.add_typer(portal_app, name="portal")
+app.add_typer(scenarios_app, name="scenarios")
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_FOR_STATUS = {"ok": 0, "blocked": 1, "inconclusive": 3}
+
+
+def reports_errors(func: F) -> F:
+    """Turn probe's errors into one line and an exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ProbeError as exc:
+            console.error(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            console.error("interrupted; temporary copies were removed")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _lang(value: str | None) -> Any:
+    from probe.report import default_lang
+
+    if value is None:
+        return default_lang()
+    if value not in ("fr", "en"):
+        raise BadInput(f"--lang {value}: use 'fr' or 'en'")
+    return value
+
+
+@app.command()
+@reports_errors
+def browser(
+    profile: Annotated[
+        Path | None,
+        typer.Option(help="Chromium/Chrome user-data-dir or one profile folder in it (Default, 'Profile 1'). Default: your Chromium, then Chrome profile, else a brand-new one. Never modified: probe works on a private copy."),
+    ] = None,
+    portal: Annotated[
+        str | None,
+        typer.Option(help="Login portal URL. Default: the embedded mock portal, started on loopback."),
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(help="Run a scenario from scenarios/: sets the embedded portal's state and builds its browser profile (see 'probe scenarios list')."),
+    ] = None,
+    user: Annotated[str | None, typer.Option(help="Identifier to log in with. Default: the embedded portal's demo account.")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(help="Password (lands in your shell history: prefer PROBE_PASSWORD or the prompt).", envvar="PROBE_PASSWORD", show_envvar=True),
+    ] = None,
+    report_dir: Annotated[Path | None, typer.Option(help="Where to write index.html and report.json. Default: reports/<timestamp>/.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Report language: fr or en. Default: from your locale.")] = None,
+    chromium: Annotated[str | None, typer.Option(help="Chromium executable to drive.", envvar="PROBE_CHROMIUM", show_envvar=True)] = None,
+    headed: Annotated[bool, typer.Option(help="Show the browser windows.")] = False,
+    jobs: Annotated[int, typer.Option(min=1, max=8, help="Browser runs at once.")] = 2,
+    junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML here (one test case per variant).")] = None,
+    outbox: Annotated[str | None, typer.Option(help="With --portal: a Mailpit-like outbox URL to read security codes from.")] = None,
+) -> None:
+    """Diagnose why logging in fails in this browser profile, and write a report.
+
+    Example: probe browser --profile ~/.config/chromium --lang fr
+    """
+    from probe.credentials import Credentials
+    from probe.engine import Request, diagnose
+
+    language = _lang(lang)
+    request = Request(
+        profile=profile.expanduser() if profile else None,
+        portal_url=portal,
+        outbox_url=outbox,
+        report_dir=report_dir,
+        lang=language,
+        chromium_path=chromium,
+        headed=headed,
+        jobs=jobs,
+        scenario=scenario,
+    )
+    if user is not None:
+        if password is None:
+            if not console.is_interactive():
+                raise BadInput("--user given without a password: set PROBE_PASSWORD or pass --password")
+            password = typer.prompt("Password", hide_input=True)
+        request.credentials = Credentials(user, password)
+    elif portal is not None and scenario is None:
+        raise BadInput("--portal needs --user (and a password): probe knows no account there")
+    with console.LiveProgress() as progress:
+        if scenario is not None:
+            from probe.scenarios import diagnose_scenario
+
+            report, out_dir = diagnose_scenario(scenario, request, progress)
+        else:
+            report, out_dir = diagnose(request, progress)
+    console.verdict_panel(report, out_dir, language)
+    if junit is not None:
+        from probe.report import write_junit
+
+        write_junit([report], junit)
+    from probe.report import append_github_summary
+
+    append_github_summary(report)
+    raise typer.Exit(EXIT_FOR_STATUS[report.verdict.status])
+
+
+@app.command()
+@reports_errors
+def report(
+    report_dir: Annotated[Path, typer.Argument(help="A folder holding a report.json.")],
+    lang: Annotated[str | None, typer.Option(help="fr or en. Default: the report's own language.")] = None,
+) -> None:
+    """Render index.html again from a report.json, e.g. in the other language.
+
+    Example: probe report reports/20261126-204501 --lang fr
+    """
+    from probe.report import rerender
+
+    path = rerender(report_dir, lang=_lang(lang) if lang else None)
+    console.line(f"wrote {path}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema that every report.json follows.
+
+    Example: probe schema > report.schema.json
+    """
+    from probe.report import json_schema
+
+    console.out.print_json(json.dumps(json_schema()))
+
+
+@portal_app.command("serve")
+@reports_errors
+def portal_serve(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: a free one).")] = 8000,
+    scenario: Annotated[str | None, typer.Option(help="Serve the portal in a scenario's state.")] = None,
+) -> None:
+    """Serve the mock portal for a person to click through, until Ctrl-C.
+
+    Example: probe portal serve --port 8000 --scenario maintenance
+    """
+    import time
+
+    from probe.portal import EmbeddedPortal
+    from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, PortalConfig
+
+    config = PortalConfig()
+    if scenario is not None:
+        from probe.scenarios import load_scenario
+
+        config = load_scenario(scenario).portal
+    try:
+        running = EmbeddedPortal(config, port=port).start()
+    except OSError as exc:
+        raise BadInput(f"--port {port}: cannot listen there ({exc.strerror}); try --port 0") from exc
+    console.line(f"Portal:         {running.url}connexion", "bold")
+    console.line(f"CAPTCHA vendor: {running.captcha_url}")
+    console.line(f"Identity (FC):  {running.idp_url}")
+    console.line(f"Outbox:         {running.url}_outbox")
+    console.line(f"Demo account:   {DEMO_IDENTIFIER} / {DEMO_PASSWORD}")
+    console.line("Open the portal URL in Chromium (names under .localhost need no set-up). Ctrl-C stops.", "dim")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+
+
+@scenarios_app.command("list")
+@reports_errors
+def scenarios_list(
+    directory: Annotated[Path | None, typer.Option("--dir", help="Scenario folder. Default: scenarios/.")] = None,
+) -> None:
+    """List the scenarios: what each reproduces and the verdict it expects.
+
+    Example: probe scenarios list
+    """
+    from probe.scenarios import load_all
+
+    scenarios = load_all(directory)
+    console.table(
+        f"{len(scenarios)} scenarios",
+        ["name", "reproduces", "expected"],
+        (
+            (s.name, s.description, f"{s.expect.status} / {s.expect.factor}")
+            for s in scenarios
+        ),
+    )
+
+
+@app.command()
+@reports_errors
+def ci(
+    jobs: Annotated[int, typer.Option(min=1, max=8, help="Scenarios at once.")] = 2,
+    shard: Annotated[str | None, typer.Option(help="Run only shard I of N, e.g. 1/2 (for a CI matrix).")] = None,
+    junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here.")] = None,
+    report_dir: Annotated[Path | None, typer.Option(help="Where each scenario's report and the index go. Default: reports/ci-<timestamp>/.")] = None,
+    directory: Annotated[Path | None, typer.Option("--dir", help="Scenario folder. Default: scenarios/.")] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Run just these scenarios (repeatable).")] = None,
+    chromium: Annotated[str | None, typer.Option(help="Chromium executable to drive.", envvar="PROBE_CHROMIUM", show_envvar=True)] = None,
+) -> None:
+    """Run every scenario and check each verdict against the expected one (exit 1 if any differs).
+
+    Example: probe ci --jobs 2 --junit reports/junit.xml
+    """
+    from probe.scenarios import run_ci
+
+    summary = run_ci(
+        jobs=jobs,
+        shard=shard,
+        junit=junit,
+        report_dir=report_dir,
+        directory=directory,
+        only=only or None,
+        chromium_path=chromium,
+        progress=console.line,
+    )
+    console.table(
+        f"probe ci: {summary.passed} passed, {summary.failed} failed",
+        ["scenario", "expected", "got", "runs", "time", "result"],
+        summary.rows,
+    )
+    console.line(f"index: {summary.index}")
+    raise typer.Exit(0 if summary.failed == 0 else 1)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        console.line(f"probe {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """Find out why someone cannot log in to a web portal."""
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app()

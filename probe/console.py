@@ -1,0 +1,125 @@
+"""Everything probe prints to a terminal. The only module that imports Rich."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.status import Status
+from rich.table import Table
+from rich.text import Text
+
+from probe.models import Lang, Report, VariantRun
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+_OUTCOME_STYLE = {"pass": ("✔", "green"), "fail": ("✘", "red"), "skipped": ("–", "yellow")}
+_STATUS_STYLE = {"ok": "green", "blocked": "red", "inconclusive": "yellow"}
+
+
+def error(message: str) -> None:
+    """One line, no traceback: what was wrong and what to do."""
+    err.print(Text("probe: error: ", style="bold red") + Text(message))
+
+
+def warning(message: str) -> None:
+    err.print(Text("probe: ", style="bold yellow") + Text(message))
+
+
+class LiveProgress:
+    """Shows variants as they start and finish (the engine's ``Progress``)."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or err
+        self.running: dict[str, float] = {}
+        self.status: Status | None = None
+
+    def __enter__(self) -> LiveProgress:
+        if self.console.is_terminal:
+            self.status = self.console.status("Starting…")
+            self.status.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+    def _refresh(self) -> None:
+        if self.status is not None:
+            names = ", ".join(self.running) or "deciding"
+            self.status.update(f"Running in Chromium: {names}")
+
+    def note(self, text: str) -> None:
+        self.console.print(Text(text, style="dim"))
+
+    def started(self, name: str, description: str) -> None:
+        self.running[name] = time.monotonic()
+        self._refresh()
+
+    def finished(self, run: VariantRun) -> None:
+        self.running.pop(run.name, None)
+        icon, colour = _OUTCOME_STYLE[run.outcome]
+        line = Text(f" {icon} ", style=colour)
+        line += Text(f"{run.name:<24}", style="bold")
+        line += Text(f"{run.duration_ms / 1000:5.1f} s  ", style="dim")
+        if run.outcome == "fail":
+            where = f" at {run.failed_step}" if run.failed_step else ""
+            line += Text(f"{run.symptom}{where}")
+            if run.message:
+                line += Text(f" — “{run.message[:80]}”", style="dim")
+        elif run.outcome == "skipped":
+            line += Text(run.skipped_reason or "skipped", style="dim")
+        else:
+            line += Text("login works", style="green")
+        self.console.print(line)
+        self._refresh()
+
+
+def verdict_panel(report: Report, report_dir: Path, lang: Lang) -> None:
+    verdict = report.verdict
+    colour = _STATUS_STYLE[verdict.status]
+    body = Text()
+    body.append(verdict.summary_fr if lang == "fr" else verdict.summary_en, style="bold")
+    body.append("\n")
+    if verdict.remedies:
+        body.append("\n" + ("À faire :" if lang == "fr" else "What to do:") + "\n", style="bold")
+        for number, remedy in enumerate(verdict.remedies, 1):
+            body.append(f" {number}. {remedy.fr if lang == 'fr' else remedy.en}\n")
+    if verdict.if_that_fails:
+        body.append(
+            "\n" + ("Si cela ne suffit pas :" if lang == "fr" else "If that does not work:") + "\n",
+            style="bold",
+        )
+        for remedy in verdict.if_that_fails:
+            body.append(f" • {remedy.fr if lang == 'fr' else remedy.en}\n")
+    body.append(
+        f"\nfactor: {verdict.factor}   browser runs: {report.browser_runs}   "
+        f"time: {report.duration_ms / 1000:.1f} s\n",
+        style="dim",
+    )
+    body.append(f"report: {report_dir / 'index.html'}", style="dim")
+    title = {"ok": "Access works", "blocked": "Access blocked", "inconclusive": "Inconclusive"}
+    out.print(Panel(body, title=title[verdict.status], border_style=colour, expand=False))
+
+
+def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    grid = Table(title=title, title_justify="left")
+    for column in columns:
+        grid.add_column(column)
+    for row in rows:
+        grid.add_row(*(str(cell) for cell in row))
+    out.print(grid)
+
+
+def line(text: str, style: str | None = None) -> None:
+    out.print(Text(text, style=style or ""))
+
+
+def is_interactive() -> bool:
+    return sys.stdin.isatty()

@@ -1,0 +1,161 @@
+"""The verdict logic on recorded outcomes (no browser): which runs it asks for, what it concludes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from probe.credentials import Credentials
+from probe.diagnosis import AccountGuard, Diagnosis
+from probe.journey import SkipRun
+from probe.models import Component, Symptom, VariantRun
+from probe.profiles import Extension, Setting, SourceProfile
+from probe.variants import Environment, Inventory
+
+GOOD = Credentials("1850775123456", "Ameli-Demo-2026!")
+
+Rule = Callable[[Environment], Symptom | None]
+
+
+class FakeRunner:
+    """Answers like a browser would, from a rule on the environment."""
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.browser_runs = 0
+        self.names: list[str] = []
+
+    async def run(self, env: Environment) -> VariantRun:
+        self.browser_runs += 1
+        self.names.append(env.name)
+        symptom = self.rule(env)
+        return VariantRun(
+            name=env.name,
+            outcome="pass" if symptom is None else "fail",
+            symptom=symptom or "none",
+            kept=sorted(env.kept),
+        )
+
+
+def inventory(n_ext: int = 0, cookies: int = 0, settings: tuple[str, ...] = (), site_data: bool = False) -> Inventory:
+    exts = tuple(
+        Extension(id=f"id{i:02d}", name=f"Ext {i}", version="1", path=Path("/x"), enabled=True, incognito=False, source="webstore")
+        for i in range(n_ext)
+    )
+    sets = tuple(Setting(id=s, name=s) for s in settings)  # type: ignore[arg-type]
+    profile = SourceProfile(
+        user_data_dir=Path("/p"), profile_name="Default", kind="given", extensions=exts, settings=sets, chromium_version=None
+    )
+    comps = [Component(kind="extension", id=e.id, name=e.name) for e in exts]
+    comps += [Component(kind="cookie", id=f"c{i}@portal.localhost", name=f"c{i}") for i in range(cookies)]
+    if site_data:
+        comps.append(Component(kind="site-data", id="site-data", name="Site data"))
+    comps += [Component(kind="setting", id=s.id, name=s.name) for s in sets]
+    return Inventory(profile=profile, components=comps)
+
+
+def decide(inv: Inventory, rule: Rule, credentials: Credentials = GOOD) -> tuple[Diagnosis, FakeRunner]:
+    runner = FakeRunner(rule)
+    diagnosis = Diagnosis(runner, inv, credentials)  # type: ignore[arg-type]
+    diagnosis.verdict = asyncio.run(diagnosis.decide())  # type: ignore[attr-defined]
+    return diagnosis, runner
+
+
+def test_current_passes_means_ok_with_few_runs() -> None:
+    diagnosis, runner = decide(inventory(3), lambda env: None)
+    assert diagnosis.verdict.status == "ok" and diagnosis.verdict.factor == "none"  # type: ignore[attr-defined]
+    assert runner.browser_runs <= 2
+
+
+def test_one_blocking_extension_among_sixteen_is_named() -> None:
+    rule: Rule = lambda env: "captcha-blocked" if "id07" in env.kept else None  # noqa: E731
+    diagnosis, runner = decide(inventory(16, cookies=2), rule)
+    verdict = diagnosis.verdict  # type: ignore[attr-defined]
+    assert (verdict.status, verdict.factor) == ("blocked", "extension")
+    assert [c.id for c in verdict.culprits] == ["id07"]
+    drill = [n for n in runner.names if n.startswith("drill-")]
+    assert len(drill) <= 10
+    assert "security check" in verdict.summary_en
+
+
+def test_two_extensions_that_only_block_together() -> None:
+    rule: Rule = lambda env: "form-broken" if {"id02", "id05"} <= env.kept else None  # noqa: E731
+    diagnosis, _ = decide(inventory(8), rule)
+    verdict = diagnosis.verdict  # type: ignore[attr-defined]
+    assert verdict.factor == "extension"
+    assert sorted(c.id for c in verdict.culprits) == ["id02", "id05"]
+
+
+def test_oversized_cookies_name_the_cookies() -> None:
+    rule: Rule = lambda env: "headers-too-large" if sum(1 for k in env.kept if k.startswith("c")) >= 3 else None  # noqa: E731
+    diagnosis, _ = decide(inventory(2, cookies=4), rule)
+    verdict = diagnosis.verdict  # type: ignore[attr-defined]
+    assert verdict.factor == "cookies"
+    assert len(verdict.culprits) == 3 and all(c.kind == "cookie" for c in verdict.culprits)
+
+
+def test_javascript_setting() -> None:
+    rule: Rule = lambda env: "javascript-disabled" if "javascript" in env.kept else None  # noqa: E731
+    diagnosis, _ = decide(inventory(1, settings=("javascript", "popups")), rule)
+    verdict = diagnosis.verdict  # type: ignore[attr-defined]
+    assert verdict.factor == "browser-setting"
+    assert [c.id for c in verdict.culprits] == ["javascript"]
+
+
+def test_stale_site_data() -> None:
+    rule: Rule = lambda env: "stale-form" if "site-data" in env.kept else None  # noqa: E731
+    diagnosis, _ = decide(inventory(0, cookies=1, site_data=True), rule)
+    assert diagnosis.verdict.factor == "site-data"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("symptom", "factor"),
+    [
+        ("maintenance", "maintenance"),
+        ("rate-limited", "rate-limited"),
+        ("account-locked", "account-locked"),
+        ("rights-not-open", "rights-not-open"),
+        ("security-code-undelivered", "security-code-undelivered"),
+        ("identity-provider-error", "identity-provider"),
+        ("captcha-never-completes", "captcha-provider"),
+    ],
+)
+def test_server_side_answers(symptom: Symptom, factor: str) -> None:
+    diagnosis, runner = decide(inventory(4, cookies=1), lambda env: symptom)
+    verdict = diagnosis.verdict  # type: ignore[attr-defined]
+    assert (verdict.status, verdict.factor) == ("blocked", factor)
+    assert runner.browser_runs == 2  # current and fresh, nothing more
+    assert verdict.remedies
+
+
+def test_trailing_space_in_identifier() -> None:
+    typed = Credentials("1850775123456 ", "Ameli-Demo-2026!")
+    rule: Rule = lambda env: "invalid-credentials" if env.credentials.identifier != "1850775123456" else None  # noqa: E731
+    diagnosis, _ = decide(inventory(2), rule, typed)
+    verdict = diagnosis.verdict  # type: ignore[attr-defined]
+    assert verdict.factor == "credentials"
+    assert verdict.culprits[0].id == "identifier"
+
+
+def test_guard_skips_resubmitting_rejected_credentials() -> None:
+    async def scenario() -> list[str]:
+        guard = AccountGuard()
+        seen = []
+        await guard.enter(GOOD)
+        guard.answer(GOOD, "invalid-credentials")
+        guard.leave()
+        with pytest.raises(SkipRun):
+            await guard.enter(GOOD)
+        other = Credentials("1850775123456", "other")
+        await guard.enter(other)
+        guard.answer(other, "invalid-credentials")
+        guard.leave()
+        with pytest.raises(SkipRun, match="2 rejected"):
+            await guard.enter(Credentials("1850775123456", "third"))
+        seen.append("ok")
+        return seen
+
+    assert asyncio.run(scenario()) == ["ok"]

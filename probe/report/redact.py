@@ -1,0 +1,110 @@
+"""A last line of defence before anything is written: no query strings, no secret-looking values.
+
+The engine already drops query strings when it records a URL, but a report may come from
+an older probe or a hand-edited ``report.json`` (``probe report DIR``), and free text such
+as console errors quotes URLs verbatim. One-time codes, OIDC codes and CAPTCHA tokens
+travel in query strings and fragments, so every URL the report shows loses both.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from probe.models import FailedRequest, PortalInfo, Report, Step, VariantRun
+
+HIDDEN = "[hidden]"
+
+# URLs quoted inside free text (console messages, details, portal messages).
+_URL_IN_TEXT = re.compile(r"""\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+""")
+
+# key=value pairs whose value is a secret wherever they appear (cookie headers, logs).
+_SECRET_PAIR = re.compile(
+    r"""(?ix)
+    \b(
+        code | otp | token | [a-z_]*_token | access_token | id_token | password | passwd
+        | pwd | pw | mot[-_]de[-_]passe | session | sessionid | sid | state | nonce
+        | csrf | csrf_token | captcha | captcha_token | secret | api[-_]?key | cookie
+    )
+    (\s*[=:]\s*)
+    ("[^"]*"|'[^']*'|[^\s&;,'"<>)\]}]+)
+    """
+)
+
+
+def strip_url(url: str) -> str:
+    """``url`` without its query string, fragment or user info.
+
+    >>> strip_url("http://portal.localhost:8000/franceconnect/callback?code=abc#x")
+    'http://portal.localhost:8000/franceconnect/callback'
+    """
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return redact_text(url.split("?", 1)[0].split("#", 1)[0])
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    elif ":" in host:  # an IPv6 literal lost its brackets in hostname
+        host = f"[{host}]"
+    netloc = host if "@" in parts.netloc else parts.netloc
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def redact_text(value: str) -> str:
+    """Free text with every quoted URL stripped and every secret-looking value hidden."""
+    without_queries = _URL_IN_TEXT.sub(lambda m: strip_url(m.group(0)), value)
+    return _SECRET_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{HIDDEN}", without_queries)
+
+
+def _optional_text(value: str | None) -> str | None:
+    return None if value is None else redact_text(value)
+
+
+def _step(step: Step) -> Step:
+    return step.model_copy(
+        update={
+            "url": None if step.url is None else strip_url(step.url),
+            "message": _optional_text(step.message),
+            "detail": _optional_text(step.detail),
+            "console_errors": [redact_text(line) for line in step.console_errors],
+            "failed_requests": [
+                FailedRequest(
+                    url=strip_url(request.url),
+                    resource_type=request.resource_type,
+                    error=redact_text(request.error),
+                )
+                for request in step.failed_requests
+            ],
+        }
+    )
+
+
+def _variant(run: VariantRun) -> VariantRun:
+    return run.model_copy(
+        update={
+            "message": _optional_text(run.message),
+            "skipped_reason": _optional_text(run.skipped_reason),
+            "steps": [_step(step) for step in run.steps],
+        }
+    )
+
+
+def redact_report(report: Report) -> Report:
+    """A copy of ``report`` that is safe to write and show."""
+    portal = PortalInfo(
+        url=strip_url(report.portal.url),
+        embedded=report.portal.embedded,
+        scenario=report.portal.scenario,
+    )
+    credentials = [
+        finding.model_copy(update={"detail": redact_text(finding.detail)})
+        for finding in report.credentials
+    ]
+    return report.model_copy(
+        update={
+            "portal": portal,
+            "credentials": credentials,
+            "variants": [_variant(run) for run in report.variants],
+        }
+    )

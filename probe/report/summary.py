@@ -1,0 +1,81 @@
+"""A short Markdown summary for the GitHub Actions job page (``$GITHUB_STEP_SUMMARY``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from probe.models import Report
+from probe.report import vocabulary as vocab
+from probe.report.i18n import format_duration, text
+from probe.report.redact import redact_report
+
+ENV_VAR = "GITHUB_STEP_SUMMARY"
+
+_STATUS_MARK = {"ok": "✅", "blocked": "❌", "inconclusive": "⚠️"}
+_OUTCOME_MARK = {"pass": "✅", "fail": "❌", "skipped": "⏭️"}
+
+
+def append_github_summary(report: Report, *, env: Mapping[str, str] = os.environ) -> bool:
+    """Append the verdict and the attempts table to the job summary; False when not on Actions."""
+    target = env.get(ENV_VAR, "")
+    if not target:
+        return False
+    with Path(target).open("a", encoding="utf-8") as summary:
+        summary.write(github_summary(report))
+    return True
+
+
+def _cell(value: str) -> str:
+    """Text safe inside a Markdown table cell: GitHub renders HTML, pipes split columns."""
+    flat = " ".join(value.split())
+    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
+        flat = flat.replace(raw, escaped)
+    for mark in ("*", "_", "`", "[", "]"):
+        flat = flat.replace(mark, "\\" + mark)
+    return flat
+
+
+def github_summary(report: Report) -> str:
+    """The Markdown appended by :func:`append_github_summary`."""
+    report = redact_report(report)
+    lang = report.lang
+    verdict = report.verdict
+    summary = verdict.summary_fr if lang == "fr" else verdict.summary_en
+    mark = _STATUS_MARK.get(verdict.status, "")
+    lines = [
+        f"### {mark} probe — {_cell(text(f'status.{verdict.status}', lang))}",
+        "",
+        f"**{_cell(summary)}**",
+        "",
+        f"- {text('factor', lang)}: `{verdict.factor}` ({_cell(vocab.pick(vocab.FACTORS, verdict.factor, lang))})",
+    ]
+    if verdict.culprits:
+        names = ", ".join(
+            f"{vocab.pick(vocab.CULPRIT_KINDS, c.kind, lang)} “{_cell(c.name)}”"
+            for c in verdict.culprits
+        )
+        lines.append(f"- {text('culprit', lang)}: {names}")
+    lines.append(f"- {text('portal', lang)}: {_cell(report.portal.url)}")
+    lines.append(
+        f"- {text('browser-runs', lang)}: {report.browser_runs}, "
+        f"{format_duration(report.duration_ms, lang)}"
+    )
+    for number, remedy in enumerate(verdict.remedies, 1):
+        if number == 1:
+            lines += ["", f"**{text('remedies', lang)}**", ""]
+        lines.append(f"{number}. {_cell(remedy.fr if lang == 'fr' else remedy.en)}")
+    header = ("Attempt", "Result", "Stopped at", "Portal message")
+    if lang == "fr":
+        header = ("Tentative", "Résultat", "Arrêt à", "Message du portail")
+    lines += ["", "| " + " | ".join(header) + " |", "|---|---|---|---|"]
+    for run in report.variants:
+        label = vocab.variant_label(run.name, lang, run.description)[0]
+        outcome = f"{_OUTCOME_MARK[run.outcome]} {vocab.pick(vocab.OUTCOMES, run.outcome, lang)}"
+        stopped = vocab.step_label(run.failed_step, lang) if run.failed_step else ""
+        message = run.message or (run.skipped_reason if run.outcome == "skipped" else "") or ""
+        lines.append(
+            f"| {_cell(label)} (`{_cell(run.name)}`) | {outcome} | {_cell(stopped)} | {_cell(message)} |"
+        )
+    return "\n".join(lines) + "\n\n"

@@ -1,0 +1,382 @@
+"""What the HTML page shows, worked out in Python so the templates only lay it out.
+
+Everything here is already translated, formatted and redacted; the templates never see
+a raw :class:`~probe.models.Report`.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from probe.models import STEP_NAMES, DrillNode, Lang, Report, Step, VariantRun
+from probe.report import vocabulary as vocab
+from probe.report.i18n import format_bytes, format_datetime, format_duration, format_int, text
+from probe.report.redact import redact_report
+
+# A screenshot bigger than this is left out rather than bloating the page.
+MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
+
+_IMAGE_TYPES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    outcome: str  # "pass", "fail", "skipped", "not-reached", "not-needed"
+    label: str
+    step: str
+
+
+@dataclass(frozen=True)
+class Row:
+    anchor: str
+    label: str
+    explanation: str
+    outcome: str
+    outcome_label: str
+    cells: list[Cell]
+    skipped_reason: str | None
+
+
+@dataclass(frozen=True)
+class Request:
+    url: str
+    error: str
+    resource_type: str
+    blocked_in_browser: bool
+
+
+@dataclass(frozen=True)
+class Screenshot:
+    data_uri: str | None  # None: the file was missing, unreadable or not an image
+    caption: str
+
+
+@dataclass(frozen=True)
+class Card:
+    anchor: str
+    label: str
+    explanation: str
+    outcome: str
+    outcome_label: str
+    stop: str  # "Stopped at: …" or "Went all the way through"
+    symptom: str | None
+    message: str | None
+    screenshot: Screenshot | None
+    timing_text: str
+    bar_left: float  # percent of the whole diagnosis
+    bar_width: float
+    requests: list[Request]
+    console_errors: list[str]
+    cookies: str | None
+
+
+@dataclass(frozen=True)
+class DrillItem:
+    label: str
+    outcome: str
+    outcome_label: str
+    kept: str
+    note: str | None
+    children: list[DrillItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class PageView:
+    lang: Lang
+    title: str
+    status: str
+    status_word: str
+    summary: str
+    intro: str
+    culprits: list[str]
+    remedies: list[str]
+    if_that_fails: list[str]
+    steps: list[tuple[str, str]]  # (step name, label) columns of the grid
+    rows: list[Row]
+    cards: list[Card]
+    drilldown: list[DrillItem]
+    facts: list[Fact]
+    components: list[Fact]
+    credential_findings: list[str]
+    footer: str
+
+
+def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
+    """Translate, format and redact ``report`` for the page, reading screenshots from ``out_dir``."""
+    report = redact_report(report)
+    verdict = report.verdict
+    names = {component.id: component.name for component in report.profile.components}
+    total_ms = max(
+        [report.duration_ms, *(run.started_ms + run.duration_ms for run in report.variants)]
+    )
+    runs = sum(run.outcome != "skipped" for run in report.variants)
+    duration = format_duration(report.duration_ms, lang)
+    intro = (
+        text("what-we-did-one", lang, duration=duration)
+        if runs <= 1
+        else text("what-we-did", lang, runs=format_int(runs, lang), duration=duration)
+    )
+    steps = _grid_steps(report.variants)
+    return PageView(
+        lang=lang,
+        title=text("title", lang, host=urlsplit(report.portal.url).netloc or report.portal.url),
+        status=verdict.status,
+        status_word=text(f"status.{verdict.status}", lang),
+        summary=verdict.summary_fr if lang == "fr" else verdict.summary_en,
+        intro=intro,
+        culprits=[
+            _labelled(vocab.pick(vocab.CULPRIT_KINDS, c.kind, lang), c.name, lang)
+            for c in verdict.culprits
+        ],
+        remedies=[r.fr if lang == "fr" else r.en for r in verdict.remedies],
+        if_that_fails=[r.fr if lang == "fr" else r.en for r in verdict.if_that_fails],
+        steps=[(name, vocab.step_label(name, lang)) for name in steps],
+        rows=[_row(run, steps, lang) for run in report.variants],
+        cards=[_card(run, out_dir, total_ms, lang) for run in report.variants],
+        drilldown=_drill_tree(report.drilldown, names, lang),
+        facts=_facts(report, lang),
+        components=_components(report, lang),
+        credential_findings=[
+            _labelled(
+                vocab.pick(vocab.CREDENTIAL_FIELDS, f.field, lang),
+                f"{vocab.pick(vocab.CREDENTIAL_ISSUES, f.issue, lang)} ({f.detail})",
+                lang,
+            )
+            for f in report.credentials
+        ],
+        footer=text("made-by", lang, version=report.probe_version),
+    )
+
+
+def _labelled(label: str, value: str, lang: Lang) -> str:
+    # French typography puts a space before a colon.
+    return f"{label} : {value}" if lang == "fr" else f"{label}: {value}"
+
+
+def _anchor(run: VariantRun) -> str:
+    return "run-" + "".join(ch if ch.isalnum() or ch == "-" else "_" for ch in run.name)
+
+
+def _grid_steps(runs: list[VariantRun]) -> list[str]:
+    """The journey's stages as columns: every stage any run reached, or all if none got through.
+
+    A stage no run reached is still shown while no run completed the journey, so a reader
+    sees how far from the end every attempt stopped.
+    """
+    seen = {step.name for run in runs for step in run.steps}
+    someone_finished = any(run.outcome == "pass" for run in runs)
+    return [name for name in STEP_NAMES if name in seen or not someone_finished]
+
+
+def _row(run: VariantRun, steps: list[str], lang: Lang) -> Row:
+    label, explanation = vocab.variant_label(run.name, lang, run.description)
+    by_name: dict[str, Step] = {step.name: step for step in run.steps}
+    cells: list[Cell] = []
+    for name in steps:
+        step = by_name.get(name)
+        if run.outcome == "skipped":
+            outcome = "skipped"
+        elif step is not None:
+            outcome = step.outcome
+        else:
+            outcome = "not-needed" if run.outcome == "pass" else "not-reached"
+        cells.append(Cell(outcome, vocab.pick(vocab.OUTCOMES, outcome, lang), name))
+    reason = run.skipped_reason if run.outcome == "skipped" else None
+    return Row(
+        anchor=_anchor(run),
+        label=label,
+        explanation=explanation,
+        outcome=run.outcome,
+        outcome_label=vocab.pick(vocab.OUTCOMES, run.outcome, lang),
+        cells=cells,
+        skipped_reason=reason,
+    )
+
+
+def _stop_step(run: VariantRun) -> Step | None:
+    if run.failed_step is not None:
+        for step in run.steps:
+            if step.name == run.failed_step:
+                return step
+    return run.steps[-1] if run.steps else None
+
+
+def _card(run: VariantRun, out_dir: Path, total_ms: int, lang: Lang) -> Card:
+    label, explanation = vocab.variant_label(run.name, lang, run.description)
+    stop = _stop_step(run)
+    if run.outcome == "pass":
+        stop_text = text("went-through", lang)
+    elif run.outcome == "skipped":
+        stop_text = (
+            text("skipped-because", lang, reason=run.skipped_reason)
+            if run.skipped_reason
+            else text("not-tried", lang)
+        )
+    else:
+        stop_name = run.failed_step or (stop.name if stop else None)
+        stop_text = text("stopped-at", lang, step=vocab.step_label(stop_name or "?", lang))
+    message = run.message or (stop.message if stop and stop.outcome == "fail" else None)
+    symptom = None
+    if run.outcome == "fail" and run.symptom != "none":
+        symptom = text(
+            "what-went-wrong", lang, symptom=vocab.pick(vocab.SYMPTOMS, run.symptom, lang)
+        )
+    start = format_duration(run.started_ms, lang)
+    took = format_duration(run.duration_ms, lang)
+    scale = 100.0 / total_ms if total_ms > 0 else 0.0
+    left = min(max(run.started_ms * scale, 0.0), 100.0)
+    width = min(max(run.duration_ms * scale, 0.5), 100.0 - left)
+    cookies = None
+    if stop is not None and stop.cookies.count:
+        cookies = text(
+            "cookie-at-stop-one" if stop.cookies.count == 1 else "cookies-at-stop",
+            lang,
+            count=format_int(stop.cookies.count, lang),
+            size=format_bytes(stop.cookies.total_bytes, lang),
+        )
+    return Card(
+        anchor=_anchor(run),
+        label=label,
+        explanation=explanation,
+        outcome=run.outcome,
+        outcome_label=vocab.pick(vocab.OUTCOMES, run.outcome, lang),
+        stop=stop_text,
+        symptom=symptom,
+        message=message,
+        screenshot=_screenshot(run, out_dir, lang),
+        timing_text=(
+            text("timing-bar", lang, start=start, duration=took)
+            if run.started_ms > 0
+            else text("timing-bar-first", lang, duration=took)
+        ),
+        bar_left=round(left, 2),
+        bar_width=round(width, 2),
+        requests=[
+            Request(r.url, r.error, r.resource_type, r.blocked_by_client)
+            for step in run.steps
+            for r in step.failed_requests
+        ],
+        console_errors=_unique(line for step in run.steps for line in step.console_errors),
+        cookies=cookies,
+    )
+
+
+def _unique(lines: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(lines))
+
+
+def _screenshot(run: VariantRun, out_dir: Path, lang: Lang) -> Screenshot | None:
+    """The picture of the page where the run stopped: its last step that has one."""
+    shot = next((step for step in reversed(run.steps) if step.screenshot), None)
+    if shot is None or shot.screenshot is None:
+        return None
+    caption = text("screenshot-of", lang, step=vocab.step_label(shot.name, lang))
+    return Screenshot(data_uri=data_uri(out_dir, shot.screenshot), caption=caption)
+
+
+def data_uri(out_dir: Path, relative: str) -> str | None:
+    """The image at ``relative`` inside ``out_dir`` as a data URI, or None.
+
+    Only files inside the report folder are read, and only real PNG or JPEG images:
+    a hand-edited ``report.json`` must not make the page embed an arbitrary file.
+    """
+    root = out_dir.resolve()
+    try:
+        path = (root / relative).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            return None
+        if path.stat().st_size > MAX_SCREENSHOT_BYTES:
+            return None
+        content = path.read_bytes()
+    except (OSError, ValueError):
+        return None
+    for magic, mime in _IMAGE_TYPES:
+        if content.startswith(magic):
+            return f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
+    return None
+
+
+def _drill_tree(nodes: list[DrillNode], names: dict[str, str], lang: Lang) -> list[DrillItem]:
+    by_run = {node.run: node for node in nodes}
+    children: dict[str | None, list[DrillNode]] = {}
+    for node in nodes:
+        parent = node.parent if node.parent in by_run and node.parent != node.run else None
+        children.setdefault(parent, []).append(node)
+
+    def build(node: DrillNode, seen: frozenset[str]) -> DrillItem:
+        kept = [names.get(item, item) for item in node.kept]
+        note = None
+        if node.parent is not None and node.parent not in by_run:
+            note = text("tried-after", lang, run=vocab.variant_label(node.parent, lang)[0])
+        seen = seen | {node.run}
+        return DrillItem(
+            label=vocab.variant_label(node.run, lang)[0],
+            outcome=node.outcome,
+            outcome_label=vocab.pick(vocab.OUTCOMES, node.outcome, lang),
+            kept=text("kept", lang, items=", ".join(kept)) if kept else text("kept-nothing", lang),
+            note=note,
+            children=[build(c, seen) for c in children.get(node.run, []) if c.run not in seen],
+        )
+
+    roots = children.get(None, [])
+    if not roots and nodes:  # parent links form a loop: show them flat rather than nothing
+        roots = nodes
+    return [build(root, frozenset()) for root in roots]
+
+
+def _facts(report: Report, lang: Lang) -> list[Fact]:
+    portal = report.portal.url
+    extras = []
+    if report.portal.embedded:
+        extras.append(text("portal-embedded", lang))
+    if report.portal.scenario:
+        extras.append(f"{text('scenario', lang)} {report.portal.scenario}")
+    if extras:
+        portal = f"{portal} ({', '.join(extras)})"
+    browser = report.browser
+    mode = text("headless", lang) if browser.headless else text("with-window", lang)
+    profile = vocab.pick(vocab.PROFILE_KINDS, report.profile.kind, lang)
+    facts = [
+        Fact(text("date", lang), format_datetime(report.created_at, lang)),
+        Fact(text("portal", lang), portal),
+        Fact(text("browser", lang), f"{browser.product} {browser.version}, {mode}"),
+        Fact(text("profile", lang), profile),
+    ]
+    if report.profile.source:
+        facts.append(Fact(text("profile-source", lang), report.profile.source))
+    facts += [
+        Fact(text("factor", lang), vocab.pick(vocab.FACTORS, report.verdict.factor, lang)),
+        Fact(text("browser-runs", lang), format_int(report.browser_runs, lang)),
+        Fact(text("total-time", lang), format_duration(report.duration_ms, lang)),
+        Fact(
+            text("report-version", lang), f"{report.schema_version} (probe {report.probe_version})"
+        ),
+    ]
+    return facts
+
+
+def _components(report: Report, lang: Lang) -> list[Fact]:
+    groups: dict[str, list[str]] = {}
+    for component in report.profile.components:
+        groups.setdefault(component.kind, []).append(component.name)
+    none = text("none", lang)
+    cookie_count = len(groups.get("cookie", []))
+    return [
+        Fact(text("extensions", lang), ", ".join(groups.get("extension", [])) or none),
+        Fact(text("settings", lang), ", ".join(groups.get("setting", [])) or none),
+        Fact(text("cookies", lang), format_int(cookie_count, lang)),
+        Fact(text("site-data", lang), text("present", lang) if "site-data" in groups else none),
+    ]

@@ -363,6 +363,8 @@ class Journey:
         return None
 
     async def _captcha(self, page: Page, recorder: _Recorder) -> str | None:
+        if self.credentials.method == "franceconnect":
+            return "skipped"
         if await page.locator(self.map.captcha_container).count() == 0:
             return "skipped"
         deadline = time.monotonic() + self.timeouts.captcha_appear / 1000
@@ -424,6 +426,9 @@ class Journey:
             self._holding_gate = True
         answer: Symptom | None = None
         try:
+            if self.credentials.method == "franceconnect":
+                answer = await self._franceconnect(page, recorder)
+                return None
             try:
                 await page.fill(self.map.identifier, self.credentials.identifier, timeout=3_000)
                 await page.fill(self.map.password, self.credentials.password, timeout=3_000)
@@ -456,6 +461,44 @@ class Journey:
         finally:
             if self.gate is not None:
                 self.gate.answer(self.credentials, answer)
+
+    async def _franceconnect(self, page: Page, recorder: _Recorder) -> Symptom | None:
+        """Log in through the identity federation: button, partner, partner login, back."""
+        partner = self.credentials.partner or "impots"
+        button = page.locator(self.map.franceconnect_button)
+        if await button.count() == 0:
+            raise _Failure("login-form-missing", "The portal shows no FranceConnect button.")
+        async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
+            await button.first.click(timeout=3_000)
+        await self._check_answer(page, recorder, await navigation.value, "The identity federation")
+        choice = page.locator(self.map.partner_button.format(partner=partner))
+        if await choice.count() == 0:
+            raise _Failure(
+                "identity-provider-error", f"The partner '{partner}' is not offered.", None
+            )
+        async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
+            await choice.first.click(timeout=3_000)
+        await self._check_answer(page, recorder, await navigation.value, "The partner")
+        await page.fill(self.map.partner_identifier, self.credentials.identifier, timeout=3_000)
+        await page.fill(self.map.partner_password, self.credentials.password, timeout=3_000)
+        async with page.expect_navigation(wait_until="load") as navigation:
+            await page.click(self.map.partner_submit, timeout=3_000)
+        await navigation.value
+        await page.wait_for_load_state("domcontentloaded")
+        await self._check_answer(page, recorder, None, "Back on the portal, it")
+        return None
+
+    async def _check_answer(
+        self, page: Page, recorder: _Recorder, response: Response | None, who: str
+    ) -> None:
+        if response is not None:
+            recorder.last_document_status = response.status
+        message, symptom = await self._answer(page, recorder)
+        status = recorder.last_document_status
+        if symptom is not None or (status is not None and status >= 400):
+            raise _Failure(
+                symptom or "identity-provider-error", f"{who} answered HTTP {status}.", message
+            )
 
     async def _second_factor(self, page: Page, recorder: _Recorder) -> str | None:
         if await page.locator(self.map.code_form).count() == 0:

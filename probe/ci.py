@@ -1,0 +1,340 @@
+"""``probe ci``: diagnose every scenario in real Chromium and check each verdict.
+
+Scenarios run ``jobs`` at a time, each in a worker thread with its own embedded portal
+and its own asyncio loop. Each one's report lands in ``REPORT_DIR/<name>/``; the run
+writes an ``index.html`` linking them (expected vs got) and, on request, JUnit XML with
+one test case per scenario. A diagnosis that raises counts as a failed scenario and the
+run goes on.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import traceback
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import jinja2
+
+from probe.chromium import Chromium, find_chromium
+from probe.errors import BadInput, ProbeError
+from probe.models import Lang, Report, Verdict
+from probe.scenarios import Scenario, closest_names, expected_culprits, load_all
+
+INDEX_HTML = "index.html"
+_SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """One scenario's diagnosis compared with what it expects."""
+
+    scenario: Scenario
+    seconds: float
+    report: Report | None = None
+    report_dir: Path | None = None  # where its index.html is, when it was written
+    mismatch: str | None = None  # why it failed; None when the verdict is as expected
+    error: str | None = None  # the diagnosis itself failed (then there is no report)
+
+    @property
+    def passed(self) -> bool:
+        return self.mismatch is None and self.error is None
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def expected(self) -> str:
+        expect = self.scenario.expect
+        culprits = f" [{', '.join(sorted(expect.culprits))}]" if expect.culprits else ""
+        return f"{expect.status} / {expect.factor}{culprits}"
+
+    @property
+    def got(self) -> str:
+        if self.report is None:
+            return "error"
+        verdict = self.report.verdict
+        culprits = ", ".join(sorted(c.name for c in verdict.culprits))
+        return f"{verdict.status} / {verdict.factor}" + (f" [{culprits}]" if culprits else "")
+
+    @property
+    def runs(self) -> int:
+        return self.report.browser_runs if self.report is not None else 0
+
+    @property
+    def result(self) -> str:
+        return "pass" if self.passed else "FAIL"
+
+    @property
+    def problem(self) -> str | None:
+        return self.error or self.mismatch
+
+    def row(self) -> tuple[str, str, str, str, str, str]:
+        return (
+            self.name,
+            self.expected,
+            self.got,
+            str(self.runs),
+            f"{self.seconds:.1f} s",
+            self.result,
+        )
+
+
+@dataclass(frozen=True)
+class CiSummary:
+    results: list[ScenarioResult]
+    index: Path
+    junit: Path | None
+    seconds: float
+
+    @property
+    def passed(self) -> int:
+        return sum(r.passed for r in self.results)
+
+    @property
+    def failed(self) -> int:
+        return len(self.results) - self.passed
+
+    @property
+    def rows(self) -> list[tuple[str, str, str, str, str, str]]:
+        """scenario, expected, got, runs, time, result: for the console table."""
+        return [r.row() for r in self.results]
+
+
+# ---------------------------------------------------------------- comparing
+
+
+def compare(scenario: Scenario, verdict: Verdict) -> str | None:
+    """Why ``verdict`` is not the one ``scenario`` expects, or None when it is."""
+    expect = scenario.expect
+    problems = []
+    if (verdict.status, verdict.factor) != (expect.status, expect.factor):
+        problems.append(
+            f"expected {expect.status} / {expect.factor}, got {verdict.status} / {verdict.factor}"
+        )
+    wanted = expected_culprits(scenario)
+    if wanted is not None:
+        got = {c.id for c in verdict.culprits}
+        if got != wanted:
+            missing = sorted(wanted - got)
+            extra = sorted(got - wanted)
+            parts = [f"missing {', '.join(missing)}"] if missing else []
+            parts += [f"unexpected {', '.join(extra)}"] if extra else []
+            problems.append("culprits differ: " + "; ".join(parts))
+    return "; ".join(problems) or None
+
+
+# ---------------------------------------------------------------- choosing
+
+
+def parse_shard(shard: str) -> tuple[int, int]:
+    """``"I/N"`` -> (I, N) with 1 <= I <= N; ``BadInput`` otherwise."""
+    match = _SHARD.match(shard)
+    if match is None:
+        raise BadInput(f"--shard {shard}: expected I/N, e.g. 1/2 (shard I of N)")
+    index, count = int(match[1]), int(match[2])
+    if count < 1 or not 1 <= index <= count:
+        raise BadInput(f"--shard {shard}: I must be between 1 and N (e.g. 1/2 or 2/2)")
+    return index, count
+
+
+def take_shard(scenarios: Sequence[Scenario], shard: str | None) -> list[Scenario]:
+    """Shard I of N: every N-th scenario by sorted name, starting at the I-th.
+
+    Deterministic, so that the N jobs of a CI matrix together run each scenario once.
+    """
+    ordered = sorted(scenarios, key=lambda s: s.name)
+    if shard is None:
+        return ordered
+    index, count = parse_shard(shard)
+    return ordered[index - 1 :: count]
+
+
+def select(scenarios: Sequence[Scenario], only: Sequence[str] | None) -> list[Scenario]:
+    if not only:
+        return list(scenarios)
+    by_name = {s.name: s for s in scenarios}
+    for name in only:
+        if name not in by_name:
+            raise BadInput(f"--only {name}: unknown scenario; {closest_names(name, by_name)}")
+    return [by_name[name] for name in dict.fromkeys(only)]
+
+
+# ---------------------------------------------------------------- running
+
+
+def _run_one(scenario: Scenario, root: Path, chromium: Chromium, lang: Lang) -> ScenarioResult:
+    from probe.engine import Request
+    from probe.scenarios import diagnose_scenario
+
+    out_dir = root / scenario.name
+    started = time.monotonic()
+    request = Request(report_dir=out_dir, lang=lang, chromium=chromium)
+    try:
+        report, written = diagnose_scenario(scenario, request)
+    except ProbeError as exc:
+        return ScenarioResult(scenario, time.monotonic() - started, error=str(exc))
+    except Exception as exc:  # a bug in probe: keep the run going, keep the evidence
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        return ScenarioResult(
+            scenario,
+            time.monotonic() - started,
+            error=f"probe crashed: {type(exc).__name__}: {exc} (see {out_dir / 'error.txt'})",
+        )
+    return ScenarioResult(
+        scenario,
+        time.monotonic() - started,
+        report=report,
+        report_dir=written,
+        mismatch=compare(scenario, report.verdict),
+    )
+
+
+def _line(result: ScenarioResult, done: int, total: int) -> str:
+    mark = "✔" if result.passed else "✘"
+    text = f"[{done}/{total}] {mark} {result.name} ({result.seconds:.1f} s): got {result.got}"
+    if not result.passed:
+        text += f" — {result.problem}"
+    return text
+
+
+def run_ci(
+    *,
+    jobs: int = 2,
+    shard: str | None = None,
+    junit: Path | None = None,
+    report_dir: Path | None = None,
+    directory: Path | None = None,
+    only: Sequence[str] | None = None,
+    chromium_path: str | None = None,
+    progress: Callable[[str], object] | None = None,
+    lang: Lang = "en",
+) -> CiSummary:
+    """Diagnose the scenarios (all, ``only`` some, or one shard) and compare verdicts.
+
+    Example: ``run_ci(jobs=2, shard="1/2", junit=Path("junit.xml")).failed == 0``.
+    """
+    if jobs < 1:
+        raise BadInput(f"--jobs {jobs}: at least 1")
+    chosen = take_shard(select(load_all(directory), only), shard)
+    root = report_dir or Path("reports") / datetime.now().strftime("ci-%Y%m%d-%H%M%S")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"--report-dir {root}: cannot write there ({exc.strerror})") from None
+    chromium = find_chromium(chromium_path)
+    say = progress or (lambda _text: None)
+    say(f"probe ci: {len(chosen)} scenario(s), {jobs} at a time, in {chromium.describe()}")
+    started = time.monotonic()
+    results: list[ScenarioResult] = []
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="scenario") as pool:
+        futures = [pool.submit(_run_one, s, root, chromium, lang) for s in chosen]
+        for future in as_completed(futures):
+            result = future.result()
+            results.append(result)
+            say(_line(result, len(results), len(chosen)))
+    results.sort(key=lambda r: r.name)
+    summary = CiSummary(
+        results=results,
+        index=root / INDEX_HTML,
+        junit=junit,
+        seconds=time.monotonic() - started,
+    )
+    write_index(summary, root, shard=shard)
+    if junit is not None:
+        write_ci_junit(summary, junit)
+    return summary
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("probe", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def write_index(summary: CiSummary, root: Path, *, shard: str | None = None) -> Path:
+    """``index.html``: one row per scenario linking its report, expected vs got."""
+    rows = []
+    for result in summary.results:
+        link = None
+        if result.report_dir is not None:
+            target = result.report_dir / "index.html"
+            try:
+                link = target.resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                link = target.resolve().as_uri()
+        rows.append({"result": result, "link": link})
+    page = (
+        _environment()
+        .get_template("ci_index.html")
+        .render(
+            summary=summary,
+            rows=rows,
+            shard=shard,
+            created=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        )
+    )
+    path = root / INDEX_HTML
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def write_ci_junit(summary: CiSummary, path: Path) -> Path:
+    """JUnit XML: one test case per scenario; a wrong verdict is its failure message."""
+    failures = sum(r.mismatch is not None and r.error is None for r in summary.results)
+    errors = sum(r.error is not None for r in summary.results)
+    attrs = {
+        "name": "probe ci",
+        "tests": str(len(summary.results)),
+        "failures": str(failures),
+        "errors": str(errors),
+        "skipped": "0",
+        "time": f"{summary.seconds:.3f}",
+    }
+    root = ET.Element("testsuites", attrs)
+    suite = ET.SubElement(root, "testsuite", attrs)
+    for result in summary.results:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname="probe.scenarios",
+            name=result.name,
+            time=f"{result.seconds:.3f}",
+        )
+        details = [
+            f"scenario: {result.name} ({result.scenario.description})",
+            f"expected: {result.expected}",
+            f"got: {result.got}",
+        ]
+        if result.report is not None:
+            details += [
+                f"culprit: {c.kind} {c.name} ({c.id})" for c in result.report.verdict.culprits
+            ]
+            details.append(f"summary: {result.report.verdict.summary_en}")
+            details.append(f"browser runs: {result.report.browser_runs}")
+        if result.report_dir is not None:
+            details.append(f"report: {result.report_dir / 'index.html'}")
+        if result.error is not None:
+            node = ET.SubElement(case, "error", message=result.error, type="diagnosis-error")
+            node.text = "\n".join(details)
+        elif result.mismatch is not None:
+            node = ET.SubElement(case, "failure", message=result.mismatch, type="verdict-mismatch")
+            node.text = "\n".join(details)
+        else:
+            ET.SubElement(case, "system-out").text = "\n".join(details)
+    ET.indent(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    return path

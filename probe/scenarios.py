@@ -1,0 +1,325 @@
+"""Scenario files: a portal state, a browser set-up, the credentials typed, the verdict expected.
+
+A portal team writes one TOML file per case under ``scenarios/`` (see
+``scenarios/README.md``); ``probe browser --scenario NAME`` diagnoses one of them and
+``probe ci`` checks them all (``probe/ci.py``). Files are validated into typed models at
+load time; every problem is reported as one line naming the file, the line or the
+field, and what was expected.
+
+A scenario's portal has two states: ``[build_portal]`` while its browser profile is
+built (e.g. the release whose service worker the profile keeps) and ``[portal]`` during
+the diagnosis. Without ``[build_portal]`` both are the same. The engine is only given the
+running portal's URLs: it never reads either state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from probe.credentials import Credentials
+from probe.errors import BadInput
+from probe.models import Factor, Report, Status
+from probe.portal.state import PortalConfig
+from probe.profiles import extension_id
+from probe.recipes import ProfileRecipe, fixtures_dir
+
+if TYPE_CHECKING:
+    from probe.engine import Request
+    from probe.variants import Progress
+
+# The embedded portal's sites besides the portal itself: the CAPTCHA vendor and the
+# identity federation. Their cookies and site data belong to the person's environment.
+EMBEDDED_EXTRA_SITES = ("captcha.localhost", "idp.localhost")
+
+_REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScenarioCredentials(_Strict):
+    """What the person types, exactly as typed (stray spaces and Caps Lock included)."""
+
+    identifier: str
+    password: str
+    provisional_code: str | None = None
+    method: Literal["password", "franceconnect"] = "password"
+    partner: str | None = None  # FranceConnect partner id, e.g. "impots"
+
+    def typed(self) -> Credentials:
+        return Credentials(
+            identifier=self.identifier,
+            password=self.password,
+            provisional_code=self.provisional_code,
+            method=self.method,
+            partner=self.partner,
+        )
+
+
+class Expectation(_Strict):
+    """The verdict the diagnosis must reach."""
+
+    status: Status
+    factor: Factor
+    # Extension ids (or fixture folder names), cookie "name@host", setting ids, or
+    # "identifier"/"password"; compared as a set when given.
+    culprits: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _ok_means_no_factor(self) -> Expectation:
+        if (self.status == "ok") != (self.factor == "none"):
+            raise ValueError(
+                f"status '{self.status}' with factor '{self.factor}': "
+                "status 'ok' goes with factor 'none', and only with it"
+            )
+        return self
+
+
+class Scenario(_Strict):
+    """One case: portal state, browser profile recipe, credentials, expected verdict."""
+
+    name: str = ""  # the file's stem; filled in by the loader when left out
+    description: str
+    reproduces: str  # the domain reference's failure mode this case stands for
+    portal: PortalConfig = Field(default_factory=PortalConfig)
+    build_portal: PortalConfig | None = None
+    profile: ProfileRecipe = Field(default_factory=ProfileRecipe)
+    credentials: ScenarioCredentials
+    expect: Expectation
+
+    @model_validator(mode="after")
+    def _same_accounts_while_building(self) -> Scenario:
+        # The running portal keeps its accounts when it switches state, so accounts given
+        # only in [portal] would never be seen.
+        if self.build_portal is not None and self.build_portal.accounts != self.portal.accounts:
+            raise ValueError(
+                "build_portal.accounts must be the same as portal.accounts "
+                "(the portal keeps its accounts when it switches to [portal])"
+            )
+        return self
+
+    @property
+    def portal_while_building(self) -> PortalConfig:
+        return self.build_portal if self.build_portal is not None else self.portal
+
+
+# ------------------------------------------------------------------ loading
+
+
+def default_directory() -> Path:
+    """``scenarios/`` in the current folder, else the one next to probe's sources."""
+    here = Path("scenarios")
+    return here if here.is_dir() else _REPO_SCENARIOS
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _field_path(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _allowed_fields(loc: Sequence[int | str]) -> list[str]:
+    """The field names accepted at the table holding ``loc``'s last part."""
+    model: Any = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        model = _model_in(field.annotation)
+        if model is None:
+            return []
+    return sorted(getattr(model, "model_fields", {}))
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _explain(error: Any) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    given = error.get("input")
+    if kind == "literal_error":
+        return f"expected one of {ctx.get('expected')}, got {given!r}"
+    if kind == "extra_forbidden":
+        allowed = _allowed_fields(error["loc"])
+        return "unknown field" + (f"; expected one of: {', '.join(allowed)}" if allowed else "")
+    if kind == "missing":
+        return "required, but missing"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return f"{error['msg'][:1].lower()}{error['msg'][1:]}, got {given!r}"
+
+
+def _one_line(path: Path, error: ValidationError) -> str:
+    problems = error.errors()
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+    return f"{_shown(path)}: {_field_path(first['loc'])}: {_explain(first)}{more}"
+
+
+_TOML_POSITION = re.compile(r"^(?P<what>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
+
+
+def load_file(path: Path) -> Scenario:
+    """Read and validate one scenario file; ``BadInput`` (one line) when it is wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{_shown(path)}: cannot read it ({exc})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_POSITION.match(str(exc))
+        where = f"line {match['line']}, column {match['col']}" if match else "TOML syntax"
+        what = match["what"] if match else str(exc)
+        raise BadInput(f"{_shown(path)}: {where}: {what} (not valid TOML)") from None
+    stem = path.stem
+    if data.get("name", stem) != stem:
+        raise BadInput(
+            f"{_shown(path)}: name: {data['name']!r} differs from the file's name; "
+            f"expected {stem!r} (a scenario is named after its file)"
+        )
+    data["name"] = stem
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise BadInput(_one_line(path, exc)) from None
+
+
+def scenario_files(directory: Path | None = None) -> list[Path]:
+    folder = directory or default_directory()
+    if not folder.is_dir():
+        raise BadInput(f"{_shown(folder)}: no such scenario folder")
+    return sorted(folder.glob("*.toml"))
+
+
+def load_all(directory: Path | None = None) -> list[Scenario]:
+    """Every scenario of ``directory`` (default ``scenarios/``), sorted by name."""
+    return [load_file(path) for path in scenario_files(directory)]
+
+
+def closest_names(name: str, names: Iterable[str]) -> str:
+    known = sorted(names)
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    if not close:
+        close = [n for n in known if name in n or n in name][:3]
+    if close:
+        return "closest: " + ", ".join(close)
+    return "see 'probe scenarios list'"
+
+
+def load_scenario(name: str, directory: Path | None = None) -> Scenario:
+    """The scenario called ``name`` in ``directory``, or the file ``name`` if it is a path.
+
+    Example: ``load_scenario("maintenance").portal.maintenance.enabled`` is True.
+    """
+    given = Path(name)
+    if given.suffix == ".toml" and given.is_file():
+        return load_file(given)
+    files = scenario_files(directory)
+    by_name = {path.stem: path for path in files}
+    if name not in by_name:
+        raise BadInput(f"unknown scenario {name!r}; {closest_names(name, by_name)}")
+    return load_file(by_name[name])
+
+
+def expected_culprits(scenario: Scenario) -> frozenset[str] | None:
+    """The culprit ids the scenario expects, with fixture extension names turned into ids."""
+    if scenario.expect.culprits is None:
+        return None
+    return frozenset(_culprit_id(c) for c in scenario.expect.culprits)
+
+
+def _culprit_id(culprit: str) -> str:
+    folder = fixtures_dir() / "extensions" / culprit
+    if "@" not in culprit and (folder / "manifest.json").is_file():
+        return extension_id(folder)
+    return culprit
+
+
+# ---------------------------------------------------------------- diagnosing
+
+
+def diagnose_scenario(
+    scenario: str | Scenario,
+    request: Request,
+    progress: Progress | None = None,
+    *,
+    directory: Path | None = None,
+) -> tuple[Report, Path]:
+    """Diagnose one scenario: portal in its state, profile built from its recipe.
+
+    ``request`` is an ``probe.engine.Request`` (report folder, language, Chromium...);
+    the scenario sets its portal, profile and credentials. Returns what
+    ``probe.engine.diagnose`` returns: the report and the folder it was written to.
+
+    Example: ``report, folder = diagnose_scenario("maintenance", Request())``.
+    """
+    from probe.chromium import find_chromium
+    from probe.engine import diagnose, private_workdir
+    from probe.portal import EmbeddedPortal
+    from probe.recipes import build_profile
+    from probe.variants import SilentProgress
+
+    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, directory)
+    progress = progress or SilentProgress()
+    chromium = request.chromium or find_chromium(request.chromium_path)
+    with (
+        EmbeddedPortal(loaded.portal_while_building) as portal,
+        private_workdir() as work,
+    ):
+        progress.note(f"Scenario {loaded.name}: building its browser profile")
+        profile_dir = build_profile(
+            loaded.profile, work / "profile", chromium=chromium, portal_url=portal.url
+        )
+        if loaded.build_portal is not None:
+            portal.set_config(loaded.portal)
+        return diagnose(
+            dataclasses.replace(
+                request,
+                chromium=chromium,
+                profile=profile_dir,
+                profile_kind="recipe",
+                portal_url=portal.url,
+                outbox_url=portal.outbox_url,
+                extra_sites=EMBEDDED_EXTRA_SITES,
+                credentials=loaded.credentials.typed(),
+                scenario=loaded.name,
+            ),
+            progress,
+        )
+
+
+def __getattr__(name: str) -> Any:
+    # ``run_ci`` lives in probe.ci; imported on demand so that loading scenarios stays light.
+    if name == "run_ci":
+        from probe.ci import run_ci
+
+        return run_ci
+    raise AttributeError(name)

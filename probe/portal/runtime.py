@@ -51,6 +51,8 @@ class Session:
     # FranceConnect: expected state/nonce for the flow in progress.
     oidc_state: str | None = None
     oidc_nonce: str | None = None
+    # Forgotten password: the account a reset code was requested for.
+    reset_identifier: str | None = None
 
 
 @dataclass

@@ -1,0 +1,195 @@
+"""The mock portal in real Chromium: the CAPTCHA widget, the whole login, the sites.
+
+One browser per session (pytest-playwright), a fresh context per test, short timeouts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, BrowserType, Page, expect
+
+from probe.chromium import launch_args
+from probe.portal import EmbeddedPortal
+from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, CaptchaConfig, PortalConfig
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_MS = 5_000
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    page.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
+    return page
+
+
+def _portal(config: PortalConfig) -> Iterator[EmbeddedPortal]:
+    with EmbeddedPortal(config) as running:
+        yield running
+
+
+@pytest.fixture
+def interactive_portal() -> Iterator[EmbeddedPortal]:
+    yield from _portal(PortalConfig(captcha=CaptchaConfig(mode="interactive")))
+
+
+@pytest.fixture
+def failing_portal() -> Iterator[EmbeddedPortal]:
+    yield from _portal(PortalConfig(captcha=CaptchaConfig(mode="fail")))
+
+
+@pytest.fixture
+def never_portal() -> Iterator[EmbeddedPortal]:
+    yield from _portal(PortalConfig(captcha=CaptchaConfig(mode="never")))
+
+
+def outbox_code(portal: EmbeddedPortal) -> str:
+    """The newest code in the outbox, read over HTTP like the journey does."""
+    answer = httpx.get(
+        f"http://127.0.0.1:{portal.port}/_outbox/api/messages",
+        headers={"Host": f"portal.localhost:{portal.port}"},
+        timeout=5,
+    )
+    found = re.search(r"\b(\d{6})\b", answer.json()["messages"][0]["body"])
+    assert found
+    return found.group(1)
+
+
+def tick_captcha(page: Page) -> None:
+    frame = page.frame_locator("#captcha iframe[src*='/widget']")
+    frame.locator("#captcha-checkbox").click()
+
+
+def fill_credentials(page: Page) -> None:
+    page.fill("#identifiant", DEMO_IDENTIFIER)
+    page.fill("#mot-de-passe", DEMO_PASSWORD)
+
+
+def test_captcha_pass_mode_writes_the_token_and_login_completes(
+    page: Page, portal: EmbeddedPortal
+) -> None:
+    page.goto(portal.url + "connexion")
+    expect(page.locator("#captcha iframe")).to_have_attribute("src", re.compile("/widget"))
+    expect(page.locator("#captcha-token")).to_have_value("")
+    tick_captcha(page)
+    expect(page.locator("#captcha")).to_have_attribute("data-state", "verified")
+    expect(page.locator("#captcha-token")).not_to_have_value("")
+    fill_credentials(page)
+    page.click("#se-connecter")
+    expect(page).to_have_url(re.compile("/code-securite$"))
+    expect(page.locator("#message")).to_contain_text("Un code de sécurité a été envoyé par SMS")
+
+
+def test_full_login_with_code_from_outbox_then_attestation_download(
+    page: Page, portal: EmbeddedPortal
+) -> None:
+    page.goto(portal.url + "connexion")
+    tick_captcha(page)
+    expect(page.locator("#captcha")).to_have_attribute("data-state", "verified")
+    fill_credentials(page)
+    page.click("#se-connecter")
+    page.fill("#code", outbox_code(portal))
+    page.click("#valider-code")
+    expect(page.locator("#titre-compte")).to_be_visible()
+    with page.expect_download() as info:
+        page.click("#telecharger-attestation")
+    download = info.value
+    assert download.suggested_filename == "attestation-droits.pdf"
+    content = Path(download.path()).read_bytes()
+    assert content.startswith(b"%PDF-") and b"Attestation de droits" in content
+
+
+def test_captcha_interactive_mode_needs_the_verify_button(
+    page: Page, interactive_portal: EmbeddedPortal
+) -> None:
+    page.goto(interactive_portal.url + "connexion")
+    tick_captcha(page)
+    frame = page.frame_locator("#captcha iframe")
+    verify = frame.locator("#captcha-verify")
+    expect(verify).to_be_visible()
+    expect(page.locator("#captcha-token")).to_have_value("")
+    verify.click()
+    expect(page.locator("#captcha")).to_have_attribute("data-state", "verified")
+    fill_credentials(page)
+    page.click("#se-connecter")
+    expect(page).to_have_url(re.compile("/code-securite$"))
+
+
+def test_captcha_fail_mode_shows_the_failure_and_login_is_refused(
+    page: Page, failing_portal: EmbeddedPortal
+) -> None:
+    page.goto(failing_portal.url + "connexion")
+    tick_captcha(page)
+    frame = page.frame_locator("#captcha iframe")
+    expect(frame.locator("#captcha-status")).to_have_text("Échec de la vérification")
+    expect(page.locator("#captcha")).to_have_attribute("data-state", "failed")
+    expect(page.locator("#captcha-token")).to_have_value("")
+    fill_credentials(page)
+    page.click("#se-connecter")
+    expect(page.locator("#message")).to_contain_text("Vérification anti-robot")
+
+
+def test_captcha_never_mode_keeps_spinning_without_a_token(
+    page: Page, never_portal: EmbeddedPortal
+) -> None:
+    page.goto(never_portal.url + "connexion")
+    tick_captcha(page)
+    frame = page.frame_locator("#captcha iframe")
+    expect(frame.locator("#captcha-spinner")).to_be_visible()
+    page.wait_for_timeout(1_500)
+    expect(frame.locator("#captcha-spinner")).to_be_visible()
+    expect(page.locator("#captcha-token")).to_have_value("")
+    assert page.locator("#captcha").get_attribute("data-state") != "verified"
+
+
+def test_portal_and_captcha_are_distinct_sites(page: Page, portal: EmbeddedPortal) -> None:
+    with page.expect_request(re.compile(r"/widget\?")) as widget_request:
+        page.goto(portal.url + "connexion")
+    headers = widget_request.value.all_headers()
+    assert headers.get("sec-fetch-site") == "cross-site"
+    assert headers.get("sec-fetch-dest") == "iframe"
+    # A SameSite=Strict cookie of the portal does not ride along on the frame's requests.
+    page.context.add_cookies(
+        [{"name": "strict_probe", "value": "1", "url": portal.url, "sameSite": "Strict"}]
+    )
+    assert any(c["name"] == "strict_probe" for c in page.context.cookies(portal.url))
+    with page.expect_request(re.compile(r"/api/verify$")) as verify_request:
+        tick_captcha(page)
+    assert "strict_probe" not in verify_request.value.all_headers().get("cookie", "")
+    assert verify_request.value.all_headers().get("origin") == portal.captcha_url.rstrip("/")
+
+
+def test_captcha_works_in_a_default_profile_that_blocks_third_party_cookies(
+    browser_type: BrowserType, portal: EmbeddedPortal, tmp_path: Path, chromium: object
+) -> None:
+    from probe.chromium import Chromium
+
+    assert isinstance(chromium, Chromium)
+    context: BrowserContext = browser_type.launch_persistent_context(
+        str(tmp_path / "profil"),
+        executable_path=str(chromium.executable),
+        headless=True,
+        args=launch_args(),
+    )
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(portal.url + "connexion")
+        widget = next(f for f in page.frames if "/widget" in f.url)
+        # Inside the cross-site frame, unpartitioned (third-party) cookies are off.
+        assert widget.evaluate("document.hasStorageAccess()") is False
+        tick_captcha(page)
+        expect(page.locator("#captcha")).to_have_attribute(
+            "data-state", "verified", timeout=TIMEOUT_MS
+        )
+        fill_credentials(page)
+        page.click("#se-connecter")
+        expect(page).to_have_url(re.compile("/code-securite$"), timeout=TIMEOUT_MS)
+    finally:
+        context.close()

@@ -247,6 +247,8 @@ def ok_report() -> Report:
     steps = _steps("current", ALL_STEPS)
     # The engine should already have dropped this query string; the report must anyway.
     steps[3] = steps[3].model_copy(update={"url": f"{PORTAL}/code-securite?code={SECURITY_CODE}"})
+    callback = f"{PORTAL}/franceconnect/callback?code={OIDC_CODE}&state=st-1#frag"
+    steps[4] = steps[4].model_copy(update={"detail": f"arrived from {callback}"})
     verdict = Verdict(
         status="ok",
         factor="none",

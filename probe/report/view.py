@@ -67,6 +67,7 @@ class Card:
     outcome_label: str
     stop: str  # "Stopped at: …" or "Went all the way through"
     symptom: str | None
+    detail: str | None  # what probe noticed at the stop, in plain English
     message: str | None
     screenshot: Screenshot | None
     timing_text: str
@@ -255,6 +256,7 @@ def _card(run: VariantRun, out_dir: Path, total_ms: int, lang: Lang) -> Card:
         outcome_label=vocab.pick(vocab.OUTCOMES, run.outcome, lang),
         stop=stop_text,
         symptom=symptom,
+        detail=stop.detail if stop is not None and run.outcome != "pass" else None,
         message=message,
         screenshot=_screenshot(run, out_dir, lang),
         timing_text=(

@@ -109,6 +109,10 @@ SYMPTOMS: dict[str, tuple[str, str]] = {
         "the form could not be filled in or sent",
         "le formulaire n'a pas pu être rempli ou envoyé",
     ),
+    "cookies-refused": (
+        "the portal says the browser refuses its cookies",
+        "le portail indique que le navigateur refuse ses cookies",
+    ),
     "invalid-credentials": (
         "the identifier or password was refused",
         "l'identifiant ou le mot de passe a été refusé",
@@ -166,6 +170,10 @@ FACTORS: dict[str, tuple[str, str]] = {
     "security-code-expired": ("the security code expires", "le code de sécurité expire"),
     "rights-not-open": ("insurance rights not yet open", "des droits pas encore ouverts"),
     "identity-provider": ("the FranceConnect partner", "le partenaire FranceConnect"),
+    "captcha-provider": (
+        "the service behind the “I am not a robot” check",
+        "le service de la vérification anti-robot",
+    ),
     "unknown": ("not identified", "non identifiée"),
 }
 

@@ -1,9 +1,12 @@
-"""Delta debugging (Zeller's ddmin): the smallest set of components that still breaks login.
+"""Delta debugging: the smallest set of components that still breaks login.
 
-Each test is a real browser run, so the search is bounded, batches its tests so that
-``parallel`` runs go at once, never repeats a configuration, and stops at the first
-failing batch. One culprit among 16 takes 2 * log2(16) = 8 runs; culprits that only
-break login together are found too (ddmin then tests complements at a finer grain).
+Each test is a real browser run, so the search is built for few culprits among many:
+split the suspects in halves and keep the half that still fails on its own (one
+culprit among 16 takes 2 * log2(16) = 8 runs, and both halves run at once). When
+neither half fails alone the culprits act together; then each half is minimised while
+the other stays in place (Zeller and Hildebrandt's recursive scheme, as in QuickXplain),
+which finds pairs in about 4 * log2(n) runs instead of ddmin's quadratic worst case.
+The search never repeats a configuration and stops at ``max_tests`` runs, saying so.
 """
 
 from __future__ import annotations
@@ -24,15 +27,8 @@ class DdminResult(Generic[T]):
     trail: list[tuple[list[T], bool]] = field(default_factory=list)  # (kept, failed) per run
 
 
-def _split(items: Sequence[T], n: int) -> list[list[T]]:
-    size, extra = divmod(len(items), n)
-    parts, start = [], 0
-    for index in range(n):
-        end = start + size + (1 if index < extra else 0)
-        if end > start:
-            parts.append(list(items[start:end]))
-        start = end
-    return parts
+class _OutOfRuns(Exception):
+    pass
 
 
 async def ddmin(
@@ -42,56 +38,58 @@ async def ddmin(
     max_tests: int = 24,
     parallel: int = 2,
 ) -> DdminResult[T]:
-    """Find a 1-minimal subset of ``items`` for which ``fails`` is true.
+    """Find a minimal subset of ``items`` for which ``fails`` is true.
 
-    ``fails(subset)`` runs the journey keeping only ``subset`` of the components and
-    says whether login still fails. ``items`` as a whole is known to fail.
+    ``fails(kept)`` runs the journey keeping only ``kept`` of the suspects and says
+    whether login still fails. ``items`` as a whole is known to fail, none of them passes.
     """
     known: dict[frozenset[int], bool] = {frozenset(range(len(items))): True, frozenset(): False}
     result: DdminResult[T] = DdminResult(culprits=list(items), tests=0, complete=True)
 
-    async def test(indices: list[int]) -> bool:
-        key = frozenset(indices)
-        if key not in known:
+    async def test(indices: frozenset[int]) -> bool:
+        if indices not in known:
+            if result.tests >= max_tests:
+                raise _OutOfRuns
             result.tests += 1
-            kept = [items[i] for i in indices]
-            known[key] = await fails(kept)
-            result.trail.append((kept, known[key]))
-        return known[key]
+            kept = [items[i] for i in sorted(indices)]
+            known[indices] = await fails(kept)
+            result.trail.append((kept, known[indices]))
+        return known[indices]
 
-    async def first_failing(candidates: list[list[int]]) -> list[int] | None:
-        fresh = [c for c in candidates if frozenset(c) not in known]
-        for c in candidates:
-            if known.get(frozenset(c)) is True:
-                return c
-        for start in range(0, len(fresh), parallel):
-            budget = max_tests - result.tests
-            if budget <= 0:
-                result.complete = False
-                return None
-            batch = fresh[start : start + min(parallel, budget)]
-            outcomes = await asyncio.gather(*(test(c) for c in batch))
-            for candidate, failed in zip(batch, outcomes, strict=True):
-                if failed:
-                    return candidate
-        return None
+    async def both(first: frozenset[int], second: frozenset[int]) -> tuple[bool, bool]:
+        """Whether each half fails; the second is only tested when needed (or for free)."""
+        fresh = first not in known and second not in known
+        if parallel >= 2 and fresh and result.tests + 2 <= max_tests:
+            a, b = await asyncio.gather(test(first), test(second))
+            return a, b
+        if await test(first):
+            return True, False
+        return False, await test(second)
 
-    current = list(range(len(items)))
-    n = 2
-    while len(current) >= 2 and result.complete:
-        subsets = _split(current, n)
-        found = await first_failing(subsets)
-        if found is not None:
-            current, n = found, 2
-            continue
-        if n > 2 and result.complete:
-            complements = [[i for i in current if i not in set(s)] for s in subsets]
-            found = await first_failing(complements)
-            if found is not None:
-                current, n = found, max(n - 1, 2)
-                continue
-        if n >= len(current):
-            break
-        n = min(len(current), n * 2)
-    result.culprits = [items[i] for i in current]
+    async def minimise(suspects: list[int], fixed: frozenset[int]) -> list[int]:
+        # Invariant: fixed + suspects fails, fixed alone passes.
+        if len(suspects) == 1:
+            return suspects
+        half = len(suspects) // 2
+        left, right = suspects[:half], suspects[half:]
+        left_fails, right_fails = await both(fixed | set(left), fixed | set(right))
+        if left_fails:
+            return await minimise(left, fixed)
+        if right_fails:
+            return await minimise(right, fixed)
+        # Neither half breaks login alone: culprits sit on both sides.
+        needed_left = await minimise(left, fixed | set(right))
+        needed_right = await minimise(right, fixed | set(needed_left))
+        return needed_left + needed_right
+
+    best = list(range(len(items)))
+    try:
+        if len(items) > 1:
+            best = await minimise(best, frozenset())
+    except _OutOfRuns:
+        result.complete = False
+        # The smallest configuration seen failing is still a valid (if not minimal) answer.
+        failing = [k for k, failed in known.items() if failed]
+        best = sorted(min(failing, key=len))
+    result.culprits = [items[i] for i in sorted(best)]
     return result

@@ -222,6 +222,7 @@ class Journey:
         gate: CredentialGate | None = None,
         timeouts: Timeouts | None = None,
         screenshots: Path | None = None,
+        screenshot_every_step: bool = True,
         name: str = "run",
     ) -> None:
         self.context = context
@@ -231,6 +232,7 @@ class Journey:
         self.gate = gate
         self.timeouts = timeouts or Timeouts()
         self.screenshots = screenshots
+        self.screenshot_every_step = screenshot_every_step
         self.name = name
         self._holding_gate = False
         self._submitted_at = time.time()
@@ -309,7 +311,11 @@ class Journey:
                     name,
                     started,
                     "pass" if detail != "skipped" else "skipped",
-                    shots=self.screenshots,
+                    # A screenshot costs ~0.1 s: every step for the person's own browser,
+                    # only the end of the journey for the other runs.
+                    shots=self.screenshots
+                    if self.screenshot_every_step or index == len(stages) - 1
+                    else None,
                     prefix=self.name,
                     message=message,
                     detail=None if detail == "skipped" else detail,

@@ -231,6 +231,7 @@ class Runner:
                 gate=self.gate,
                 timeouts=self.timeouts,
                 screenshots=self.screenshots,
+                screenshot_every_step=env.name == "current",
                 name=env.name,
             )
             result = await journey.run()

@@ -78,9 +78,12 @@ def _field_findings(
             odd.append(f"an unusual space ({unicodedata.name(char, 'unnamed')})")
         elif field == "identifier" and ord(char) > 127 and unicodedata.category(char) == "Nd":
             odd.append("a digit from another script")
-        elif ord(char) > 127 and unicodedata.category(char).startswith("L"):
-            if field == "identifier" or _is_confusable(char):
-                odd.append(f"the look-alike character '{char}' ({unicodedata.name(char, '?')})")
+        elif (
+            ord(char) > 127
+            and unicodedata.category(char).startswith("L")
+            and (field == "identifier" or _is_confusable(char))
+        ):
+            odd.append(f"the look-alike character '{char}' ({unicodedata.name(char, '?')})")
     if odd:
         findings.append(
             CredentialFinding(

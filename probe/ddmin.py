@@ -89,7 +89,8 @@ async def ddmin(
     except _OutOfRuns:
         result.complete = False
         # The smallest configuration seen failing is still a valid (if not minimal) answer.
-        failing = [k for k, failed in known.items() if failed]
-        best = sorted(min(failing, key=len))
+        failing: list[frozenset[int]] = [k for k, failed in known.items() if failed]
+        smallest: frozenset[int] = min(failing, key=len)
+        best = sorted(smallest)
     result.culprits = [items[i] for i in sorted(best)]
     return result

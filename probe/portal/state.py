@@ -13,6 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 DEMO_IDENTIFIER = "1850775123456"
 DEMO_PASSWORD = "Ameli-Demo-2026!"
+# The FranceConnect partners' password for any identifier (the portal's accounts log in
+# at a partner with their own identifier and this password); a partner is another system,
+# so it is deliberately not the portal's password.
+DEMO_PARTNER_PASSWORD = "Partenaire-Demo-2026!"
 
 
 class Config(BaseModel):
@@ -46,11 +50,18 @@ class SecondFactorConfig(Config):
     delivery: Literal["inbox", "spam", "undelivered"] = "inbox"
 
 
+PartnerMode = Literal["ok", "down", "rejected"]
+
+
+def _all_partners_ok() -> dict[str, PartnerMode]:
+    return {"impots": "ok", "identite-numerique": "ok", "msa": "ok"}
+
+
 class IdentityProviderConfig(Config):
     enabled: bool = True
     # Per partner: "ok", "down" (the partner's page fails), "rejected" (identity refused).
-    partners: dict[str, Literal["ok", "down", "rejected"]] = Field(
-        default_factory=lambda: {"impots": "ok", "identite-numerique": "ok", "msa": "ok"}
+    partners: dict[str, PartnerMode] = Field(
+        default_factory=lambda: _all_partners_ok()
     )
 
 

@@ -195,9 +195,14 @@ def load_file(path: Path) -> Scenario:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = _TOML_POSITION.match(str(exc))
-        where = f"line {match['line']}, column {match['col']}" if match else "TOML syntax"
-        what = match["what"] if match else str(exc)
+        # Python 3.11's TOMLDecodeError has the position only in its message.
+        message = str(exc)
+        match = _TOML_POSITION.match(message)
+        if match:
+            where, what = f"line {match['line']}, column {match['col']}", match["what"]
+        else:
+            where = f"line {max(1, len(text.splitlines()))} (end of file)"
+            what = message.replace("(at end of document)", "").strip()
         raise BadInput(f"{_shown(path)}: {where}: {what} (not valid TOML)") from None
     stem = path.stem
     if data.get("name", stem) != stem:
@@ -216,7 +221,7 @@ def scenario_files(directory: Path | None = None) -> list[Path]:
     folder = directory or default_directory()
     if not folder.is_dir():
         raise BadInput(f"{_shown(folder)}: no such scenario folder")
-    return sorted(folder.glob("*.toml"))
+    return sorted(folder.glob("*.toml"), key=lambda p: p.stem)
 
 
 def load_all(directory: Path | None = None) -> list[Scenario]:

@@ -1,0 +1,187 @@
+"""How long a diagnosis takes and how much memory it needs, against the naive way.
+
+Run by hand (not a test):  .venv/bin/python benchmarks/bench.py [--repeat 5]
+
+Cases (embedded portal, real headless Chromium):
+  healthy      a profile with 3 harmless extensions and a few cookies; login works
+  extension    an ad blocker hiding the CAPTCHA among 16 extensions (15 harmless)
+  maintenance  the portal answers 503 for maintenance
+
+Each diagnosis runs in a child process (``probe.engine.diagnose`` as the CLI calls it),
+timed from start to verdict, with the peak memory of that process and all its children
+(the Chromium processes) sampled every 50 ms. The naive way is measured in the same
+run: one cold ``launch_persistent_context`` per checklist variant, one after the other,
+and for the extension case one run per extension to find the culprit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from probe.chromium import find_chromium  # noqa: E402
+from probe.portal import EmbeddedPortal  # noqa: E402
+from probe.portal.state import MaintenanceConfig, PortalConfig  # noqa: E402
+from probe.recipes import CookieSeed, ProfileRecipe, build_profile, harmless_extensions  # noqa: E402
+
+CASES = {
+    "healthy": (
+        PortalConfig(),
+        lambda: ProfileRecipe(
+            extensions=harmless_extensions()[:3],
+            cookies=[CookieSeed(name="preferences", domain="portal.localhost", size=40)],
+        ),
+    ),
+    "extension": (
+        PortalConfig(),
+        lambda: ProfileRecipe(extensions=["ad-shield", *harmless_extensions()[:15]]),
+    ),
+    "maintenance": (
+        PortalConfig(maintenance=MaintenanceConfig(enabled=True)),
+        lambda: ProfileRecipe(extensions=harmless_extensions()[:3]),
+    ),
+}
+
+CHILD = """
+import json, sys, time
+from pathlib import Path
+from probe.engine import Request, diagnose
+args = json.loads(sys.argv[1])
+started = time.monotonic()
+if args["naive"]:
+    from benchmarks.naive import naive_diagnosis
+    runs, verdict = naive_diagnosis(args)
+else:
+    report, _ = diagnose(Request(
+        profile=Path(args["profile"]), profile_kind="recipe", portal_url=args["portal"],
+        outbox_url=args["outbox"], extra_sites=("captcha.localhost", "idp.localhost"),
+        report_dir=Path(args["report"]), jobs=args["jobs"],
+    ))
+    runs, verdict = report.browser_runs, report.verdict.factor
+print(json.dumps({"seconds": time.monotonic() - started, "runs": runs, "verdict": verdict}))
+"""
+
+
+def _tree_rss(process: psutil.Process) -> int:
+    total = 0
+    with contextlib.suppress(psutil.Error):
+        for member in [process, *process.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                total += member.memory_info().rss
+    return total
+
+
+def measure(args: dict[str, object]) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    wall = time.monotonic()
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, json.dumps(args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=ROOT,
+    )
+    peak = 0
+    watched = psutil.Process(child.pid)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(watched))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = child.communicate()
+    done.set()
+    sampler.join()
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    result["wall"] = time.monotonic() - wall
+    result["peak_mib"] = peak / 2**20
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--naive-repeat", type=int, default=2)
+    parser.add_argument("--cases", nargs="*", default=list(CASES))
+    options = parser.parse_args()
+    chromium = find_chromium()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="probe-bench-") as tmp:
+        for name in options.cases:
+            config, recipe = CASES[name]
+            with EmbeddedPortal(config) as portal:
+                profile = Path(tmp) / name
+                build_profile(recipe(), profile, chromium=chromium, portal_url=portal.url)
+                base = {
+                    "profile": str(profile),
+                    "portal": portal.url,
+                    "outbox": portal.outbox_url,
+                    "report": str(Path(tmp) / f"report-{name}"),
+                    "jobs": options.jobs,
+                    "chromium": str(chromium.executable),
+                }
+                fast = [measure({**base, "naive": False}) for _ in range(options.repeat)]
+                naive = [measure({**base, "naive": True}) for _ in range(options.naive_repeat)]
+            med = statistics.median(r["seconds"] for r in fast)
+            naive_med = statistics.median(r["seconds"] for r in naive)
+            rows.append(
+                (
+                    name,
+                    f"{med:.2f}",
+                    f"{min(r['seconds'] for r in fast):.2f}-{max(r['seconds'] for r in fast):.2f}",
+                    f"{statistics.median(r['wall'] for r in fast):.2f}",
+                    str(fast[0]["runs"]),
+                    str(fast[0]["verdict"]),
+                    f"{max(r['peak_mib'] for r in fast):.0f}",
+                    f"{naive_med:.2f}",
+                    str(naive[0]["runs"]),
+                    f"{naive_med / med:.1f}x",
+                )
+            )
+            print(f"{name}: done", file=sys.stderr)
+    header = (
+        "case",
+        "median s",
+        "range s",
+        "CLI wall s",
+        "runs",
+        "verdict",
+        "peak MiB",
+        "naive s",
+        "naive runs",
+        "speed-up",
+    )
+    print(
+        f"\ncores: {os.cpu_count()}, {chromium.describe()}, repeat={options.repeat}, jobs={options.jobs}\n"
+    )
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    asyncio.set_event_loop_policy(None)
+    main()

@@ -1,0 +1,75 @@
+"""The naive way, for comparison: every checklist variant in its own cold browser, one
+after the other, then one run per extension (each turned off in turn) to find a culprit."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import async_playwright
+
+from probe.chromium import find_chromium
+from probe.credentials import Credentials
+from probe.diagnosis import AccountGuard
+from probe.engine import EMBEDDED_SITES
+from probe.journey import Target, Timeouts
+from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
+from probe.profiles import locate_profile, snapshot_profile
+from probe.variants import Environment, Runner, take_inventory
+
+
+def naive_diagnosis(args: dict[str, Any]) -> tuple[int, str]:
+    return asyncio.run(_naive(args))
+
+
+async def _naive(args: dict[str, Any]) -> tuple[int, str]:
+    chromium = find_chromium(args["chromium"])
+    target = Target(url=args["portal"], sites=EMBEDDED_SITES, outbox_url=args["outbox"])
+    credentials = Credentials(DEMO_IDENTIFIER, DEMO_PASSWORD)
+    with tempfile.TemporaryDirectory(prefix="probe-naive-") as tmp:
+        snapshot = snapshot_profile(locate_profile(Path(args["profile"])), Path(tmp) / "snap")
+        inventory = take_inventory(snapshot, target)
+        everything = inventory.ids
+        async with async_playwright() as playwright:
+            runner = Runner(
+                playwright,
+                chromium,
+                inventory,
+                target,
+                Path(tmp) / "runs",
+                gate=AccountGuard(),
+                timeouts=Timeouts(),
+                screenshots=None,
+            )
+
+            def without(kind: str) -> frozenset[str]:
+                return everything - {c.id for c in inventory.of_kind(kind)}
+
+            checklist = [
+                Environment("current", "", everything, credentials),
+                Environment(
+                    "private",
+                    "",
+                    frozenset(c.id for c in inventory.of_kind("setting")),
+                    credentials,
+                ),
+                Environment("no-extensions", "", without("extension"), credentials),
+                Environment("cookies-cleared", "", without("cookie"), credentials),
+                Environment("site-data-cleared", "", without("site-data"), credentials),
+                Environment("settings-reset", "", without("setting"), credentials),
+                Environment("fresh", "", frozenset(), credentials, fresh=True),
+            ]
+            results = {env.name: await runner.run(env) for env in checklist}
+            verdict = "none" if results["current"].outcome == "pass" else "unknown"
+            if results["current"].outcome == "fail" and results["no-extensions"].outcome == "pass":
+                verdict = "extension"
+                for component in inventory.of_kind("extension"):
+                    env = Environment(
+                        f"without-{component.id}", "", everything - {component.id}, credentials
+                    )
+                    await runner.run(env)
+            elif results["current"].outcome == "fail" and results["fresh"].outcome == "fail":
+                verdict = results["fresh"].symptom
+        return runner.browser_runs, verdict

@@ -43,7 +43,7 @@ PORTAL = "http://portal.localhost:8123"
 CAPTCHA = "http://captcha.localhost:8123"
 CREATED = datetime(2026, 11, 26, 20, 45, tzinfo=UTC)
 
-_PATHS: dict[str, str] = {
+_PATHS: dict[StepName, str] = {
     "open-login": "/connexion",
     "captcha": "/connexion",
     "credentials": "/connexion",
@@ -145,6 +145,9 @@ def _steps(
             **failure,
         }
         steps.append(Step.model_validate(fields))
+        # Like the journey: the stages after a failure are recorded as skipped.
+        later = list(_PATHS)[list(_PATHS).index(failed) + 1 :]
+        steps += [Step(name=name, outcome="skipped") for name in later]
     return steps
 
 

@@ -267,3 +267,23 @@ def test_write_report_uses_the_report_language_unless_told(tmp_path: Path) -> No
     assert parse(page.read_text()).find("html").attrs["lang"] == "fr"
     page = write_report(report, tmp_path / "b", lang="en")
     assert parse(page.read_text()).find("h1").text() == report.verdict.summary_en
+
+
+def test_drilldown_without_parent_links_is_nested_by_what_each_run_kept(tmp_path: Path) -> None:
+    report = extension_report()
+    orphans = [node.model_copy(update={"parent": None}) for node in report.drilldown]
+    page = render(report.model_copy(update={"drilldown": orphans}), tmp_path, "en")
+    items = {
+        li.find("strong").text(): li for li in page.find("section", id="drilldown").find_all("li")
+    }
+    run1 = items["Narrowing down: run 1"]
+    assert run1 in items["Narrowing down: run 2"].ancestors()
+    assert run1 in items["Narrowing down: run 3"].ancestors()
+    assert "started from" not in run1.text()
+
+
+def test_narrowing_down_runs_are_explained_by_what_they_kept(tmp_path: Path) -> None:
+    expected_by_lang: dict[Lang, str] = {"en": "kept: Ad Shield", "fr": "conservé : Ad Shield"}
+    for lang, expected in expected_by_lang.items():
+        page = render(extension_report(), tmp_path, lang)
+        assert page.find("article", id="run-drill-3").find("p", cls="why").text() == expected

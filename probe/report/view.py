@@ -145,8 +145,8 @@ def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
         remedies=[r.fr if lang == "fr" else r.en for r in verdict.remedies],
         if_that_fails=[r.fr if lang == "fr" else r.en for r in verdict.if_that_fails],
         steps=[(name, vocab.step_label(name, lang)) for name in steps],
-        rows=[_row(run, steps, lang) for run in report.variants],
-        cards=[_card(run, out_dir, total_ms, lang) for run in report.variants],
+        rows=[_row(run, steps, names, lang) for run in report.variants],
+        cards=[_card(run, out_dir, total_ms, names, lang) for run in report.variants],
         drilldown=_drill_tree(report.drilldown, names, lang),
         facts=_facts(report, lang),
         components=_components(report, lang),
@@ -182,18 +182,33 @@ def _grid_steps(runs: list[VariantRun]) -> list[str]:
     return [name for name in STEP_NAMES if name in seen or not someone_finished]
 
 
-def _row(run: VariantRun, steps: list[str], lang: Lang) -> Row:
+def _run_label(run: VariantRun, names: dict[str, str], lang: Lang) -> tuple[str, str]:
+    """``(label, explanation)``; a narrowing-down run is explained by what it kept."""
     label, explanation = vocab.variant_label(run.name, lang, run.description)
+    if vocab.is_drill(run.name):
+        explanation = _kept_text([names.get(item, item) for item in run.kept], lang)
+    return label, explanation
+
+
+def _kept_text(kept: list[str], lang: Lang) -> str:
+    return text("kept", lang, items=", ".join(kept)) if kept else text("kept-nothing", lang)
+
+
+def _row(run: VariantRun, steps: list[str], names: dict[str, str], lang: Lang) -> Row:
+    label, explanation = _run_label(run, names, lang)
     by_name: dict[str, Step] = {step.name: step for step in run.steps}
     cells: list[Cell] = []
     for name in steps:
         step = by_name.get(name)
         if run.outcome == "skipped":
             outcome = "skipped"
-        elif step is not None:
-            outcome = step.outcome
-        else:
+        elif step is None:
             outcome = "not-needed" if run.outcome == "pass" else "not-reached"
+        elif step.outcome == "skipped" and run.outcome == "fail":
+            # The journey records the stages after a failure as skipped: nobody got there.
+            outcome = "not-reached"
+        else:
+            outcome = step.outcome
         cells.append(Cell(outcome, vocab.pick(vocab.OUTCOMES, outcome, lang), name))
     reason = run.skipped_reason if run.outcome == "skipped" else None
     return Row(
@@ -215,8 +230,8 @@ def _stop_step(run: VariantRun) -> Step | None:
     return run.steps[-1] if run.steps else None
 
 
-def _card(run: VariantRun, out_dir: Path, total_ms: int, lang: Lang) -> Card:
-    label, explanation = vocab.variant_label(run.name, lang, run.description)
+def _card(run: VariantRun, out_dir: Path, total_ms: int, names: dict[str, str], lang: Lang) -> Card:
+    label, explanation = _run_label(run, names, lang)
     stop = _stop_step(run)
     if run.outcome == "pass":
         stop_text = text("went-through", lang)
@@ -314,8 +329,10 @@ def data_uri(out_dir: Path, relative: str) -> str | None:
 def _drill_tree(nodes: list[DrillNode], names: dict[str, str], lang: Lang) -> list[DrillItem]:
     by_run = {node.run: node for node in nodes}
     children: dict[str | None, list[DrillNode]] = {}
-    for node in nodes:
+    for index, node in enumerate(nodes):
         parent = node.parent if node.parent in by_run and node.parent != node.run else None
+        if parent is None:
+            parent = _inferred_parent(node, nodes[:index])
         children.setdefault(parent, []).append(node)
 
     def build(node: DrillNode, seen: frozenset[str]) -> DrillItem:
@@ -328,7 +345,7 @@ def _drill_tree(nodes: list[DrillNode], names: dict[str, str], lang: Lang) -> li
             label=vocab.variant_label(node.run, lang)[0],
             outcome=node.outcome,
             outcome_label=vocab.pick(vocab.OUTCOMES, node.outcome, lang),
-            kept=text("kept", lang, items=", ".join(kept)) if kept else text("kept-nothing", lang),
+            kept=_kept_text(kept, lang),
             note=note,
             children=[build(c, seen) for c in children.get(node.run, []) if c.run not in seen],
         )
@@ -337,6 +354,23 @@ def _drill_tree(nodes: list[DrillNode], names: dict[str, str], lang: Lang) -> li
     if not roots and nodes:  # parent links form a loop: show them flat rather than nothing
         roots = nodes
     return [build(root, frozenset()) for root in roots]
+
+
+def _inferred_parent(node: DrillNode, earlier: list[DrillNode]) -> str | None:
+    """The run ``node`` most likely split: the smallest earlier failing run that kept more.
+
+    Older engines leave ``parent`` empty; delta debugging only ever splits a failing set,
+    so that run is where this one came from.
+    """
+    kept = set(node.kept)
+    candidates = [
+        other
+        for other in earlier
+        if other.outcome == "fail" and kept < set(other.kept) and other.run != node.run
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda other: len(other.kept)).run
 
 
 def _facts(report: Report, lang: Lang) -> list[Fact]:

@@ -229,6 +229,11 @@ def step_label(name: str, lang: Lang) -> str:
     return pick(STEPS, name, lang)
 
 
+def is_drill(name: str) -> bool:
+    """Whether ``name`` is a narrowing-down run (``drill-3``)."""
+    return _DRILL.fullmatch(name) is not None
+
+
 def variant_label(name: str, lang: Lang, description: str = "") -> tuple[str, str]:
     """``(label, explanation)`` for a run name such as ``no-extensions`` or ``drill-3``."""
     known = VARIANTS.get(name)

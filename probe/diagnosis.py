@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from probe.credentials import Credentials
 from probe.ddmin import ddmin
+from probe.errors import PortalFailure
 from probe.journey import SkipRun
 from probe.models import Component, Culprit, DrillNode, Factor, Status, Symptom, VariantRun, Verdict
 from probe.remedies import remedies, summary
@@ -156,6 +157,9 @@ class Diagnosis:
         assert isinstance(credentials, Credentials)
         return Environment(name, description, kept, credentials, fresh=bool(kw.get("fresh")))
 
+    def fresh_env(self) -> Environment:
+        return self.env("fresh", "A brand-new profile", frozenset(), fresh=True)
+
     def checklist(self) -> list[tuple[Environment, str]]:
         """The single-change variants, smallest change first, with the kind each removes."""
         everything = self.inventory.ids
@@ -190,7 +194,7 @@ class Diagnosis:
     async def decide(self) -> Verdict:
         everything = self.inventory.ids
         current_env = self.env("current", "Your browser as it is", everything)
-        fresh_env = self.env("fresh", "A brand-new profile", frozenset(), fresh=True)
+        fresh_env = self.fresh_env()
         current_task = asyncio.create_task(self.run(current_env))
         fresh_task = asyncio.create_task(self.run(fresh_env))
         current = await current_task
@@ -199,6 +203,9 @@ class Diagnosis:
             await asyncio.gather(fresh_task, return_exceptions=True)
             return make_verdict("ok", "none", [])
         fresh = await fresh_task
+        self._refuse_unusable_portal(current, fresh)
+        if "browser-crashed" in (current.symptom, fresh.symptom):
+            return make_verdict("inconclusive", "unknown", [], "browser-crashed")
 
         normalized = self.credentials.normalized()
         if normalized != self.credentials and current.symptom in ("invalid-credentials", "none"):
@@ -216,6 +223,18 @@ class Diagnosis:
         if fresh.outcome != "pass":
             return self._server_side(current, fresh)
         return await self._browser_side(current)
+
+    def _refuse_unusable_portal(self, current: VariantRun, fresh: VariantRun) -> None:
+        """No browser reached a login form: there is nothing to diagnose."""
+        unusable = {"portal-unreachable", "login-form-missing"}
+        if current.symptom in unusable and fresh.symptom in unusable:
+            url = self.runner.target.login_url
+            if fresh.symptom == "portal-unreachable":
+                detail = next((s.detail for s in fresh.steps if s.detail), "") or ""
+                raise PortalFailure(f"{url}: the portal cannot be reached. {detail}".strip())
+            raise PortalFailure(
+                f"{url}: no login form there; check the URL (probe expects the login page)"
+            )
 
     def _credential_culprits(self) -> list[Culprit]:
         culprits = []

@@ -23,7 +23,7 @@ from probe import __version__
 from probe.chromium import Chromium, find_chromium
 from probe.credentials import Credentials, check_credentials
 from probe.diagnosis import AccountGuard, Diagnosis
-from probe.errors import BadInput
+from probe.errors import BadInput, PortalFailure
 from probe.journey import Target, Timeouts
 from probe.models import (
     BrowserInfo,
@@ -92,6 +92,20 @@ def _target_for(url: str, extra_sites: tuple[str, ...], outbox_url: str | None) 
     return Target(url=base, sites=sites, outbox_url=outbox_url, pagemap=PageMap())
 
 
+def _check_reachable(url: str) -> None:
+    """Fail in one line, before starting any browser, when nothing answers at ``url``."""
+    import httpx
+
+    from probe.outbox import loopback_request
+
+    real_url, headers = loopback_request(url)
+    try:
+        httpx.get(real_url, headers=headers, timeout=5.0, follow_redirects=False)
+    except httpx.HTTPError as exc:
+        reason = type(exc).__name__.replace("Error", " error").lower()
+        raise PortalFailure(f"--portal {url}: nothing answers there ({reason})") from exc
+
+
 def _prepare_report_dir(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -114,6 +128,13 @@ def diagnose(request: Request, progress: Progress | None = None) -> tuple[Report
         )
     report_dir = _prepare_report_dir(request.report_dir or default_report_dir())
     profile = locate_profile(request.profile)
+    if profile.made_by_newer_browser(chromium.version):
+        raise BadInput(
+            f"{profile.profile_dir} was last used by Chromium {profile.chromium_version}, newer "
+            f"than {chromium.describe()}; point --chromium at that version or newer"
+        )
+    for warning in profile.warnings:
+        progress.note(f"Note: {warning}")
     if request.profile_kind == "recipe":
         profile = SourceProfile(**{**profile.__dict__, "kind": "fresh"})
     progress.note(_describe_profile(profile))
@@ -132,6 +153,7 @@ def diagnose(request: Request, progress: Progress | None = None) -> tuple[Report
         else:
             target = _target_for(request.portal_url, request.extra_sites, request.outbox_url)
             embedded = False
+            _check_reachable(target.login_url)
         progress.note(f"Portal: {target.login_url}")
         work = stack.enter_context(private_workdir())
         snapshot = snapshot_profile(profile, work / "snapshot")
@@ -202,7 +224,7 @@ async def _diagnose_async(
             skipped_reason="not needed: the verdict was already certain",
             kept=sorted(env.kept),
         )
-        for env, _ in diagnosis.checklist()
+        for env in [diagnosis.fresh_env(), *(env for env, _ in diagnosis.checklist())]
         if env.name not in ran
     ]
     order = {"current": 0, "fresh": 1, "credentials-normalized": 2}

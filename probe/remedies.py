@@ -145,6 +145,11 @@ def summary(
                 "The security check never completes, even in a brand-new browser: the check itself is failing.",
                 "La vérification anti-robot n'aboutit jamais, même dans un navigateur neuf : c'est la vérification elle-même qui est en panne.",
             )
+        case "unknown" if symptom_note == "browser-crashed":
+            return (
+                "Chromium stopped in the middle of a run, so probe cannot conclude; run it again.",
+                "Chromium s'est arrêté en pleine exécution : probe ne peut pas conclure ; relancez-le.",
+            )
         case "unknown":
             return (
                 "Login fails, and no single change of browser set-up explains why.",

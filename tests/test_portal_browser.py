@@ -193,3 +193,76 @@ def test_captcha_works_in_a_default_profile_that_blocks_third_party_cookies(
         expect(page).to_have_url(re.compile("/code-securite$"), timeout=TIMEOUT_MS)
     finally:
         context.close()
+
+
+def _wait_for_cached_login_page(page: Page) -> None:
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("async () => Boolean(await caches.match('/connexion'))", polling=100)
+
+
+def test_stale_service_worker_keeps_the_old_release_until_site_data_is_cleared(
+    page: Page, portal: EmbeddedPortal
+) -> None:
+    page.goto(portal.url + "connexion")
+    _wait_for_cached_login_page(page)
+    portal.set_config(PortalConfig(release=2))
+
+    # Reloading does not update the worker: it keeps serving the release-1 page.
+    for _ in range(2):
+        response = page.goto(portal.url + "connexion")
+        assert response is not None and response.from_service_worker
+        expect(page.locator("#version-portail")).to_have_text("1")
+    tick_captcha(page)
+    expect(page.locator("#captcha")).to_have_attribute("data-state", "verified")
+    fill_credentials(page)
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.click("#se-connecter")
+    assert posted.value.status == 409
+    expect(page.locator("#message")).to_contain_text("obsolète")
+
+    # What the message tells the person to do: clear the site's data.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send(
+        "Storage.clearDataForOrigin",
+        {"origin": portal.url.rstrip("/"), "storageTypes": "all"},
+    )
+    response = page.goto(portal.url + "connexion")
+    assert response is not None and not response.from_service_worker
+    expect(page.locator("#version-portail")).to_have_text("2")
+    tick_captcha(page)
+    expect(page.locator("#captcha")).to_have_attribute("data-state", "verified")
+    fill_credentials(page)
+    page.click("#se-connecter")
+    expect(page).to_have_url(re.compile("/code-securite$"))
+
+
+def test_a_cached_login_page_of_the_current_release_still_logs_in(
+    page: Page, portal: EmbeddedPortal
+) -> None:
+    page.goto(portal.url + "connexion")
+    _wait_for_cached_login_page(page)
+    # Even with a new session, the cached page gets the current CSRF token.
+    page.context.clear_cookies()
+    response = page.goto(portal.url + "connexion")
+    assert response is not None and response.from_service_worker
+    tick_captcha(page)
+    expect(page.locator("#captcha")).to_have_attribute("data-state", "verified")
+    fill_credentials(page)
+    page.click("#se-connecter")
+    expect(page).to_have_url(re.compile("/code-securite$"))
+
+
+def test_without_service_worker_a_release_switch_is_harmless(page: Page) -> None:
+    with EmbeddedPortal(PortalConfig(service_worker=False)) as portal:
+        page.goto(portal.url + "connexion")
+        page.wait_for_timeout(300)
+        assert page.evaluate("navigator.serviceWorker.controller") is None
+        portal.set_config(PortalConfig(release=2, service_worker=False))
+        response = page.goto(portal.url + "connexion")
+        assert response is not None and not response.from_service_worker
+        expect(page.locator("#version-portail")).to_have_text("2")
+        tick_captcha(page)
+        expect(page.locator("#captcha")).to_have_attribute("data-state", "verified")
+        fill_credentials(page)
+        page.click("#se-connecter")
+        expect(page).to_have_url(re.compile("/code-securite$"))

@@ -34,7 +34,9 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 portal_app = typer.Typer(help="The embedded mock login portal.", no_args_is_help=True)
-scenarios_app = typer.Typer(help="Scenario files: portal states and browser set-ups.", no_args_is_help=True)
+scenarios_app = typer.Typer(
+    help="Scenario files: portal states and browser set-ups.", no_args_is_help=True
+)
 app.add_typer(portal_app, name="portal")
 app.add_typer(scenarios_app, name="scenarios")
 
@@ -74,28 +76,60 @@ def _lang(value: str | None) -> Any:
 def browser(
     profile: Annotated[
         Path | None,
-        typer.Option(help="Chromium/Chrome user-data-dir or one profile folder in it (Default, 'Profile 1'). Default: your Chromium, then Chrome profile, else a brand-new one. Never modified: probe works on a private copy."),
+        typer.Option(
+            help="Chromium/Chrome user-data-dir or one profile folder in it (Default, 'Profile 1'). Default: your Chromium, then Chrome profile, else a brand-new one. Never modified: probe works on a private copy."
+        ),
     ] = None,
     portal: Annotated[
         str | None,
-        typer.Option(help="Login portal URL. Default: the embedded mock portal, started on loopback."),
+        typer.Option(
+            help="Login portal URL. Default: the embedded mock portal, started on loopback."
+        ),
     ] = None,
     scenario: Annotated[
         str | None,
-        typer.Option(help="Run a scenario from scenarios/: sets the embedded portal's state and builds its browser profile (see 'probe scenarios list')."),
+        typer.Option(
+            help="Run a scenario from scenarios/: sets the embedded portal's state and builds its browser profile (see 'probe scenarios list')."
+        ),
     ] = None,
-    user: Annotated[str | None, typer.Option(help="Identifier to log in with. Default: the embedded portal's demo account.")] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            help="Identifier to log in with. Default: the embedded portal's demo account."
+        ),
+    ] = None,
     password: Annotated[
         str | None,
-        typer.Option(help="Password (lands in your shell history: prefer PROBE_PASSWORD or the prompt).", envvar="PROBE_PASSWORD", show_envvar=True),
+        typer.Option(
+            help="Password (lands in your shell history: prefer PROBE_PASSWORD or the prompt).",
+            envvar="PROBE_PASSWORD",
+            show_envvar=True,
+        ),
     ] = None,
-    report_dir: Annotated[Path | None, typer.Option(help="Where to write index.html and report.json. Default: reports/<timestamp>/.")] = None,
-    lang: Annotated[str | None, typer.Option(help="Report language: fr or en. Default: from your locale.")] = None,
-    chromium: Annotated[str | None, typer.Option(help="Chromium executable to drive.", envvar="PROBE_CHROMIUM", show_envvar=True)] = None,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write index.html and report.json. Default: reports/<timestamp>/."
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="Report language: fr or en. Default: from your locale.")
+    ] = None,
+    chromium: Annotated[
+        str | None,
+        typer.Option(
+            help="Chromium executable to drive.", envvar="PROBE_CHROMIUM", show_envvar=True
+        ),
+    ] = None,
     headed: Annotated[bool, typer.Option(help="Show the browser windows.")] = False,
     jobs: Annotated[int, typer.Option(min=1, max=8, help="Browser runs at once.")] = 2,
-    junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML here (one test case per variant).")] = None,
-    outbox: Annotated[str | None, typer.Option(help="With --portal: a Mailpit-like outbox URL to read security codes from.")] = None,
+    junit: Annotated[
+        Path | None, typer.Option(help="Also write JUnit XML here (one test case per variant).")
+    ] = None,
+    outbox: Annotated[
+        str | None,
+        typer.Option(help="With --portal: a Mailpit-like outbox URL to read security codes from."),
+    ] = None,
 ) -> None:
     """Diagnose why logging in fails in this browser profile, and write a report.
 
@@ -119,7 +153,9 @@ def browser(
     if user is not None:
         if password is None:
             if not console.is_interactive():
-                raise BadInput("--user given without a password: set PROBE_PASSWORD or pass --password")
+                raise BadInput(
+                    "--user given without a password: set PROBE_PASSWORD or pass --password"
+                )
             password = typer.prompt("Password", hide_input=True)
         request.credentials = Credentials(user, password)
     elif portal is not None and scenario is None:
@@ -146,7 +182,9 @@ def browser(
 @reports_errors
 def report(
     report_dir: Annotated[Path, typer.Argument(help="A folder holding a report.json.")],
-    lang: Annotated[str | None, typer.Option(help="fr or en. Default: the report's own language.")] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="fr or en. Default: the report's own language.")
+    ] = None,
 ) -> None:
     """Render index.html again from a report.json, e.g. in the other language.
 
@@ -173,7 +211,9 @@ def schema() -> None:
 @reports_errors
 def portal_serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: a free one).")] = 8000,
-    scenario: Annotated[str | None, typer.Option(help="Serve the portal in a scenario's state.")] = None,
+    scenario: Annotated[
+        str | None, typer.Option(help="Serve the portal in a scenario's state.")
+    ] = None,
 ) -> None:
     """Serve the mock portal for a person to click through, until Ctrl-C.
 
@@ -192,13 +232,18 @@ def portal_serve(
     try:
         running = EmbeddedPortal(config, port=port).start()
     except OSError as exc:
-        raise BadInput(f"--port {port}: cannot listen there ({exc.strerror}); try --port 0") from exc
+        raise BadInput(
+            f"--port {port}: cannot listen there ({exc.strerror}); try --port 0"
+        ) from exc
     console.line(f"Portal:         {running.url}connexion", "bold")
     console.line(f"CAPTCHA vendor: {running.captcha_url}")
     console.line(f"Identity (FC):  {running.idp_url}")
     console.line(f"Outbox:         {running.url}_outbox")
     console.line(f"Demo account:   {DEMO_IDENTIFIER} / {DEMO_PASSWORD}")
-    console.line("Open the portal URL in Chromium (names under .localhost need no set-up). Ctrl-C stops.", "dim")
+    console.line(
+        "Open the portal URL in Chromium (names under .localhost need no set-up). Ctrl-C stops.",
+        "dim",
+    )
     try:
         while True:
             time.sleep(3600)
@@ -211,7 +256,9 @@ def portal_serve(
 @scenarios_app.command("list")
 @reports_errors
 def scenarios_list(
-    directory: Annotated[Path | None, typer.Option("--dir", help="Scenario folder. Default: scenarios/.")] = None,
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Scenario folder. Default: scenarios/.")
+    ] = None,
 ) -> None:
     """List the scenarios: what each reproduces and the verdict it expects.
 
@@ -223,10 +270,7 @@ def scenarios_list(
     console.table(
         f"{len(scenarios)} scenarios",
         ["name", "reproduces", "expected"],
-        (
-            (s.name, s.description, f"{s.expect.status} / {s.expect.factor}")
-            for s in scenarios
-        ),
+        ((s.name, s.description, f"{s.expect.status} / {s.expect.factor}") for s in scenarios),
     )
 
 
@@ -234,12 +278,28 @@ def scenarios_list(
 @reports_errors
 def ci(
     jobs: Annotated[int, typer.Option(min=1, max=8, help="Scenarios at once.")] = 2,
-    shard: Annotated[str | None, typer.Option(help="Run only shard I of N, e.g. 1/2 (for a CI matrix).")] = None,
+    shard: Annotated[
+        str | None, typer.Option(help="Run only shard I of N, e.g. 1/2 (for a CI matrix).")
+    ] = None,
     junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here.")] = None,
-    report_dir: Annotated[Path | None, typer.Option(help="Where each scenario's report and the index go. Default: reports/ci-<timestamp>/.")] = None,
-    directory: Annotated[Path | None, typer.Option("--dir", help="Scenario folder. Default: scenarios/.")] = None,
-    only: Annotated[list[str] | None, typer.Option("--only", help="Run just these scenarios (repeatable).")] = None,
-    chromium: Annotated[str | None, typer.Option(help="Chromium executable to drive.", envvar="PROBE_CHROMIUM", show_envvar=True)] = None,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where each scenario's report and the index go. Default: reports/ci-<timestamp>/."
+        ),
+    ] = None,
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Scenario folder. Default: scenarios/.")
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Run just these scenarios (repeatable).")
+    ] = None,
+    chromium: Annotated[
+        str | None,
+        typer.Option(
+            help="Chromium executable to drive.", envvar="PROBE_CHROMIUM", show_envvar=True
+        ),
+    ] = None,
 ) -> None:
     """Run every scenario and check each verdict against the expected one (exit 1 if any differs).
 
@@ -274,7 +334,12 @@ def version_callback(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
 ) -> None:
     """Find out why someone cannot log in to a web portal."""
 

@@ -60,9 +60,7 @@ def _all_partners_ok() -> dict[str, PartnerMode]:
 class IdentityProviderConfig(Config):
     enabled: bool = True
     # Per partner: "ok", "down" (the partner's page fails), "rejected" (identity refused).
-    partners: dict[str, PartnerMode] = Field(
-        default_factory=lambda: _all_partners_ok()
-    )
+    partners: dict[str, PartnerMode] = Field(default_factory=_all_partners_ok)
 
 
 class MaintenanceConfig(Config):

@@ -17,7 +17,8 @@ from rich.text import Text
 from probe.models import Lang, Report, VariantRun
 
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Soft wrap: an error stays one line, whatever the terminal width.
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 _OUTCOME_STYLE = {"pass": ("✔", "green"), "fail": ("✘", "red"), "skipped": ("–", "yellow")}
 _STATUS_STYLE = {"ok": "green", "blocked": "red", "inconclusive": "yellow"}

@@ -1,0 +1,71 @@
+"""A person's browser profile: reading it, copying it safely, and making run folders from it.
+
+``locate_profile`` reads a Chromium/Chrome user-data-dir (or one profile folder in it)
+without changing anything: the extensions installed, and the settings that can stop a
+login. ``snapshot_profile`` copies the parts that matter for logging in once into a
+private folder, never writing to the source, even while a browser is using it.
+``prepare_run_dir`` then makes, for each browser run, a user-data-dir from that copy
+with or without cookies, site data and settings.
+
+What the settings mean, measured in Debian's Chromium 156 (``tests/test_settings_effects.py``):
+
+- ``javascript``: ``profile.default_content_setting_values.javascript == 2``; no script runs.
+- ``cookies``: ``profile.default_content_setting_values.cookies == 2``; neither
+  ``Set-Cookie`` nor ``document.cookie`` keeps anything.
+- ``third-party-cookies``: ``profile.cookie_controls_mode == 1``; a cookie set inside a
+  cross-site iframe is neither kept nor sent. Upstream Chromium's default is 2 (block in
+  private windows only), but Debian's Chromium defaults to 1, so a Debian profile without
+  the preference blocks them too: that is the browser's default, not a setting of the
+  person, and is not reported. Resetting this setting therefore *writes* 2 (upstream's
+  default) instead of removing the preference, so the reset means the same everywhere.
+  The old ``profile.block_third_party_cookies`` preference is ignored by Chromium 156
+  (``true`` next to mode 0 still lets them through), so it is not read.
+- ``proxy``: a ``proxy`` preference in mode ``fixed_servers`` or ``pac_script``. Chromium
+  never sends ``localhost``, ``*.localhost`` or loopback addresses through a proxy
+  (its implicit bypass rules), so this setting cannot be reproduced against the
+  embedded portal; it still fails requests to other hosts (``ERR_PROXY_CONNECTION_FAILED``).
+
+Blocked pop-ups are not a setting here: Chromium blocks pop-ups opened without a user
+gesture by default, so a profile that blocks them behaves like a fresh one, and
+Playwright's default ``--disable-popup-blocking`` lets every pop-up through whatever the
+preference says (measured: ``window.open`` returns a window with the preference at 2).
+
+Cookies are copied as the source browser encrypted them. probe's Chromium runs with
+``--password-store=basic``; cookies a desktop browser encrypted with the system keyring
+("v11") cannot be read by it, and ``snapshot_profile`` warns when it sees some.
+"""
+
+from probe.profiles.reading import (
+    SETTING_NAMES,
+    Extension,
+    Setting,
+    SettingId,
+    SourceProfile,
+    extension_id,
+    locate_profile,
+    read_settings,
+)
+from probe.profiles.rundir import (
+    UPSTREAM_COOKIE_CONTROLS_MODE,
+    extension_launch_args,
+    prepare_run_dir,
+)
+from probe.profiles.snapshot import SITE_DATA_DIRS, CookieRef, read_cookies, snapshot_profile
+
+__all__ = [
+    "SETTING_NAMES",
+    "SITE_DATA_DIRS",
+    "UPSTREAM_COOKIE_CONTROLS_MODE",
+    "CookieRef",
+    "Extension",
+    "Setting",
+    "SettingId",
+    "SourceProfile",
+    "extension_id",
+    "extension_launch_args",
+    "locate_profile",
+    "prepare_run_dir",
+    "read_cookies",
+    "read_settings",
+    "snapshot_profile",
+]

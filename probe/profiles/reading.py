@@ -1,0 +1,273 @@
+"""Reading a profile without changing it: its extensions, settings and browser version."""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from probe.errors import BadInput
+
+SettingId = Literal["javascript", "cookies", "third-party-cookies", "proxy"]
+
+SETTING_NAMES: dict[SettingId, str] = {
+    "javascript": "JavaScript blocked",
+    "cookies": "All cookies blocked",
+    "third-party-cookies": "Third-party cookies blocked",
+    "proxy": "A proxy server is set in the browser",
+}
+
+# Extension "location" values of the browser's own built-in extensions (PDF viewer...).
+COMPONENT_LOCATIONS = {5, 10}
+
+
+@dataclass(frozen=True)
+class Extension:
+    id: str
+    name: str
+    version: str
+    path: Path  # the unpacked folder (where manifest.json is)
+    enabled: bool
+    incognito: bool  # allowed in private mode
+    source: Literal["webstore", "unpacked"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    id: SettingId
+    name: str  # plain English, e.g. "JavaScript blocked"
+
+
+@dataclass(frozen=True)
+class SourceProfile:
+    user_data_dir: Path
+    profile_name: str  # "Default", "Profile 1"
+    kind: Literal["given", "default-chromium", "default-chrome", "fresh"]
+    extensions: tuple[Extension, ...]
+    settings: tuple[Setting, ...]  # non-default settings that matter for logging in
+    chromium_version: str | None  # the browser version that last used the profile
+    warnings: tuple[str, ...] = ()  # things skipped while reading or copying, one line each
+
+    @property
+    def profile_dir(self) -> Path:
+        return self.user_data_dir / self.profile_name
+
+    def made_by_newer_browser(self, browser_version: str) -> bool:
+        """True if the profile was last used by a newer browser than ``browser_version``."""
+        if not self.chromium_version:
+            return False
+        return _version_tuple(self.chromium_version) > _version_tuple(browser_version)
+
+
+def extension_id(folder: Path) -> str:
+    """The id Chromium gives the unpacked extension in ``folder``.
+
+    From the manifest's ``key`` when it has one (so the id survives copies), otherwise
+    from the folder's absolute path: sha256, first 32 hex digits written with a-p.
+    """
+    key = _read_manifest(folder).get("key")
+    data = base64.b64decode(key) if isinstance(key, str) else str(folder.resolve()).encode()
+    digest = hashlib.sha256(data).hexdigest()[:32]
+    return "".join(chr(ord("a") + int(c, 16)) for c in digest)
+
+
+def locate_profile(path: Path | None) -> SourceProfile:
+    """Read the profile at ``path`` (a user-data-dir or a profile folder in it).
+
+    ``None`` means the person's default Chromium profile, then Chrome's, else a new empty
+    one (``kind="fresh"``, removed when the program exits). Example:
+    ``locate_profile(Path("~/.config/chromium/Profile 1"))``.
+    """
+    if path is None:
+        return _default_profile()
+    path = path.expanduser()
+    if not path.exists():
+        raise BadInput(f"profile folder not found: {path}")
+    if not path.is_dir():
+        raise BadInput(f"{path} is a file, not a browser profile folder")
+    if (path / "Preferences").is_file():
+        return _read_profile(path.parent, path.name, "given")
+    name = _pick_profile(path)
+    if name is None:
+        raise BadInput(
+            f"{path} is not a browser profile: no Preferences file in it "
+            "or in a Default or 'Profile N' folder"
+        )
+    return _read_profile(path, name, "given")
+
+
+def _default_profile() -> SourceProfile:
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    candidates: tuple[tuple[Literal["default-chromium", "default-chrome"], Path], ...] = (
+        ("default-chromium", config / "chromium"),
+        ("default-chrome", config / "google-chrome"),
+    )
+    for kind, folder in candidates:
+        name = _pick_profile(folder) if folder.is_dir() else None
+        if name is not None:
+            return _read_profile(folder, name, kind)
+    fresh = Path(tempfile.mkdtemp(prefix="probe-fresh-profile-"))
+    atexit.register(shutil.rmtree, fresh, True)
+    (fresh / "Default").mkdir(mode=0o700)
+    (fresh / "Default" / "Preferences").write_text("{}")
+    return _read_profile(fresh, "Default", "fresh")
+
+
+def _pick_profile(user_data_dir: Path) -> str | None:
+    """The profile a browser would open: the last used one, else Default, else Profile N."""
+    names: list[str] = []
+    try:
+        local_state = json.loads((user_data_dir / "Local State").read_bytes())
+        last_used = local_state.get("profile", {}).get("last_used")
+        if isinstance(last_used, str):
+            names.append(last_used)
+    except (OSError, ValueError, AttributeError):
+        pass
+    names.append("Default")
+    numbered = [p.name for p in user_data_dir.glob("Profile *") if p.name[8:].isdigit()]
+    names += sorted(numbered, key=lambda n: int(n[8:]))
+    return next((n for n in names if (user_data_dir / n / "Preferences").is_file()), None)
+
+
+def _read_profile(user_data_dir: Path, name: str, kind: Any) -> SourceProfile:
+    profile_dir = user_data_dir / name
+    warnings: list[str] = []
+    prefs = load_json(profile_dir / "Preferences")
+    secure: dict[str, Any] = {}
+    if (profile_dir / "Secure Preferences").is_file():
+        try:
+            secure = load_json(profile_dir / "Secure Preferences")
+        except BadInput:
+            warnings.append("Secure Preferences is not valid JSON; read Preferences only")
+    extensions = _read_extensions(profile_dir, [secure, prefs], warnings)
+    version = None
+    try:
+        version = (user_data_dir / "Last Version").read_text().strip() or None
+    except OSError:
+        version = dig(prefs, "extensions", "last_chrome_version")
+    return SourceProfile(
+        user_data_dir=user_data_dir,
+        profile_name=name,
+        kind=kind,
+        extensions=tuple(extensions),
+        settings=tuple(read_settings(prefs)),
+        chromium_version=version if isinstance(version, str) else None,
+        warnings=tuple(warnings),
+    )
+
+
+def read_settings(prefs: dict[str, Any]) -> list[Setting]:
+    """The non-default settings of a parsed Preferences file that can stop a login."""
+    found: list[SettingId] = []
+    defaults = dig(prefs, "profile", "default_content_setting_values") or {}
+    if isinstance(defaults, dict):
+        if defaults.get("javascript") == 2:
+            found.append("javascript")
+        if defaults.get("cookies") == 2:
+            found.append("cookies")
+    if dig(prefs, "profile", "cookie_controls_mode") == 1:
+        found.append("third-party-cookies")
+    if dig(prefs, "proxy", "mode") in ("fixed_servers", "pac_script"):
+        found.append("proxy")
+    return [Setting(id=s, name=SETTING_NAMES[s]) for s in found]
+
+
+def _read_extensions(
+    profile_dir: Path, pref_sources: list[dict[str, Any]], warnings: list[str]
+) -> list[Extension]:
+    entries: dict[str, dict[str, Any]] = {}
+    for prefs in pref_sources:  # later sources win: Preferences over Secure Preferences
+        registered = dig(prefs, "extensions", "settings")
+        if isinstance(registered, dict):
+            entries.update({k: v for k, v in registered.items() if isinstance(v, dict)})
+    installed = profile_dir / "Extensions"
+    found: list[Extension] = []
+    for ext_id, entry in sorted(entries.items()):
+        relative = entry.get("path")
+        if entry.get("location") in COMPONENT_LOCATIONS or not isinstance(relative, str):
+            continue
+        folder = Path(relative) if Path(relative).is_absolute() else installed / relative
+        try:
+            manifest = _read_manifest(folder)
+        except ValueError as exc:
+            warnings.append(f"extension {ext_id} skipped: {exc}")
+            continue
+        reasons = entry.get("disable_reasons")
+        enabled = not reasons and entry.get("state", 1) != 0
+        found.append(
+            Extension(
+                id=ext_id,
+                name=_manifest_name(folder, manifest),
+                version=str(manifest.get("version", "")),
+                path=folder,
+                enabled=enabled,
+                incognito=entry.get("incognito") is True,
+                source="webstore" if folder.is_relative_to(installed) else "unpacked",
+            )
+        )
+    return found
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    """The parsed manifest.json of an extension folder; ValueError saying what is wrong."""
+    try:
+        raw = (folder / "manifest.json").read_bytes()
+    except OSError as exc:
+        raise ValueError(f"no readable manifest.json in {folder}") from exc
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except ValueError as exc:
+        raise ValueError(f"{folder / 'manifest.json'} is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{folder / 'manifest.json'} is not a JSON object")
+    return data
+
+
+def _manifest_name(folder: Path, manifest: dict[str, Any]) -> str:
+    """The name a person sees, with ``__MSG_x__`` looked up in the default locale."""
+    name = str(manifest.get("name", folder.name))
+    if not (name.startswith("__MSG_") and name.endswith("__")):
+        return name
+    key = name[6:-2].lower()
+    locale = manifest.get("default_locale", "en")
+    try:
+        messages = json.loads((folder / "_locales" / str(locale) / "messages.json").read_bytes())
+        by_key = {str(k).lower(): v for k, v in messages.items()}
+        return str(by_key[key]["message"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return name
+
+
+def load_json(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except PermissionError as exc:
+        raise BadInput(f"cannot read {path}: permission denied") from exc
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except ValueError as exc:
+        raise BadInput(f"{path} is not valid JSON: the profile may be damaged") from exc
+    if not isinstance(data, dict):
+        raise BadInput(f"{path} is not a JSON object: the profile may be damaged")
+    return data
+
+
+def dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))

@@ -6,7 +6,6 @@ a raw :class:`~probe.models.Report`.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,15 +14,8 @@ from urllib.parse import urlsplit
 from probe.models import STEP_NAMES, DrillNode, Lang, Report, Step, VariantRun
 from probe.report import vocabulary as vocab
 from probe.report.i18n import format_bytes, format_datetime, format_duration, format_int, text
+from probe.report.images import data_uri
 from probe.report.redact import redact_report
-
-# A screenshot bigger than this is left out rather than bloating the page.
-MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
-
-_IMAGE_TYPES: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-)
 
 
 @dataclass(frozen=True)
@@ -302,28 +294,6 @@ def _screenshot(run: VariantRun, out_dir: Path, lang: Lang) -> Screenshot | None
         return None
     caption = text("screenshot-of", lang, step=vocab.step_label(shot.name, lang))
     return Screenshot(data_uri=data_uri(out_dir, shot.screenshot), caption=caption)
-
-
-def data_uri(out_dir: Path, relative: str) -> str | None:
-    """The image at ``relative`` inside ``out_dir`` as a data URI, or None.
-
-    Only files inside the report folder are read, and only real PNG or JPEG images:
-    a hand-edited ``report.json`` must not make the page embed an arbitrary file.
-    """
-    root = out_dir.resolve()
-    try:
-        path = (root / relative).resolve()
-        if not path.is_relative_to(root) or not path.is_file():
-            return None
-        if path.stat().st_size > MAX_SCREENSHOT_BYTES:
-            return None
-        content = path.read_bytes()
-    except (OSError, ValueError):
-        return None
-    for magic, mime in _IMAGE_TYPES:
-        if content.startswith(magic):
-            return f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
-    return None
 
 
 def _drill_tree(nodes: list[DrillNode], names: dict[str, str], lang: Lang) -> list[DrillItem]:

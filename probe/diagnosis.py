@@ -110,6 +110,8 @@ def _symptom_note(symptom: Symptom, detail: str = "") -> str:
         return "stops the security check from appearing"
     if symptom == "form-broken":
         return "breaks the login form"
+    if symptom == "headers-too-large":
+        return "headers-too-large"
     return detail
 
 

@@ -38,10 +38,12 @@ RETRY_LATER = Remedy(
 )
 
 
-def _names(culprits: Sequence[Culprit]) -> str:
+def _names(culprits: Sequence[Culprit], limit: int = 3) -> str:
     quoted = [f"'{c.name}'" for c in culprits]
     if len(quoted) <= 1:
         return "".join(quoted)
+    if len(quoted) > limit:
+        return ", ".join(quoted[:limit]) + f" (+{len(quoted) - limit})"
     return ", ".join(quoted[:-1]) + " + " + quoted[-1]
 
 
@@ -69,6 +71,11 @@ def summary(
                     f"Ensemble, les extensions {names} {what_fr.replace('empêche', 'empêchent').replace('casse', 'cassent')}.",
                 )
             return (f"An extension, {names}, {what_en}.", f"Une extension, {names}, {what_fr}.")
+        case "cookies" if symptom_note == "headers-too-large":
+            return (
+                f"Too many or too large cookies stored for the portal ({names}) make the browser's requests too big for it; clearing them fixes it.",
+                f"Des cookies trop nombreux ou trop gros enregistrés pour le portail ({names}) rendent les requêtes du navigateur trop volumineuses ; les effacer règle le problème.",
+            )
         case "cookies":
             return (
                 f"Cookies stored for the portal ({names}) block the login; clearing them fixes it.",

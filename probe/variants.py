@@ -41,8 +41,8 @@ def extension_component(ext: Extension) -> Component:
     return Component(kind="extension", id=ext.id, name=ext.name)
 
 
-def cookie_component(name: str, host: str, size: int) -> Component:
-    return Component(kind="cookie", id=f"{name}@{host}", name=f"{name} ({host}, {size} bytes)")
+def cookie_component(name: str, host: str) -> Component:
+    return Component(kind="cookie", id=f"{name}@{host}", name=name)
 
 
 def read_portal_cookies(profile: SourceProfile, sites: Iterable[str]) -> list[Component]:
@@ -56,17 +56,14 @@ def read_portal_cookies(profile: SourceProfile, sites: Iterable[str]) -> list[Co
     try:
         # Read-only and immutable: this is already a private copy, but never write to it.
         with sqlite3.connect(f"file:{database}?mode=ro&immutable=1", uri=True) as db:
-            rows = db.execute(
-                "SELECT host_key, name, length(name) + max(length(value), "
-                "length(encrypted_value) - 31) FROM cookies"
-            ).fetchall()
+            rows = db.execute("SELECT host_key, name FROM cookies").fetchall()
     except sqlite3.Error:
         return []
     found = []
-    for host, name, size in rows:
+    for host, name in rows:
         bare = str(host).lstrip(".")
         if any(bare == site or site.endswith("." + bare) for site in wanted):
-            found.append(cookie_component(str(name), bare, max(int(size or 0), 0)))
+            found.append(cookie_component(str(name), bare))
     return found
 
 

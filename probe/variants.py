@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,15 +25,16 @@ from probe.credentials import Credentials
 from probe.journey import CredentialGate, Journey, Target, Timeouts
 from probe.models import Component, VariantRun
 from probe.profiles import (
+    SITE_DATA_DIRS,
     Extension,
     SettingId,
     SourceProfile,
     extension_launch_args,
     prepare_run_dir,
+    read_cookies,
 )
 
 SITE_DATA_ID = "site-data"
-_SITE_DATA_DIRS = ("Service Worker", "Local Storage", "IndexedDB", "Session Storage", "Cache")
 
 
 def extension_component(ext: Extension) -> Component:
@@ -46,30 +46,19 @@ def cookie_component(name: str, host: str) -> Component:
 
 
 def read_portal_cookies(profile: SourceProfile, sites: Iterable[str]) -> list[Component]:
-    """The cookies a profile holds for the portal's sites: names, hosts and sizes only."""
-    database = profile.user_data_dir / profile.profile_name / "Cookies"
-    if not database.is_file():
-        database = profile.user_data_dir / profile.profile_name / "Network" / "Cookies"
-    if not database.is_file():
-        return []
+    """The cookies a profile holds for the portal's sites: names and hosts, never values."""
     wanted = tuple(sites)
-    try:
-        # Read-only and immutable: this is already a private copy, but never write to it.
-        with sqlite3.connect(f"file:{database}?mode=ro&immutable=1", uri=True) as db:
-            rows = db.execute("SELECT host_key, name FROM cookies").fetchall()
-    except sqlite3.Error:
-        return []
     found = []
-    for host, name in rows:
-        bare = str(host).lstrip(".")
+    for cookie in read_cookies(profile):
+        bare = cookie.domain.lstrip(".")
         if any(bare == site or site.endswith("." + bare) for site in wanted):
-            found.append(cookie_component(str(name), bare))
+            found.append(cookie_component(cookie.name, bare))
     return found
 
 
 def has_site_data(profile: SourceProfile) -> bool:
     root = profile.user_data_dir / profile.profile_name
-    return any((root / name).exists() and any((root / name).iterdir()) for name in _SITE_DATA_DIRS)
+    return any((root / name).exists() and any((root / name).iterdir()) for name in SITE_DATA_DIRS)
 
 
 class Progress(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
 from portal_helpers import (
     CAPTCHA,
     IDP,
@@ -16,7 +17,13 @@ from portal_helpers import (
     message_of,
 )
 
-from probe.portal.state import Account, PortalConfig, SecondFactorConfig
+from probe.portal.state import (
+    DEMO_PASSWORD,
+    Account,
+    IdentityProviderConfig,
+    PortalConfig,
+    SecondFactorConfig,
+)
 
 
 def test_root_redirects_to_the_login_page() -> None:
@@ -310,3 +317,58 @@ def test_identifier_is_escaped_when_echoed() -> None:
 def test_code_page_without_pending_login_goes_back_to_login() -> None:
     with client_for() as client:
         assert client.get("/code-securite").headers["location"].startswith("/connexion")
+
+
+@pytest.mark.parametrize(
+    ("path", "action"),
+    [
+        ("/connexion", "/connexion"),
+        ("/creer-compte", "/creer-compte"),
+        ("/mot-de-passe-oublie", "/mot-de-passe-oublie"),
+        ("/deverrouiller", "/deverrouiller"),
+        ("/code-securite", "/code-securite"),
+        ("/code-securite", "/code-securite/renvoyer"),
+        ("/nouveau-mot-de-passe", "/nouveau-mot-de-passe"),
+    ],
+)
+def test_every_form_carries_a_csrf_token_and_needs_it(path: str, action: str) -> None:
+    with client_for() as client:
+        # Reach the pages that need an earlier step first.
+        client.post("/connexion", data=login_form(client))
+        client.post(
+            "/mot-de-passe-oublie",
+            data={"csrf_token": csrf_from(client.get("/connexion").text), "identifiant": "1"},
+        )
+        html = client.get(path).text
+        assert f'action="{action}"' in html
+        form_html = html.split(f'action="{action}"', 1)[1].split("</form>", 1)[0]
+        assert 'name="csrf_token" value="' in form_html
+        forged = {"csrf_token": "faux", "code": "123456", "version_formulaire": "1"}
+        answer = client.post(action, data=forged)
+    assert answer.status_code == 400
+    assert "cookies" in message_of(answer.text)
+
+
+def test_no_code_or_token_ever_appears_in_a_url() -> None:
+    with client_for() as client:
+        form = login_form(client)
+        locations = [client.post("/connexion", data=form).headers["location"]]
+        page = client.get("/code-securite")
+        code = latest_code(client)
+        answer = client.post(
+            "/code-securite", data={"csrf_token": csrf_from(page.text), "code": code}
+        )
+        locations.append(answer.headers["location"])
+        secrets = [code, form["csrf_token"], form["captcha_token"], DEMO_PASSWORD]
+        secrets.append(client.cookies["session_portail"])
+    assert locations == ["/code-securite", "/compte"]
+    for location in locations:
+        assert not any(secret in location for secret in secrets)
+
+
+def test_franceconnect_button_follows_the_identity_provider_switch() -> None:
+    off = PortalConfig(identity_provider=IdentityProviderConfig(enabled=False))
+    with client_for(off) as client:
+        assert 'id="franceconnect"' not in client.get("/connexion").text
+    with client_for() as client:
+        assert 'id="franceconnect"' in client.get("/connexion").text

@@ -45,7 +45,7 @@ async def create_account(request: Request) -> Response:
     runtime = runtime_of(request)
     form = await request.form()
     if not csrf_ok(request, form):
-        return cookies_refused(request, "creer_compte.html", {"title": "Créer mon compte"})
+        return cookies_refused(request, _creation_page)
     identifier = form_text(form, "identifiant")
     typed = form_text(form, "code_provisoire").strip()
     with runtime.lock:
@@ -99,7 +99,7 @@ async def request_reset(request: Request) -> Response:
     runtime = runtime_of(request)
     form = await request.form()
     if not csrf_ok(request, form):
-        return cookies_refused(request, "mot_de_passe_oublie.html", {"title": "Mot de passe"})
+        return cookies_refused(request, _forgot_page)
     identifier = form_text(form, "identifiant")
     session = ensure_session(request)
     session.reset_identifier = identifier
@@ -134,7 +134,7 @@ async def set_new_password(request: Request) -> Response:
     runtime = runtime_of(request)
     form = await request.form()
     if not csrf_ok(request, form):
-        return cookies_refused(request, "nouveau_mot_de_passe.html", {"title": "Mot de passe"})
+        return cookies_refused(request, _new_password_page)
     session = get_session(request)
     identifier = session.reset_identifier if session else None
     if not identifier:

@@ -99,7 +99,7 @@ async def login(request: Request) -> Response:
     if form_text(form, FORM_VERSION_FIELD) != str(config.release):
         return _login_page(request, 409, message=STALE_FORM)
     if not csrf_ok(request, form):
-        return cookies_refused(request, "connexion.html", _page_context(request))
+        return cookies_refused(request, _login_page)
     if config.captcha.enabled and not verify_token(
         runtime, form_text(form, "captcha_token"), SITE_KEY
     ):
@@ -133,6 +133,7 @@ def _page_context(request: Request) -> dict[str, Any]:
         "captcha_origin": sibling_origin(request, "captcha"),
         "site_key": SITE_KEY,
         "service_worker": config.service_worker,
+        "franceconnect_enabled": config.identity_provider.enabled,
         "identifier": "",
     }
 
@@ -173,7 +174,7 @@ async def check_code(request: Request) -> Response:
     runtime = runtime_of(request)
     form = await request.form()
     if not csrf_ok(request, form):
-        return cookies_refused(request, "code_securite.html", {"title": "Code de sécurité"})
+        return cookies_refused(request, _code_page)
     session = get_session(request)
     identifier = session.pending_identifier if session else None
     if not identifier:
@@ -201,7 +202,7 @@ async def resend_code(request: Request) -> Response:
     runtime = runtime_of(request)
     form = await request.form()
     if not csrf_ok(request, form):
-        return cookies_refused(request, "code_securite.html", {"title": "Code de sécurité"})
+        return cookies_refused(request, _code_page)
     session = get_session(request)
     account = accounts.find_exact(runtime, session.pending_identifier or "") if session else None
     if account is None:
@@ -225,7 +226,7 @@ async def unlock(request: Request) -> Response:
     runtime = runtime_of(request)
     form = await request.form()
     if not csrf_ok(request, form):
-        return cookies_refused(request, "deverrouiller.html", {"title": "Déverrouiller"})
+        return cookies_refused(request, _unlock_page)
     identifier = form_text(form, "identifiant")
     account = accounts.find_normalised(runtime, identifier)
     if form_text(form, "action") == "envoyer-code":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -175,17 +175,20 @@ def form_text(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def cookies_refused(request: Request, template_name: str, context: dict[str, Any]) -> Response:
-    """The answer to a form posted without its session cookie or with a wrong CSRF token."""
+COOKIES_REFUSED = (
+    "Votre session n'a pas été reconnue : les cookies de ce site semblent bloqués, ou la "
+    "page est restée ouverte trop longtemps. Autorisez les cookies pour ce site, rechargez "
+    "la page puis recommencez."
+)
+
+
+class PageBuilder(Protocol):
+    def __call__(self, request: Request, status_code: int = 200, **context: Any) -> Response: ...
+
+
+def cookies_refused(request: Request, page: PageBuilder) -> Response:
+    """The answer to a form posted without its session cookie or with a wrong CSRF token:
+    the same page again (``page`` builds it), with status 400 and a message about cookies.
+    """
     ensure_session(request)
-    return render(
-        request,
-        template_name,
-        {
-            **context,
-            "message": "Votre session n'a pas été reconnue : les cookies de ce site semblent "
-            "bloqués, ou la page est restée ouverte trop longtemps. Autorisez les cookies "
-            "pour ce site, rechargez la page puis recommencez.",
-        },
-        status_code=400,
-    )
+    return page(request, 400, message=COOKIES_REFUSED)

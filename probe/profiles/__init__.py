@@ -30,6 +30,18 @@ gesture by default, so a profile that blocks them behaves like a fresh one, and
 Playwright's default ``--disable-popup-blocking`` lets every pop-up through whatever the
 preference says (measured: ``window.open`` returns a window with the preference at 2).
 
+Extensions: a snapshot copies every installed extension, also unpacked ones kept
+outside the profile, because Chromium writes into the folder of an extension it loads
+with ``--load-extension`` (``_metadata/generated_indexed_rulesets`` for blocking rules).
+A key-less unpacked extension gets another id from its copy (the id of such an
+extension is derived from its path); ``Extension.id`` keeps the id the person's browser
+knows. Run folders register no extension: ``extension_launch_args`` loads exactly the
+ones a run needs, and ``--disable-extensions-except`` keeps every other one off.
+
+Run folders are plain copies, not hard links: SQLite databases and LevelDB logs are
+written in place, so a hard link would let one run change the snapshot for the next.
+The copied set is small (no caches) and takes a few tens of milliseconds.
+
 Cookies are copied as the source browser encrypted them. probe's Chromium runs with
 ``--password-store=basic``; cookies a desktop browser encrypted with the system keyring
 ("v11") cannot be read by it, and ``snapshot_profile`` warns when it sees some.

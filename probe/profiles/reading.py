@@ -71,6 +71,7 @@ def extension_id(folder: Path) -> str:
 
     From the manifest's ``key`` when it has one (so the id survives copies), otherwise
     from the folder's absolute path: sha256, first 32 hex digits written with a-p.
+    Raises ValueError when the manifest is missing or broken.
     """
     key = _read_manifest(folder).get("key")
     data = base64.b64decode(key) if isinstance(key, str) else str(folder.resolve()).encode()
@@ -87,7 +88,7 @@ def locate_profile(path: Path | None) -> SourceProfile:
     """
     if path is None:
         return _default_profile()
-    path = path.expanduser()
+    path = path.expanduser().absolute()
     if not path.exists():
         raise BadInput(f"profile folder not found: {path}")
     if not path.is_dir():

@@ -1,18 +1,200 @@
 """pytest fixtures for portal teams: the mock portal, built browser profiles, whole diagnoses.
 
-Loaded in every pytest run through the ``pytest11`` entry point, so this module imports
-nothing heavy at import time (no Playwright, no Starlette): each fixture imports what it
-needs when a test asks for it.
+Installed with probe (entry point ``pytest11``), so any test can use:
+
+- ``probe_portal``: the embedded mock portal, started for one test, in the state given by
+  the ``probe_portal`` marker, e.g. ``@pytest.mark.probe_portal(maintenance={"enabled":
+  True})`` or ``@pytest.mark.probe_portal(scenario="maintenance")``. With
+  pytest-playwright: ``page.goto(probe_portal.url + "connexion")``.
+- ``probe_portal_factory(config=None, **fields)``: more portals, each in its own state.
+- ``probe_profile_factory(recipe, portal=None)``: a Chromium user-data-dir built from a
+  ``ProfileRecipe`` (or a dict of its fields), removed after the test.
+- ``probe_diagnose(...)``: a whole diagnosis in real Chromium, returning its ``Report``,
+  for a scenario (``probe_diagnose("ad-blocker-hides-captcha")``) or for a set-up given
+  piece by piece (``probe_diagnose(portal={...}, profile={...}, credentials=(id, pw))``).
+
+The plugin is loaded in every pytest run where probe is installed, so this module
+imports nothing heavy (no Playwright, no Starlette) until a test asks for a fixture.
 """
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import pytest
+
+if TYPE_CHECKING:
+    from probe.chromium import Chromium
+    from probe.credentials import Credentials
+    from probe.models import Report
+    from probe.portal import EmbeddedPortal
+    from probe.portal.state import PortalConfig
+    from probe.recipes import ProfileRecipe
+
+MARKER = "probe_portal"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "probe_portal(**state): the state of the probe_portal fixture "
-        "(PortalConfig fields, e.g. maintenance={'enabled': True}).",
+        f"{MARKER}(scenario=None, **state): the state of the probe_portal fixture: a "
+        "scenario's [portal], and/or PortalConfig fields, e.g. maintenance={'enabled': True}.",
     )
+
+
+def _portal_config(config: PortalConfig | Mapping[str, Any] | None, **fields: Any) -> PortalConfig:
+    from pydantic import ValidationError
+
+    from probe.errors import BadInput
+    from probe.portal.state import PortalConfig
+
+    base = config.model_dump() if isinstance(config, PortalConfig) else dict(config or {})
+    try:
+        return PortalConfig.model_validate({**base, **fields})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise BadInput(f"portal state: {where}: {first['msg']}") from None
+
+
+def _recipe(recipe: ProfileRecipe | Mapping[str, Any] | None) -> ProfileRecipe:
+    from probe.recipes import ProfileRecipe
+
+    if isinstance(recipe, ProfileRecipe):
+        return recipe
+    return ProfileRecipe.model_validate(dict(recipe or {}))
+
+
+@pytest.fixture(scope="session")
+def probe_chromium() -> Chromium:
+    """The Chromium probe drives (``PROBE_CHROMIUM`` or the usual places)."""
+    from probe.chromium import find_chromium
+
+    return find_chromium()
+
+
+@pytest.fixture
+def probe_portal_factory() -> Iterator[Callable[..., EmbeddedPortal]]:
+    """Start embedded portals, each in its own state; all stop after the test.
+
+    Example: ``down = probe_portal_factory(maintenance={"enabled": True})``.
+    """
+    from probe.portal import EmbeddedPortal
+
+    started: list[EmbeddedPortal] = []
+
+    def start(
+        config: PortalConfig | Mapping[str, Any] | None = None, **fields: Any
+    ) -> EmbeddedPortal:
+        portal = EmbeddedPortal(_portal_config(config, **fields)).start()
+        started.append(portal)
+        return portal
+
+    yield start
+    for portal in reversed(started):
+        portal.stop()
+
+
+@pytest.fixture
+def probe_portal(
+    request: pytest.FixtureRequest, probe_portal_factory: Callable[..., EmbeddedPortal]
+) -> EmbeddedPortal:
+    """The embedded portal for this test, in the state of its ``probe_portal`` marker."""
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is None:
+        return probe_portal_factory()
+    fields = dict(marker.kwargs)
+    scenario = fields.pop("scenario", None)
+    config: Any = marker.args[0] if marker.args else None
+    if scenario is not None:
+        from probe.scenarios import load_scenario
+
+        config = load_scenario(scenario).portal
+    return probe_portal_factory(config, **fields)
+
+
+@pytest.fixture
+def probe_profile_factory(
+    tmp_path_factory: pytest.TempPathFactory, probe_chromium: Chromium
+) -> Iterator[Callable[..., Path]]:
+    """Build Chromium profiles from recipes; each is deleted after the test.
+
+    Example: ``probe_profile_factory({"extensions": ["ad-shield"]})`` returns a
+    user-data-dir to open with ``launch_persistent_context``. A recipe that visits
+    ``{portal}`` pages needs ``portal=`` (a running ``EmbeddedPortal``).
+    """
+    from probe.recipes import build_profile
+
+    built: list[Path] = []
+
+    def build(
+        recipe: ProfileRecipe | Mapping[str, Any] | None = None,
+        *,
+        portal: EmbeddedPortal | None = None,
+    ) -> Path:
+        folder = tmp_path_factory.mktemp("probe-profile")
+        built.append(folder)
+        return build_profile(
+            _recipe(recipe),
+            folder / "user-data",
+            chromium=probe_chromium,
+            portal_url=portal.url if portal is not None else None,
+        )
+
+    yield build
+    for folder in built:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def probe_diagnose(
+    tmp_path_factory: pytest.TempPathFactory, probe_chromium: Chromium
+) -> Callable[..., Report]:
+    """Run a whole diagnosis in real Chromium and return its ``Report``.
+
+    Example: ``assert probe_diagnose("maintenance").verdict.factor == "maintenance"``, or
+    ``probe_diagnose(portal={"captcha": {"mode": "never"}}, profile={"extensions":
+    ["ad-shield"]}, credentials=("1850775123456", "Ameli-Demo-2026!"))``. The report
+    folder (``index.html``, ``report.json``) is under pytest's temporary directory.
+    """
+
+    def run(
+        scenario: str | None = None,
+        *,
+        portal: PortalConfig | Mapping[str, Any] | None = None,
+        profile: ProfileRecipe | Mapping[str, Any] | None = None,
+        credentials: Credentials | tuple[str, str] | None = None,
+        scenarios_dir: Path | None = None,
+        lang: str = "en",
+    ) -> Report:
+        from probe.credentials import Credentials
+        from probe.engine import Request
+        from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
+        from probe.scenarios import diagnose_scenario, diagnose_setup
+
+        request = Request(
+            report_dir=tmp_path_factory.mktemp("probe-report"),
+            lang="fr" if lang == "fr" else "en",
+            chromium=probe_chromium,
+        )
+        if scenario is not None:
+            if portal is not None or profile is not None or credentials is not None:
+                raise TypeError("give a scenario name, or portal/profile/credentials, not both")
+            report, _ = diagnose_scenario(scenario, request, directory=scenarios_dir)
+            return report
+        if credentials is None:
+            credentials = Credentials(DEMO_IDENTIFIER, DEMO_PASSWORD)
+        elif isinstance(credentials, tuple):
+            credentials = Credentials(*credentials)
+        report, _ = diagnose_setup(
+            portal=_portal_config(portal),
+            recipe=_recipe(profile),
+            credentials=credentials,
+            request=request,
+        )
+        return report
+
+    return run

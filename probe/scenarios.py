@@ -280,11 +280,37 @@ def diagnose_scenario(
 ) -> tuple[Report, Path]:
     """Diagnose one scenario: portal in its state, profile built from its recipe.
 
-    ``request`` is an ``probe.engine.Request`` (report folder, language, Chromium...);
+    ``request`` is a ``probe.engine.Request`` (report folder, language, Chromium...);
     the scenario sets its portal, profile and credentials. Returns what
     ``probe.engine.diagnose`` returns: the report and the folder it was written to.
 
     Example: ``report, folder = diagnose_scenario("maintenance", Request())``.
+    """
+    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, directory)
+    return diagnose_setup(
+        portal=loaded.portal,
+        build_portal=loaded.build_portal,
+        recipe=loaded.profile,
+        credentials=loaded.credentials.typed(),
+        request=dataclasses.replace(request, scenario=loaded.name),
+        progress=progress,
+    )
+
+
+def diagnose_setup(
+    *,
+    portal: PortalConfig,
+    recipe: ProfileRecipe,
+    credentials: Credentials,
+    request: Request,
+    progress: Progress | None = None,
+    build_portal: PortalConfig | None = None,
+) -> tuple[Report, Path]:
+    """Diagnose a set-up given piece by piece (what a scenario file holds, without the file).
+
+    Starts the embedded portal in ``build_portal`` (default: ``portal``), builds the
+    profile from ``recipe`` into a private temporary folder, switches the portal to
+    ``portal``, then runs the engine against that running portal.
     """
     from probe.chromium import find_chromium
     from probe.engine import diagnose, private_workdir
@@ -292,30 +318,29 @@ def diagnose_scenario(
     from probe.recipes import build_profile
     from probe.variants import SilentProgress
 
-    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, directory)
     progress = progress or SilentProgress()
     chromium = request.chromium or find_chromium(request.chromium_path)
     with (
-        EmbeddedPortal(loaded.portal_while_building) as portal,
+        EmbeddedPortal(build_portal if build_portal is not None else portal) as running,
         private_workdir() as work,
     ):
-        progress.note(f"Scenario {loaded.name}: building its browser profile")
+        label = f"Scenario {request.scenario}" if request.scenario else "Set-up"
+        progress.note(f"{label}: building its browser profile")
         profile_dir = build_profile(
-            loaded.profile, work / "profile", chromium=chromium, portal_url=portal.url
+            recipe, work / "profile", chromium=chromium, portal_url=running.url
         )
-        if loaded.build_portal is not None:
-            portal.set_config(loaded.portal)
+        if build_portal is not None:
+            running.set_config(portal)
         return diagnose(
             dataclasses.replace(
                 request,
                 chromium=chromium,
                 profile=profile_dir,
                 profile_kind="recipe",
-                portal_url=portal.url,
-                outbox_url=portal.outbox_url,
+                portal_url=running.url,
+                outbox_url=running.outbox_url,
                 extra_sites=EMBEDDED_EXTRA_SITES,
-                credentials=loaded.credentials.typed(),
-                scenario=loaded.name,
+                credentials=credentials,
             ),
             progress,
         )

@@ -133,7 +133,8 @@ def test_franceconnect_works_in_a_default_profile_that_blocks_third_party_cookie
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(portal.url + "connexion")
         # The login page's CAPTCHA frame is cross-site: this profile refuses it cookies.
-        expect(page.locator("#captcha iframe")).to_have_count(1, timeout=TIMEOUT_MS)
+        checkbox = page.frame_locator("#captcha iframe").locator("#captcha-checkbox")
+        expect(checkbox).to_be_visible(timeout=TIMEOUT_MS)
         widget = next(f for f in page.frames if "/widget" in f.url)
         assert widget.evaluate("document.hasStorageAccess()") is False
         to_partner(page, portal, "identite-numerique")

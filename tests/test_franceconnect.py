@@ -426,11 +426,6 @@ def test_disabled_federation_answers_404_at_start_and_callback() -> None:
         assert client.get(oidc.CALLBACK_PATH, params={"code": "c", "state": "s"}).status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the login page (login.py, connexion.html: not FranceConnect's files) does not read "
-    "identity_provider.enabled yet; drop this marker once it hides #franceconnect",
-)
 def test_disabled_federation_hides_the_login_page_button() -> None:
     config = PortalConfig(identity_provider=IdentityProviderConfig(enabled=False))
     with client_for(config) as client:

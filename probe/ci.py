@@ -9,11 +9,12 @@ run goes on.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import traceback
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
@@ -250,6 +251,7 @@ def run_ci(
     write_index(summary, root, shard=shard)
     if junit is not None:
         write_ci_junit(summary, junit)
+    append_github_summary(summary)
     return summary
 
 
@@ -338,3 +340,39 @@ def write_ci_junit(summary: CiSummary, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
     return path
+
+
+def _cell(value: str) -> str:
+    # GitHub renders HTML in job summaries, and a pipe would split the table's columns.
+    flat = " ".join(value.split())
+    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
+        flat = flat.replace(raw, escaped)
+    return flat
+
+
+def github_summary(summary: CiSummary) -> str:
+    """Markdown for the GitHub Actions job page: the counts and one row per scenario."""
+    mark = "✅" if summary.failed == 0 else "❌"
+    lines = [
+        f"### {mark} probe ci: {summary.passed} passed, {summary.failed} failed",
+        "",
+        "| scenario | expected | got | runs | time | result |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in summary.results:
+        got = r.got + (f" — {r.problem}" if r.problem else "")
+        lines.append(
+            f"| `{_cell(r.name)}` | {_cell(r.expected)} | {_cell(got)} | {r.runs} "
+            f"| {r.seconds:.1f} s | {'✅' if r.passed else '❌'} |"
+        )
+    return "\n".join(lines) + "\n\n"
+
+
+def append_github_summary(summary: CiSummary, *, env: Mapping[str, str] = os.environ) -> bool:
+    """Append :func:`github_summary` to ``$GITHUB_STEP_SUMMARY``; False when not on Actions."""
+    target = env.get("GITHUB_STEP_SUMMARY", "")
+    if not target:
+        return False
+    with Path(target).open("a", encoding="utf-8") as out:
+        out.write(github_summary(summary))
+    return True

@@ -286,6 +286,8 @@ def fake_diagnoses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr("probe.scenarios.diagnose_scenario", fake)
     monkeypatch.setattr(ci, "find_chromium", lambda path=None: FAKE_CHROMIUM)
+    # Fake results must not land on a real GitHub Actions job page.
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     yield seen
 
 
@@ -332,6 +334,7 @@ def test_a_crash_in_probe_is_a_failed_scenario_with_its_traceback_kept(
 
     monkeypatch.setattr("probe.scenarios.diagnose_scenario", crash)
     monkeypatch.setattr(ci, "find_chromium", lambda path=None: FAKE_CHROMIUM)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     summary = ci.run_ci(directory=scenario_dir, report_dir=tmp_path / "out", only=["healthy"])
     assert summary.failed == 1
     error = summary.results[0].error or ""
@@ -358,3 +361,17 @@ def test_cli_refuses_a_bad_shard_before_running_anything(
     assert result.exit_code == 2
     assert "--shard 3/2" in result.output
     assert fake_diagnoses == []
+
+
+def test_github_summary_is_a_markdown_table_appended_only_on_actions(tmp_path: Path) -> None:
+    summary = results(tmp_path)
+    assert ci.append_github_summary(summary, env={}) is False
+    target = tmp_path / "step-summary.md"
+    target.write_text("before\n")
+    assert ci.append_github_summary(summary, env={"GITHUB_STEP_SUMMARY": str(target)})
+    text = target.read_text()
+    assert text.startswith("before\n### ❌ probe ci: 1 passed, 2 failed")
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    assert len(rows) == 3
+    assert rows[1].startswith("| `maintenance` | blocked / maintenance | blocked / rate-limited — ")
+    assert rows[1].count(" | ") == 5  # no stray pipe splits a row

@@ -222,7 +222,12 @@ def portal_serve(
     import time
 
     from probe.portal import EmbeddedPortal
-    from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, PortalConfig
+    from probe.portal.state import (
+        DEMO_IDENTIFIER,
+        DEMO_PARTNER_PASSWORD,
+        DEMO_PASSWORD,
+        PortalConfig,
+    )
 
     config = PortalConfig()
     if scenario is not None:
@@ -240,6 +245,7 @@ def portal_serve(
     console.line(f"Identity (FC):  {running.idp_url}")
     console.line(f"Outbox:         {running.url}_outbox")
     console.line(f"Demo account:   {DEMO_IDENTIFIER} / {DEMO_PASSWORD}")
+    console.line(f"FranceConnect:  any identifier / {DEMO_PARTNER_PASSWORD} at every partner")
     console.line(
         "Open the portal URL in Chromium (names under .localhost need no set-up). Ctrl-C stops.",
         "dim",

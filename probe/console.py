@@ -111,8 +111,9 @@ def verdict_panel(report: Report, report_dir: Path, lang: Lang) -> None:
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     grid = Table(title=title, title_justify="left")
-    for column in columns:
-        grid.add_column(column)
+    for index, column in enumerate(columns):
+        # The first column holds names people copy: never cut them.
+        grid.add_column(column, no_wrap=index == 0)
     for row in rows:
         grid.add_row(*(str(cell) for cell in row))
     out.print(grid)

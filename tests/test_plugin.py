@@ -130,3 +130,32 @@ def test_probe_diagnose_returns_the_verdict_of_a_scenario_and_of_a_set_up(
         """
     )
     pytester.runpytest("-p", "no:playwright").assert_outcomes(passed=2)
+
+
+@pytest.mark.browser
+def test_portal_fixture_works_beside_pytest_playwright_page(pytester: pytest.Pytester) -> None:
+    # pytest-playwright is told which Chromium to drive on this machine, as a portal
+    # team's conftest.py would; the page fixture is pytest-playwright's own.
+    pytester.makeconftest(
+        """
+        import pytest
+        from probe.chromium import launch_args
+
+        @pytest.fixture(scope="session")
+        def browser_type_launch_args(browser_type_launch_args, probe_chromium):
+            return {**browser_type_launch_args,
+                    "executable_path": str(probe_chromium.executable), "args": launch_args()}
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.probe_portal(maintenance={"enabled": True})
+        def test_maintenance_page_says_when_to_come_back(page, probe_portal):
+            page.goto(probe_portal.url + "connexion")
+            assert "momentanément indisponible" in page.locator("#message").inner_text()
+        """
+    )
+    # In a subprocess: pytest-playwright cannot run nested inside this session's own.
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)

@@ -246,18 +246,24 @@ def _visit(page: Any, url: str) -> None:
         page.goto(url, wait_until="load", timeout=15_000)
     except Error as exc:
         raise BrowserFailure(f"{url} did not load while building a profile: {exc.message}") from exc
-    # Let a service worker the page registers finish installing, so its caches stay behind.
-    page.evaluate(
-        """async () => {
-            if (!navigator.serviceWorker) return;
-            if (!(await navigator.serviceWorker.getRegistration())) return;
-            const pause = new Promise((resolve) => setTimeout(resolve, 5000));
-            await Promise.race([navigator.serviceWorker.ready, pause]);
-        }"""
-    )
     # A page that keeps polling has still left its data behind after a few seconds.
     with contextlib.suppress(Error):
         page.wait_for_load_state("networkidle", timeout=3000)
+    # Let a service worker the page registers finish installing, so its caches stay
+    # behind. register() returns before the browser knows the worker, hence the polling.
+    page.evaluate(
+        """async () => {
+            if (!navigator.serviceWorker) return;
+            const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+            for (let tries = 0; tries < 20; tries++) {
+                if (await navigator.serviceWorker.getRegistration()) {
+                    await Promise.race([navigator.serviceWorker.ready, sleep(10000)]);
+                    return;
+                }
+                await sleep(100);
+            }
+        }"""
+    )
 
 
 def _turn_on(prefs: dict[str, Any], setting: SettingId) -> None:

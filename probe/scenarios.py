@@ -231,11 +231,11 @@ def load_all(directory: Path | None = None) -> list[Scenario]:
 
 def closest_names(name: str, names: Iterable[str]) -> str:
     known = sorted(names)
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-    if not close:
-        close = [n for n in known if name in n or n in name][:3]
+    # A name typed in part ("ad-blocker") is most likely meant; then look-alike spellings.
+    close = [n for n in known if name and name in n]
+    close += [n for n in difflib.get_close_matches(name, known, n=3, cutoff=0.5) if n not in close]
     if close:
-        return "closest: " + ", ".join(close)
+        return "closest: " + ", ".join(close[:3])
     return "see 'probe scenarios list'"
 
 

@@ -215,3 +215,10 @@ def test_cli_reports_a_broken_folder_in_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["scenarios", "list", "--dir", str(tmp_path)])
     assert result.exit_code == 2
     assert "portal.captcha.mode" in result.output
+
+
+def test_a_name_typed_in_part_suggests_the_scenarios_containing_it(tmp_path: Path) -> None:
+    for name in ("ad-blocker-hides-captcha", "caps-lock", "account-locked"):
+        write(tmp_path, name, GOOD.replace('name = "demo"', f'name = "{name}"'))
+    with pytest.raises(BadInput, match=r"closest: ad-blocker-hides-captcha(,|$)"):
+        load_scenario("ad-blocker", tmp_path)

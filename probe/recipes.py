@@ -154,6 +154,18 @@ def _fixture(root: Path, name: str) -> Path:
     return path
 
 
+def _extension_fixture(root: Path, name: str) -> Path:
+    folder = _fixture(root, name)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"fixture {name} has no readable manifest.json") from exc
+    if not isinstance(manifest, dict) or "key" not in manifest:
+        # Without a key the id follows the folder's path and would change with every copy.
+        raise BadInput(f"fixture extension {name} has no 'key' in its manifest.json")
+    return folder
+
+
 def build_profile(
     recipe: ProfileRecipe, user_data_dir: Path, *, chromium: Chromium, portal_url: str | None = None
 ) -> Path:
@@ -164,7 +176,7 @@ def build_profile(
     """
     extensions_root = fixtures_dir() / "extensions"
     installs = [
-        (_fixture(extensions_root, name), name in recipe.disabled_extensions)
+        (_extension_fixture(extensions_root, name), name in recipe.disabled_extensions)
         for name in recipe.extensions + recipe.disabled_extensions
     ]
     incognito = {_fixture(extensions_root, name) for name in recipe.incognito_extensions}
@@ -190,6 +202,10 @@ def build_profile(
         registered[ext_id] = entry
     prefs_file.write_text(json.dumps(prefs))
     return user_data_dir
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "unknown error"
 
 
 def _portal_url(url: str, portal_url: str | None) -> str:
@@ -227,7 +243,7 @@ def _plant(
             )
         except Error as exc:
             raise BrowserFailure(
-                f"Chromium did not start to build a profile: {exc.message}"
+                f"Chromium did not start to build a profile: {_first_line(exc.message)}"
             ) from exc
         try:
             if cookies:
@@ -245,7 +261,9 @@ def _visit(page: Any, url: str) -> None:
     try:
         page.goto(url, wait_until="load", timeout=15_000)
     except Error as exc:
-        raise BrowserFailure(f"{url} did not load while building a profile: {exc.message}") from exc
+        raise BrowserFailure(
+            f"{url} did not load while building a profile: {_first_line(exc.message)}"
+        ) from exc
     # A page that keeps polling has still left its data behind after a few seconds.
     with contextlib.suppress(Error):
         page.wait_for_load_state("networkidle", timeout=3000)
@@ -280,9 +298,6 @@ def _turn_on(prefs: dict[str, Any], setting: SettingId) -> None:
 def _install(folder: Path, extensions_dir: Path) -> tuple[str, dict[str, Any]]:
     """Copy an extension like a Web Store install; return its id and its Preferences entry."""
     manifest = json.loads((folder / "manifest.json").read_text())
-    if "key" not in manifest:
-        # Without a key the id follows the folder's path and would change with every copy.
-        raise BadInput(f"fixture extension {folder.name} has no 'key' in its manifest.json")
     ext_id = extension_id(folder)
     version_dir = f"{manifest['version']}_0"
     shutil.copytree(

@@ -185,6 +185,8 @@ def test_recipe_round_trip_without_a_browser(tmp_path: Path) -> None:
 def test_build_profile_bad_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(BadInput, match="no fixture 'ad-blocker'.*ad-shield"):
         build_profile(ProfileRecipe(extensions=["ad-blocker"]), tmp_path / "a", chromium=NO_BROWSER)
+    with pytest.raises(BadInput, match="harmless has no readable manifest"):
+        build_profile(ProfileRecipe(extensions=["harmless"]), tmp_path / "e", chromium=NO_BROWSER)
     with pytest.raises(BadInput, match="no portal URL"):
         build_profile(
             ProfileRecipe(visit=["{portal}/connexion"]), tmp_path / "b", chromium=NO_BROWSER

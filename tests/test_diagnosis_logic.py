@@ -99,7 +99,7 @@ def test_oversized_cookies_name_the_cookies() -> None:
 
 def test_javascript_setting() -> None:
     rule: Rule = lambda env: "javascript-disabled" if "javascript" in env.kept else None  # noqa: E731
-    diagnosis, _ = decide(inventory(1, settings=("javascript", "popups")), rule)
+    diagnosis, _ = decide(inventory(1, settings=("javascript", "cookies")), rule)
     verdict = diagnosis.verdict  # type: ignore[attr-defined]
     assert verdict.factor == "browser-setting"
     assert [c.id for c in verdict.culprits] == ["javascript"]

@@ -58,6 +58,9 @@ class Timeouts:
     code_arrival: int = 4_000
 
 
+FC_ERROR: Symptom = "identity-provider-error"
+
+
 class SkipRun(Exception):
     """The run stops here on purpose (e.g. it would only resubmit rejected credentials)."""
 
@@ -449,8 +452,6 @@ class Journey:
                 ) as navigation:
                     await page.click(self.map.submit, timeout=3_000)
                 response = await navigation.value
-                if response is not None:
-                    recorder.last_document_status = response.status
             except PlaywrightError as exc:
                 answer = "form-broken"
                 raise _Failure(
@@ -458,11 +459,11 @@ class Journey:
                     "Pressing the login button did nothing: the form was not sent"
                     f" (still on {public_url(before)}).",
                 ) from exc
-            message, symptom = await self._answer(page, recorder)
-            status = recorder.last_document_status
-            if symptom is not None or (status is not None and status >= 400):
-                answer = symptom or "page-error"
-                raise _Failure(answer, f"The portal refused the login (HTTP {status}).", message)
+            try:
+                await self._check_answer(page, recorder, response, "The portal refused the login")
+            except _Failure as refused:
+                answer = refused.symptom
+                raise
             return None
         finally:
             if self.gate is not None:
@@ -476,7 +477,9 @@ class Journey:
             raise _Failure("login-form-missing", "The portal shows no FranceConnect button.")
         async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
             await button.first.click(timeout=3_000)
-        await self._check_answer(page, recorder, await navigation.value, "The identity federation")
+        await self._check_answer(
+            page, recorder, await navigation.value, "The identity federation answered", FC_ERROR
+        )
         choice = page.locator(self.map.partner_button.format(partner=partner))
         if await choice.count() == 0:
             raise _Failure(
@@ -484,27 +487,33 @@ class Journey:
             )
         async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
             await choice.first.click(timeout=3_000)
-        await self._check_answer(page, recorder, await navigation.value, "The partner")
+        await self._check_answer(
+            page, recorder, await navigation.value, "The partner answered", FC_ERROR
+        )
         await page.fill(self.map.partner_identifier, self.credentials.identifier, timeout=3_000)
         await page.fill(self.map.partner_password, self.credentials.password, timeout=3_000)
         async with page.expect_navigation(wait_until="load") as navigation:
             await page.click(self.map.partner_submit, timeout=3_000)
         await navigation.value
         await page.wait_for_load_state("domcontentloaded")
-        await self._check_answer(page, recorder, None, "Back on the portal, it")
+        await self._check_answer(page, recorder, None, "Back on the portal, it answered", FC_ERROR)
         return None
 
     async def _check_answer(
-        self, page: Page, recorder: _Recorder, response: Response | None, who: str
+        self,
+        page: Page,
+        recorder: _Recorder,
+        response: Response | None,
+        what: str,
+        fallback: Symptom = "page-error",
     ) -> None:
+        """Fail with the portal's own words when the page it answered is an error."""
         if response is not None:
             recorder.last_document_status = response.status
         message, symptom = await self._answer(page, recorder)
         status = recorder.last_document_status
         if symptom is not None or (status is not None and status >= 400):
-            raise _Failure(
-                symptom or "identity-provider-error", f"{who} answered HTTP {status}.", message
-            )
+            raise _Failure(symptom or fallback, f"{what} (HTTP {status}).", message)
 
     async def _second_factor(self, page: Page, recorder: _Recorder) -> str | None:
         if await page.locator(self.map.code_form).count() == 0:
@@ -526,15 +535,9 @@ class Journey:
         await page.fill(self.map.code_input, found.code)
         async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
             await page.click(self.map.code_submit)
-        response = await navigation.value
-        if response is not None:
-            recorder.last_document_status = response.status
-        message, symptom = await self._answer(page, recorder)
-        status = recorder.last_document_status
-        if symptom is not None or (status is not None and status >= 400):
-            raise _Failure(
-                symptom or "page-error", f"The security code was refused (HTTP {status}).", message
-            )
+        await self._check_answer(
+            page, recorder, await navigation.value, "The security code was refused"
+        )
         return None
 
     async def _account_home(self, page: Page, recorder: _Recorder) -> str | None:

@@ -41,6 +41,18 @@ app.add_typer(portal_app, name="portal")
 app.add_typer(scenarios_app, name="scenarios")
 
 F = TypeVar("F", bound=Callable[..., Any])
+ChromiumOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="PATH",
+        help="Chromium executable to drive (default: Playwright's Chromium, then the system's).",
+        envvar="PROBE_CHROMIUM",
+        show_envvar=True,
+    ),
+]
+ScenarioDirOption = Annotated[
+    Path | None, typer.Option("--dir", metavar="DIR", help="Scenario folder. Default: scenarios/.")
+]
 EXIT_FOR_STATUS = {"ok": 0, "blocked": 1, "inconclusive": 3}
 
 
@@ -77,30 +89,35 @@ def browser(
     profile: Annotated[
         Path | None,
         typer.Option(
-            help="Chromium/Chrome user-data-dir or one profile folder in it (Default, 'Profile 1'). Default: your Chromium, then Chrome profile, else a brand-new one. Never modified: probe works on a private copy."
+            metavar="PATH",
+            help="Chromium/Chrome user-data-dir or one profile folder in it (Default, 'Profile 1'). Default: your Chromium, then Chrome profile, else a brand-new one. Never modified: probe works on a private copy.",
         ),
     ] = None,
     portal: Annotated[
         str | None,
         typer.Option(
-            help="Login portal URL. Default: the embedded mock portal, started on loopback."
+            metavar="URL",
+            help="Login portal URL. Default: the embedded mock portal, started on loopback.",
         ),
     ] = None,
     scenario: Annotated[
         str | None,
         typer.Option(
-            help="Run a scenario from scenarios/: sets the embedded portal's state and builds its browser profile (see 'probe scenarios list')."
+            metavar="NAME",
+            help="Run a scenario from scenarios/: sets the embedded portal's state and builds its browser profile (see 'probe scenarios list').",
         ),
     ] = None,
     user: Annotated[
         str | None,
         typer.Option(
-            help="Identifier to log in with. Default: the embedded portal's demo account."
+            metavar="ID",
+            help="Identifier to log in with. Default: the embedded portal's demo account.",
         ),
     ] = None,
     password: Annotated[
         str | None,
         typer.Option(
+            metavar="TEXT",
             help="Password (lands in your shell history: prefer PROBE_PASSWORD or the prompt).",
             envvar="PROBE_PASSWORD",
             show_envvar=True,
@@ -109,31 +126,38 @@ def browser(
     report_dir: Annotated[
         Path | None,
         typer.Option(
-            help="Where to write index.html and report.json. Default: reports/<timestamp>/."
+            metavar="DIR",
+            help="Where to write index.html and report.json. Default: reports/<timestamp>/.",
         ),
     ] = None,
     lang: Annotated[
-        str | None, typer.Option(help="Report language: fr or en. Default: from your locale.")
-    ] = None,
-    chromium: Annotated[
         str | None,
-        typer.Option(
-            help="Chromium executable to drive.", envvar="PROBE_CHROMIUM", show_envvar=True
-        ),
+        typer.Option(metavar="fr|en", help="Report language: fr or en. Default: from your locale."),
     ] = None,
-    headed: Annotated[bool, typer.Option(help="Show the browser windows.")] = False,
+    chromium: ChromiumOption = None,
+    headed: Annotated[bool, typer.Option("--headed", help="Show the browser windows.")] = False,
     jobs: Annotated[int, typer.Option(min=1, max=8, help="Browser runs at once.")] = 2,
     junit: Annotated[
         Path | None, typer.Option(help="Also write JUnit XML here (one test case per variant).")
     ] = None,
     outbox: Annotated[
         str | None,
-        typer.Option(help="With --portal: a Mailpit-like outbox URL to read security codes from."),
+        typer.Option(
+            metavar="URL",
+            help="With --portal: a Mailpit-like outbox URL to read security codes from.",
+        ),
     ] = None,
 ) -> None:
     """Diagnose why logging in fails in this browser profile, and write a report.
 
-    Example: probe browser --profile ~/.config/chromium --lang fr
+    Runs the whole login (CAPTCHA, password, security code, attestation download) in
+    real Chromium with your profile as it is and with variants of it (fresh profile,
+    private window, no extensions, cookies or site data cleared, settings reset), then
+    narrows down to the extension, cookie or setting to blame. Exit code: 0 access
+    works, 1 blocked (diagnosed), 2 bad input, 3 inconclusive.
+
+    Examples: probe browser --scenario extensions-clash ;
+    probe browser --profile ~/.config/chromium --lang fr
     """
     from probe.credentials import Credentials
     from probe.engine import Request, diagnose
@@ -262,9 +286,7 @@ def portal_serve(
 @scenarios_app.command("list")
 @reports_errors
 def scenarios_list(
-    directory: Annotated[
-        Path | None, typer.Option("--dir", help="Scenario folder. Default: scenarios/.")
-    ] = None,
+    directory: ScenarioDirOption = None,
 ) -> None:
     """List the scenarios: what each reproduces and the verdict it expects.
 
@@ -285,7 +307,8 @@ def scenarios_list(
 def ci(
     jobs: Annotated[int, typer.Option(min=1, max=8, help="Scenarios at once.")] = 2,
     shard: Annotated[
-        str | None, typer.Option(help="Run only shard I of N, e.g. 1/2 (for a CI matrix).")
+        str | None,
+        typer.Option(metavar="I/N", help="Run only shard I of N, e.g. 1/2 (for a CI matrix)."),
     ] = None,
     junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here.")] = None,
     report_dir: Annotated[
@@ -294,18 +317,12 @@ def ci(
             help="Where each scenario's report and the index go. Default: reports/ci-<timestamp>/."
         ),
     ] = None,
-    directory: Annotated[
-        Path | None, typer.Option("--dir", help="Scenario folder. Default: scenarios/.")
-    ] = None,
+    directory: ScenarioDirOption = None,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Run just these scenarios (repeatable).")
+        list[str] | None,
+        typer.Option("--only", metavar="NAME", help="Run just these scenarios (repeatable)."),
     ] = None,
-    chromium: Annotated[
-        str | None,
-        typer.Option(
-            help="Chromium executable to drive.", envvar="PROBE_CHROMIUM", show_envvar=True
-        ),
-    ] = None,
+    chromium: ChromiumOption = None,
 ) -> None:
     """Run every scenario and check each verdict against the expected one (exit 1 if any differs).
 

@@ -192,7 +192,10 @@ def _warn_unreadable_cookies(profile_dir: Path, warnings: list[str]) -> None:
         cookies = _read_cookie_db(profile_dir / "Cookies")
         cookies += _read_cookie_db(profile_dir / "Network" / "Cookies")
     except BadInput:
-        warnings.append("the Cookies database could not be read; runs may start without cookies")
+        # Left in the copy, it would stop the inventory (which reads it) and the runs.
+        for name in COOKIE_FILES:
+            (profile_dir / name).unlink(missing_ok=True)
+        warnings.append("the Cookies database could not be read; runs start without cookies")
         return
     locked = sum(1 for c in cookies if c.encrypted_with == "v11")
     if locked:

@@ -157,6 +157,9 @@ def diagnose(request: Request, progress: Progress | None = None) -> tuple[Report
         progress.note(f"Portal: {target.login_url}")
         work = stack.enter_context(private_workdir())
         snapshot = snapshot_profile(profile, work / "snapshot")
+        for warning in snapshot.warnings:  # what copying found (damaged or changing files)
+            if warning not in profile.warnings:
+                progress.note(f"Note: {warning}")
         inventory = take_inventory(snapshot, target)
         report = asyncio.run(
             _diagnose_async(request, chromium, target, inventory, work, report_dir, progress)

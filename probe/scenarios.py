@@ -204,6 +204,11 @@ def load_file(path: Path) -> Scenario:
             where = f"line {max(1, len(text.splitlines()))} (end of file)"
             what = message.replace("(at end of document)", "").strip()
         raise BadInput(f"{_shown(path)}: {where}: {what} (not valid TOML)") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively.
+        raise BadInput(
+            f"{_shown(path)}: values nested too deeply to read (not a scenario file)"
+        ) from None
     stem = path.stem
     if data.get("name", stem) != stem:
         raise BadInput(
@@ -338,6 +343,7 @@ def diagnose_setup(
                 profile=profile_dir,
                 profile_kind="recipe",
                 portal_url=running.url,
+                portal_embedded=True,
                 outbox_url=running.outbox_url,
                 extra_sites=EMBEDDED_EXTRA_SITES,
                 credentials=credentials,

@@ -12,8 +12,8 @@ from playwright.async_api import async_playwright
 
 from probe.chromium import find_chromium
 from probe.credentials import Credentials
-from probe.diagnosis import AccountGuard
 from probe.engine import EMBEDDED_SITES
+from probe.guard import AccountGuard
 from probe.journey import Target, Timeouts
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
 from probe.profiles import locate_profile, snapshot_profile

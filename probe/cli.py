@@ -174,6 +174,11 @@ def browser(
         jobs=jobs,
         scenario=scenario,
     )
+    if scenario is not None and (user is not None or portal is not None or profile is not None):
+        raise BadInput(
+            "--scenario brings its own portal, profile and credentials: "
+            "drop --user/--portal/--profile, or drop --scenario"
+        )
     if user is not None:
         if password is None:
             if not console.is_interactive():

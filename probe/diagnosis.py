@@ -20,16 +20,9 @@ from dataclasses import dataclass
 from probe.credentials import Credentials
 from probe.ddmin import ddmin
 from probe.errors import PortalFailure
-from probe.journey import SkipRun
 from probe.models import Component, Culprit, DrillNode, Factor, Status, Symptom, VariantRun, Verdict
 from probe.remedies import remedies, summary
 from probe.variants import Environment, Inventory, Runner
-
-# Answers about the account itself: submitting again would only repeat (or worsen) them.
-ACCOUNT_ANSWERS: frozenset[str] = frozenset(
-    {"account-locked", "rights-not-open", "stale-provisional-code"}
-)
-MAX_REJECTED_SUBMISSIONS = 2
 
 SERVER_FACTORS: dict[str, Factor] = {
     "maintenance": "maintenance",
@@ -53,45 +46,6 @@ KIND_FACTORS: dict[str, Factor] = {
     "setting": "browser-setting",
     "credential": "credentials",
 }
-
-
-class AccountGuard:
-    """Keeps a diagnosis from locking the account it tests or tripping a rate limit."""
-
-    def __init__(self) -> None:
-        self._lock = asyncio.Lock()
-        self.rejected: set[tuple[str, str]] = set()
-        self.rejections = 0
-        self.account_answer: Symptom | None = None
-
-    async def enter(self, credentials: Credentials) -> None:
-        await self._lock.acquire()
-        reason = None
-        if self.account_answer is not None:
-            reason = (
-                f"the portal already answered '{self.account_answer}' for this account; "
-                "submitting again would change nothing"
-            )
-        elif credentials.key in self.rejected:
-            reason = (
-                "the portal already rejected these exact credentials; "
-                "submitting them again could lock the account"
-            )
-        elif self.rejections >= MAX_REJECTED_SUBMISSIONS:
-            reason = f"already {self.rejections} rejected logins in this diagnosis"
-        if reason is not None:
-            self._lock.release()
-            raise SkipRun(reason)
-
-    def answer(self, credentials: Credentials, symptom: Symptom | None) -> None:
-        if symptom == "invalid-credentials":
-            self.rejected.add(credentials.key)
-            self.rejections += 1
-        elif symptom in ACCOUNT_ANSWERS:
-            self.account_answer = symptom
-
-    def leave(self) -> None:
-        self._lock.release()
 
 
 @dataclass

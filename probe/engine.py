@@ -22,8 +22,9 @@ from playwright.async_api import async_playwright
 from probe import __version__
 from probe.chromium import Chromium, find_chromium
 from probe.credentials import Credentials, check_credentials
-from probe.diagnosis import AccountGuard, Diagnosis
+from probe.diagnosis import Diagnosis
 from probe.errors import BadInput, PortalFailure
+from probe.guard import LEADER, AccountGuard
 from probe.journey import Target, Timeouts
 from probe.models import (
     BrowserInfo,
@@ -49,6 +50,7 @@ class Request:
     profile_kind: str | None = None  # set when the caller built the profile ("recipe")
     portal_url: str | None = None  # None: start the embedded portal
     portal_config: PortalConfig | None = None  # state of the embedded portal
+    portal_embedded: bool = False  # portal_url is an embedded portal the caller started
     extra_sites: tuple[str, ...] = ()
     outbox_url: str | None = None
     credentials: Credentials = field(
@@ -135,9 +137,7 @@ def diagnose(request: Request, progress: Progress | None = None) -> tuple[Report
         )
     for warning in profile.warnings:
         progress.note(f"Note: {warning}")
-    if request.profile_kind == "recipe":
-        profile = SourceProfile(**{**profile.__dict__, "kind": "fresh"})
-    progress.note(_describe_profile(profile))
+    progress.note(_describe_profile(profile, request.profile_kind))
     with contextlib.ExitStack() as stack:
         if request.portal_url is None:
             from probe.portal import EmbeddedPortal
@@ -152,7 +152,7 @@ def diagnose(request: Request, progress: Progress | None = None) -> tuple[Report
             embedded = True
         else:
             target = _target_for(request.portal_url, request.extra_sites, request.outbox_url)
-            embedded = False
+            embedded = request.portal_embedded
             _check_reachable(target.login_url)
         progress.note(f"Portal: {target.login_url}")
         work = stack.enter_context(private_workdir())
@@ -166,8 +166,8 @@ def diagnose(request: Request, progress: Progress | None = None) -> tuple[Report
         )
     report.portal = PortalInfo(url=target.login_url, embedded=embedded, scenario=request.scenario)
     report.profile = ProfileInfo(
-        source=str(profile.user_data_dir / profile.profile_name)
-        if profile.kind != "fresh"
+        source=str(profile.profile_dir)
+        if profile.kind != "fresh" and request.profile_kind != "recipe"
         else None,
         kind="recipe" if request.profile_kind == "recipe" else profile.kind,
         components=inventory.components,
@@ -178,7 +178,9 @@ def diagnose(request: Request, progress: Progress | None = None) -> tuple[Report
     return report, report_dir
 
 
-def _describe_profile(profile: SourceProfile) -> str:
+def _describe_profile(profile: SourceProfile, kind: str | None) -> str:
+    if kind == "recipe":
+        return "Profile: built from the scenario's recipe, read from a private copy"
     if profile.kind == "fresh":
         return "Profile: none found, using a brand-new one"
     where = profile.user_data_dir / profile.profile_name
@@ -209,7 +211,7 @@ async def _diagnose_async(
             inventory,
             target,
             work / "runs",
-            gate=AccountGuard(),
+            gate=AccountGuard(leader=LEADER),
             timeouts=request.timeouts,
             screenshots=(report_dir / "screenshots") if request.screenshots else None,
             headed=request.headed,

@@ -22,7 +22,8 @@ from playwright.async_api import Playwright
 
 from probe.chromium import Chromium, launch_args
 from probe.credentials import Credentials
-from probe.journey import CredentialGate, Journey, Target, Timeouts
+from probe.guard import AccountGuard, RunGate
+from probe.journey import Journey, Target, Timeouts
 from probe.models import Component, VariantRun
 from probe.profiles import (
     SITE_DATA_DIRS,
@@ -131,7 +132,7 @@ class Runner:
         target: Target,
         work_dir: Path,
         *,
-        gate: CredentialGate | None,
+        gate: AccountGuard | None,
         timeouts: Timeouts,
         screenshots: Path | None,
         headed: bool = False,
@@ -154,11 +155,16 @@ class Runner:
 
     async def run(self, env: Environment) -> VariantRun:
         self.progress.started(env.name, env.description)
-        result = await self._run(env)
+        gate = self.gate.view(env.name) if self.gate is not None else None
+        try:
+            result = await self._run(env, gate)
+        finally:
+            if gate is not None:
+                gate.close()
         self.progress.finished(result)
         return result
 
-    async def _run(self, env: Environment) -> VariantRun:
+    async def _run(self, env: Environment, gate: RunGate | None) -> VariantRun:
         self._counter += 1
         self.browser_runs += 1
         run_dir = self.work_dir / f"run-{self._counter}-{env.name}"
@@ -214,7 +220,7 @@ class Runner:
                 context,
                 self.target,
                 env.credentials,
-                gate=self.gate,
+                gate=gate,
                 timeouts=self.timeouts,
                 screenshots=self.screenshots,
                 screenshot_every_step=env.name == "current",

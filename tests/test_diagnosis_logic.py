@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from probe.credentials import Credentials
-from probe.diagnosis import AccountGuard, Diagnosis
+from probe.diagnosis import Diagnosis
+from probe.guard import AccountGuard
 from probe.journey import SkipRun
 from probe.models import Component, Symptom, VariantRun
 from probe.profiles import Extension, Setting, SourceProfile
@@ -40,24 +41,43 @@ class FakeRunner:
         )
 
 
-def inventory(n_ext: int = 0, cookies: int = 0, settings: tuple[str, ...] = (), site_data: bool = False) -> Inventory:
+def inventory(
+    n_ext: int = 0, cookies: int = 0, settings: tuple[str, ...] = (), site_data: bool = False
+) -> Inventory:
     exts = tuple(
-        Extension(id=f"id{i:02d}", name=f"Ext {i}", version="1", path=Path("/x"), enabled=True, incognito=False, source="webstore")
+        Extension(
+            id=f"id{i:02d}",
+            name=f"Ext {i}",
+            version="1",
+            path=Path("/x"),
+            enabled=True,
+            incognito=False,
+            source="webstore",
+        )
         for i in range(n_ext)
     )
     sets = tuple(Setting(id=s, name=s) for s in settings)  # type: ignore[arg-type]
     profile = SourceProfile(
-        user_data_dir=Path("/p"), profile_name="Default", kind="given", extensions=exts, settings=sets, chromium_version=None
+        user_data_dir=Path("/p"),
+        profile_name="Default",
+        kind="given",
+        extensions=exts,
+        settings=sets,
+        chromium_version=None,
     )
     comps = [Component(kind="extension", id=e.id, name=e.name) for e in exts]
-    comps += [Component(kind="cookie", id=f"c{i}@portal.localhost", name=f"c{i}") for i in range(cookies)]
+    comps += [
+        Component(kind="cookie", id=f"c{i}@portal.localhost", name=f"c{i}") for i in range(cookies)
+    ]
     if site_data:
         comps.append(Component(kind="site-data", id="site-data", name="Site data"))
     comps += [Component(kind="setting", id=s.id, name=s.name) for s in sets]
     return Inventory(profile=profile, components=comps)
 
 
-def decide(inv: Inventory, rule: Rule, credentials: Credentials = GOOD) -> tuple[Diagnosis, FakeRunner]:
+def decide(
+    inv: Inventory, rule: Rule, credentials: Credentials = GOOD
+) -> tuple[Diagnosis, FakeRunner]:
     runner = FakeRunner(rule)
     diagnosis = Diagnosis(runner, inv, credentials)  # type: ignore[arg-type]
     diagnosis.verdict = asyncio.run(diagnosis.decide())  # type: ignore[attr-defined]
@@ -90,7 +110,9 @@ def test_two_extensions_that_only_block_together() -> None:
 
 
 def test_oversized_cookies_name_the_cookies() -> None:
-    rule: Rule = lambda env: "headers-too-large" if sum(1 for k in env.kept if k.startswith("c")) >= 3 else None  # noqa: E731
+    rule: Rule = lambda env: (
+        "headers-too-large" if sum(1 for k in env.kept if k.startswith("c")) >= 3 else None
+    )  # noqa: E731
     diagnosis, _ = decide(inventory(2, cookies=4), rule)
     verdict = diagnosis.verdict  # type: ignore[attr-defined]
     assert verdict.factor == "cookies"
@@ -133,7 +155,9 @@ def test_server_side_answers(symptom: Symptom, factor: str) -> None:
 
 def test_trailing_space_in_identifier() -> None:
     typed = Credentials("1850775123456 ", "Ameli-Demo-2026!")
-    rule: Rule = lambda env: "invalid-credentials" if env.credentials.identifier != "1850775123456" else None  # noqa: E731
+    rule: Rule = lambda env: (
+        "invalid-credentials" if env.credentials.identifier != "1850775123456" else None
+    )  # noqa: E731
     diagnosis, _ = decide(inventory(2), rule, typed)
     verdict = diagnosis.verdict  # type: ignore[attr-defined]
     assert verdict.factor == "credentials"
@@ -159,3 +183,38 @@ def test_guard_skips_resubmitting_rejected_credentials() -> None:
         return seen
 
     assert asyncio.run(scenario()) == ["ok"]
+
+
+def test_the_persons_own_browser_submits_first() -> None:
+    async def scenario() -> list[str]:
+        guard = AccountGuard(leader="current")
+        order: list[str] = []
+
+        async def run(name: str, delay: float) -> None:
+            gate = guard.view(name)
+            await asyncio.sleep(delay)
+            try:
+                await gate.enter(GOOD)
+            except SkipRun:
+                order.append(f"{name} skipped")
+                return
+            order.append(f"{name} submits")
+            gate.answer(GOOD, "invalid-credentials")
+            gate.leave()
+            gate.close()
+
+        # "fresh" gets to the form first, yet waits for "current" to answer.
+        await asyncio.gather(run("fresh", 0.0), run("current", 0.05))
+        return order
+
+    assert asyncio.run(scenario()) == ["current submits", "fresh skipped"]
+
+
+def test_followers_do_not_wait_for_a_leader_that_stopped_early() -> None:
+    async def scenario() -> str:
+        guard = AccountGuard(leader="current")
+        guard.view("current").close()  # e.g. the CAPTCHA was blocked: no credentials sent
+        await asyncio.wait_for(guard.view("fresh").enter(GOOD), timeout=1)
+        return "entered"
+
+    assert asyncio.run(scenario()) == "entered"

@@ -81,3 +81,16 @@ def test_the_captcha_vendor_is_not_behind_the_portal_guards() -> None:
             == 200
         )
         assert {client.get(f"{CAPTCHA}/api.js").status_code for _ in range(3)} == {200}
+
+
+def test_a_quota_of_zero_refuses_every_page_with_429() -> None:
+    from starlette.testclient import TestClient
+
+    from probe.portal import create_app
+    from probe.portal.state import PortalConfig, RateLimitConfig
+
+    config = PortalConfig(rate_limit=RateLimitConfig(max_requests=0, window_seconds=60))
+    with TestClient(create_app(config), base_url="http://portal.localhost") as client:
+        answer = client.get("/connexion")
+    assert answer.status_code == 429
+    assert answer.headers["retry-after"] == "60"

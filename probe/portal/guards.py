@@ -41,6 +41,8 @@ def rate_limited(runtime: PortalRuntime, client: str) -> int | None:
         recent = [t for t in runtime.request_log.get(client, []) if now - t < limits.window_seconds]
         if len(recent) >= limits.max_requests:
             runtime.request_log[client] = recent
+            if not recent:  # a quota of zero: refused for a whole window
+                return max(1, limits.window_seconds)
             return max(1, int(limits.window_seconds - (now - recent[0])) + 1)
         recent.append(now)
         runtime.request_log[client] = recent

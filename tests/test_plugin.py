@@ -8,6 +8,8 @@ import sys
 import pytest
 
 pytest_plugins = ["pytester"]
+# Inner runs go to a subprocess: an in-process run restores sys.modules afterwards,
+# leaving httpx holding a stale httpcore whose errors no longer map to httpx errors.
 
 
 def test_importing_the_plugin_loads_nothing_heavy() -> None:
@@ -24,7 +26,7 @@ def test_importing_the_plugin_loads_nothing_heavy() -> None:
 
 
 def test_plugin_is_registered_through_its_entry_point(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--fixtures", "-p", "no:playwright")
+    result = pytester.runpytest_subprocess("--fixtures", "-p", "no:playwright")
     assert result.ret == 0
     output = result.stdout.str()
     assert "fixtures defined from probe.pytest_plugin" in output
@@ -41,7 +43,7 @@ def test_a_run_without_playwright_or_probe_fixtures_is_untouched(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makepyfile("def test_plain():\n    assert 1 + 1 == 2\n")
-    result = pytester.runpytest("-p", "no:playwright", "--strict-markers", "-W", "error")
+    result = pytester.runpytest_subprocess("-p", "no:playwright", "--strict-markers", "-W", "error")
     result.assert_outcomes(passed=1)
 
 
@@ -82,7 +84,7 @@ def test_portal_fixtures_serve_the_state_each_test_asks_for(pytester: pytest.Pyt
                 probe_portal_factory(captcha={"mode": "sometimes"})
         """
     )
-    result = pytester.runpytest("-p", "no:playwright", "--strict-markers")
+    result = pytester.runpytest_subprocess("-p", "no:playwright", "--strict-markers")
     result.assert_outcomes(passed=5)
 
 
@@ -107,7 +109,7 @@ def test_profile_factory_builds_and_removes_profiles(pytester: pytest.Pytester) 
             assert BUILT and not BUILT[0].exists()
         """
     )
-    pytester.runpytest("-p", "no:playwright", "-p", "no:randomly").assert_outcomes(passed=2)
+    pytester.runpytest_subprocess("-p", "no:playwright", "-p", "no:randomly").assert_outcomes(passed=2)
 
 
 @pytest.mark.browser
@@ -129,7 +131,7 @@ def test_probe_diagnose_returns_the_verdict_of_a_scenario_and_of_a_set_up(
             assert report.verdict.factor == "security-code-undelivered"
         """
     )
-    pytester.runpytest("-p", "no:playwright").assert_outcomes(passed=2)
+    pytester.runpytest_subprocess("-p", "no:playwright").assert_outcomes(passed=2)
 
 
 @pytest.mark.browser

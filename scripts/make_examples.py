@@ -1,0 +1,55 @@
+"""Refresh the report pictures linked from the README (reports/examples/*.png).
+
+Runs real diagnoses of a few scenarios and photographs the top of each report:
+    .venv/bin/python scripts/make_examples.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from probe.chromium import find_chromium, launch_args
+from probe.engine import Request
+from probe.scenarios import diagnose_scenario
+
+EXAMPLES = {
+    "ok": "healthy-busy-profile",
+    "extension": "ad-blocker-hides-captcha",
+    "cookies": "oversized-cookies",
+    "maintenance": "maintenance",
+    "account-locked": "account-locked",
+}
+OUT = Path(__file__).resolve().parent.parent / "reports" / "examples"
+
+
+def main() -> None:
+    chromium = find_chromium()
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="probe-examples-") as tmp:
+        pages = {}
+        for label, scenario in EXAMPLES.items():
+            folder = Path(tmp) / label
+            report, _ = diagnose_scenario(
+                scenario, Request(report_dir=folder, lang="en", chromium=chromium)
+            )
+            print(
+                f"{label}: {report.verdict.factor} in {report.browser_runs} runs", file=sys.stderr
+            )
+            pages[label] = folder / "index.html"
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(chromium.executable), args=launch_args()
+            )
+            page = browser.new_page(viewport={"width": 1000, "height": 1300})
+            for label, html in pages.items():
+                page.goto(html.as_uri())
+                page.screenshot(path=OUT / f"{label}.png")
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()

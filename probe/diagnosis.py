@@ -14,6 +14,7 @@ Every conclusion comes from what the browser observed; no portal configuration i
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,6 +38,17 @@ SERVER_FACTORS: dict[str, Factor] = {
     "captcha-never-completes": "captcha-provider",
     "captcha-rejected": "captcha-provider",
     "captcha-missing": "captcha-provider",
+}
+
+# The kind of component a symptom points at: trying that first saves a round of runs.
+SYMPTOM_HINTS: dict[str, str] = {
+    "captcha-blocked": "extension",
+    "captcha-missing": "extension",
+    "form-broken": "extension",
+    "headers-too-large": "cookie",
+    "stale-form": "site-data",
+    "javascript-disabled": "setting",
+    "cookies-refused": "setting",
 }
 
 KIND_FACTORS: dict[str, Factor] = {
@@ -149,36 +161,39 @@ class Diagnosis:
 
     async def decide(self) -> Verdict:
         everything = self.inventory.ids
-        current_env = self.env("current", "Your browser as it is", everything)
-        fresh_env = self.fresh_env()
-        current_task = asyncio.create_task(self.run(current_env))
-        fresh_task = asyncio.create_task(self.run(fresh_env))
-        current = await current_task
+        current = await self.run(self.env("current", "Your browser as it is", everything))
         if current.outcome == "pass":
-            fresh_task.cancel()
-            await asyncio.gather(fresh_task, return_exceptions=True)
             return make_verdict("ok", "none", [])
-        fresh = await fresh_task
+
+        # Next, side by side: a brand-new profile (is the browser to blame at all?) and
+        # the variant the symptom points at (typed credentials, or one kind of component).
+        normalized = self.credentials.normalized()
+        second: Environment | None = None
+        hinted: tuple[Environment, str] | None = None
+        if normalized != self.credentials and current.symptom == "invalid-credentials":
+            second = self.env(
+                "credentials-normalized",
+                "Credentials without stray spaces",
+                everything,
+                credentials=normalized,
+            )
+        else:
+            kind = SYMPTOM_HINTS.get(current.symptom)
+            hinted = next(((e, k) for e, k in self.checklist() if k == kind), None)
+            second = hinted[0] if hinted else None
+        runs = await asyncio.gather(
+            self.run(self.fresh_env()), *([self.run(second)] if second else [])
+        )
+        fresh = runs[0]
         self._refuse_unusable_portal(current, fresh)
         if "browser-crashed" in (current.symptom, fresh.symptom):
             return make_verdict("inconclusive", "unknown", [], "browser-crashed")
-
-        normalized = self.credentials.normalized()
-        if normalized != self.credentials and current.symptom in ("invalid-credentials", "none"):
-            fixed = await self.run(
-                self.env(
-                    "credentials-normalized",
-                    "Credentials without stray spaces",
-                    everything,
-                    credentials=normalized,
-                )
-            )
-            if fixed.outcome == "pass":
-                return make_verdict("blocked", "credentials", self._credential_culprits())
-
+        if hinted is None and second is not None and runs[1].outcome == "pass":
+            return make_verdict("blocked", "credentials", self._credential_culprits())
         if fresh.outcome != "pass":
             return self._server_side(current, fresh)
-        return await self._browser_side(current)
+        tried = {hinted[0].name: runs[1]} if hinted else {}
+        return await self._browser_side(current, tried)
 
     def _refuse_unusable_portal(self, current: VariantRun, fresh: VariantRun) -> None:
         """No browser reached a login form: there is nothing to diagnose."""
@@ -222,28 +237,31 @@ class Diagnosis:
             note = "spam" if "spam" in details else ""
         return make_verdict("blocked", factor, [], note)
 
-    async def _browser_side(self, current: VariantRun) -> Verdict:
+    async def _browser_side(self, current: VariantRun, tried: dict[str, VariantRun]) -> Verdict:
         checklist = self.checklist()
-        results: dict[str, VariantRun] = {}
-        winner: tuple[Environment, str] | None = None
+        winner = next(
+            ((e, k) for e, k in checklist if tried.get(e.name) and tried[e.name].outcome == "pass"),
+            None,
+        )
+        rest = [(e, k) for e, k in checklist if e.name not in tried]
         # Smallest change first; once one passes, larger changes are not needed.
-        for start in range(0, len(checklist), self.jobs):
-            batch = checklist[start : start + self.jobs]
+        for start in range(0, len(rest) if winner is None else 0, self.jobs):
+            batch = rest[start : start + self.jobs]
             outcomes = await asyncio.gather(*(self.run(env) for env, _ in batch))
-            for (env, kind), outcome in zip(batch, outcomes, strict=True):
-                results[env.name] = outcome
-                if outcome.outcome == "pass" and winner is None:
-                    winner = (env, kind)
+            winner = next(
+                ((e, k) for (e, k), o in zip(batch, outcomes, strict=True) if o.outcome == "pass"),
+                None,
+            )
             if winner is not None:
                 break
         note = _symptom_note(current.symptom)
         if winner is not None and winner[1] != "mixed":
             kind = winner[1]
             suspects = self.inventory.of_kind(kind)
-            culprits = await self._narrow(suspects, current.symptom, keep_others=True)
+            culprits = await self._narrow(suspects, current, keep_others=True)
             return make_verdict("blocked", KIND_FACTORS[kind], _culprits(culprits), note)
         # No single kind explains it: search the whole environment.
-        culprits = await self._narrow(self.inventory.components, current.symptom, keep_others=False)
+        culprits = await self._narrow(self.inventory.components, current, keep_others=False)
         if not culprits:
             return make_verdict("inconclusive", "unknown", [])
         kinds = [c.kind for c in culprits]
@@ -251,7 +269,7 @@ class Diagnosis:
         return make_verdict("blocked", factor, _culprits(culprits), note)
 
     async def _narrow(
-        self, suspects: Sequence[Component], symptom: Symptom, *, keep_others: bool
+        self, suspects: Sequence[Component], current: VariantRun, *, keep_others: bool
     ) -> list[Component]:
         """Delta debugging over ``suspects``; the other components stay as they are."""
         if len(suspects) <= 1:
@@ -263,16 +281,19 @@ class Diagnosis:
         async def fails(kept: list[Component]) -> bool:
             nonlocal counter
             counter += 1
-            env = self.env(
-                f"drill-{counter}",
-                "Narrowing down: keeps " + ", ".join(c.name for c in kept),
-                base | {c.id for c in kept},
+            env = dataclasses.replace(
+                self.env(
+                    f"drill-{counter}",
+                    "Narrowing down: keeps " + ", ".join(c.name for c in kept),
+                    base | {c.id for c in kept},
+                ),
+                stop_after=current.failed_step,
             )
             result = await self.run(env)
             self.drilldown.append(
                 DrillNode(run=env.name, kept=sorted(env.kept), outcome=result.outcome)
             )
-            return result.outcome == "fail" and result.symptom == symptom
+            return result.outcome == "fail" and result.symptom == current.symptom
 
         found = await ddmin(
             list(suspects), fails, max_tests=self.max_drill_runs, parallel=self.jobs

@@ -194,7 +194,6 @@ class _Recorder:
                 quality=60,
                 mask=masks,
                 timeout=3_000,
-                animations="disabled",
             )
         except PlaywrightError:
             return None
@@ -226,6 +225,7 @@ class Journey:
         timeouts: Timeouts | None = None,
         screenshots: Path | None = None,
         screenshot_every_step: bool = True,
+        stop_after: StepName | None = None,
         name: str = "run",
     ) -> None:
         self.context = context
@@ -236,6 +236,9 @@ class Journey:
         self.timeouts = timeouts or Timeouts()
         self.screenshots = screenshots
         self.screenshot_every_step = screenshot_every_step
+        # Narrowing-down runs only need to know whether the failure reproduces: they
+        # stop once the step where it happened has passed.
+        self.stop_after = stop_after
         self.name = name
         self._holding_gate = False
         self._submitted_at = time.time()
@@ -309,21 +312,25 @@ class Journey:
                 steps += self._skipped_rest(stages[index + 1 :], "not reached")
                 return JourneyResult(steps, symptom)
             message = await _visible_text(page, self.map.message) if not page.is_closed() else None
+            last = index == len(stages) - 1 or name == self.stop_after
             steps.append(
                 await recorder.step(
                     name,
                     started,
                     "pass" if detail != "skipped" else "skipped",
-                    # A screenshot costs ~0.1 s: every step for the person's own browser,
-                    # only the end of the journey for the other runs.
-                    shots=self.screenshots
-                    if self.screenshot_every_step or index == len(stages) - 1
-                    else None,
+                    # A screenshot costs ~0.1 s (0.4 s for the first): every step for the
+                    # person's own browser, only the end of the journey for the other runs.
+                    shots=self.screenshots if self.screenshot_every_step or last else None,
                     prefix=self.name,
                     message=message,
                     detail=None if detail == "skipped" else detail,
                 )
             )
+            if name == self.stop_after:
+                steps += self._skipped_rest(
+                    stages[index + 1 :], "not needed: the problem did not show up by here"
+                )
+                break
         return JourneyResult(steps, "none")
 
     @staticmethod

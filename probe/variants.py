@@ -24,7 +24,7 @@ from probe.chromium import Chromium, launch_args
 from probe.credentials import Credentials
 from probe.guard import AccountGuard, RunGate
 from probe.journey import Journey, Target, Timeouts
-from probe.models import Component, VariantRun
+from probe.models import Component, StepName, VariantRun
 from probe.profiles import (
     SITE_DATA_DIRS,
     Extension,
@@ -92,6 +92,7 @@ class Environment:
     kept: frozenset[str]  # component ids
     credentials: Credentials
     fresh: bool = False  # a brand-new profile: nothing of the person's at all
+    stop_after: StepName | None = None  # end the journey once this step passed
 
 
 @dataclass
@@ -224,6 +225,7 @@ class Runner:
                 timeouts=self.timeouts,
                 screenshots=self.screenshots,
                 screenshot_every_step=env.name == "current",
+                stop_after=env.stop_after,
                 name=env.name,
             )
             result = await journey.run()

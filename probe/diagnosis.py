@@ -181,18 +181,23 @@ class Diagnosis:
             kind = SYMPTOM_HINTS.get(current.symptom)
             hinted = next(((e, k) for e, k in self.checklist() if k == kind), None)
             second = hinted[0] if hinted else None
-        runs = await asyncio.gather(
-            self.run(self.fresh_env()), *([self.run(second)] if second else [])
-        )
-        fresh = runs[0]
+        fresh_task = asyncio.create_task(self.run(self.fresh_env()))
+        second_run = await self.run(second) if second is not None else None
+        if hinted is not None and second_run is not None and second_run.outcome == "pass":
+            # Removing one kind of component fixed it: the browser is to blame for sure,
+            # and the brand-new profile has nothing more to tell.
+            fresh_task.cancel()
+            await asyncio.gather(fresh_task, return_exceptions=True)
+            return await self._browser_side(current, {hinted[0].name: second_run})
+        fresh = await fresh_task
         self._refuse_unusable_portal(current, fresh)
         if "browser-crashed" in (current.symptom, fresh.symptom):
             return make_verdict("inconclusive", "unknown", [], "browser-crashed")
-        if hinted is None and second is not None and runs[1].outcome == "pass":
+        if hinted is None and second_run is not None and second_run.outcome == "pass":
             return make_verdict("blocked", "credentials", self._credential_culprits())
         if fresh.outcome != "pass":
             return self._server_side(current, fresh)
-        tried = {hinted[0].name: runs[1]} if hinted else {}
+        tried = {hinted[0].name: second_run} if hinted and second_run else {}
         return await self._browser_side(current, tried)
 
     def _refuse_unusable_portal(self, current: VariantRun, fresh: VariantRun) -> None:

@@ -9,6 +9,7 @@ the drill-down are subsets too, so they are all run the same way.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 import time
@@ -159,6 +160,16 @@ class Runner:
         gate = self.gate.view(env.name) if self.gate is not None else None
         try:
             result = await self._run(env, gate)
+        except asyncio.CancelledError:
+            self.progress.finished(
+                VariantRun(
+                    name=env.name,
+                    description=env.description,
+                    outcome="skipped",
+                    skipped_reason="stopped: the verdict was already certain",
+                )
+            )
+            raise
         finally:
             if gate is not None:
                 gate.close()

@@ -200,6 +200,23 @@ class _Recorder:
         return f"{folder.name}/{filename}"
 
 
+def _browser_gone(error: BaseException | None) -> bool:
+    """Chromium itself went away (killed, crashed), as opposed to a page misbehaving.
+
+    Matches Playwright's "Target page, context or browser has been closed" and "Target
+    crashed", not the network's "net::ERR_CONNECTION_CLOSED".
+    """
+    if not isinstance(error, PlaywrightError):
+        return False
+    text = str(error).lower()
+    return "has been closed" in text or "browser closed" in text or "crashed" in text
+
+
+def _reported(error: BaseException | None) -> str:
+    text = str(error).strip()
+    return f"The browser reported: {text.splitlines()[0] if text else 'error'}"
+
+
 async def _visible_text(page: Page | Frame, selector: str) -> str | None:
     locator = page.locator(selector)
     try:
@@ -288,6 +305,13 @@ class Journey:
                 steps += self._skipped_rest(stages[index + 1 :], "not reached")
                 return JourneyResult(steps, "none", skipped_reason=str(skip))
             except _Failure as failure:
+                if _browser_gone(failure.__cause__):
+                    # Chromium died mid-step: what the step concluded is meaningless.
+                    steps.append(
+                        Step(name=name, outcome="fail", detail=_reported(failure.__cause__))
+                    )
+                    steps += self._skipped_rest(stages[index + 1 :], "not reached")
+                    return JourneyResult(steps, "browser-crashed")
                 steps.append(
                     await recorder.step(
                         name,
@@ -303,12 +327,9 @@ class Journey:
                 return JourneyResult(steps, failure.symptom)
             except PlaywrightError as exc:
                 symptom: Symptom = "timeout" if isinstance(exc, PlaywrightTimeout) else "page-error"
-                if "closed" in str(exc).lower() or "crash" in str(exc).lower():
+                if _browser_gone(exc):
                     symptom = "browser-crashed"
-                first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "error"
-                steps.append(
-                    Step(name=name, outcome="fail", detail=f"The browser reported: {first_line}")
-                )
+                steps.append(Step(name=name, outcome="fail", detail=_reported(exc)))
                 steps += self._skipped_rest(stages[index + 1 :], "not reached")
                 return JourneyResult(steps, symptom)
             message = await _visible_text(page, self.map.message) if not page.is_closed() else None

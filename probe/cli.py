@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -67,6 +68,9 @@ def reports_errors(func: F) -> F:
             console.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
+            # Ctrl-C also stops Playwright's driver; futures it failed are collected
+            # later and asyncio would print "Future exception was never retrieved".
+            logging.getLogger("asyncio").disabled = True
             console.error("interrupted; temporary copies were removed")
             raise typer.Exit(130) from None
 

@@ -308,8 +308,12 @@ def run_module(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
     )
 
 
-def test_no_chromium_anywhere_says_how_to_install_one(tmp_path: Path, home: Path) -> None:
-    env = {"PATH": "", "HOME": str(home), "TMPDIR": str(tmp_path), "LANG": "C.UTF-8"}
+@pytest.mark.parametrize("home_kind", ["empty-folder", "empty-variable"])
+def test_no_chromium_anywhere_says_how_to_install_one(
+    tmp_path: Path, home: Path, home_kind: str
+) -> None:
+    home_value = str(home) if home_kind == "empty-folder" else ""
+    env = {"PATH": "", "HOME": home_value, "TMPDIR": str(tmp_path), "LANG": "C.UTF-8"}
     done = run_module("browser", env=env)
     message = error_line(done.stdout, done.stderr, done.returncode, 2)
     assert message.startswith("no Chromium found")

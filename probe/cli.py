@@ -166,6 +166,8 @@ def browser(
     from probe.credentials import Credentials
     from probe.engine import Request, diagnose
 
+    # Read once above; the Playwright driver and every Chromium would inherit it.
+    os.environ.pop("PROBE_PASSWORD", None)
     language = _lang(lang)
     request = Request(
         profile=profile.expanduser() if profile else None,

@@ -471,3 +471,42 @@ def test_ctrl_c_during_a_run_exits_130_and_leaves_nothing_behind(sandbox: Sandbo
     assert process.returncode == 130, stdout + stderr
     assert last_error(stderr) == "interrupted; temporary copies were removed"
     sandbox.assert_clean()
+
+
+def test_the_password_stays_out_of_every_process_probe_starts(sandbox: Sandbox) -> None:
+    """PROBE_PASSWORD is read once; the driver and the browsers do not inherit it."""
+    exposed: list[str] = []
+    looked_at: list[int] = []
+
+    async def look_at_the_processes() -> None:
+        # While the password is being submitted, every process of the run is alive.
+        for process in sandbox.processes():
+            with suppress(psutil.Error):
+                looked_at.append(process.pid)
+                if "probe" in process.cmdline()[1:3]:
+                    continue  # probe itself: its environment is the one the person gave it
+                if DEMO_PASSWORD in " ".join(process.cmdline()):
+                    exposed.append(f"{process.name()} command line")
+                if any(DEMO_PASSWORD in value for value in process.environ().values()):
+                    exposed.append(f"{process.name()} environment")
+
+    portal = EmbeddedPortal()
+    portal.app = OnFirstRequest(portal.app, "POST", "/connexion", look_at_the_processes)  # type: ignore[assignment]
+    profile = plain_profile(sandbox.root / "ud")
+    with portal:
+        done = sandbox.run(
+            "--profile",
+            str(profile),
+            "--portal",
+            portal.url,
+            "--outbox",
+            portal.outbox_url,
+            "--user",
+            DEMO_IDENTIFIER,
+            PROBE_PASSWORD=DEMO_PASSWORD,
+        )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(looked_at) >= 3, "probe, the driver and Chromium were running"
+    assert exposed == []
+    sandbox.assert_clean()

@@ -212,7 +212,7 @@ SLOW_CODE = """<!doctype html>
 </form></main></body></html>"""
 
 
-def slow_portal(hang_seconds: float) -> Starlette:
+def slow_portal(hang_seconds: float, reached: threading.Event | None = None) -> Starlette:
     async def login_page(request: Request) -> Response:
         return HTMLResponse(SLOW_LOGIN.render())
 
@@ -223,6 +223,8 @@ def slow_portal(hang_seconds: float) -> Starlette:
         return HTMLResponse(SLOW_CODE)
 
     async def code(request: Request) -> Response:
+        if reached is not None:
+            reached.set()
         await asyncio.sleep(hang_seconds)  # the portal never answers in time
         return HTMLResponse("trop tard", status_code=504)
 
@@ -442,30 +444,39 @@ def test_chromium_dying_mid_run_is_inconclusive_with_no_traceback_and_nothing_le
 
 
 def test_ctrl_c_during_a_run_exits_130_and_leaves_nothing_behind(sandbox: Sandbox) -> None:
-    process = subprocess.Popen(
-        sandbox.command("--scenario", "healthy"),
-        env=sandbox.env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, like a job in a terminal
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while not sandbox.chromium_processes():
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "no Chromium started"
-            time.sleep(0.2)
-        time.sleep(1.5)  # in the middle of the journey
-        work_folders = list(sandbox.tmp.glob("probe-*"))
-        assert work_folders, "the run keeps its copies in TMPDIR/probe-*"
-        # Ctrl-C in a terminal: SIGINT to the whole foreground process group.
-        os.killpg(process.pid, signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
+    waiting = threading.Event()
+    profile = plain_profile(sandbox.root / "ud")
+    with serve(slow_portal(hang_seconds=60, reached=waiting)) as port:
+        base = f"http://lent.localhost:{port}/"
+        process = subprocess.Popen(
+            sandbox.command(
+                "--profile",
+                str(profile),
+                "--portal",
+                base,
+                "--outbox",
+                f"{base}outbox",
+                "--user",
+                "1850775123456",
+            ),
+            env=sandbox.env(PROBE_PASSWORD="Secret-Typed-2026!"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # its own process group, like a job in a terminal
+        )
+        try:
+            # In the middle of the journey: the security code was just sent.
+            assert waiting.wait(timeout=120), "the run never reached the security code"
+            assert sandbox.chromium_processes(), "Chromium is running"
+            assert list(sandbox.tmp.glob("probe-*")), "the run keeps its copies in TMPDIR"
+            # Ctrl-C in a terminal: SIGINT to the whole foreground process group.
+            os.killpg(process.pid, signal.SIGINT)
+            stdout, stderr = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
 
     assert "Traceback" not in stdout + stderr, stderr
     assert process.returncode == 130, stdout + stderr

@@ -6,7 +6,6 @@ portal's configuration: when it starts the embedded portal it only learns its UR
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import shutil
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-from probe import __version__
+from probe import __version__, loops
 from probe.chromium import Chromium, find_chromium
 from probe.credentials import Credentials, check_credentials
 from probe.diagnosis import Diagnosis
@@ -161,7 +160,7 @@ def diagnose(request: Request, progress: Progress | None = None) -> tuple[Report
             if warning not in profile.warnings:
                 progress.note(f"Note: {warning}")
         inventory = take_inventory(snapshot, target)
-        report = asyncio.run(
+        report = loops.run(
             _diagnose_async(request, chromium, target, inventory, work, report_dir, progress)
         )
     report.portal = PortalInfo(url=target.login_url, embedded=embedded, scenario=request.scenario)

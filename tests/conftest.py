@@ -27,7 +27,7 @@ def browser_type_launch_args(
 
 
 @pytest.fixture
-def portal() -> Iterator["EmbeddedPortal"]:
+def portal() -> Iterator[EmbeddedPortal]:
     """A fresh embedded portal with the default state, for one test."""
     from probe.portal import EmbeddedPortal
 

@@ -44,16 +44,22 @@ def test_no_browser_at_all_says_how_to_install_one(empty_machine: Path) -> None:
 def test_option_wins_over_everything(empty_machine: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     chosen = fake_browser(empty_machine, "opt/chrome", "Chromium 150.0.1.2")
     fake_browser(empty_machine, "bin/chromium", "Chromium 156.0.0.1")
-    monkeypatch.setenv("PROBE_CHROMIUM", str(fake_browser(empty_machine, "env/chrome", "Chromium 155.0.0.1")))
+    monkeypatch.setenv(
+        "PROBE_CHROMIUM", str(fake_browser(empty_machine, "env/chrome", "Chromium 155.0.0.1"))
+    )
     found = find_chromium(chosen)
     assert (found.executable, found.version, found.source) == (chosen, "150.0.1.2", "option")
 
 
-def test_env_var_then_playwright_then_system(empty_machine: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_var_then_playwright_then_system(
+    empty_machine: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     system = fake_browser(empty_machine, "bin/chromium", "Chromium 156.0.0.1")
     assert find_chromium().source == "system"
     downloaded = fake_browser(
-        empty_machine, "home/.cache/ms-playwright/chromium-1200/chrome-linux/chrome", "Chromium 159.0.0.1"
+        empty_machine,
+        "home/.cache/ms-playwright/chromium-1200/chrome-linux/chrome",
+        "Chromium 159.0.0.1",
     )
     assert find_chromium().executable == downloaded
     env = fake_browser(empty_machine, "env/chrome", "Chromium 155.0.0.1")
@@ -62,7 +68,9 @@ def test_env_var_then_playwright_then_system(empty_machine: Path, monkeypatch: p
     assert system.exists()
 
 
-def test_bad_option_and_env_var_are_bad_input(empty_machine: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_option_and_env_var_are_bad_input(
+    empty_machine: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(BadInput, match="--chromium"):
         find_chromium(empty_machine / "nope")
     monkeypatch.setenv("PROBE_CHROMIUM", str(empty_machine))
@@ -86,12 +94,19 @@ def test_old_branded_chrome_still_side_loads() -> None:
 
 def test_launch_args_keep_chromium_quiet_and_run_as_root() -> None:
     args = launch_args(as_root=True)
-    for flag in ("--disable-background-networking", "--disable-component-update", "--no-first-run", "--no-sandbox"):
+    for flag in (
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--no-sandbox",
+    ):
         assert flag in args
     assert "--no-sandbox" not in launch_args(as_root=False)
 
 
-@pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="Debian's chromium not installed")
+@pytest.mark.skipif(
+    not os.path.exists("/usr/bin/chromium"), reason="Debian's chromium not installed"
+)
 def test_debian_wrapper_resolves_to_the_binary() -> None:
     chromium_module._read_version.cache_clear()
     found = find_chromium("/usr/bin/chromium")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 
 import pytest
 
+from probe import loops
 from probe.ddmin import ddmin
 
 
@@ -17,7 +17,7 @@ def run(items: list[str], culprits: set[str], **kw: int) -> tuple[list[str], int
         calls.append(kept)
         return culprits <= set(kept)
 
-    result = asyncio.run(ddmin(items, fails, **kw))
+    result = loops.run(ddmin(items, fails, **kw))
     assert result.tests == len(calls)
     return result.culprits, result.tests, result.complete
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from probe import loops
 from probe.credentials import Credentials
 from probe.diagnosis import Diagnosis
 from probe.guard import AccountGuard
@@ -80,7 +81,7 @@ def decide(
 ) -> tuple[Diagnosis, FakeRunner]:
     runner = FakeRunner(rule)
     diagnosis = Diagnosis(runner, inv, credentials)  # type: ignore[arg-type]
-    diagnosis.verdict = asyncio.run(diagnosis.decide())  # type: ignore[attr-defined]
+    diagnosis.verdict = loops.run(diagnosis.decide())  # type: ignore[attr-defined]
     return diagnosis, runner
 
 
@@ -110,9 +111,9 @@ def test_two_extensions_that_only_block_together() -> None:
 
 
 def test_oversized_cookies_name_the_cookies() -> None:
-    rule: Rule = lambda env: (
-        "headers-too-large" if sum(1 for k in env.kept if k.startswith("c")) >= 3 else None
-    )  # noqa: E731
+    def rule(env: Environment) -> Symptom | None:
+        return "headers-too-large" if sum(k.startswith("c") for k in env.kept) >= 3 else None
+
     diagnosis, _ = decide(inventory(2, cookies=4), rule)
     verdict = diagnosis.verdict  # type: ignore[attr-defined]
     assert verdict.factor == "cookies"
@@ -155,9 +156,10 @@ def test_server_side_answers(symptom: Symptom, factor: str) -> None:
 
 def test_trailing_space_in_identifier() -> None:
     typed = Credentials("1850775123456 ", "Ameli-Demo-2026!")
-    rule: Rule = lambda env: (
-        "invalid-credentials" if env.credentials.identifier != "1850775123456" else None
-    )  # noqa: E731
+
+    def rule(env: Environment) -> Symptom | None:
+        return "invalid-credentials" if env.credentials.identifier != "1850775123456" else None
+
     diagnosis, _ = decide(inventory(2), rule, typed)
     verdict = diagnosis.verdict  # type: ignore[attr-defined]
     assert verdict.factor == "credentials"
@@ -182,7 +184,7 @@ def test_guard_skips_resubmitting_rejected_credentials() -> None:
         seen.append("ok")
         return seen
 
-    assert asyncio.run(scenario()) == ["ok"]
+    assert loops.run(scenario()) == ["ok"]
 
 
 def test_the_persons_own_browser_submits_first() -> None:
@@ -207,7 +209,7 @@ def test_the_persons_own_browser_submits_first() -> None:
         await asyncio.gather(run("fresh", 0.0), run("current", 0.05))
         return order
 
-    assert asyncio.run(scenario()) == ["current submits", "fresh skipped"]
+    assert loops.run(scenario()) == ["current submits", "fresh skipped"]
 
 
 def test_followers_do_not_wait_for_a_leader_that_stopped_early() -> None:
@@ -217,4 +219,4 @@ def test_followers_do_not_wait_for_a_leader_that_stopped_early() -> None:
         await asyncio.wait_for(guard.view("fresh").enter(GOOD), timeout=1)
         return "entered"
 
-    assert asyncio.run(scenario()) == "entered"
+    assert loops.run(scenario()) == "entered"

@@ -109,7 +109,9 @@ def test_profile_factory_builds_and_removes_profiles(pytester: pytest.Pytester) 
             assert BUILT and not BUILT[0].exists()
         """
     )
-    pytester.runpytest_subprocess("-p", "no:playwright", "-p", "no:randomly").assert_outcomes(passed=2)
+    pytester.runpytest_subprocess("-p", "no:playwright", "-p", "no:randomly").assert_outcomes(
+        passed=2
+    )
 
 
 @pytest.mark.browser

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from probe import loops
 from probe.portal import EmbeddedPortal
 from probe.portal.captcha import SITE_KEY
 from probe.portal.state import Account, PortalConfig
@@ -170,7 +171,7 @@ async def login_everyone(portal: EmbeddedPortal) -> tuple[list[Outcome], list[li
 def test_twenty_people_log_in_at_once_and_nothing_leaks_between_them(
     crowded_portal: EmbeddedPortal,
 ) -> None:
-    outcomes, attacks = asyncio.run(login_everyone(crowded_portal))
+    outcomes, attacks = loops.run(login_everyone(crowded_portal))
     runtime = crowded_portal.runtime
 
     # Every person reached their own home, shown with their own identifier and phone.
@@ -236,5 +237,5 @@ async def race_one_token(portal: EmbeddedPortal, contenders: int) -> list[int]:
 
 
 def test_one_captcha_token_raced_by_ten_logins_opens_one(crowded_portal: EmbeddedPortal) -> None:
-    statuses = asyncio.run(race_one_token(crowded_portal, contenders=10))
+    statuses = loops.run(race_one_token(crowded_portal, contenders=10))
     assert sorted(statuses) == [303] + [400] * 9

@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +165,9 @@ def lived_in_profile(tmp_path: Path, chromium: Chromium) -> Path:
     with EmbeddedPortal() as portal:
         # Visited before the cookies are planted: with them, the page would be a 431.
         built = build_profile(recipe, tmp_path / "person", chromium=chromium, portal_url=portal.url)
-    plant_cookies(built, chromium, "oversized.json")
+    # Playwright's sync API refuses a thread where pytest-playwright keeps its loop running.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(plant_cookies, built, chromium, "oversized.json").result()
     return built
 
 

@@ -14,7 +14,6 @@ paints ``#FF00FF``) covers the password field.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import re
 import secrets
@@ -36,6 +35,7 @@ import probe.portal.idp
 import probe.portal.oidc
 import probe.portal.runtime
 import probe.portal.sessions
+from probe import loops
 from probe.chromium import Chromium, launch_args
 from probe.cli import app
 from probe.credentials import Credentials
@@ -356,7 +356,7 @@ def test_a_typed_password_is_painted_over_in_the_screenshot(
     config = PortalConfig()
     config.captcha.enabled = False
     with EmbeddedPortal(config) as portal:
-        outcome, typed, box, inside, elsewhere = asyncio.run(
+        outcome, typed, box, inside, elsewhere = loops.run(
             photograph_a_typed_password(chromium, portal, tmp_path / "screenshots")
         )
     assert outcome == "fail"  # the form never left: the password is still in the field

@@ -1,13 +1,18 @@
-"""Shared fixtures: real Chromium for pytest-playwright, and the embedded portal."""
+"""Shared fixtures: real Chromium for pytest-playwright, the embedded portal, one ci run."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from probe.chromium import Chromium, find_chromium, launch_args
+
+if TYPE_CHECKING:
+    from ci_run import CiRun
+
+    from probe.portal import EmbeddedPortal
 
 
 @pytest.fixture(scope="session")
@@ -35,5 +40,9 @@ def portal() -> Iterator[EmbeddedPortal]:
         yield running
 
 
-if False:  # pragma: no cover - typing only
-    from probe.portal import EmbeddedPortal
+@pytest.fixture(scope="session")
+def ci_run(tmp_path_factory: pytest.TempPathFactory) -> CiRun:
+    """``probe ci`` over every scenario, once per test session (see tests/ci_run.py)."""
+    from ci_run import watched_ci_run
+
+    return watched_ci_run(tmp_path_factory.mktemp("ci"))

@@ -1,50 +1,43 @@
 """The acceptance test: every committed scenario, diagnosed in real Chromium, gets its verdict.
 
-This is ``probe ci`` in-process (two scenarios at a time, each with its own portal and
-up to two browsers). It takes minutes; run it alone with
-``pytest tests/test_ci_all_scenarios.py -s`` to watch the scenarios finish.
+This is ``probe ci`` through the real CLI (two scenarios at a time, each with its own
+portal and browsers), shared with the secrets test (``ci_run`` in conftest.py). It takes
+minutes; ``pytest tests/test_ci_all_scenarios.py -s`` prints the table at the end.
 """
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
+from ci_run import CiRun
 
-from probe.scenarios import load_all, run_ci
+from probe.scenarios import expected_culprits, load_all
 
-
-def table(rows: list[tuple[str, str, str, str, str, str]]) -> str:
-    header = ("scenario", "expected", "got", "runs", "time", "result")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
-        for row in [header, *rows]
-    )
+pytestmark = pytest.mark.browser
 
 
-@pytest.mark.browser
-def test_every_scenario_gets_its_expected_verdict(tmp_path: Path) -> None:
-    summary = run_ci(
-        jobs=2,
-        report_dir=tmp_path / "reports",
-        junit=tmp_path / "junit.xml",
-        progress=lambda text: print(text, flush=True),
-    )
-    print()
-    print(table(summary.rows))
-    print(f"{summary.passed} passed, {summary.failed} failed in {summary.seconds:.0f} s")
-
-    names = [s.name for s in load_all()]
-    assert [r.name for r in summary.results] == names
-    wrong = {r.name: r.problem for r in summary.results if not r.passed}
-    assert wrong == {}, "verdicts differ:\n" + table(summary.rows)
+def test_every_scenario_gets_its_expected_verdict(ci_run: CiRun) -> None:
+    print(ci_run.terminal)
+    scenarios = load_all()
+    wrong = {}
+    for scenario in scenarios:
+        report = json.loads((ci_run.root / "reports" / scenario.name / "report.json").read_text())
+        verdict = report["verdict"]
+        got = (verdict["status"], verdict["factor"])
+        if got != (scenario.expect.status, scenario.expect.factor):
+            wrong[scenario.name] = got
+        elif scenario.expect.culprits:
+            culprits = {c["id"] for c in verdict["culprits"]}
+            if culprits != set(expected_culprits(scenario)):
+                wrong[scenario.name] = (*got, sorted(culprits))
+    assert wrong == {}, f"verdicts differ: {wrong}"
+    assert ci_run.exit_code == 0
 
     # What a CI system reads: one passing test case per scenario, and an index of reports.
-    junit = ET.parse(tmp_path / "junit.xml").getroot()
-    assert junit.get("tests") == str(len(names)) and junit.get("failures") == "0"
-    index = summary.index.read_text(encoding="utf-8")
-    for name in names:
-        assert f'href="{name}/index.html"' in index
-        assert (tmp_path / "reports" / name / "report.json").is_file()
+    junit = ET.parse(ci_run.junit).getroot()
+    assert junit.get("tests") == str(len(scenarios)) and junit.get("failures") == "0"
+    index = (ci_run.root / "reports" / "index.html").read_text(encoding="utf-8")
+    for scenario in scenarios:
+        assert f'href="{scenario.name}/index.html"' in index

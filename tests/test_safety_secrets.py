@@ -16,206 +16,28 @@ from __future__ import annotations
 
 import base64
 import re
-import secrets
-import types
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
-from itsdangerous import URLSafeTimedSerializer
+from ci_run import CiRun
 from playwright.async_api import FloatRect, async_playwright
-from typer.testing import CliRunner
 
-import probe.portal.accounts
-import probe.portal.captcha
-import probe.portal.franceconnect
-import probe.portal.idp
-import probe.portal.oidc
-import probe.portal.runtime
-import probe.portal.sessions
 from probe import loops
 from probe.chromium import Chromium, launch_args
-from probe.cli import app
 from probe.credentials import Credentials
 from probe.journey import Journey, Target, Timeouts
 from probe.pagemap import PageMap
 from probe.portal import EmbeddedPortal
-from probe.portal.state import DEMO_IDENTIFIER, DEMO_PARTNER_PASSWORD, DEMO_PASSWORD, PortalConfig
-from probe.recipes import CookieSeed, load_cookie_jar
-from probe.scenarios import Scenario, load_all
+from probe.portal.state import DEMO_IDENTIFIER, PortalConfig
 
 pytestmark = pytest.mark.browser
 
-# Shorter values are no secret worth the name (a 2-letter language cookie) and would
-# match ordinary text; one-time codes have 6 digits.
-MIN_SECRET_LENGTH = 6
 # Random strings this long cannot turn up by chance inside a picture's bytes.
 MIN_BINARY_SECRET_LENGTH = 16
 TEXT_SUFFIXES = {".html", ".json", ".xml", ".txt", ".md", ".csv", ".log", ""}
 _DATA_URI = re.compile(r"data:[a-z/+.-]+;base64,[A-Za-z0-9+/=]+")
 # Their microseconds are six digits, like a one-time code.
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}\.\d+")
-
-
-@dataclass
-class Secrets:
-    """Every secret a run involved, by kind, as the test learned them."""
-
-    by_kind: dict[str, set[str]] = field(default_factory=dict)
-
-    def add(self, kind: str, value: str) -> None:
-        self.by_kind.setdefault(kind, set()).add(value)
-
-    def scannable(self) -> dict[str, str]:
-        """secret -> its kind, for every secret long enough to search for."""
-        return {
-            value: kind
-            for kind, values in self.by_kind.items()
-            for value in values
-            if len(value) >= MIN_SECRET_LENGTH
-        }
-
-
-class RecordingSecrets(types.ModuleType):
-    """Stands in for the ``secrets`` module inside the portal: same values, all recorded."""
-
-    def __init__(self, found: Secrets) -> None:
-        super().__init__("secrets")
-        self.found = found
-
-    def token_urlsafe(self, nbytes: int | None = None) -> str:
-        value = secrets.token_urlsafe(nbytes)
-        self.found.add("random token (session, CSRF, OIDC code/state/nonce, access token)", value)
-        return value
-
-    def token_hex(self, nbytes: int | None = None) -> str:
-        value = secrets.token_hex(nbytes)
-        self.found.add("random hex", value)
-        return value
-
-    def token_bytes(self, nbytes: int | None = None) -> bytes:
-        value = secrets.token_bytes(nbytes)
-        self.found.add("portal secret key (hex)", value.hex())
-        return value
-
-    def randbelow(self, exclusive_upper_bound: int) -> int:
-        return secrets.randbelow(exclusive_upper_bound)
-
-
-def record_portal_secrets(monkeypatch: pytest.MonkeyPatch, found: Secrets) -> None:
-    stand_in = RecordingSecrets(found)
-    for module in (
-        probe.portal.accounts,
-        probe.portal.captcha,
-        probe.portal.franceconnect,
-        probe.portal.idp,
-        probe.portal.oidc,
-        probe.portal.runtime,
-        probe.portal.sessions,
-    ):
-        monkeypatch.setattr(module, "secrets", stand_in)
-
-    real_issue_code = probe.portal.accounts.issue_code
-
-    def issue_code(runtime: Any, identifier: str, purpose: Any) -> str:
-        code = real_issue_code(runtime, identifier, purpose)
-        found.add(f"one-time code ({purpose})", code)
-        return code
-
-    monkeypatch.setattr(probe.portal.accounts, "issue_code", issue_code)
-
-    real_dumps = URLSafeTimedSerializer.dumps
-
-    def dumps(self: URLSafeTimedSerializer, obj: Any, salt: Any = None) -> Any:
-        signed = real_dumps(self, obj, salt)
-        salt = self.salt.decode() if isinstance(self.salt, bytes) else str(self.salt)
-        found.add(f"signed value ({salt})", str(signed))
-        return signed
-
-    monkeypatch.setattr(URLSafeTimedSerializer, "dumps", dumps)
-
-    real_exchange = probe.portal.oidc.exchange_code
-
-    def exchange_code(runtime: Any, request: Any, issuer: str) -> Any:
-        answer = real_exchange(runtime, request, issuer)
-        found.add("OIDC client secret", request.client_secret)
-        if isinstance(answer, probe.portal.oidc.TokenAnswer):
-            found.add("OIDC ID token", answer.id_token)
-            found.add("OIDC access token", answer.access_token)
-        return answer
-
-    monkeypatch.setattr(probe.portal.oidc, "exchange_code", exchange_code)
-
-
-def cookie_values(seeds: list[CookieSeed]) -> set[str]:
-    return {seed.value() for seed in seeds}
-
-
-def typed_secrets(scenarios: list[Scenario], found: Secrets) -> None:
-    """What the scenarios type and plant: passwords, provisional codes, cookie values."""
-    found.add("password", DEMO_PASSWORD)
-    found.add("password", DEMO_PARTNER_PASSWORD)
-    for scenario in scenarios:
-        typed = scenario.credentials
-        found.add("password", typed.password)
-        if typed.provisional_code:
-            found.add("provisional code", typed.provisional_code)
-        configs: list[PortalConfig] = [scenario.portal]
-        if scenario.build_portal is not None:
-            configs.append(scenario.build_portal)
-        for config in configs:
-            for account in config.accounts:
-                found.add("password", account.password)
-            for codes in config.provisional_codes.values():
-                for code in codes:
-                    found.add("provisional code", code)
-        seeds = list(scenario.profile.cookies)
-        for jar in scenario.profile.cookie_jars:
-            seeds += load_cookie_jar(jar).cookies
-        for value in cookie_values(seeds):
-            found.add("cookie value", value)
-
-
-@dataclass
-class CiRun:
-    root: Path
-    junit: Path
-    terminal: str
-    scenarios: list[Scenario]
-    found: Secrets
-
-
-@pytest.fixture(scope="module")
-def ci_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CiRun]:
-    """``probe ci`` over every scenario, with the portals' secrets recorded."""
-    root = tmp_path_factory.mktemp("ci-secrets")
-    found = Secrets()
-    scenarios = load_all()
-    typed_secrets(scenarios, found)
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        record_portal_secrets(monkeypatch, found)
-        result = CliRunner().invoke(
-            app,
-            [
-                "ci",
-                "--jobs",
-                "2",
-                "--report-dir",
-                str(root / "reports"),
-                "--junit",
-                str(root / "junit.xml"),
-            ],
-            env={"COLUMNS": "200"},
-        )
-    yield CiRun(
-        root=root,
-        junit=root / "junit.xml",
-        terminal=result.stdout + result.stderr,
-        scenarios=scenarios,
-        found=found,
-    )
 
 
 def leaks_in(text: str, wanted: dict[str, str]) -> list[str]:

@@ -82,9 +82,12 @@ class PageMap:
     partner_identifier: str = "#partenaire-identifiant"
     partner_password: str = "#partenaire-mot-de-passe"
     partner_submit: str = "#partenaire-valider"
-    # Fields whose content must never appear in a screenshot.
+    # Fields whose content must never appear in a screenshot: secrets, and the
+    # identifier too (a social-security number is personal data in a shared report).
     masked_fields: tuple[str, ...] = (
         "input[type=password]",
+        "#identifiant",
+        "#partenaire-identifiant",
         "#code",
         "#code-provisoire",
         "#partenaire-mot-de-passe",

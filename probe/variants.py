@@ -166,7 +166,7 @@ class Runner:
                     name=env.name,
                     description=env.description,
                     outcome="skipped",
-                    skipped_reason="stopped: the verdict was already certain",
+                    skipped_reason="stopped before the end",
                 )
             )
             raise

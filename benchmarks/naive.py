@@ -72,4 +72,5 @@ async def _naive(args: dict[str, Any]) -> tuple[int, str]:
                     await runner.run(env)
             elif results["current"].outcome == "fail" and results["fresh"].outcome == "fail":
                 verdict = results["fresh"].symptom
+            await runner.drain()
         return runner.browser_runs, verdict

@@ -218,7 +218,10 @@ async def _diagnose_async(
             progress=progress,
         )
         diagnosis = Diagnosis(runner, inventory, request.credentials, jobs=request.jobs)
-        verdict = await diagnosis.decide()
+        try:
+            verdict = await diagnosis.decide()
+        finally:
+            await runner.drain()
     ran = {r.name for r in diagnosis.runs}
     skipped = [
         VariantRun(

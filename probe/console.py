@@ -16,7 +16,8 @@ from rich.text import Text
 
 from probe.models import Lang, Report, VariantRun
 
-out = Console(highlight=False)
+# In CI logs (no terminal) Rich would assume 80 columns and cut table cells.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 # Soft wrap: an error stays one line, whatever the terminal width.
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -1,4 +1,9 @@
-"""How long Chromium takes to start with 0, 1, 8 and 16 extensions (run by hand)."""
+"""How long Chromium takes to start with 0, 1, 8 and 16 extensions (run by hand).
+
+.venv/bin/python benchmarks/launch_cost.py
+"""
+
+from __future__ import annotations
 
 import asyncio
 import tempfile
@@ -9,42 +14,35 @@ from playwright.async_api import async_playwright
 from probe.chromium import find_chromium, launch_args
 from probe.recipes import fixtures_dir, harmless_extensions
 
-root = fixtures_dir() / "extensions"
-exts = [str(root / n) for n in harmless_extensions()[:16]]
 
-
-async def main():
-    c = find_chromium()
-    async with async_playwright() as p:
-        for n in (0, 1, 8, 16, 0):
+async def main() -> None:
+    root = fixtures_dir() / "extensions"
+    extensions = [str(root / name) for name in harmless_extensions()[:16]]
+    chromium = find_chromium()
+    async with async_playwright() as playwright:
+        for count in (0, 1, 8, 16, 0):
             args = launch_args()
-            if n:
-                args += [
-                    f"--disable-extensions-except={','.join(exts[:n])}",
-                    f"--load-extension={','.join(exts[:n])}",
-                ]
-            t = time.time()
-            ctx = await p.chromium.launch_persistent_context(
+            if count:
+                folders = ",".join(extensions[:count])
+                args += [f"--disable-extensions-except={folders}", f"--load-extension={folders}"]
+            started = time.monotonic()
+            context = await playwright.chromium.launch_persistent_context(
                 tempfile.mkdtemp(),
-                executable_path=str(c.executable),
+                executable_path=str(chromium.executable),
                 args=args,
                 headless=True,
                 ignore_default_args=["--disable-extensions"],
             )
-            t1 = time.time()
-            page = ctx.pages[0] if ctx.pages else await ctx.new_page()
+            launched = time.monotonic()
+            page = context.pages[0] if context.pages else await context.new_page()
             await page.goto("about:blank")
-            t2 = time.time()
-            await ctx.close()
+            ready = time.monotonic()
+            await context.close()
             print(
-                n,
-                "launch",
-                round(t1 - t, 2),
-                "page",
-                round(t2 - t1, 2),
-                "close",
-                round(time.time() - t2, 2),
+                f"{count:2d} extensions: launch {launched - started:.2f} s, "
+                f"first page {ready - launched:.2f} s, close {time.monotonic() - ready:.2f} s"
             )
 
 
-asyncio.run(main())
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -14,7 +14,7 @@ from probe.chromium import find_chromium
 from probe.credentials import Credentials
 from probe.engine import EMBEDDED_SITES
 from probe.guard import AccountGuard
-from probe.journey import Target, Timeouts
+from probe.observation import Target, Timeouts
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
 from probe.profiles import locate_profile, snapshot_profile
 from probe.variants import Environment, Runner, take_inventory

@@ -24,7 +24,6 @@ from probe.credentials import Credentials, check_credentials
 from probe.diagnosis import Diagnosis
 from probe.errors import BadInput, PortalFailure
 from probe.guard import LEADER, AccountGuard
-from probe.journey import Target, Timeouts
 from probe.models import (
     BrowserInfo,
     Lang,
@@ -33,6 +32,7 @@ from probe.models import (
     Report,
     VariantRun,
 )
+from probe.observation import Target, Timeouts
 from probe.pagemap import PageMap
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, PortalConfig
 from probe.profiles import SourceProfile, locate_profile, snapshot_profile

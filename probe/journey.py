@@ -13,50 +13,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
-from playwright.async_api import BrowserContext, Frame, Page, Request, Response
+from playwright.async_api import BrowserContext, Page, Response
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from probe.credentials import Credentials
-from probe.models import CookieStats, FailedRequest, Step, StepName, Symptom
+from probe.models import Step, StepName, Symptom
+from probe.observation import Recorder, Target, Timeouts, browser_gone, reported, visible_text
 from probe.outbox import latest_code
-from probe.pagemap import PageMap, public_url
-
-
-@dataclass(frozen=True)
-class Target:
-    """The portal a diagnosis is about: where it is and how its pages look."""
-
-    url: str  # base URL, e.g. "http://portal.localhost:8000/"
-    sites: tuple[str, ...]  # host names whose cookies and site data belong to the portal
-    outbox_url: str | None = None  # a mock outbox to read security codes from
-    pagemap: PageMap = field(default_factory=PageMap)
-
-    @property
-    def login_url(self) -> str:
-        return self.url.rstrip("/") + "/" + self.pagemap.login_path
-
-    def site_urls(self) -> list[str]:
-        scheme, _, rest = self.url.partition("://")
-        port = rest.split("/", 1)[0].partition(":")[2]
-        suffix = f":{port}" if port else ""
-        return [f"{scheme}://{host}{suffix}/" for host in self.sites]
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """How long each wait may last, in milliseconds."""
-
-    navigation: int = 10_000
-    captcha_appear: int = 5_000
-    captcha_token: int = 5_000
-    submit: int = 6_000
-    code_arrival: int = 4_000
-
+from probe.pagemap import public_url
 
 FC_ERROR: Symptom = "identity-provider-error"
 
@@ -107,128 +76,6 @@ class _Failure(Exception):
         self.message = message
 
 
-class _Recorder:
-    """Collects what the browser reports, step by step."""
-
-    def __init__(self, context: BrowserContext, page: Page, target: Target) -> None:
-        self.context = context
-        self.page = page
-        self.target = target
-        self.failed: list[FailedRequest] = []
-        self.console: list[str] = []
-        self.last_document_status: int | None = None
-        self._mark_failed = 0
-        self._mark_console = 0
-        page.on("requestfailed", self._on_failed)
-        page.on("console", self._on_console)
-        page.on("pageerror", lambda exc: self.console.append(f"Uncaught {exc}"))
-        page.on("response", self._on_response)
-
-    def _on_failed(self, request: Request) -> None:
-        url = public_url(request.url) or ""
-        self.failed.append(
-            FailedRequest(
-                url=url, resource_type=request.resource_type, error=request.failure or "failed"
-            )
-        )
-
-    def _on_console(self, message: object) -> None:
-        if getattr(message, "type", "") == "error":
-            self.console.append(str(getattr(message, "text", "")))
-
-    def _on_response(self, response: Response) -> None:
-        if response.request.resource_type == "document" and response.frame == self.page.main_frame:
-            self.last_document_status = response.status
-
-    def blocked_requests_to(self, host_fragment: str) -> list[FailedRequest]:
-        return [f for f in self.failed if f.blocked_by_client and host_fragment in f.url]
-
-    async def cookie_stats(self) -> CookieStats:
-        try:
-            cookies = await self.context.cookies(self.target.site_urls())
-        except PlaywrightError:
-            return CookieStats()
-        # Only sizes are kept; values never leave this function.
-        size = sum(len(c.get("name", "")) + len(c.get("value", "")) for c in cookies)
-        return CookieStats(count=len(cookies), total_bytes=size)
-
-    async def step(
-        self,
-        name: StepName,
-        started: float,
-        outcome: Literal["pass", "fail", "skipped"],
-        *,
-        shots: Path | None,
-        prefix: str,
-        message: str | None = None,
-        detail: str | None = None,
-    ) -> Step:
-        failed = self.failed[self._mark_failed :]
-        console = self.console[self._mark_console :]
-        self._mark_failed = len(self.failed)
-        self._mark_console = len(self.console)
-        screenshot = None
-        if shots is not None and outcome != "skipped":
-            screenshot = await self._screenshot(shots, f"{prefix}-{name}.jpg")
-        return Step(
-            name=name,
-            outcome=outcome,
-            url=public_url(self.page.url) if not self.page.is_closed() else None,
-            http_status=self.last_document_status,
-            message=message,
-            detail=detail,
-            duration_ms=int((time.monotonic() - started) * 1000),
-            screenshot=screenshot,
-            console_errors=console[:20],
-            failed_requests=failed[:30],
-            cookies=await self.cookie_stats(),
-        )
-
-    async def _screenshot(self, folder: Path, filename: str) -> str | None:
-        folder.mkdir(parents=True, exist_ok=True)
-        try:
-            masks = [self.page.locator(sel) for sel in self.target.pagemap.masked_fields]
-            await self.page.screenshot(
-                path=folder / filename,
-                type="jpeg",
-                quality=60,
-                mask=masks,
-                timeout=3_000,
-            )
-        except PlaywrightError:
-            return None
-        return f"{folder.name}/{filename}"
-
-
-def _browser_gone(error: BaseException | None) -> bool:
-    """Chromium itself went away (killed, crashed), as opposed to a page misbehaving.
-
-    Matches Playwright's "Target page, context or browser has been closed" and "Target
-    crashed", not the network's "net::ERR_CONNECTION_CLOSED".
-    """
-    if not isinstance(error, PlaywrightError):
-        return False
-    text = str(error).lower()
-    return "has been closed" in text or "browser closed" in text or "crashed" in text
-
-
-def _reported(error: BaseException | None) -> str:
-    text = str(error).strip()
-    return f"The browser reported: {text.splitlines()[0] if text else 'error'}"
-
-
-async def _visible_text(page: Page | Frame, selector: str) -> str | None:
-    locator = page.locator(selector)
-    try:
-        if await locator.count() == 0:
-            return None
-        text = await locator.first.inner_text(timeout=1_000)
-    except PlaywrightError:
-        return None
-    text = " ".join(text.split())
-    return text or None
-
-
 class Journey:
     """One run of the login journey in an already opened browser context."""
 
@@ -263,9 +110,9 @@ class Journey:
     async def run(self) -> JourneyResult:
         page = self.context.pages[0] if self.context.pages else await self.context.new_page()
         page.set_default_timeout(self.timeouts.navigation)
-        recorder = _Recorder(self.context, page, self.target)
+        recorder = Recorder(self.context, page, self.target)
         steps: list[Step] = []
-        stages: list[tuple[StepName, Callable[[Page, _Recorder], Awaitable[str | None]]]] = [
+        stages: list[tuple[StepName, Callable[[Page, Recorder], Awaitable[str | None]]]] = [
             ("open-login", self._open_login),
             ("captcha", self._captcha),
             ("credentials", self._credentials),
@@ -286,8 +133,8 @@ class Journey:
     async def _run_stages(
         self,
         page: Page,
-        recorder: _Recorder,
-        stages: list[tuple[StepName, Callable[[Page, _Recorder], Awaitable[str | None]]]],
+        recorder: Recorder,
+        stages: list[tuple[StepName, Callable[[Page, Recorder], Awaitable[str | None]]]],
         steps: list[Step],
     ) -> JourneyResult:
         for index, (name, stage) in enumerate(stages):
@@ -305,10 +152,10 @@ class Journey:
                 steps += self._skipped_rest(stages[index + 1 :], "not reached")
                 return JourneyResult(steps, "none", skipped_reason=str(skip))
             except _Failure as failure:
-                if _browser_gone(failure.__cause__):
+                if browser_gone(failure.__cause__):
                     # Chromium died mid-step: what the step concluded is meaningless.
                     steps.append(
-                        Step(name=name, outcome="fail", detail=_reported(failure.__cause__))
+                        Step(name=name, outcome="fail", detail=reported(failure.__cause__))
                     )
                     steps += self._skipped_rest(stages[index + 1 :], "not reached")
                     return JourneyResult(steps, "browser-crashed")
@@ -327,12 +174,12 @@ class Journey:
                 return JourneyResult(steps, failure.symptom)
             except PlaywrightError as exc:
                 symptom: Symptom = "timeout" if isinstance(exc, PlaywrightTimeout) else "page-error"
-                if _browser_gone(exc):
+                if browser_gone(exc):
                     symptom = "browser-crashed"
-                steps.append(Step(name=name, outcome="fail", detail=_reported(exc)))
+                steps.append(Step(name=name, outcome="fail", detail=reported(exc)))
                 steps += self._skipped_rest(stages[index + 1 :], "not reached")
                 return JourneyResult(steps, symptom)
-            message = await _visible_text(page, self.map.message) if not page.is_closed() else None
+            message = await visible_text(page, self.map.message) if not page.is_closed() else None
             last = index == len(stages) - 1 or name == self.stop_after
             steps.append(
                 await recorder.step(
@@ -356,18 +203,18 @@ class Journey:
 
     @staticmethod
     def _skipped_rest(
-        rest: list[tuple[StepName, Callable[[Page, _Recorder], Awaitable[str | None]]]],
+        rest: list[tuple[StepName, Callable[[Page, Recorder], Awaitable[str | None]]]],
         reason: str,
     ) -> list[Step]:
         return [Step(name=name, outcome="skipped", detail=reason) for name, _ in rest]
 
-    async def _answer(self, page: Page, recorder: _Recorder) -> tuple[str | None, Symptom | None]:
-        message = await _visible_text(page, self.map.message)
+    async def _answer(self, page: Page, recorder: Recorder) -> tuple[str | None, Symptom | None]:
+        message = await visible_text(page, self.map.message)
         return message, self.map.symptom_of(message, recorder.last_document_status)
 
     # -- the stages ---------------------------------------------------------------
 
-    async def _open_login(self, page: Page, recorder: _Recorder) -> str | None:
+    async def _open_login(self, page: Page, recorder: Recorder) -> str | None:
         try:
             response = await page.goto(self.target.login_url, wait_until="domcontentloaded")
         except PlaywrightError as exc:
@@ -395,11 +242,11 @@ class Journey:
             raise _Failure(
                 "javascript-disabled",
                 "JavaScript is switched off in this browser; the portal needs it.",
-                await _visible_text(page, self.map.noscript),
+                await visible_text(page, self.map.noscript),
             )
         return None
 
-    async def _captcha(self, page: Page, recorder: _Recorder) -> str | None:
+    async def _captcha(self, page: Page, recorder: Recorder) -> str | None:
         if self.credentials.method == "franceconnect":
             return "skipped"
         if await page.locator(self.map.captcha_container).count() == 0:
@@ -445,7 +292,7 @@ class Journey:
                     await verify.first.click(timeout=2_000)
             except PlaywrightError:
                 pass
-            status = await _visible_text(frame, self.map.captcha_status)
+            status = await visible_text(frame, self.map.captcha_status)
             if status and "chec" in status.lower():
                 raise _Failure(
                     "captcha-rejected", "The security check refused this browser.", status
@@ -457,7 +304,7 @@ class Journey:
             f"{self.timeouts.captcha_token / 1000:g} s.",
         )
 
-    async def _credentials(self, page: Page, recorder: _Recorder) -> str | None:
+    async def _credentials(self, page: Page, recorder: Recorder) -> str | None:
         if self.gate is not None:
             await self.gate.enter(self.credentials)
             self._holding_gate = True
@@ -497,7 +344,7 @@ class Journey:
             if self.gate is not None:
                 self.gate.answer(self.credentials, answer)
 
-    async def _franceconnect(self, page: Page, recorder: _Recorder) -> Symptom | None:
+    async def _franceconnect(self, page: Page, recorder: Recorder) -> Symptom | None:
         """Log in through the identity federation: button, partner, partner login, back."""
         partner = self.credentials.partner or "impots"
         button = page.locator(self.map.franceconnect_button)
@@ -530,7 +377,7 @@ class Journey:
     async def _check_answer(
         self,
         page: Page,
-        recorder: _Recorder,
+        recorder: Recorder,
         response: Response | None,
         what: str,
         fallback: Symptom = "page-error",
@@ -543,7 +390,7 @@ class Journey:
         if symptom is not None or (status is not None and status >= 400):
             raise _Failure(symptom or fallback, f"{what} (HTTP {status}).", message)
 
-    async def _second_factor(self, page: Page, recorder: _Recorder) -> str | None:
+    async def _second_factor(self, page: Page, recorder: Recorder) -> str | None:
         if await page.locator(self.map.code_form).count() == 0:
             return "skipped"
         if self.target.outbox_url is None:
@@ -558,7 +405,7 @@ class Journey:
             raise _Failure(
                 "security-code-undelivered",
                 f"No security code arrived within {self.timeouts.code_arrival / 1000:g} s.{where}",
-                await _visible_text(page, self.map.message),
+                await visible_text(page, self.map.message),
             )
         await page.fill(self.map.code_input, found.code)
         async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
@@ -568,7 +415,7 @@ class Journey:
         )
         return None
 
-    async def _account_home(self, page: Page, recorder: _Recorder) -> str | None:
+    async def _account_home(self, page: Page, recorder: Recorder) -> str | None:
         try:
             await page.wait_for_selector(self.map.home_marker, timeout=3_000)
         except PlaywrightError as exc:
@@ -578,7 +425,7 @@ class Journey:
             ) from exc
         return None
 
-    async def _attestation(self, page: Page, recorder: _Recorder) -> str | None:
+    async def _attestation(self, page: Page, recorder: Recorder) -> str | None:
         try:
             async with page.expect_download(timeout=self.timeouts.navigation) as waiting:
                 await page.click(self.map.attestation_link, timeout=3_000)

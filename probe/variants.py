@@ -24,8 +24,9 @@ from playwright.async_api import Error as PlaywrightError
 from probe.chromium import Chromium, launch_args
 from probe.credentials import Credentials
 from probe.guard import AccountGuard, RunGate
-from probe.journey import Journey, Target, Timeouts
+from probe.journey import Journey
 from probe.models import Component, StepName, VariantRun
+from probe.observation import Target, Timeouts
 from probe.profiles import (
     SITE_DATA_DIRS,
     Extension,

@@ -25,7 +25,8 @@ from playwright.async_api import FloatRect, async_playwright
 from probe import loops
 from probe.chromium import Chromium, launch_args
 from probe.credentials import Credentials
-from probe.journey import Journey, Target, Timeouts
+from probe.journey import Journey
+from probe.observation import Target, Timeouts
 from probe.pagemap import PageMap
 from probe.portal import EmbeddedPortal
 from probe.portal.state import DEMO_IDENTIFIER, PortalConfig

@@ -1,0 +1,173 @@
+"""What the browser shows during a journey: the portal it is about, and a recorder.
+
+The recorder listens to one page (failed requests with Chromium's error text, console
+errors, the HTTP status of each document) and turns each stage of the journey into a
+``Step``. Nothing secret is recorded: URLs lose their query strings, fields holding
+secrets are masked in screenshots, cookie values are only measured.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from playwright.async_api import BrowserContext, Frame, Page, Request, Response
+from playwright.async_api import Error as PlaywrightError
+
+from probe.models import CookieStats, FailedRequest, Step, StepName
+from probe.pagemap import PageMap, public_url
+
+
+@dataclass(frozen=True)
+class Target:
+    """The portal a diagnosis is about: where it is and how its pages look."""
+
+    url: str  # base URL, e.g. "http://portal.localhost:8000/"
+    sites: tuple[str, ...]  # host names whose cookies and site data belong to the portal
+    outbox_url: str | None = None  # a mock outbox to read security codes from
+    pagemap: PageMap = field(default_factory=PageMap)
+
+    @property
+    def login_url(self) -> str:
+        return self.url.rstrip("/") + "/" + self.pagemap.login_path
+
+    def site_urls(self) -> list[str]:
+        scheme, _, rest = self.url.partition("://")
+        port = rest.split("/", 1)[0].partition(":")[2]
+        suffix = f":{port}" if port else ""
+        return [f"{scheme}://{host}{suffix}/" for host in self.sites]
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long each wait may last, in milliseconds."""
+
+    navigation: int = 10_000
+    captcha_appear: int = 5_000
+    captcha_token: int = 5_000
+    submit: int = 6_000
+    code_arrival: int = 4_000
+
+
+class Recorder:
+    """Collects what the browser reports, step by step."""
+
+    def __init__(self, context: BrowserContext, page: Page, target: Target) -> None:
+        self.context = context
+        self.page = page
+        self.target = target
+        self.failed: list[FailedRequest] = []
+        self.console: list[str] = []
+        self.last_document_status: int | None = None
+        self._mark_failed = 0
+        self._mark_console = 0
+        page.on("requestfailed", self._on_failed)
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda exc: self.console.append(f"Uncaught {exc}"))
+        page.on("response", self._on_response)
+
+    def _on_failed(self, request: Request) -> None:
+        url = public_url(request.url) or ""
+        self.failed.append(
+            FailedRequest(
+                url=url, resource_type=request.resource_type, error=request.failure or "failed"
+            )
+        )
+
+    def _on_console(self, message: object) -> None:
+        if getattr(message, "type", "") == "error":
+            self.console.append(str(getattr(message, "text", "")))
+
+    def _on_response(self, response: Response) -> None:
+        if response.request.resource_type == "document" and response.frame == self.page.main_frame:
+            self.last_document_status = response.status
+
+    def blocked_requests_to(self, host_fragment: str) -> list[FailedRequest]:
+        return [f for f in self.failed if f.blocked_by_client and host_fragment in f.url]
+
+    async def cookie_stats(self) -> CookieStats:
+        try:
+            cookies = await self.context.cookies(self.target.site_urls())
+        except PlaywrightError:
+            return CookieStats()
+        # Only sizes are kept; values never leave this function.
+        size = sum(len(c.get("name", "")) + len(c.get("value", "")) for c in cookies)
+        return CookieStats(count=len(cookies), total_bytes=size)
+
+    async def step(
+        self,
+        name: StepName,
+        started: float,
+        outcome: Literal["pass", "fail", "skipped"],
+        *,
+        shots: Path | None,
+        prefix: str,
+        message: str | None = None,
+        detail: str | None = None,
+    ) -> Step:
+        failed = self.failed[self._mark_failed :]
+        console = self.console[self._mark_console :]
+        self._mark_failed = len(self.failed)
+        self._mark_console = len(self.console)
+        screenshot = None
+        if shots is not None and outcome != "skipped":
+            screenshot = await self._screenshot(shots, f"{prefix}-{name}.jpg")
+        return Step(
+            name=name,
+            outcome=outcome,
+            url=public_url(self.page.url) if not self.page.is_closed() else None,
+            http_status=self.last_document_status,
+            message=message,
+            detail=detail,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            screenshot=screenshot,
+            console_errors=console[:20],
+            failed_requests=failed[:30],
+            cookies=await self.cookie_stats(),
+        )
+
+    async def _screenshot(self, folder: Path, filename: str) -> str | None:
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            masks = [self.page.locator(sel) for sel in self.target.pagemap.masked_fields]
+            await self.page.screenshot(
+                path=folder / filename,
+                type="jpeg",
+                quality=60,
+                mask=masks,
+                timeout=3_000,
+            )
+        except PlaywrightError:
+            return None
+        return f"{folder.name}/{filename}"
+
+
+def browser_gone(error: BaseException | None) -> bool:
+    """Chromium itself went away (killed, crashed), as opposed to a page misbehaving.
+
+    Matches Playwright's "Target page, context or browser has been closed" and "Target
+    crashed", not the network's "net::ERR_CONNECTION_CLOSED".
+    """
+    if not isinstance(error, PlaywrightError):
+        return False
+    text = str(error).lower()
+    return "has been closed" in text or "browser closed" in text or "crashed" in text
+
+
+def reported(error: BaseException | None) -> str:
+    text = str(error).strip()
+    return f"The browser reported: {text.splitlines()[0] if text else 'error'}"
+
+
+async def visible_text(page: Page | Frame, selector: str) -> str | None:
+    locator = page.locator(selector)
+    try:
+        if await locator.count() == 0:
+            return None
+        text = await locator.first.inner_text(timeout=1_000)
+    except PlaywrightError:
+        return None
+    text = " ".join(text.split())
+    return text or None

@@ -180,9 +180,6 @@ class Diagnosis:
         else:
             kind = SYMPTOM_HINTS.get(current.symptom)
             hinted = next(((e, k) for e, k in self.checklist() if k == kind), None)
-            # It only has to show that the failing step now passes.
-            if hinted is not None:
-                hinted = (dataclasses.replace(hinted[0], stop_after=current.failed_step), hinted[1])
             second = hinted[0] if hinted else None
         fresh_task = asyncio.create_task(self.run(self.fresh_env()))
         second_run = await self.run(second) if second is not None else None

@@ -133,7 +133,7 @@ _SWALLOW_SUBMIT = "document.addEventListener('submit', (event) => event.preventD
 
 async def photograph_a_typed_password(
     chromium: Chromium, portal: EmbeddedPortal, shots: Path
-) -> tuple[str, str, FloatRect | None, float, float]:
+) -> tuple[str, str, FloatRect | None, float, float, float]:
     target = Target(
         url=portal.url,
         sites=("portal.localhost",),
@@ -165,10 +165,12 @@ async def photograph_a_typed_password(
             checker = await context.new_page()
             inside = await checker.evaluate(_MASK_SHARE, [picture, box, list(MASK_RGB)])
             identifier_box = await page.locator("#identifiant").bounding_box()
-            elsewhere = await checker.evaluate(
+            identifier = await checker.evaluate(
                 _MASK_SHARE, [picture, identifier_box, list(MASK_RGB)]
             )
-            return step.outcome, typed, box, float(inside), float(elsewhere)
+            button_box = await page.locator("#se-connecter").bounding_box()
+            elsewhere = await checker.evaluate(_MASK_SHARE, [picture, button_box, list(MASK_RGB)])
+            return step.outcome, typed, box, float(inside), float(identifier), float(elsewhere)
         finally:
             await browser.close()
 
@@ -179,11 +181,13 @@ def test_a_typed_password_is_painted_over_in_the_screenshot(
     config = PortalConfig()
     config.captcha.enabled = False
     with EmbeddedPortal(config) as portal:
-        outcome, typed, box, inside, elsewhere = loops.run(
+        outcome, typed, box, inside, identifier, elsewhere = loops.run(
             photograph_a_typed_password(chromium, portal, tmp_path / "screenshots")
         )
     assert outcome == "fail"  # the form never left: the password is still in the field
     assert typed == "Typed-Secret-Password-42!"
     assert box is not None and box["width"] > 20 and box["height"] > 10
     assert inside > 0.95, f"only {inside:.0%} of the password field is masked"
-    assert elsewhere < 0.05, "the identifier field is not a secret and stays visible"
+    # The identifier (a social-security number) is personal data: masked too.
+    assert identifier > 0.95, f"only {identifier:.0%} of the identifier field is masked"
+    assert elsewhere < 0.05, "the login button is no secret and stays visible"

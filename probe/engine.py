@@ -120,14 +120,25 @@ def _prepare_report_dir(path: Path) -> Path:
 
 def diagnose(request: Request, progress: Progress | None = None) -> tuple[Report, Path]:
     """Run a whole diagnosis and write its report; returns the report and its folder."""
-    progress = progress or SilentProgress()
+    wanted = request.report_dir or default_report_dir()
+    existed = wanted.exists()
+    try:
+        return _diagnose(request, progress or SilentProgress(), wanted)
+    except BaseException:
+        # A run that stopped early leaves no empty report folder behind.
+        if not existed and wanted.is_dir() and not any(wanted.iterdir()):
+            wanted.rmdir()
+        raise
+
+
+def _diagnose(request: Request, progress: Progress, wanted: Path) -> tuple[Report, Path]:
     chromium = request.chromium or find_chromium(request.chromium_path)
     if not chromium.can_side_load_extensions:
         progress.note(
             f"{chromium.describe()} cannot load extensions from a folder (Google Chrome 137+): "
             "extension variants will not reproduce your extensions."
         )
-    report_dir = _prepare_report_dir(request.report_dir or default_report_dir())
+    report_dir = _prepare_report_dir(wanted)
     profile = locate_profile(request.profile)
     if profile.made_by_newer_browser(chromium.version):
         raise BadInput(

@@ -354,3 +354,13 @@ def test_the_real_entry_point_prints_no_traceback_for_bad_input(tmp_path: Path, 
     message = error_line(done.stdout, done.stderr, done.returncode, 2)
     # A narrow terminal must not wrap the line either.
     assert message == f"profile folder not found: {tmp_path / 'nowhere'}"
+
+
+def test_bad_input_leaves_no_empty_report_folder(tmp_path: Path) -> None:
+    from probe.engine import Request, diagnose
+    from probe.errors import BadInput
+
+    report_dir = tmp_path / "reports" / "run"
+    with pytest.raises(BadInput):
+        diagnose(Request(profile=tmp_path / "no-such-profile", report_dir=report_dir))
+    assert not report_dir.exists()

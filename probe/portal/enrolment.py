@@ -17,6 +17,7 @@ from probe.portal.sessions import (
     cookies_refused,
     csrf_ok,
     ensure_session,
+    form_page,
     form_text,
     get_session,
     redirect,
@@ -24,12 +25,7 @@ from probe.portal.sessions import (
     runtime_of,
 )
 
-
-def _creation_page(request: Request, status_code: int = 200, **context: Any) -> Response:
-    ensure_session(request)
-    page: dict[str, Any] = {"title": "Créer mon compte", "identifier": ""}
-    page.update(context)
-    return render(request, "creer_compte.html", page, status_code=status_code)
+_creation_page = form_page("creer_compte.html", "Créer mon compte")
 
 
 async def creation_form(request: Request) -> Response:
@@ -83,11 +79,7 @@ async def create_account(request: Request) -> Response:
     )
 
 
-def _forgot_page(request: Request, status_code: int = 200, **context: Any) -> Response:
-    ensure_session(request)
-    page: dict[str, Any] = {"title": "Mot de passe oublié", "identifier": ""}
-    page.update(context)
-    return render(request, "mot_de_passe_oublie.html", page, status_code=status_code)
+_forgot_page = form_page("mot_de_passe_oublie.html", "Mot de passe oublié")
 
 
 async def forgot_form(request: Request) -> Response:

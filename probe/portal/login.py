@@ -22,6 +22,7 @@ from probe.portal.sessions import (
     cookies_refused,
     csrf_ok,
     ensure_session,
+    form_page,
     form_text,
     get_session,
     login_as,
@@ -211,11 +212,7 @@ async def resend_code(request: Request) -> Response:
     return redirect(request, "/code-securite?renvoye=1")
 
 
-def _unlock_page(request: Request, status_code: int = 200, **context: Any) -> Response:
-    ensure_session(request)
-    page: dict[str, Any] = {"title": "Déverrouiller mon compte", "identifier": ""}
-    page.update(context)
-    return render(request, "deverrouiller.html", page, status_code=status_code)
+_unlock_page = form_page("deverrouiller.html", "Déverrouiller mon compte")
 
 
 async def unlock_form(request: Request) -> Response:

@@ -186,6 +186,18 @@ class PageBuilder(Protocol):
     def __call__(self, request: Request, status_code: int = 200, **context: Any) -> Response: ...
 
 
+def form_page(template_name: str, title: str) -> PageBuilder:
+    """The builder of a simple form page: a session (for its CSRF token), a title and an
+    empty identifier field, then whatever the caller adds (a message, what was typed)."""
+
+    def page(request: Request, status_code: int = 200, **context: Any) -> Response:
+        ensure_session(request)
+        values: dict[str, Any] = {"title": title, "identifier": "", **context}
+        return render(request, template_name, values, status_code=status_code)
+
+    return page
+
+
 def cookies_refused(request: Request, page: PageBuilder) -> Response:
     """The answer to a form posted without its session cookie or with a wrong CSRF token:
     the same page again (``page`` builds it), with status 400 and a message about cookies.

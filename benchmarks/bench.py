@@ -60,14 +60,14 @@ CASES = {
 CHILD = """
 import json, sys, time
 from pathlib import Path
-from probe.engine import Request, diagnose
+from probe.engine import DiagnosisRequest, diagnose
 args = json.loads(sys.argv[1])
 started = time.monotonic()
 if args["naive"]:
     from benchmarks.naive import naive_diagnosis
     runs, verdict = naive_diagnosis(args)
 else:
-    report, _ = diagnose(Request(
+    report, _ = diagnose(DiagnosisRequest(
         profile=Path(args["profile"]), profile_kind="recipe", portal_url=args["portal"],
         outbox_url=args["outbox"], extra_sites=("captcha.localhost", "idp.localhost"),
         report_dir=Path(args["report"]), jobs=args["jobs"],

@@ -171,12 +171,12 @@ def select(scenarios: Sequence[Scenario], only: Sequence[str] | None) -> list[Sc
 
 
 def _run_one(scenario: Scenario, root: Path, chromium: Chromium, lang: Lang) -> ScenarioResult:
-    from probe.engine import Request
+    from probe.engine import DiagnosisRequest
     from probe.scenarios import diagnose_scenario
 
     out_dir = root / scenario.name
     started = time.monotonic()
-    request = Request(report_dir=out_dir, lang=lang, chromium=chromium)
+    request = DiagnosisRequest(report_dir=out_dir, lang=lang, chromium=chromium)
     try:
         report, written = diagnose_scenario(scenario, request)
     except ProbeError as exc:

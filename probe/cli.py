@@ -164,12 +164,12 @@ def browser(
     probe browser --profile ~/.config/chromium --lang fr
     """
     from probe.credentials import Credentials
-    from probe.engine import Request, diagnose
+    from probe.engine import DiagnosisRequest, diagnose
 
     # Read once above; the Playwright driver and every Chromium would inherit it.
     os.environ.pop("PROBE_PASSWORD", None)
     language = _lang(lang)
-    request = Request(
+    request = DiagnosisRequest(
         profile=profile.expanduser() if profile else None,
         portal_url=portal,
         outbox_url=outbox,

@@ -19,11 +19,11 @@ from pathlib import Path
 from playwright.async_api import async_playwright
 
 from probe import __version__, loops
+from probe.account_guard import LEADER, AccountGuard
 from probe.chromium import Chromium, find_chromium
 from probe.credentials import Credentials, check_credentials
 from probe.diagnosis import Diagnosis
 from probe.errors import BadInput, PortalFailure
-from probe.guard import LEADER, AccountGuard
 from probe.models import (
     BrowserInfo,
     Lang,
@@ -42,7 +42,7 @@ EMBEDDED_SITES = ("portal.localhost", "captcha.localhost", "idp.localhost")
 
 
 @dataclass
-class Request:
+class DiagnosisRequest:
     """Everything one diagnosis needs, as the person gave it."""
 
     profile: Path | None = None
@@ -97,7 +97,7 @@ def _check_reachable(url: str) -> None:
     """Fail in one line, before starting any browser, when nothing answers at ``url``."""
     import httpx
 
-    from probe.outbox import loopback_request
+    from probe.second_factor import loopback_request
 
     real_url, headers = loopback_request(url)
     try:
@@ -118,7 +118,7 @@ def _prepare_report_dir(path: Path) -> Path:
     return path
 
 
-def diagnose(request: Request, progress: Progress | None = None) -> tuple[Report, Path]:
+def diagnose(request: DiagnosisRequest, progress: Progress | None = None) -> tuple[Report, Path]:
     """Run a whole diagnosis and write its report; returns the report and its folder."""
     wanted = request.report_dir or default_report_dir()
     existed = wanted.exists()
@@ -131,7 +131,7 @@ def diagnose(request: Request, progress: Progress | None = None) -> tuple[Report
         raise
 
 
-def _diagnose(request: Request, progress: Progress, wanted: Path) -> tuple[Report, Path]:
+def _diagnose(request: DiagnosisRequest, progress: Progress, wanted: Path) -> tuple[Report, Path]:
     chromium = request.chromium or find_chromium(request.chromium_path)
     if not chromium.can_side_load_extensions:
         progress.note(
@@ -203,7 +203,7 @@ def _describe_profile(profile: SourceProfile, kind: str | None) -> str:
 
 
 async def _diagnose_async(
-    request: Request,
+    request: DiagnosisRequest,
     chromium: Chromium,
     target: Target,
     inventory: Inventory,

@@ -24,8 +24,8 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from probe.credentials import Credentials
 from probe.models import Step, StepName, Symptom
 from probe.observation import Recorder, Target, Timeouts, browser_gone, reported, visible_text
-from probe.outbox import latest_code
 from probe.pagemap import public_url
+from probe.second_factor import latest_code
 
 FC_ERROR: Symptom = "identity-provider-error"
 

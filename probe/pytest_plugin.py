@@ -171,11 +171,11 @@ def probe_diagnose(
         lang: str = "en",
     ) -> Report:
         from probe.credentials import Credentials
-        from probe.engine import Request
+        from probe.engine import DiagnosisRequest
         from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
         from probe.scenarios import diagnose_scenario, diagnose_setup
 
-        request = Request(
+        request = DiagnosisRequest(
             report_dir=tmp_path_factory.mktemp("probe-report"),
             lang="fr" if lang == "fr" else "en",
             chromium=probe_chromium,

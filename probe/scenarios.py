@@ -32,7 +32,7 @@ from probe.profiles import extension_id
 from probe.recipes import ProfileRecipe, fixtures_dir
 
 if TYPE_CHECKING:
-    from probe.engine import Request
+    from probe.engine import DiagnosisRequest
     from probe.variants import Progress
 
 # The embedded portal's sites besides the portal itself: the CAPTCHA vendor and the
@@ -278,18 +278,18 @@ def _culprit_id(culprit: str) -> str:
 
 def diagnose_scenario(
     scenario: str | Scenario,
-    request: Request,
+    request: DiagnosisRequest,
     progress: Progress | None = None,
     *,
     directory: Path | None = None,
 ) -> tuple[Report, Path]:
     """Diagnose one scenario: portal in its state, profile built from its recipe.
 
-    ``request`` is a ``probe.engine.Request`` (report folder, language, Chromium...);
+    ``request`` is a ``probe.engine.DiagnosisRequest`` (report folder, language, Chromium...);
     the scenario sets its portal, profile and credentials. Returns what
     ``probe.engine.diagnose`` returns: the report and the folder it was written to.
 
-    Example: ``report, folder = diagnose_scenario("maintenance", Request())``.
+    Example: ``report, folder = diagnose_scenario("maintenance", DiagnosisRequest())``.
     """
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, directory)
     return diagnose_setup(
@@ -307,7 +307,7 @@ def diagnose_setup(
     portal: PortalConfig,
     recipe: ProfileRecipe,
     credentials: Credentials,
-    request: Request,
+    request: DiagnosisRequest,
     progress: Progress | None = None,
     build_portal: PortalConfig | None = None,
 ) -> tuple[Report, Path]:

@@ -21,9 +21,9 @@ from typing import Protocol
 from playwright.async_api import BrowserContext, Playwright
 from playwright.async_api import Error as PlaywrightError
 
+from probe.account_guard import AccountGuard, RunGate
 from probe.chromium import Chromium, launch_args
 from probe.credentials import Credentials
-from probe.guard import AccountGuard, RunGate
 from probe.journey import Journey
 from probe.models import Component, StepName, VariantRun
 from probe.observation import Target, Timeouts

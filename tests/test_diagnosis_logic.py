@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from probe import loops
+from probe.account_guard import AccountGuard
 from probe.credentials import Credentials
 from probe.diagnosis import Diagnosis
-from probe.guard import AccountGuard
 from probe.journey import SkipRun
 from probe.models import Component, Symptom, VariantRun
 from probe.profiles import Extension, Setting, SourceProfile

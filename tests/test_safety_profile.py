@@ -39,7 +39,7 @@ from profile_helpers import no_writes_under
 import probe.engine
 import probe.profiles
 from probe.chromium import Chromium, launch_args
-from probe.engine import Request, diagnose
+from probe.engine import DiagnosisRequest, diagnose
 from probe.portal import EmbeddedPortal
 from probe.profiles import SourceProfile
 from probe.recipes import ProfileRecipe, build_profile, load_cookie_jar
@@ -202,7 +202,7 @@ def test_every_variant_and_the_drill_down_leave_a_read_only_profile_byte_for_byt
     try:
         with no_writes_under(profile) as writes, TempWatch(private_tmp) as watch:
             report, _ = diagnose(
-                Request(profile=profile, chromium=chromium, report_dir=tmp_path / "report")
+                DiagnosisRequest(profile=profile, chromium=chromium, report_dir=tmp_path / "report")
             )
         after = inventory(profile)
     finally:
@@ -291,7 +291,7 @@ def test_a_profile_in_use_by_a_running_chromium_is_diagnosed_without_touching_it
 
     with no_writes_under(profile) as writes:
         report, _ = diagnose(
-            Request(profile=profile, chromium=chromium, report_dir=tmp_path / "report")
+            DiagnosisRequest(profile=profile, chromium=chromium, report_dir=tmp_path / "report")
         )
 
     assert report.verdict.status == "ok", report.verdict

@@ -29,7 +29,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
 from probe.portal import captcha, enrolment, home, login, outbox
-from probe.portal.guards import PortalGate, content_security_policy
+from probe.portal.gateway import PortalGate, content_security_policy
 from probe.portal.runtime import PortalRuntime
 from probe.portal.sessions import render
 from probe.portal.state import PortalConfig

@@ -37,7 +37,7 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Request:
+class FailedRequestRow:
     url: str
     error: str
     resource_type: str
@@ -65,7 +65,7 @@ class Card:
     timing_text: str
     bar_left: float  # percent of the whole diagnosis
     bar_width: float
-    requests: list[Request]
+    requests: list[FailedRequestRow]
     console_errors: list[str]
     cookies: str | None
 
@@ -274,7 +274,7 @@ def _card(run: VariantRun, out_dir: Path, total_ms: int, names: dict[str, str], 
         bar_left=round(left, 2),
         bar_width=round(width, 2),
         requests=[
-            Request(r.url, r.error, r.resource_type, r.blocked_by_client)
+            FailedRequestRow(r.url, r.error, r.resource_type, r.blocked_by_client)
             for step in run.steps
             for r in step.failed_requests
         ],

@@ -29,7 +29,7 @@ from probe.models import (
 )
 from probe.profiles import extension_id
 from probe.recipes import fixtures_dir
-from probe.report import append_scenarios_summary, write_scenario_junit
+from probe.report import append_scenarios_summary, scenarios_summary, write_scenario_junit
 from probe.scenarios import Scenario, load_all
 
 AD_SHIELD_ID = extension_id(fixtures_dir() / "extensions" / "ad-shield")
@@ -243,6 +243,34 @@ def test_junit_has_one_case_per_scenario_with_the_mismatch_as_failure(tmp_path: 
     assert "report: " in (failure.text or "")
     error = cases["rate-limited"].find("error")
     assert error is not None and "could not listen" in (error.get("message") or "")
+
+
+def test_junit_and_summary_hide_secrets_quoted_in_an_error(tmp_path: Path) -> None:
+    leaky = ci.ScenarioResult(
+        scenario("leaky"),
+        1.0,
+        error="probe crashed: ValueError: password=hunter2 at http://x.test/cb?code=123456",
+    )
+    junit = write_scenario_junit([leaky], tmp_path / "junit.xml", seconds=1.0)
+    summary = tmp_path / "summary.md"
+    append_scenarios_summary([leaky], env={"GITHUB_STEP_SUMMARY": str(summary)})
+    for text in (junit.read_text(), summary.read_text()):
+        assert "hunter2" not in text and "123456" not in text
+        assert "password=[hidden]" in text.replace("\\", "")
+
+
+def test_summary_cells_are_escaped_like_the_report_summary(tmp_path: Path) -> None:
+    odd = ci.ScenarioResult(
+        scenario("odd_name"),
+        1.0,
+        report(verdict("blocked", "maintenance")),
+        mismatch="got <b>x</b> | *not* [a link](y)",
+    )
+    (row,) = [line for line in scenarios_summary([odd]).splitlines() if line.startswith("| `")]
+    # A code span shows backslashes verbatim, so the name is left as it is.
+    assert row.startswith("| `odd_name` |")
+    assert "&lt;b&gt;x&lt;/b&gt; \\| \\*not\\* \\[a link\\](y)" in row
+    assert row.count(" | ") == 5
 
 
 # ---------------------------------------------------------------- the whole run, faked

@@ -20,6 +20,8 @@ from probe.report.i18n import LANGS, catalog_path, messages, text
 def _catalog_ids(lang: Lang) -> dict[str, str]:
     with catalog_path(lang).open("rb") as source:
         catalog = read_po(source, locale=lang)
+    # Babel's own checks (what `pybabel compile` would refuse).
+    assert [problem for problem in catalog.check()] == [], lang
     return {str(m.id): str(m.string) for m in catalog if m.id}
 
 

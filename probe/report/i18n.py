@@ -16,6 +16,7 @@ import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import get_args
 
 from babel.dates import format_datetime as _babel_datetime
@@ -28,7 +29,7 @@ LANGS: tuple[Lang, ...] = get_args(Lang)
 CATALOG_DOMAIN = "probe"
 
 
-def catalog_path(lang: Lang) -> resources.abc.Traversable:
+def catalog_path(lang: Lang) -> Traversable:
     """Where the catalog of ``lang`` is, inside the installed package."""
     return resources.files("probe") / "locale" / lang / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.po"
 

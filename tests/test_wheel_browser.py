@@ -127,15 +127,21 @@ def test_probe_browser_runs_a_shipped_scenario(
             "ad-blocker-hides-captcha",
             "--report-dir",
             "report",
+            "--lang",
+            "fr",
         ],
         cwd,
         env,
     )
     # Exit 1: the login is blocked and the cause was found.
     assert out.returncode == 1, out.stdout + out.stderr
-    verdict = json.loads((cwd / "report" / "report.json").read_text())["verdict"]
+    report = json.loads((cwd / "report" / "report.json").read_text())
+    verdict = report["verdict"]
     assert (verdict["status"], verdict["factor"]) == ("blocked", "extension")
     assert [c["name"] for c in verdict["culprits"]] == ["Ad Shield"]
+    # The French words come from the gettext catalogs shipped in the wheel.
+    assert report["lang"] == "fr"
+    assert "Accès bloqué" in out.stdout
 
 
 def test_the_pytest_plugin_works_from_the_wheel(

@@ -23,14 +23,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from probe import resources
 from probe.credentials import Credentials
 from probe.errors import BadInput
 from probe.models import Factor, Status
 from probe.portal.state import PortalConfig
 from probe.profiles import extension_id
 from probe.recipes import ProfileRecipe, fixtures_dir
-
-_REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 class _Strict(BaseModel):
@@ -107,9 +106,9 @@ class Scenario(_Strict):
 
 
 def default_directory() -> Path:
-    """``scenarios/`` in the current folder, else the one next to probe's sources."""
+    """``scenarios/`` in the current folder, else the one shipped with probe."""
     here = Path("scenarios")
-    return here if here.is_dir() else _REPO_SCENARIOS
+    return here if here.is_dir() else resources.scenarios_dir()
 
 
 def _shown(path: Path) -> str:

@@ -30,6 +30,7 @@ from probe.profiles import (
     read_cookies,
     snapshot_profile,
 )
+from probe.profiles.files import CopyBudget
 
 KEPT = [
     "Local Storage/leveldb/000003.log",
@@ -119,18 +120,18 @@ def test_snapshot_copies_again_a_file_that_changes_while_copied(
 ) -> None:
     source = locate_profile(rich_profile(tmp_path))
     log = source.profile_dir / "Local Storage" / "leveldb" / "000003.log"
-    real_copy = shutil.copyfile
+    real_copy = CopyBudget.copy
     writes = iter(range(2))
 
-    def copy_while_a_browser_writes(src: Any, dst: Any) -> Any:
-        result = real_copy(src, dst)
+    def copy_while_a_browser_writes(budget: CopyBudget, src: Path, dst: Path) -> bool:
+        result = real_copy(budget, src, dst)
         if Path(src) == log and next(writes, None) is not None:
             with log.open("ab") as stream:  # the browser appends a record meanwhile
                 stream.write(b"+record")
             os.utime(log, ns=(log.stat().st_atime_ns, log.stat().st_mtime_ns + 1_000_000))
         return result
 
-    monkeypatch.setattr(shutil, "copyfile", copy_while_a_browser_writes)
+    monkeypatch.setattr(CopyBudget, "copy", copy_while_a_browser_writes)
     copy = snapshot_profile(source, tmp_path / "snapshot")
     copied = copy.profile_dir / "Local Storage" / "leveldb" / "000003.log"
     assert copied.read_bytes() == log.read_bytes()

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,9 @@ BASE_ARGS: tuple[str, ...] = (
 # Debian's /usr/bin/chromium is a shell wrapper that adds its own --load-extension
 # flag, which would clash with the extensions probe loads; drive the binary behind it.
 _DEBIAN_WRAPPER_TARGETS = {"/usr/bin/chromium": "/usr/lib/chromium/chromium"}
+
+# A browser that never answers would otherwise hold each run for Playwright's 180 s.
+LAUNCH_TIMEOUT_S = 60
 
 _SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -76,6 +80,68 @@ def launch_args(*, as_root: bool | None = None) -> list[str]:
         # Chromium refuses to start as root with its sandbox on.
         args.append("--no-sandbox")
     return args
+
+
+def browser_environment(
+    home: Path, base: Mapping[str, str] | None = None
+) -> dict[str, str | float | bool]:
+    """The environment of a Chromium probe starts: HOME and the XDG folders under ``home``.
+
+    Whatever ``--user-data-dir`` says, Chromium's crash reporter writes
+    ``$XDG_CONFIG_HOME/chromium/Crash Reports`` (the person's real Chromium folder, the
+    one probe reads by default) and GTK writes ``$XDG_CACHE_HOME/dconf``. Pointed at the
+    run's folder, they go away with it. ``XAUTHORITY`` is kept pointing at the person's
+    file so that a headed browser can still open its windows. ``home`` is created.
+    """
+    env: dict[str, str | float | bool] = dict(os.environ if base is None else base)
+    real_home = Path(str(env.get("HOME") or Path.home()))
+    if "XAUTHORITY" not in env and (real_home / ".Xauthority").is_file():
+        env["XAUTHORITY"] = str(real_home / ".Xauthority")
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    env["HOME"] = str(home)
+    for name, folder in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_STATE_HOME", "state"),
+    ):
+        env[name] = str(home / folder)
+    return env
+
+
+def launch_failure(
+    message: str, *, executable: Path, headed: bool, extensions: int = 0
+) -> BrowserFailure:
+    """The one line saying why Chromium did not start, from Playwright's error ``message``."""
+    if "E2BIG" in message:
+        return BrowserFailure(
+            f"Chromium could not be started: its command line, with {extensions} extension "
+            "folders to load, is longer than the system allows (E2BIG); disable some "
+            "extensions in the profile and run probe again"
+        )
+    if "XServer" in message or "Missing X server" in message or "$DISPLAY" in message:
+        return BrowserFailure(
+            "Chromium could not open a window: --headed needs a display and none was found "
+            "($DISPLAY is not set); run without --headed, or under xvfb-run"
+            if headed
+            else "Chromium could not start: it looked for a display; set $DISPLAY or use xvfb-run"
+        )
+    if "Timeout" in message and "exceeded" in message:
+        return BrowserFailure(
+            f"Chromium did not answer within {LAUNCH_TIMEOUT_S} s of being started; check "
+            f"that '{executable} --version' works, or point --chromium at another browser"
+        )
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    first = lines[0] if lines else "unknown error"
+    # Chromium logs harmless errors (D-Bus, GPU) on its way; the last one is the cause.
+    causes = [
+        line
+        for line in lines[1:]
+        if ("error" in line.lower() or "fatal" in line.lower()) and "<launching>" not in line
+    ]
+    cause = causes[-1] if causes else None
+    detail = f"{first} ({cause[:200]})" if cause else first
+    return BrowserFailure(f"Chromium did not start: {detail}")
 
 
 def _playwright_candidates() -> list[Path]:

@@ -13,7 +13,8 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Mapping
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,9 @@ _DEBIAN_WRAPPER_TARGETS = {"/usr/bin/chromium": "/usr/lib/chromium/chromium"}
 
 # A browser that never answers would otherwise hold each run for Playwright's 180 s.
 LAUNCH_TIMEOUT_S = 60
+
+# Linux refuses to start a program with one argument of 32 pages or more (MAX_ARG_STRLEN).
+MAX_ARG_BYTES = 32 * 4096
 
 _SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -114,11 +118,7 @@ def launch_failure(
 ) -> BrowserFailure:
     """The one line saying why Chromium did not start, from Playwright's error ``message``."""
     if "E2BIG" in message:
-        return BrowserFailure(
-            f"Chromium could not be started: its command line, with {extensions} extension "
-            "folders to load, is longer than the system allows (E2BIG); disable some "
-            "extensions in the profile and run probe again"
-        )
+        return _too_long(extensions)
     if "XServer" in message or "Missing X server" in message or "$DISPLAY" in message:
         return BrowserFailure(
             "Chromium could not open a window: --headed needs a display and none was found "
@@ -142,6 +142,24 @@ def launch_failure(
     cause = causes[-1] if causes else None
     detail = f"{first} ({cause[:200]})" if cause else first
     return BrowserFailure(f"Chromium did not start: {detail}")
+
+
+def check_command_line(args: Sequence[str], *, extensions: int) -> None:
+    """Refuse, before starting anything, a flag longer than Linux lets a program have.
+
+    Each extension folder's path is in ``--load-extension``: some 1,300 of them are too
+    many. Playwright would fail with ``spawn E2BIG`` and leave its temporary folder.
+    """
+    if sys.platform.startswith("linux") and any(len(a.encode()) >= MAX_ARG_BYTES for a in args):
+        raise _too_long(extensions)
+
+
+def _too_long(extensions: int) -> BrowserFailure:
+    return BrowserFailure(
+        f"Chromium could not be started: its command line, with {extensions} extension "
+        "folders to load, is longer than the system allows (E2BIG); disable some "
+        "extensions in the profile and run probe again"
+    )
 
 
 def _playwright_candidates() -> list[Path]:

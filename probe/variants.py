@@ -26,6 +26,7 @@ from probe.chromium import (
     LAUNCH_TIMEOUT_S,
     Chromium,
     browser_environment,
+    check_command_line,
     launch_args,
     launch_failure,
 )
@@ -215,6 +216,7 @@ class Runner:
                 else _empty_dir(profile_dir)
             )
             args = launch_args() + extension_launch_args(extensions)
+            check_command_line(args, extensions=len(extensions))
             context = await self.playwright.chromium.launch_persistent_context(
                 str(user_data_dir),
                 executable_path=str(self.chromium.executable),

@@ -12,8 +12,12 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import sqlite3
 import stat
+import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +27,7 @@ import pytest
 from profile_helpers import install, make_profile, register
 from typer.testing import CliRunner, Result
 
+import probe.chromium
 import probe.profiles.reading
 import probe.variants
 from probe.chromium import launch_failure
@@ -404,3 +409,133 @@ def test_start_up_failures_say_their_cause() -> None:
     assert "--headed needs a display" in line(no_display, headed=True)
     assert "did not answer within 60 s" in line(timeout)
     assert line(crash).endswith("(No usable sandbox!)") or "No usable sandbox!" in line(crash)
+
+
+# ------------------------------------------------------------ with probe for real
+
+FAKE_CHROMIUM = """#!/bin/sh
+# Answers --version like Chromium, then never answers anything else.
+case "$1" in --version) echo "Chromium 156.0.8078.108"; exit 0;; esac
+exec sleep 600
+"""
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A short TMPDIR: Chromium's singleton socket in it must fit in 108 bytes."""
+    folder = Path(tempfile.mkdtemp(prefix="hp-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_probe(
+    *args: str, home: Path, tmp: Path, drop: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROBE_", "XDG_"))}
+    env.update(HOME=str(home), TMPDIR=str(tmp), COLUMNS="200")
+    for name in drop:
+        env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "probe", "browser", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+
+def last_error_line(done: subprocess.CompletedProcess[str], expected_code: int) -> str:
+    assert done.returncode == expected_code, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    lines = done.stderr.splitlines()
+    assert lines and lines[-1].startswith(ERROR_PREFIX), done.stderr
+    assert sum(line.startswith(ERROR_PREFIX) for line in lines) == 1, done.stderr
+    return lines[-1].removeprefix(ERROR_PREFIX)
+
+
+@pytest.mark.browser
+def test_a_diagnosis_writes_nothing_in_home_and_leaves_nothing_in_tmpdir(
+    tmp_path: Path, home: Path, short_tmp: Path
+) -> None:
+    (home / ".config" / "chromium").mkdir(parents=True)  # the person's real folder
+    (home / "notes.txt").write_text("mine")
+    before = listing(home)
+
+    done = run_probe(
+        "--scenario", "healthy", "--report-dir", str(tmp_path / "report"), home=home, tmp=short_tmp
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "report" / "report.json").is_file()
+    assert listing(home) == before  # no Crash Reports, no ~/.cache/dconf
+    assert sorted(os.listdir(short_tmp)) == []
+
+
+@pytest.mark.browser
+def test_headed_without_a_display_says_so(tmp_path: Path, home: Path, short_tmp: Path) -> None:
+    done = run_probe(
+        "--scenario",
+        "healthy",
+        "--headed",
+        "--report-dir",
+        str(tmp_path / "report"),
+        home=home,
+        tmp=short_tmp,
+        drop=("DISPLAY", "WAYLAND_DISPLAY"),
+    )
+
+    message = last_error_line(done, 3)
+    assert "--headed needs a display" in message, message
+    assert "run it again" not in done.stdout + done.stderr
+    assert sorted(os.listdir(short_tmp)) == []
+
+
+@pytest.mark.browser
+def test_a_browser_that_never_answers_stops_at_probes_launch_deadline(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "chromium"
+    fake.write_text(FAKE_CHROMIUM)
+    fake.chmod(0o755)
+    monkeypatch.setattr(probe.variants, "LAUNCH_TIMEOUT_S", 2)
+    monkeypatch.setattr(probe.chromium, "LAUNCH_TIMEOUT_S", 2)
+    profile_dir = make_profile(tmp_path / "udd")
+
+    result = invoke("browser", "--profile", str(profile_dir), "--chromium", str(fake), home=home)
+
+    message = one_error_line(result, 3)
+    assert message.startswith("Chromium did not answer within 2 s of being started"), message
+
+
+@pytest.mark.browser
+def test_too_many_extensions_for_a_command_line_is_named(
+    tmp_path: Path, home: Path, short_tmp: Path
+) -> None:
+    # Each folder's path appears in one --load-extension flag; past 128 KB Linux refuses it.
+    profile_dir = make_profile(tmp_path / "udd")
+    letters = "abcdefghijklmnop"
+    entries: dict[str, dict[str, object]] = {}
+    for n in range(1500):
+        ext_id = "".join(letters[(n >> (4 * i)) & 15] for i in range(8)) + "a" * 24
+        unpacked_extension(profile_dir / "Extensions" / ext_id / "1.0_0")
+        entries[ext_id] = entry(f"{ext_id}/1.0_0", location=1)
+    register(profile_dir, entries)
+    fake = tmp_path / "chromium"
+    fake.write_text(FAKE_CHROMIUM)
+    fake.chmod(0o755)
+
+    done = run_probe(
+        "--profile",
+        str(profile_dir),
+        "--chromium",
+        str(fake),
+        "--report-dir",
+        str(tmp_path / "report"),
+        home=home,
+        tmp=short_tmp,
+    )
+
+    message = last_error_line(done, 3)
+    assert "E2BIG" in message and "1500 extension folders" in message, message
+    assert sorted(os.listdir(short_tmp)) == []

@@ -140,6 +140,11 @@ def launch_failure(
         if ("error" in line.lower() or "fatal" in line.lower()) and "<launching>" not in line
     ]
     cause = causes[-1] if causes else None
+    exit_line = re.search(r"process did exit: exitCode=(\w+), signal=(\w+)", message)
+    if cause is None and exit_line:
+        code, signal = exit_line.groups()
+        how = f"signal {signal}" if signal != "null" else f"exit code {code}"
+        cause = f"it stopped as it started, {how}"
     detail = f"{first} ({cause[:200]})" if cause else first
     return BrowserFailure(f"Chromium did not start: {detail}")
 

@@ -400,6 +400,12 @@ def test_start_up_failures_say_their_cause() -> None:
         "[pid=1][err] [FATAL:zygote_host_impl_linux.cc] No usable sandbox!"
     )
 
+    silent_exit = (
+        "BrowserType.launch_persistent_context: Target page, context or browser has been closed\n"
+        "Call log:\n  - <launching> /usr/lib/chromium/chromium --disable-gpu-error-reporting\n"
+        "  - [pid=7] <process did exit: exitCode=null, signal=SIGTRAP>"
+    )
+
     def line(message: str, headed: bool = False) -> str:
         failure = launch_failure(message, executable=chromium, headed=headed, extensions=900)
         assert isinstance(failure, BrowserFailure) and "\n" not in str(failure)
@@ -408,7 +414,8 @@ def test_start_up_failures_say_their_cause() -> None:
     assert "E2BIG" in line(e2big) and "900 extension folders" in line(e2big)
     assert "--headed needs a display" in line(no_display, headed=True)
     assert "did not answer within 60 s" in line(timeout)
-    assert line(crash).endswith("(No usable sandbox!)") or "No usable sandbox!" in line(crash)
+    assert "No usable sandbox!" in line(crash) and "connect to the bus" not in line(crash)
+    assert line(silent_exit).endswith("(it stopped as it started, signal SIGTRAP)")
 
 
 # ------------------------------------------------------------ with probe for real

@@ -132,7 +132,8 @@ def launch_failure(
             f"that '{executable} --version' works, or point --chromium at another browser"
         )
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
-    first = lines[0] if lines else "unknown error"
+    # "BrowserType.launch_persistent_context: ..." names Playwright's call, not the cause.
+    first = re.sub(r"^BrowserType\.\w+: ", "", lines[0]) if lines else "unknown error"
     # Chromium logs harmless errors (D-Bus, GPU) on its way; the last one is the cause.
     causes = [
         line

@@ -171,8 +171,11 @@ def test_a_copy_never_writes_outside_its_folder_even_for_an_unchecked_extension(
 def test_a_web_store_extension_path_with_dot_dot_is_refused_with_a_note(tmp_path: Path) -> None:
     unpacked_extension(tmp_path / "outside-ext", **{"secret.txt": "SECRET"})
     profile_dir = make_profile(tmp_path / "a" / "b" / "prof")
-    register(profile_dir, {"a" * 32: entry("../../../../outside-ext", location=1)})
-    work = tmp_path / "tmp" / "w"
+    (profile_dir / "Extensions").mkdir()  # the kernel walks through it on the way up
+    # From Default/Extensions, five steps up is tmp_path: the old code read it from there
+    # and wrote its copy five steps up from the snapshot's Default/Extensions.
+    register(profile_dir, {"a" * 32: entry("../../../../../outside-ext", location=1)})
+    work = tmp_path / "tmp" / "w" / "x"
 
     source = locate_profile(profile_dir.parent)
     copy = snapshot_profile(source, work / "snapshot")
@@ -213,7 +216,7 @@ def test_links_in_a_profile_are_never_followed(tmp_path: Path) -> None:
     leveldb.mkdir(parents=True)
     (leveldb / "000005.ldb").write_text("kept")
     (leveldb / "000003.log").symlink_to(secret)
-    (leveldb / "000004.log").symlink_to("/dev/zero")
+    (leveldb / "000004.log").symlink_to("/dev/null")
     (leveldb / "sub").symlink_to(tmp_path / "outside-dir")
     (profile_dir / "IndexedDB").symlink_to(tmp_path / "outside-dir")
     (profile_dir / "Cookies").symlink_to(secret)

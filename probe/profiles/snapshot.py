@@ -16,6 +16,7 @@ from probe.profiles.files import (
     has_parent_step,
     inside,
     plain_name,
+    shown,
     tree_files,
 )
 from probe.profiles.reading import Extension, SourceProfile
@@ -108,7 +109,9 @@ def snapshot_profile(
         if (copy.path / "manifest.json").is_file():
             extensions.append(copy)
         else:
-            warnings.append(f"extension {ext.name} ({ext.id}) skipped: its manifest was not copied")
+            warnings.append(
+                f"extension {shown(ext.name)} ({ext.id}) skipped: its manifest was not copied"
+            )
     warnings += budget.notes()
     _warn_unreadable_cookies(copy_dir, warnings)
     return replace(

@@ -231,6 +231,22 @@ def test_links_in_a_profile_are_never_followed(tmp_path: Path) -> None:
     assert len(notes) == 1 and "Default/Cookies" in notes[0] and "and 2 more" in notes[0], notes
 
 
+def test_an_unpacked_extension_the_person_reaches_through_a_link_is_still_copied(
+    tmp_path: Path,
+) -> None:
+    real = unpacked_extension(tmp_path / "projects" / "ext", **{"secret-link": ""})
+    (real / "secret-link").unlink()
+    (real / "secret-link").symlink_to(tmp_path / "projects")
+    (tmp_path / "dev").symlink_to(tmp_path / "projects")
+    profile_dir = make_profile(tmp_path / "prof")
+    register(profile_dir, {"b" * 32: entry(tmp_path / "dev" / "ext")})
+
+    copy = snapshot_profile(locate_profile(profile_dir), tmp_path / "work" / "s")
+
+    (ext,) = copy.extensions
+    assert sorted(p.name for p in ext.path.iterdir()) == ["manifest.json"]
+
+
 def test_a_copy_skips_files_over_its_limits_with_a_note(tmp_path: Path) -> None:
     profile_dir = make_profile(tmp_path / "prof")
     leveldb = profile_dir / "Local Storage" / "leveldb"

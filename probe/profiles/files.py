@@ -216,14 +216,16 @@ def tree_files(
     """(source, destination) for every entry under ``src_dir``, links not followed.
 
     Links and special files are listed too, for ``CopyBudget.copy`` to skip and note;
-    folders that are links are listed, never entered. Nothing if ``src_dir`` is not a
-    real folder (a link to one is listed as one entry).
+    folders that are links are listed, never entered. If ``src_dir`` is itself a link
+    it is listed as one entry; if it is a regular file, nothing is.
     """
     leave_out = set(skipped)
     try:
         top = src_dir.lstat()
     except OSError:
         return []
+    if stat.S_ISREG(top.st_mode):
+        return []  # a file where a folder belongs: nothing of a login is in it
     if not stat.S_ISDIR(top.st_mode):
         return [(src_dir, dst_dir)]
     found: list[tuple[Path, Path]] = []

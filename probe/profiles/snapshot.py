@@ -98,7 +98,10 @@ def snapshot_profile(
         if new_path is None:
             warnings.append(f"extension {ext.id} skipped: its folder is not a safe path")
             continue
-        groups.append((f"extension {ext.name}", _tree_lister(ext.path, new_path)))
+        # A folder the person chose elsewhere may be reached through a link of theirs;
+        # inside it, as inside the profile, no link is followed.
+        tree = ext.path.resolve() if ext.source == "unpacked" else ext.path
+        groups.append((f"extension {ext.name}", _tree_lister(tree, new_path)))
         copied.append((ext, replace(ext, path=new_path)))
     copy_dir.mkdir(mode=0o700)
     for label, lister in groups:

@@ -147,6 +147,16 @@ def test_an_extension_id_that_is_a_path_is_refused_and_nothing_is_written_outsid
     assert (victim / "authorized_keys").read_text() == "ORIGINAL\n"
 
 
+def test_notes_hold_no_control_characters_from_the_profile(tmp_path: Path) -> None:
+    profile_dir = make_profile(tmp_path / "prof")
+    register(profile_dir, {"c" * 32: entry("/nowhere/\x1b[2J\nfake line")})
+
+    source = locate_profile(profile_dir)
+
+    (note,) = source.warnings
+    assert "\x1b" not in note and "\n" not in note and "?[2J?fake line" in note
+
+
 def test_a_copy_never_writes_outside_its_folder_even_for_an_unchecked_extension(
     tmp_path: Path,
 ) -> None:

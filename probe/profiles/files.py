@@ -95,6 +95,11 @@ def shown(text: str, width: int = 40) -> str:
     return repr(text if len(text) <= width else text[:width] + "…")
 
 
+def one_line(text: str) -> str:
+    """A note as the terminal may print it: control characters (from the profile) as '?'."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
 @dataclass(frozen=True)
 class CopyLimits:
     """The most a snapshot copies: larger files and anything past the total are skipped."""

@@ -21,6 +21,7 @@ from probe.profiles.files import (
     Unreadable,
     has_parent_step,
     inside,
+    one_line,
     plain_name,
     read_regular,
     shown,
@@ -202,7 +203,7 @@ def _read_profile(
         extensions=tuple(extensions),
         settings=tuple(read_settings(prefs)),
         chromium_version=version if isinstance(version, str) else None,
-        warnings=tuple(warnings),
+        warnings=tuple(one_line(w) for w in warnings),
     )
 
 

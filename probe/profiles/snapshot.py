@@ -15,6 +15,7 @@ from probe.profiles.files import (
     CopyLimits,
     has_parent_step,
     inside,
+    one_line,
     plain_name,
     shown,
     tree_files,
@@ -118,7 +119,10 @@ def snapshot_profile(
     warnings += budget.notes()
     _warn_unreadable_cookies(copy_dir, warnings)
     return replace(
-        src, user_data_dir=dest_root, extensions=tuple(extensions), warnings=tuple(warnings)
+        src,
+        user_data_dir=dest_root,
+        extensions=tuple(extensions),
+        warnings=tuple(one_line(w) for w in warnings),
     )
 
 

@@ -95,9 +95,11 @@ def browser_environment(
     ``$XDG_CONFIG_HOME/chromium/Crash Reports`` (the person's real Chromium folder, the
     one probe reads by default) and GTK writes ``$XDG_CACHE_HOME/dconf``. Pointed at the
     run's folder, they go away with it. ``XAUTHORITY`` is kept pointing at the person's
-    file so that a headed browser can still open its windows. ``home`` is created.
+    file so that a headed browser can still open its windows. ``PROBE_PASSWORD`` is
+    left out. ``home`` is created.
     """
     env: dict[str, str | float | bool] = dict(os.environ if base is None else base)
+    env.pop("PROBE_PASSWORD", None)  # the browser has no use for it
     real_home = Path(str(env.get("HOME") or Path.home()))
     if "XAUTHORITY" not in env and (real_home / ".Xauthority").is_file():
         env["XAUTHORITY"] = str(real_home / ".Xauthority")

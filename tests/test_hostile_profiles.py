@@ -30,7 +30,7 @@ from typer.testing import CliRunner, Result
 import probe.chromium
 import probe.profiles.reading
 import probe.variants
-from probe.chromium import launch_failure
+from probe.chromium import browser_environment, launch_failure
 from probe.cli import app
 from probe.errors import BadInput, BrowserFailure, NoSpaceLeft
 from probe.profiles import (
@@ -445,6 +445,21 @@ def test_start_up_failures_say_their_cause() -> None:
     assert "did not answer within 60 s" in line(timeout)
     assert "No usable sandbox!" in line(crash) and "connect to the bus" not in line(crash)
     assert line(silent_exit).endswith("(it stopped as it started, signal SIGTRAP)")
+
+
+def test_the_browser_gets_a_home_of_its_own(tmp_path: Path) -> None:
+    person = tmp_path / "person"
+    person.mkdir()
+    (person / ".Xauthority").write_text("cookie")
+    base = {"HOME": str(person), "XDG_CONFIG_HOME": str(person / ".config"), "PROBE_PASSWORD": "pw"}
+
+    env = browser_environment(tmp_path / "run" / "home", base)
+
+    assert env["HOME"] == str(tmp_path / "run" / "home") and (tmp_path / "run" / "home").is_dir()
+    for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        assert Path(str(env[name])).is_relative_to(tmp_path / "run" / "home"), name
+    assert env["XAUTHORITY"] == str(person / ".Xauthority")  # headed windows still open
+    assert "PROBE_PASSWORD" not in env
 
 
 # ------------------------------------------------------------ with probe for real

@@ -30,11 +30,13 @@ def launch_persistent(
 ) -> BrowserContext:
     """Start Firefox on a run folder (never on the person's profile: Playwright writes
     user.js and prefs.js.playwright into the folder it gets)."""
+    # Playwright's stub types floats where Firefox has 32-bit integers.
+    prefs: dict[str, str | float | bool] = dict(user_prefs)
     return playwright.firefox.launch_persistent_context(
         str(user_data_dir),
         channel=CHANNEL,
         executable_path=str(firefox.executable),
         headless=headless,
-        firefox_user_prefs=user_prefs,
+        firefox_user_prefs=prefs,
         timeout=timeout_ms,
     )

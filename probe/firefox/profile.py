@@ -46,7 +46,9 @@ SETTING_NAMES: dict[SettingId, str] = {
 }
 
 # Add-on locations of Firefox's own add-ons (not the person's choice).
-BUILTIN_LOCATIONS = frozenset({"app-builtin", "app-system-defaults", "app-system-addons"})
+BUILTIN_LOCATIONS = frozenset(
+    {"app-builtin", "app-builtin-addons", "app-system-defaults", "app-system-addons"}
+)
 PRIVATE_PERMISSION = "internal:privateBrowsingAllowed"
 ADDON_TYPES = frozenset({"extension"})
 MAX_ADDONS = 1000

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, Playwright
 
 from probe.errors import ProbeError
 from probe.firefox.discovery import Firefox, find_firefox
-from probe.firefox.launch import launch_persistent
+from probe.firefox.launch import HOME_FOLDER, launch_persistent
 from probe.firefox.profile import read_profile
 from probe.firefox.rundir import RunDir, RunPlan, prepare_run_dir, side_load_addon
 
@@ -34,7 +34,9 @@ WIDGET = "document.documentElement.dataset.widget = 'loaded';"
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        port = self.server.server_address[1]
+        address = self.server.server_address
+        assert isinstance(address, tuple)
+        port = address[1]
         if self.path == "/widget.js":
             body, kind = WIDGET.encode(), "text/javascript"
         else:
@@ -156,6 +158,8 @@ def test_javascript_off_in_prefs_is_off_in_the_run_and_reset_turns_it_on(
     # Playwright wrote user.js and prefs.js.playwright into the run folders only.
     assert (as_is.path / "prefs.js.playwright").is_file()
     assert not (source / "prefs.js.playwright").exists()
+    # Firefox's files outside the profile (crash reports, pings) went to the run's home.
+    assert (as_is.path / HOME_FOLDER / ".config" / "mozilla").is_dir()
     assert _tree_digest(source) == before
 
 

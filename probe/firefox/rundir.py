@@ -20,6 +20,7 @@ from typing import Any
 
 from probe.errors import BadInput
 from probe.firefox.files import copy_tree, is_real_dir, is_regular, read_text
+from probe.firefox.launch import HOME_FOLDER
 from probe.firefox.prefs import PrefValue, format_prefs, parse_prefs
 from probe.firefox.profile import (
     PRIVATE_PERMISSION,
@@ -70,6 +71,7 @@ _SKIPPED_NAMES = frozenset(
         # A cache of the add-on list: without it Firefox rebuilds the list from
         # extensions.json and the extensions folder, so dropped add-ons stay dropped.
         "addonStartup.json.lz4",
+        HOME_FOLDER,
     }
 )
 
@@ -206,7 +208,7 @@ def _drop_cookies(database: Path, hosts: tuple[str, ...], warnings: list[str]) -
     try:
         connection = sqlite3.connect(database)
         try:
-            connection.create_function("probe_sent_to", 2, host_matches, deterministic=True)
+            connection.create_function("probe_sent_to", 2, _sent_to, deterministic=True)
             for host in hosts:
                 connection.execute("DELETE FROM moz_cookies WHERE probe_sent_to(host, ?)", (host,))
             connection.commit()
@@ -217,6 +219,11 @@ def _drop_cookies(database: Path, hosts: tuple[str, ...], warnings: list[str]) -
         for name in ("cookies.sqlite", "cookies.sqlite-wal", "cookies.sqlite-shm"):
             (database.parent / name).unlink(missing_ok=True)
         warnings.append(f"cookies.sqlite could not be edited ({exc}): the run has no cookies")
+
+
+def _sent_to(cookie_host: object, host: str) -> bool:
+    # A damaged row (a NULL or integer host) must not stop the whole edit.
+    return isinstance(cookie_host, str) and host_matches(cookie_host, host)
 
 
 def _drop_site_data(

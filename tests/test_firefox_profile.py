@@ -16,7 +16,7 @@ from probe.firefox import discovery
 from probe.firefox.discovery import choose_profile, find_firefox, find_profile, firefox_roots
 from probe.firefox.files import UnsafeFile, read_bounded
 from probe.firefox.prefs import format_pref, parse_prefs
-from probe.firefox.profile import origin_of_folder, read_profile, read_settings
+from probe.firefox.profile import origin_of_folder, partition_site, read_profile, read_settings
 from probe.firefox.rundir import (
     SIDE_LOAD_PREFS,
     RunPlan,
@@ -242,12 +242,16 @@ def test_find_firefox_option_env_and_nothing(
 # --- the inventory ------------------------------------------------------------------
 
 
-def _cookie_db(path: Path, rows: list[tuple[object, object, object, object]]) -> None:
+def _cookie_db(path: Path, rows: list[tuple[object, ...]], *, attributes: bool = True) -> None:
+    """A cookies.sqlite as Firefox 153 has it (or, without ``attributes``, before 52)."""
     connection = sqlite3.connect(path)
-    connection.execute("CREATE TABLE moz_cookies (id INTEGER PRIMARY KEY, host, name, path, value)")
-    connection.executemany(
-        "INSERT INTO moz_cookies (host, name, path, value) VALUES (?,?,?,?)", rows
+    extra = ", originAttributes TEXT NOT NULL DEFAULT ''" if attributes else ""
+    connection.execute(
+        f"CREATE TABLE moz_cookies (id INTEGER PRIMARY KEY, host, name, path, value{extra})"
     )
+    columns = "host, name, path, value" + (", originAttributes" if attributes else "")
+    marks = ",".join("?" * len(rows[0]))
+    connection.executemany(f"INSERT INTO moz_cookies ({columns}) VALUES ({marks})", rows)
     connection.commit()
     connection.close()
 
@@ -255,6 +259,9 @@ def _cookie_db(path: Path, rows: list[tuple[object, object, object, object]]) ->
 def _xpi(path: Path, manifest: dict[str, object]) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("manifest.json", json.dumps(manifest))
+
+
+PARTITIONED = "^partitionKey=%28http%2Cportal.localhost%2C8000%29"
 
 
 def _profile(tmp_path: Path) -> Path:
@@ -301,17 +308,31 @@ def _profile(tmp_path: Path) -> Path:
     _cookie_db(
         root / "cookies.sqlite",
         [
-            ("portal.localhost", "sid", "/", "SECRET-VALUE"),
-            (".portal.localhost", "lang", "/", "fr"),
-            ("other.example", "o", "/", "x"),
-            (None, "nullhost", "/", "x"),
-            ("h", 42, "/", "x"),
+            ("portal.localhost", "sid", "/", "SECRET-VALUE", ""),
+            (".portal.localhost", "lang", "/", "fr", ""),
+            ("other.example", "o", "/", "x", ""),
+            ("captcha.example", "tp", "/", "x", PARTITIONED),
+            (None, "nullhost", "/", "x", ""),
+            ("h", 42, "/", "x", ""),
         ],
     )
+    grants = sqlite3.connect(root / "permissions.sqlite")
+    grants.execute(
+        "CREATE TABLE moz_perms (id INTEGER PRIMARY KEY, origin TEXT, type TEXT,"
+        " permission INTEGER, expireType INTEGER, expireTime INTEGER, modificationTime INTEGER)"
+    )
+    grants.executemany(
+        "INSERT INTO moz_perms (origin, type, permission, expireType, expireTime,"
+        " modificationTime) VALUES (?, ?, ?, 0, 0, 0)",
+        [("http://portal.localhost:8000", "cookie", 2), ("https://other.example", "popup", 1)],
+    )
+    grants.commit()
+    grants.close()
     for name in (
         "http+++portal.localhost+8000",
         "https+++other.example",
         "moz-extension+++1111-aaaa",
+        "https+++captcha.example^" + PARTITIONED.lstrip("^"),
     ):
         (root / "storage" / "default" / name / "ls").mkdir(parents=True)
         (root / "storage" / "default" / name / "ls" / "data.sqlite").write_bytes(b"x" * 100)
@@ -339,14 +360,40 @@ def test_the_inventory_of_a_profile(tmp_path: Path) -> None:
         (".portal.localhost", "lang", 2),
         ("portal.localhost", "sid", 12),
     ]
-    assert len(profile.cookies) == 3  # the NULL host and the integer name are skipped
+    assert len(profile.cookies) == 4  # the NULL host and the integer name are skipped
+    assert [c.partition for c in profile.cookies if c.host == "captcha.example"] == [PARTITIONED]
+    assert {(p.origin, p.type, p.permission) for p in profile.permissions} == {
+        ("http://portal.localhost:8000", "cookie", 2),
+        ("https://other.example", "popup", 1),
+    }
     assert "SECRET-VALUE" not in repr(profile)
-    assert {(d.origin, d.addon_id) for d in profile.site_data} == {
-        ("http://portal.localhost:8000", None),
-        ("https://other.example", None),
-        ("moz-extension://1111-aaaa", "blocker@x"),
+    assert {(d.origin, d.addon_id, d.partition) for d in profile.site_data} == {
+        ("http://portal.localhost:8000", None, ""),
+        ("https://other.example", None, ""),
+        ("moz-extension://1111-aaaa", "blocker@x", ""),
+        ("https://captcha.example", None, "portal.localhost"),
     }
     assert profile.site_data_for("portal.localhost")[0].bytes == 100
+
+
+def test_cookies_of_an_old_schema_are_read(tmp_path: Path) -> None:
+    (tmp_path / "p").mkdir()
+    _cookie_db(tmp_path / "p" / "cookies.sqlite", [("a.fr", "n", "/", "v")], attributes=False)
+    assert [(c.host, c.partition) for c in read_profile(tmp_path / "p").cookies] == [("a.fr", "")]
+
+
+@pytest.mark.parametrize(
+    ("attributes", "site"),
+    [
+        ("", ""),
+        ("^userContextId=1", ""),
+        ("^partitionKey=%28https%2Cimpots.gouv.fr%29", "impots.gouv.fr"),
+        ("^userContextId=2&partitionKey=%28http%2Clocalhost%2C8000%29", "localhost"),
+        ("^partitionKey=garbage", ""),
+    ],
+)
+def test_partition_keys(attributes: str, site: str) -> None:
+    assert partition_site(attributes) == site
 
 
 @pytest.mark.parametrize(
@@ -437,6 +484,7 @@ def test_a_run_folder_keeps_what_the_plan_keeps(tmp_path: Path) -> None:
     copy = read_profile(run.path)
     assert {a.id for a in copy.addons if not a.builtin} == {"new@x"}
     assert not (run.path / "extensions" / "blocker@x.xpi").exists()
+    # The portal's own cookies and site data go, and the third-party ones kept under it.
     assert {c.host for c in copy.cookies} == {"other.example"}
     assert {d.host for d in copy.site_data} == {"other.example", "1111-aaaa"}
     # The reset setting is gone from prefs.js and forced to Firefox's default; the

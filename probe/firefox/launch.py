@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 
 CHANNEL = "moz-firefox"
 LAUNCH_TIMEOUT_MS = 60_000
+# Needed to drive Firefox 153 over BiDi, whatever the profile says: with site isolation
+# (fission) on, click() inside a cross-site iframe (the CAPTCHA checkbox) returns
+# without error and does nothing; with it off, the click lands.
+DRIVING_PREFS: dict[str, PrefValue] = {"fission.autostart": False}
+
 # Inside the run folder: Firefox's own files outside the profile go there.
 HOME_FOLDER = "probe-home"
 
@@ -55,7 +60,7 @@ def launch_persistent(
     """Start Firefox on a run folder (never on the person's profile: Playwright writes
     user.js and prefs.js.playwright into the folder it gets)."""
     # Playwright's stub types floats where Firefox has 32-bit integers.
-    prefs: dict[str, str | float | bool] = dict(user_prefs)
+    prefs: dict[str, str | float | bool] = {**user_prefs, **DRIVING_PREFS}
     home = user_data_dir / HOME_FOLDER
     home.mkdir(mode=0o700, exist_ok=True)
     env: dict[str, str | float | bool] = dict(private_environment(home))

@@ -97,6 +97,9 @@ class CookieRef:
     name: str
     path: str
     value_bytes: int
+    # "" for a first-party cookie; "^partitionKey=%28http%2Cportal.localhost%29" for a
+    # third-party one kept apart under that top-level site (Firefox's default, dFPI).
+    partition: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ class SiteData:
     host: str
     bytes: int
     addon_id: str | None  # the add-on owning a moz-extension origin
+    partition: str = ""  # the top-level host it is kept under, "" when not partitioned
 
 
 @dataclass(frozen=True)
@@ -122,10 +126,11 @@ class FirefoxProfile:
     warnings: tuple[str, ...]
 
     def cookies_for(self, host: str) -> list[CookieRef]:
-        return [c for c in self.cookies if host_matches(c.host, host)]
+        """The cookies Firefox sends to ``host`` when it is the page's own site."""
+        return [c for c in self.cookies if not c.partition and host_matches(c.host, host)]
 
     def site_data_for(self, host: str) -> list[SiteData]:
-        return [d for d in self.site_data if d.host == host.lower()]
+        return [d for d in self.site_data if d.host == host.lower() and not d.partition]
 
 
 def host_matches(cookie_host: str, host: str) -> bool:
@@ -133,6 +138,20 @@ def host_matches(cookie_host: str, host: str) -> bool:
     cookie_host, host = cookie_host.lower(), host.lower()
     bare = cookie_host.lstrip(".")
     return host == bare or (cookie_host.startswith(".") and host.endswith("." + bare))
+
+
+def partition_site(attributes: str) -> str:
+    """The top-level host a partitioned cookie or site-data folder is kept under.
+
+    ``^partitionKey=%28http%2Cportal.localhost%29`` -> ``portal.localhost``;
+    ``""`` when not partitioned.
+    """
+    for part in attributes.lstrip("^").split("&"):
+        key, _, value = part.partition("=")
+        if key == "partitionKey":
+            fields = unquote(value).strip("()").split(",")
+            return fields[1].lower() if len(fields) > 1 else ""
+    return ""
 
 
 def read_profile(path: Path) -> FirefoxProfile:
@@ -325,7 +344,9 @@ def _copy_database(path: Path, scratch: Path) -> Path | None:
     return target
 
 
-def _query(path: Path, scratch: Path, sql: str, warnings: list[str]) -> list[tuple[Any, ...]]:
+def _query(
+    path: Path, scratch: Path, sql: str, warnings: list[str], fallback: str | None = None
+) -> list[tuple[Any, ...]]:
     try:
         copy = _copy_database(path, scratch)
         if copy is None:
@@ -336,7 +357,12 @@ def _query(path: Path, scratch: Path, sql: str, warnings: list[str]) -> list[tup
         uri = f"{copy.absolute().as_uri()}?mode=ro" + ("" if has_wal else "&immutable=1")
         connection = sqlite3.connect(uri, uri=True)
         try:
-            return connection.execute(sql).fetchmany(MAX_COOKIES)
+            try:
+                return connection.execute(sql).fetchmany(MAX_COOKIES)
+            except sqlite3.OperationalError:
+                if fallback is None:
+                    raise
+                return connection.execute(fallback).fetchmany(MAX_COOKIES)
         finally:
             connection.close()
     except (sqlite3.Error, OSError, BadInput) as exc:
@@ -360,15 +386,23 @@ def _read_permissions(path: Path, scratch: Path, warnings: list[str]) -> list[Si
 
 def _read_cookies(path: Path, scratch: Path, warnings: list[str]) -> list[CookieRef]:
     # length() in SQL: the values themselves never reach Python.
+    columns = "host, name, path, length(CAST(value AS BLOB))"
     rows = _query(
         path / "cookies.sqlite",
         scratch,
-        "SELECT host, name, path, length(CAST(value AS BLOB)) FROM moz_cookies",
+        f"SELECT {columns}, originAttributes FROM moz_cookies",
         warnings,
+        fallback=f"SELECT {columns}, '' FROM moz_cookies",  # a schema before Firefox 52
     )
     return [
-        CookieRef(host, name, cookie_path if isinstance(cookie_path, str) else "/", size or 0)
-        for host, name, cookie_path, size in rows
+        CookieRef(
+            host,
+            name,
+            cookie_path if isinstance(cookie_path, str) else "/",
+            size if isinstance(size, int) else 0,
+            partition if isinstance(partition, str) else "",
+        )
+        for host, name, cookie_path, size, partition in rows
         if isinstance(host, str) and isinstance(name, str)
     ]
 
@@ -402,7 +436,10 @@ def _read_site_data(path: Path, uuids: dict[str, str], warnings: list[str]) -> l
             continue
         origin, host = origin_of_folder(entry.name)
         addon = by_uuid.get(host) if origin.startswith("moz-extension://") else None
-        found.append(SiteData(entry.name, origin, host, tree_size(entry), addon))
+        attributes = entry.name.partition("^")[2]
+        found.append(
+            SiteData(entry.name, origin, host, tree_size(entry), addon, partition_site(attributes))
+        )
     return found
 
 

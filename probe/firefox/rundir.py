@@ -28,6 +28,7 @@ from probe.firefox.profile import (
     FirefoxProfile,
     SettingId,
     host_matches,
+    partition_site,
 )
 
 # Side-loaded add-ons (<profile>/extensions/<id>.xpi): without the first pref Firefox
@@ -209,8 +210,20 @@ def _drop_cookies(database: Path, hosts: tuple[str, ...], warnings: list[str]) -
         connection = sqlite3.connect(database)
         try:
             connection.create_function("probe_sent_to", 2, _sent_to, deterministic=True)
+            connection.create_function("probe_under", 2, _partitioned_under, deterministic=True)
             for host in hosts:
-                connection.execute("DELETE FROM moz_cookies WHERE probe_sent_to(host, ?)", (host,))
+                try:
+                    # Clearing a site's cookies in Firefox also clears the third-party
+                    # cookies kept under it (partitioned).
+                    connection.execute(
+                        "DELETE FROM moz_cookies WHERE probe_sent_to(host, ?1)"
+                        " OR probe_under(originAttributes, ?1)",
+                        (host,),
+                    )
+                except sqlite3.OperationalError:  # no originAttributes column (old schema)
+                    connection.execute(
+                        "DELETE FROM moz_cookies WHERE probe_sent_to(host, ?)", (host,)
+                    )
             connection.commit()
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
@@ -226,6 +239,15 @@ def _sent_to(cookie_host: object, host: str) -> bool:
     return isinstance(cookie_host, str) and host_matches(cookie_host, host)
 
 
+def _partitioned_under(attributes: object, host: str) -> bool:
+    return isinstance(attributes, str) and _same_site(partition_site(attributes), host)
+
+
+def _same_site(candidate: str, host: str) -> bool:
+    host = host.lower()
+    return bool(candidate) and (candidate == host or candidate.endswith("." + host))
+
+
 def _drop_site_data(
     profile: FirefoxProfile, dest: Path, plan: RunPlan, warnings: list[str]
 ) -> None:
@@ -234,7 +256,7 @@ def _drop_site_data(
         if data.addon_id is not None:
             continue  # an add-on's own storage is the add-on's, not a site's
         if plan.drop_all_site_data or any(
-            data.host == h.lower() or data.host.endswith("." + h.lower())
+            _same_site(data.host, h) or _same_site(data.partition, h)
             for h in plan.drop_site_data_for
         ):
             folder = storage / data.folder

@@ -8,6 +8,7 @@ import http.server
 import json
 import shutil
 import threading
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from playwright.sync_api import Page, Playwright
 from probe.errors import ProbeError
 from probe.firefox.discovery import Firefox, find_firefox
 from probe.firefox.launch import HOME_FOLDER, launch_persistent
+from probe.firefox.prefs import parse_prefs
 from probe.firefox.profile import read_profile
 from probe.firefox.rundir import RunDir, RunPlan, prepare_run_dir, side_load_addon
 
@@ -92,6 +94,19 @@ def _visit(playwright: Playwright, firefox: Firefox, run: RunDir, port: int) -> 
             " marked: document.documentElement.dataset.marked || ''})"
         )
         return found
+    finally:
+        context.close()
+
+
+def _cookies_enabled(playwright: Playwright, firefox: Firefox, run: RunDir, port: int) -> bool:
+    context = launch_persistent(playwright, firefox, run.path, run.user_prefs)
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(_portal(port), wait_until="load", timeout=30_000)
+        enabled: bool = page.evaluate(
+            "() => { document.cookie = 'probe=1'; return document.cookie.includes('probe=1') }"
+        )
+        return enabled
     finally:
         context.close()
 
@@ -232,3 +247,75 @@ def test_side_loaded_unsigned_addons_load_act_and_can_be_dropped(
     shown = _visit(playwright, firefox, only_marker, server)
     assert shown == {"heading": "script ran", "widget": "loaded", "marked": "yes"}
     assert _tree_digest(source) == before
+
+
+def test_cookies_blocked_in_prefs_are_blocked_in_the_run_and_reset_allows_them(
+    playwright: Playwright, firefox: Firefox, server: int, made_profile: Path, tmp_path: Path
+) -> None:
+    source = _copy_source(made_profile, tmp_path / "source")
+    with (source / "prefs.js").open("a", encoding="utf-8") as prefs:
+        prefs.write('user_pref("network.cookie.cookieBehavior", 2);\n')
+    profile = read_profile(source)
+    assert [s.id for s in profile.settings] == ["cookies"]
+    as_is = prepare_run_dir(profile, tmp_path / "run-as-is", RunPlan())
+    assert _cookies_enabled(playwright, firefox, as_is, server) is False
+    reset = prepare_run_dir(
+        profile, tmp_path / "run-reset", RunPlan(reset_settings=frozenset({"cookies"}))
+    )
+    assert _cookies_enabled(playwright, firefox, reset, server) is True
+
+
+class _FrameHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        address = self.server.server_address
+        assert isinstance(address, tuple)
+        if self.path == "/frame":
+            body = b"<html><body><input type=checkbox id=box></body></html>"
+        else:
+            body = f"<iframe src='http://captcha.localhost:{address[1]}/frame'></iframe>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_click_in_a_cross_site_iframe_lands(
+    playwright: Playwright, firefox: Firefox, tmp_path: Path
+) -> None:
+    # With fission on (Firefox's default) this click returns and the box stays empty.
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FrameHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    (tmp_path / "run").mkdir()
+    context = launch_persistent(playwright, firefox, tmp_path / "run", {})
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(_portal(httpd.server_address[1]), timeout=30_000)
+        box = page.frame_locator("iframe").locator("#box")
+        box.click(timeout=10_000)
+        assert box.is_checked(timeout=10_000)
+    finally:
+        context.close()
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_firefox_own_default_pref_files_parse_with_nothing_skipped(firefox: Firefox) -> None:
+    """The parser against the real thing: every default pref file inside omni.ja."""
+    install = firefox.executable.resolve().parent
+    parsed = 0
+    for omni in (install / "omni.ja", install / "browser" / "omni.ja"):
+        if not omni.is_file():
+            continue
+        with zipfile.ZipFile(omni) as archive:
+            for name in archive.namelist():
+                if name.endswith(".js") and name.startswith(("defaults/pref", "greprefs")):
+                    result = parse_prefs(archive.read(name).decode("utf-8"))
+                    assert result.skipped == 0, name
+                    parsed += len(result.values)
+    if not parsed:
+        pytest.skip(f"no omni.ja beside {firefox.executable}")
+    assert parsed > 1000

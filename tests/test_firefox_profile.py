@@ -13,7 +13,13 @@ import pytest
 
 from probe.errors import BadInput, BrowserFailure
 from probe.firefox import discovery
-from probe.firefox.discovery import choose_profile, find_firefox, find_profile, firefox_roots
+from probe.firefox.discovery import (
+    choose_profile,
+    find_firefox,
+    find_profile,
+    firefox_roots,
+    is_firefox_profile,
+)
 from probe.firefox.files import UnsafeFile, read_bounded
 from probe.firefox.prefs import format_pref, parse_prefs
 from probe.firefox.profile import origin_of_folder, partition_site, read_profile, read_settings
@@ -540,3 +546,15 @@ def test_a_run_folder_must_start_empty(tmp_path: Path) -> None:
 def test_side_load_refuses_ids_that_are_paths(tmp_path: Path, bad: str) -> None:
     with pytest.raises(BadInput, match="not a usable add-on id"):
         side_load_addon(tmp_path, bad, {"manifest.json": b"{}"})
+
+
+def test_a_firefox_profile_is_told_from_a_chromium_folder(tmp_path: Path) -> None:
+    firefox = tmp_path / "ff"
+    firefox.mkdir()
+    (firefox / "times.json").write_text("{}", encoding="utf-8")
+    chromium = tmp_path / "chromium"
+    (chromium / "Default").mkdir(parents=True)
+    (chromium / "Local State").write_text("{}", encoding="utf-8")
+    linked = tmp_path / "linked"
+    linked.symlink_to(firefox)
+    assert [is_firefox_profile(p) for p in (firefox, chromium, linked)] == [True, False, False]

@@ -241,6 +241,9 @@ def test_find_firefox_option_env_and_nothing(
         "option",
         False,
     )
+    downloaded = _fake_firefox(tmp_path / "pw" / "firefox-1500" / "firefox", "150.0", "nightly")
+    found = find_firefox(env={"PLAYWRIGHT_BROWSERS_PATH": str(tmp_path / "pw")})
+    assert (found.executable, found.source) == (downloaded, "playwright")
     with pytest.raises(BadInput, match="PROBE_FIREFOX=.*not an executable"):
         find_firefox(env={"PROBE_FIREFOX": str(tmp_path / "missing")})
 

@@ -1,7 +1,7 @@
 """Finding a Firefox to drive, and the person's Firefox profiles.
 
 Executable: the ``--firefox`` option, the ``PROBE_FIREFOX`` environment variable,
-Playwright's own download folder (its ``moz-firefox`` channels), then the system's
+Playwright's own download folder, then the system's
 Firefox (Debian's ``firefox-esr`` first). Profiles: ``profiles.ini`` and
 ``installs.ini`` in the per-platform Firefox folder.
 """
@@ -101,15 +101,21 @@ def _playwright_candidates(env: Mapping[str, str]) -> list[Path]:
     roots.append(Path.home() / ".cache" / "ms-playwright")
     found: list[Path] = []
     for root in roots:
-        # Playwright's own Firefox builds (juggler) cannot be driven over BiDi; its
-        # moz-firefox* installs can.
-        for pattern in ("moz-firefox*/firefox/firefox", "moz-firefox*/firefox"):
+        # Playwright's own Firefox builds ('playwright install firefox'), Nightly-based.
+        # Not measured here over BiDi: Debian's firefox-esr is what the tests drive.
+        for pattern in (
+            "firefox-*/firefox/firefox",
+            "firefox-*/firefox/Nightly.app/Contents/MacOS/firefox",
+        ):
             found.extend(Path(p) for p in sorted(glob.glob(str(root / pattern)), reverse=True))
     return found
 
 
-def _system_candidates() -> list[Path]:
+def _system_candidates(env: Mapping[str, str]) -> list[Path]:
     found = [Path(p) for p in _SYSTEM_BINARIES]
+    for variable in ("PROGRAMFILES", "PROGRAMFILES(X86)", "LOCALAPPDATA"):
+        if base := env.get(variable):
+            found.append(Path(base) / "Mozilla Firefox" / "firefox.exe")
     for name in _SYSTEM_NAMES:
         if path := shutil.which(name):
             found.append(Path(path).resolve())
@@ -139,7 +145,7 @@ def find_firefox(option: str | Path | None = None, env: Mapping[str, str] | None
                 raise BadInput(f"{label}{sep}{value}: not an executable file")
             return _make(path, source)
     candidates = [(p, "playwright") for p in _playwright_candidates(env)]
-    candidates += [(p, "system") for p in _system_candidates()]
+    candidates += [(p, "system") for p in _system_candidates(env)]
     for path, source in candidates:
         if _executable(path):
             return _make(path, source)

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Playwright
 
+from probe import loops
 from probe.errors import ProbeError
 from probe.firefox.discovery import Firefox, find_firefox
-from probe.firefox.launch import HOME_FOLDER, launch_persistent
+from probe.firefox.launch import HOME_FOLDER, launch_persistent, launch_persistent_async
 from probe.firefox.prefs import parse_prefs
 from probe.firefox.profile import read_profile
 from probe.firefox.rundir import RunDir, RunPlan, prepare_run_dir, side_load_addon
@@ -319,3 +320,41 @@ def test_firefox_own_default_pref_files_parse_with_nothing_skipped(firefox: Fire
     if not parsed:
         pytest.skip(f"no omni.ja beside {firefox.executable}")
     assert parsed > 1000
+
+
+async def _context_options_over_bidi(firefox: Firefox, folder: Path) -> tuple[object, list[str]]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        context = await launch_persistent_async(
+            playwright,
+            firefox,
+            folder,
+            {},
+            viewport={"width": 1000, "height": 720},
+            locale="fr-FR",
+            accept_downloads=True,
+        )
+        try:
+            page = context.pages[0] if context.pages else await context.new_page()
+            await page.set_content("<p>page</p>")
+            shown = await page.evaluate("[navigator.language, innerWidth, innerHeight]")
+            await context.add_cookies(
+                [
+                    {"name": "a", "value": "1", "domain": "portal.localhost", "path": "/"},
+                    {"name": "b", "value": "2", "domain": ".portal.localhost", "path": "/"},
+                ]
+            )
+            await context.clear_cookies(name="a", domain="portal.localhost")
+            left = [c["name"] for c in await context.cookies()]
+        finally:
+            await context.close()
+    return shown, left
+
+
+def test_the_runner_context_options_work_over_bidi(firefox: Firefox, tmp_path: Path) -> None:
+    """What probe's runner asks of a context (async API): locale, viewport, cookies."""
+    (tmp_path / "run").mkdir()
+    shown, left = loops.run(_context_options_over_bidi(firefox, tmp_path / "run"))
+    assert shown == ["fr-FR", 1000, 720]
+    assert left == ["b"]

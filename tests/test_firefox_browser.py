@@ -28,6 +28,7 @@ pytestmark = pytest.mark.browser
 COOKIE_VALUE = "secretvalue123"
 PAGE = (
     "<html><head><title>portal</title></head><body><h1 id=t>no script</h1>"
+    "<p id=sent>{sent}</p>"
     "<script>localStorage.setItem('k', 'v'.repeat(100));"
     "document.getElementById('t').textContent = 'script ran'</script>"
     '<script src="http://captcha.localhost:{port}/widget.js"></script></body></html>'
@@ -43,7 +44,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/widget.js":
             body, kind = WIDGET.encode(), "text/javascript"
         else:
-            body, kind = PAGE.replace("{port}", str(port)).encode(), "text/html"
+            sent = "yes" if "sid=" in (self.headers.get("Cookie") or "") else "no"
+            page = PAGE.replace("{port}", str(port)).replace("{sent}", sent)
+            body, kind = page.encode(), "text/html"
         self.send_response(200)
         self.send_header("Content-Type", kind)
         if kind == "text/html":
@@ -92,7 +95,8 @@ def _visit(playwright: Playwright, firefox: Firefox, run: RunDir, port: int) -> 
         found: dict[str, str] = page.evaluate(
             "() => ({heading: document.getElementById('t').textContent,"
             " widget: document.documentElement.dataset.widget || '',"
-            " marked: document.documentElement.dataset.marked || ''})"
+            " marked: document.documentElement.dataset.marked || '',"
+            " cookie_sent: document.getElementById('sent').textContent})"
         )
         return found
     finally:
@@ -235,7 +239,8 @@ def test_side_loaded_unsigned_addons_load_act_and_can_be_dropped(
 
     both = prepare_run_dir(profile, tmp_path / "run-both", RunPlan())
     shown = _visit(playwright, firefox, both, server)
-    assert shown == {"heading": "script ran", "widget": "", "marked": "yes"}
+    # The copy's cookies are the person's: the portal gets its session cookie back.
+    assert shown == {"heading": "script ran", "widget": "", "marked": "yes", "cookie_sent": "yes"}
     registered = {a.id: a for a in read_profile(both.path).addons}
     assert registered["blocker@probe.test"].active
     assert registered["marker@probe.test"].name == "Page Marker"
@@ -243,11 +248,32 @@ def test_side_loaded_unsigned_addons_load_act_and_can_be_dropped(
     only_marker = prepare_run_dir(
         read_profile(both.path),
         tmp_path / "run-marker",
-        RunPlan(addons=frozenset({"marker@probe.test"})),
+        RunPlan(addons=frozenset({"marker@probe.test"}), drop_cookies_for=("portal.localhost",)),
     )
     shown = _visit(playwright, firefox, only_marker, server)
-    assert shown == {"heading": "script ran", "widget": "loaded", "marked": "yes"}
+    assert shown == {
+        "heading": "script ran",
+        "widget": "loaded",
+        "marked": "yes",
+        "cookie_sent": "no",
+    }
     assert _tree_digest(source) == before
+
+
+def test_a_private_run_uses_no_cookies_and_only_addons_allowed_in_private(
+    playwright: Playwright, firefox: Firefox, server: int, made_profile: Path, tmp_path: Path
+) -> None:
+    source = _copy_source(made_profile, tmp_path / "source")
+    side_load_addon(source, "blocker@probe.test", BLOCKER, private_allowed=True)
+    side_load_addon(source, "marker@probe.test", MARKER, origins=["*://portal.localhost/*"])
+    profile = read_profile(source)
+    assert {a.id: a.private_allowed for a in profile.addons if not a.builtin} == {
+        "blocker@probe.test": True,
+        "marker@probe.test": False,
+    }
+    private = prepare_run_dir(profile, tmp_path / "run", RunPlan(private=True))
+    shown = _visit(playwright, firefox, private, server)
+    assert shown == {"heading": "script ran", "widget": "", "marked": "", "cookie_sent": "no"}
 
 
 def test_cookies_blocked_in_prefs_are_blocked_in_the_run_and_reset_allows_them(

@@ -561,3 +561,11 @@ def test_a_firefox_profile_is_told_from_a_chromium_folder(tmp_path: Path) -> Non
     linked = tmp_path / "linked"
     linked.symlink_to(firefox)
     assert [is_firefox_profile(p) for p in (firefox, chromium, linked)] == [True, False, False]
+
+
+def test_a_private_run_asks_for_permanent_private_browsing(tmp_path: Path) -> None:
+    profile = read_profile(_profile(tmp_path))
+    normal = prepare_run_dir(profile, tmp_path / "normal", RunPlan())
+    private = prepare_run_dir(profile, tmp_path / "private", RunPlan(private=True))
+    assert "browser.privatebrowsing.autostart" not in normal.user_prefs
+    assert private.user_prefs["browser.privatebrowsing.autostart"] is True

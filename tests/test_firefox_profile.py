@@ -8,11 +8,12 @@ import os
 import sqlite3
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from probe.errors import BadInput, BrowserFailure
-from probe.firefox import discovery
+from probe.firefox import discovery, rundir
 from probe.firefox.discovery import (
     choose_profile,
     find_firefox,
@@ -20,7 +21,7 @@ from probe.firefox.discovery import (
     firefox_roots,
     is_firefox_profile,
 )
-from probe.firefox.files import UnsafeFile, read_bounded
+from probe.firefox.files import CopyResult, UnsafeFile, read_bounded
 from probe.firefox.prefs import format_pref, parse_prefs
 from probe.firefox.profile import origin_of_folder, partition_site, read_profile, read_settings
 from probe.firefox.rundir import (
@@ -28,6 +29,7 @@ from probe.firefox.rundir import (
     RunPlan,
     prepare_run_dir,
     side_load_addon,
+    snapshot_profile,
 )
 
 # --- prefs.js / user.js -------------------------------------------------------------
@@ -569,3 +571,42 @@ def test_a_private_run_asks_for_permanent_private_browsing(tmp_path: Path) -> No
     private = prepare_run_dir(profile, tmp_path / "private", RunPlan(private=True))
     assert "browser.privatebrowsing.autostart" not in normal.user_prefs
     assert private.user_prefs["browser.privatebrowsing.autostart"] is True
+
+
+def test_a_snapshot_is_made_again_when_the_profile_changes_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _profile(tmp_path)
+    (source / "lock").symlink_to("127.0.0.1:+4242")
+    calls: list[int] = []
+    real_copy = files.copy_tree
+
+    def copy_while_firefox_writes(src: Path, dst: Path, **kwargs: Any) -> CopyResult:
+        result = real_copy(src, dst, **kwargs)
+        calls.append(1)
+        if len(calls) == 1:  # Firefox writes its cookie log during the first copy
+            (source / "cookies.sqlite-wal").write_bytes(b"new")
+        return result
+
+    monkeypatch.setattr(rundir, "copy_tree", copy_while_firefox_writes)
+    copy, notes = snapshot_profile(source, tmp_path / "snap")
+    assert len(calls) == 2
+    assert (copy / "cookies.sqlite-wal").read_bytes() == b"new"
+    assert not (copy / "lock").exists() and notes == []
+
+
+def test_a_snapshot_of_a_profile_that_never_settles_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _profile(tmp_path)
+    real_copy = files.copy_tree
+    counter = iter(range(100))
+
+    def copy_while_firefox_writes(src: Path, dst: Path, **kwargs: Any) -> CopyResult:
+        result = real_copy(src, dst, **kwargs)
+        (source / "prefs.js").write_text(f"// {next(counter)}\n" * 3, encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(rundir, "copy_tree", copy_while_firefox_writes)
+    _, notes = snapshot_profile(source, tmp_path / "snap")
+    assert notes == ["the profile changed while it was copied (is Firefox open?): the copy may lag"]

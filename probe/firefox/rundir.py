@@ -119,6 +119,47 @@ def make_private_dir(path: Path) -> None:
     os.chmod(path, 0o700)
 
 
+def _stats(root: Path) -> dict[str, tuple[int, int]]:
+    found: dict[str, tuple[int, int]] = {}
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    info = entry.stat(follow_symlinks=False)
+                    found[entry.path] = (info.st_size, info.st_mtime_ns)
+            except OSError:
+                continue
+    return found
+
+
+def snapshot_profile(source: Path, dest: Path, attempts: int = 3) -> tuple[Path, list[str]]:
+    """A private copy of a profile Firefox may be using right now.
+
+    A running Firefox writes its databases and their logs while they are copied: the
+    copy is made again (up to ``attempts`` times) until no file changed meanwhile.
+    Returns the copy and what was left out or could not be made consistent.
+    """
+    make_private_dir(dest)
+    for attempt in range(attempts):
+        before = _stats(source)
+        copied = copy_tree(source, dest, skip=_skip)
+        if _stats(source) == before:
+            return dest, copied.skipped
+        if attempt + 1 < attempts:
+            shutil.rmtree(dest)
+            make_private_dir(dest)
+    note = "the profile changed while it was copied (is Firefox open?): the copy may lag"
+    return dest, [*copied.skipped, note]
+
+
 def prepare_fresh_run_dir(dest: Path) -> RunDir:
     """An empty profile: Firefox as first installed (Debian's system add-ons kept out)."""
     make_private_dir(dest)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from probe.errors import BadInput, BrowserFailure
-from probe.firefox import discovery, rundir
+from probe.firefox import discovery, files, rundir
 from probe.firefox.discovery import (
     choose_profile,
     find_firefox,

@@ -10,9 +10,8 @@ import pytest
 from probe.chromium import Chromium, find_chromium, launch_args
 
 if TYPE_CHECKING:
-    from ci_run import CiRun
-
     from probe.portal import EmbeddedPortal
+    from tests.ci_run import CiRun
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +42,6 @@ def portal() -> Iterator[EmbeddedPortal]:
 @pytest.fixture(scope="session")
 def ci_run(tmp_path_factory: pytest.TempPathFactory) -> CiRun:
     """``probe ci`` over every scenario, once per test session (see tests/ci_run.py)."""
-    from ci_run import watched_ci_run
+    from tests.ci_run import watched_ci_run
 
     return watched_ci_run(tmp_path_factory.mktemp("ci"))

@@ -11,9 +11,9 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from ci_run import CiRun
 
 from probe.scenarios import expected_culprits, load_all
+from tests.ci_run import CiRun
 
 pytestmark = pytest.mark.browser
 

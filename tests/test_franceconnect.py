@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from portal_helpers import IDP, PORTAL, client_for, csrf_from, message_of
 from starlette.testclient import TestClient
 
 from probe.pagemap import PageMap
@@ -22,6 +21,7 @@ from probe.portal.state import (
     MaintenanceConfig,
     PortalConfig,
 )
+from tests.portal_helpers import IDP, PORTAL, client_for, csrf_from, message_of
 
 CALLBACK = f"{PORTAL}{oidc.CALLBACK_PATH}"
 

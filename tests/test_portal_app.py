@@ -6,7 +6,15 @@ import re
 import time
 
 import pytest
-from portal_helpers import (
+
+from probe.portal.state import (
+    DEMO_PASSWORD,
+    Account,
+    IdentityProviderConfig,
+    PortalConfig,
+    SecondFactorConfig,
+)
+from tests.portal_helpers import (
     CAPTCHA,
     IDP,
     client_for,
@@ -15,14 +23,6 @@ from portal_helpers import (
     log_in,
     login_form,
     message_of,
-)
-
-from probe.portal.state import (
-    DEMO_PASSWORD,
-    Account,
-    IdentityProviderConfig,
-    PortalConfig,
-    SecondFactorConfig,
 )
 
 

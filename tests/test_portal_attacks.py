@@ -20,7 +20,13 @@ Already covered elsewhere (not repeated here):
 from __future__ import annotations
 
 import pytest
-from portal_helpers import (
+from starlette.testclient import TestClient
+
+from probe.portal.accounts import issue_code
+from probe.portal.runtime import PortalRuntime
+from probe.portal.sessions import SESSION_COOKIE
+from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, Account, PortalConfig
+from tests.portal_helpers import (
     client_for,
     csrf_from,
     latest_code,
@@ -28,12 +34,6 @@ from portal_helpers import (
     login_form,
     message_of,
 )
-from starlette.testclient import TestClient
-
-from probe.portal.accounts import issue_code
-from probe.portal.runtime import PortalRuntime
-from probe.portal.sessions import SESSION_COOKIE
-from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, Account, PortalConfig
 
 # A Corsican social-security number: the department "2A" puts letters in the identifier.
 CORSICAN = "185072A123456"

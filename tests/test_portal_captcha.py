@@ -6,11 +6,11 @@ import time
 
 import pytest
 from itsdangerous import TimestampSigner
-from portal_helpers import CAPTCHA, PORTAL, captcha_token, client_for, login_form, message_of
 
 from probe.portal.captcha import SITE_KEY, issue_token, verify_token
 from probe.portal.runtime import PortalRuntime
 from probe.portal.state import CaptchaConfig, PortalConfig
+from tests.portal_helpers import CAPTCHA, PORTAL, captcha_token, client_for, login_form, message_of
 
 
 def _verify(mode: str, **body: str) -> dict[str, object]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from portal_helpers import CAPTCHA, client_for, login_form, message_of
 
 from probe.portal.state import MaintenanceConfig, PortalConfig, RateLimitConfig
+from tests.portal_helpers import CAPTCHA, client_for, login_form, message_of
 
 
 @pytest.mark.parametrize("path", ["/connexion", "/compte", "/creer-compte", "/nulle-part-ailleurs"])

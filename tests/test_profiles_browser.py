@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Playwright
-from profile_helpers import launch_profile, no_writes_under, serve_site
 
 from probe.chromium import Chromium
 from probe.profiles import (
@@ -22,6 +21,7 @@ from probe.profiles import (
     snapshot_profile,
 )
 from probe.recipes import ProfileRecipe, build_profile, fixtures_dir, harmless_extensions
+from tests.profile_helpers import launch_profile, no_writes_under, serve_site
 
 pytestmark = pytest.mark.browser
 

@@ -11,14 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from profile_helpers import (
-    fingerprint,
-    install,
-    make_profile,
-    no_writes_under,
-    register,
-    write_cookie_db,
-)
 
 from probe.errors import BadInput
 from probe.profiles import (
@@ -29,6 +21,14 @@ from probe.profiles import (
     prepare_run_dir,
     read_cookies,
     snapshot_profile,
+)
+from tests.profile_helpers import (
+    fingerprint,
+    install,
+    make_profile,
+    no_writes_under,
+    register,
+    write_cookie_db,
 )
 
 KEPT = [

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright
-from profile_helpers import launch_profile, serve_site
 
 from probe.chromium import Chromium
 from probe.profiles import extension_id, locate_profile, read_cookies
 from probe.recipes import CookieSeed, ProfileRecipe, build_profile, fixtures_dir
+from tests.profile_helpers import launch_profile, serve_site
 
 pytestmark = pytest.mark.browser
 

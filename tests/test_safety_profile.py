@@ -34,7 +34,6 @@ from typing import Any
 import pytest
 from playwright.async_api import BrowserType
 from playwright.sync_api import sync_playwright
-from profile_helpers import no_writes_under
 
 import probe.engine
 import probe.profiles
@@ -43,6 +42,7 @@ from probe.engine import DiagnosisRequest, diagnose
 from probe.portal import EmbeddedPortal
 from probe.profiles import SourceProfile
 from probe.recipes import ProfileRecipe, build_profile, load_cookie_jar
+from tests.profile_helpers import no_writes_under
 
 pytestmark = pytest.mark.browser
 

@@ -19,7 +19,6 @@ import re
 from pathlib import Path
 
 import pytest
-from ci_run import CiRun
 from playwright.async_api import FloatRect, async_playwright
 
 from probe import loops
@@ -30,6 +29,7 @@ from probe.observation import Target, Timeouts
 from probe.pagemap import PageMap
 from probe.portal import EmbeddedPortal
 from probe.portal.state import DEMO_IDENTIFIER, PortalConfig
+from tests.ci_run import CiRun
 
 pytestmark = pytest.mark.browser
 

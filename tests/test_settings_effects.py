@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Playwright
 from playwright.sync_api import Error as PlaywrightError
-from profile_helpers import launch_profile, serve_site
 
 from probe.chromium import Chromium
 from probe.profiles import SettingId, locate_profile, prepare_run_dir, snapshot_profile
 from probe.recipes import ProfileRecipe, build_profile
+from tests.profile_helpers import launch_profile, serve_site
 
 pytestmark = pytest.mark.browser
 

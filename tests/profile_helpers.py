@@ -13,17 +13,13 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import sys
-import threading
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from jinja2 import Environment
 from playwright.sync_api import BrowserContext, Playwright
 from starlette.applications import Starlette
@@ -32,6 +28,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from probe.chromium import Chromium, launch_args
+from probe.portal.server import ThreadedServer
 from probe.profiles import Extension, extension_id, extension_launch_args
 
 _PAGES = Environment(autoescape=True)
@@ -161,23 +158,8 @@ def create_site() -> Starlette:
 @contextmanager
 def serve_site() -> Iterator[int]:
     """Serve ``create_site()`` on a free loopback port; yields the port."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = int(sock.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(create_site(), log_level="warning", access_log=False, lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        sock.close()
+    with ThreadedServer(create_site(), name="the test site") as server:
+        yield server.port
 
 
 # ---------------------------------------------------------------- hand-made profiles

@@ -1,4 +1,8 @@
-"""Shared fixtures: real Chromium for pytest-playwright, the embedded portal, one ci run."""
+"""Shared fixtures: real Chromium for pytest-playwright, the embedded portal, one ci run.
+
+The Chromium is the plugin's ``probe_chromium`` (probe/pytest_plugin.py), the one a portal
+team's tests get too.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from probe.chromium import Chromium, find_chromium, launch_args
+from probe.chromium import Chromium, launch_args
 
 if TYPE_CHECKING:
     from probe.portal import EmbeddedPortal
@@ -15,17 +19,12 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Chromium:
-    return find_chromium()
-
-
-@pytest.fixture(scope="session")
 def browser_type_launch_args(
-    browser_type_launch_args: dict[str, Any], chromium: Chromium
+    browser_type_launch_args: dict[str, Any], probe_chromium: Chromium
 ) -> dict[str, Any]:
     return {
         **browser_type_launch_args,
-        "executable_path": str(chromium.executable),
+        "executable_path": str(probe_chromium.executable),
         "args": launch_args(),
     }
 

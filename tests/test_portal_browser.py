@@ -181,14 +181,14 @@ def test_portal_and_captcha_are_distinct_sites(browser: Browser, portal: Embedde
 
 
 def test_captcha_works_in_a_default_profile_that_blocks_third_party_cookies(
-    browser_type: BrowserType, portal: EmbeddedPortal, tmp_path: Path, chromium: object
+    browser_type: BrowserType, portal: EmbeddedPortal, tmp_path: Path, probe_chromium: object
 ) -> None:
     from probe.chromium import Chromium
 
-    assert isinstance(chromium, Chromium)
+    assert isinstance(probe_chromium, Chromium)
     context: BrowserContext = browser_type.launch_persistent_context(
         str(tmp_path / "profil"),
-        executable_path=str(chromium.executable),
+        executable_path=str(probe_chromium.executable),
         headless=True,
         args=launch_args(),
     )

@@ -23,7 +23,7 @@ def port() -> Iterator[int]:
         yield serving
 
 
-def test_full_recipe_round_trip(chromium: Chromium, tmp_path: Path, port: int) -> None:
+def test_full_recipe_round_trip(probe_chromium: Chromium, tmp_path: Path, port: int) -> None:
     recipe = ProfileRecipe(
         extensions=["ad-shield", "private-ok", "harmless/notes"],
         disabled_extensions=["form-filler-pro"],
@@ -34,10 +34,13 @@ def test_full_recipe_round_trip(chromium: Chromium, tmp_path: Path, port: int) -
         visit=["{portal}/site-data"],
     )
     built = build_profile(
-        recipe, tmp_path / "profile", chromium=chromium, portal_url=f"http://a.localhost:{port}/"
+        recipe,
+        tmp_path / "profile",
+        chromium=probe_chromium,
+        portal_url=f"http://a.localhost:{port}/",
     )
     found = locate_profile(built)
-    assert found.chromium_version == chromium.version
+    assert found.chromium_version == probe_chromium.version
     ids = {
         extension_id(fixtures_dir() / "extensions" / n): n
         for n in recipe.extensions + recipe.disabled_extensions
@@ -74,8 +77,10 @@ class Browsers:
 
 
 @pytest.fixture
-def browsers(playwright: Playwright, chromium: Chromium, tmp_path: Path) -> Iterator[Browsers]:
-    made = Browsers(playwright, chromium, tmp_path)
+def browsers(
+    playwright: Playwright, probe_chromium: Chromium, tmp_path: Path
+) -> Iterator[Browsers]:
+    made = Browsers(playwright, probe_chromium, tmp_path)
     yield made
     made.close()
 

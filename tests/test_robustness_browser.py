@@ -271,10 +271,10 @@ def test_an_extension_with_a_broken_manifest_is_skipped_with_a_note(sandbox: San
 
 
 def test_a_cookie_database_locked_by_another_program_is_still_read(
-    sandbox: Sandbox, chromium: Chromium
+    sandbox: Sandbox, probe_chromium: Chromium
 ) -> None:
     recipe = ProfileRecipe(cookies=[CookieSeed(name="preferences", domain="portal.localhost")])
-    profile = build_profile(recipe, sandbox.root / "ud", chromium=chromium)
+    profile = build_profile(recipe, sandbox.root / "ud", chromium=probe_chromium)
     cookies = profile / "Default" / "Cookies"
     # What a running browser does: an exclusive lock on the whole database.
     holder = sqlite3.connect(cookies, isolation_level=None)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]  # no stubs installed here
+import jsonschema
 import pytest
 
 from probe.errors import BadInput

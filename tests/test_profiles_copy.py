@@ -250,6 +250,7 @@ def test_run_dir_resets_settings_to_chromium_defaults(snapshot: Any, tmp_path: P
             tmp_path / "run3",
             keep_cookies=True,
             keep_site_data=True,
+            # Not a SettingId on purpose: what a caller without a type checker could pass.
             reset_settings=["popups"],  # type: ignore[list-item]
         )
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Playwright
+from playwright.sync_api import BrowserContext, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from probe.chromium import Chromium
@@ -64,7 +64,7 @@ def runs(playwright: Playwright, probe_chromium: Chromium, tmp_path: Path) -> It
     made.close()
 
 
-def page_of(context: BrowserContext):  # type: ignore[no-untyped-def]
+def page_of(context: BrowserContext) -> Page:
     return context.pages[0] if context.pages else context.new_page()
 
 

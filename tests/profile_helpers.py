@@ -15,13 +15,14 @@ import os
 import shutil
 import sqlite3
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
-from playwright.sync_api import BrowserContext, Playwright
+from playwright.sync_api import BrowserContext, Page, Playwright
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
@@ -315,3 +316,24 @@ def launch_profile(
     context.set_default_timeout(5000)
     context.set_default_navigation_timeout(8000)
     return context
+
+
+def wait_for_content_scripts(page: Page, extension_ids: Iterable[str]) -> None:
+    """Return once each extension has run its content scripts in the page's main frame.
+
+    Chromium gives each extension's content scripts an isolated world, announced over CDP
+    (``Runtime.executionContextCreated``, origin ``chrome-extension://ID``) as the scripts
+    are injected: after it, whatever an extension does on load has had its chance.
+    """
+    wanted = {f"chrome-extension://{ext_id}" for ext_id in extension_ids}
+    seen: set[str] = set()
+    session = page.context.new_cdp_session(page)
+    session.on(
+        "Runtime.executionContextCreated", lambda event: seen.add(event["context"]["origin"])
+    )
+    session.send("Runtime.enable")  # announces the worlds that already exist, too
+    deadline = time.monotonic() + 10
+    while not wanted <= seen:
+        assert time.monotonic() < deadline, f"content scripts never ran: {sorted(wanted - seen)}"
+        page.wait_for_timeout(20)  # lets Playwright deliver the session's events
+    session.detach()

@@ -94,10 +94,11 @@ def test_snapshot_of_a_profile_chromium_is_using(
         page.goto(f"http://a.localhost:{port}/js")
         # Keep the browser writing to the profile while it is being copied.
         page.evaluate(
-            "setInterval(() => { localStorage.setItem('busy', String(Date.now()));"
+            "window.busyWrites = 0; setInterval(() => { window.busyWrites += 1;"
+            " localStorage.setItem('busy', String(Date.now()));"
             " document.cookie = 'busy=' + Date.now() + '; max-age=3600'; }, 5)"
         )
-        page.wait_for_timeout(300)
+        page.wait_for_function("window.busyWrites >= 20")
         with no_writes_under(source_dir) as writes:
             snapshot = snapshot_profile(source, tmp_path / "snapshot")
         assert writes == []
@@ -176,8 +177,10 @@ def test_only_the_extensions_given_run(
         failed: list[str] = []
         page.on("requestfailed", lambda r: failed.append(r.failure or ""))
         page.goto(f"http://portal.localhost:{port}/connexion")
-        page.wait_for_timeout(300)
         assert "net::ERR_BLOCKED_BY_CLIENT" in failed  # Ad Shield's rules are active
+        # Ad Shield's own worker running shows extension workers had their chance to start.
+        if not [w for w in context.service_workers if shield[0].id in w.url]:
+            context.wait_for_event("serviceworker", lambda w: shield[0].id in w.url)
         assert not [w for w in context.service_workers if counter.id in w.url]
         with pytest.raises(PlaywrightError):
             page.goto(f"chrome-extension://{counter.id}/manifest.json")

@@ -23,8 +23,8 @@ from probe.credentials import Credentials
 from probe.ddmin import ddmin
 from probe.errors import PortalFailure
 from probe.models import Component, Culprit, DrillNode, Factor, Status, Symptom, VariantRun, Verdict
-from probe.remedies import remedies, summary
 from probe.observation import Target
+from probe.remedies import remedies, summary
 from probe.variants import Environment, Inventory
 
 SERVER_FACTORS: dict[str, Factor] = {

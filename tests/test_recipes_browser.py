@@ -1,5 +1,5 @@
 """Recipes that start Chromium (cookies, visits), and what each fixture does to a login page
-shaped like the portal's (``tests/profile_sites.py``)."""
+shaped like the portal's (``tests/profile_helpers.py``)."""
 
 from __future__ import annotations
 

@@ -281,7 +281,9 @@ class Diagnosis:
         if not culprits:
             return make_verdict("inconclusive", "unknown", [])
         kinds = [c.kind for c in culprits]
-        factor = KIND_FACTORS[max(set(kinds), key=kinds.count)]
+        # The most frequent kind; a tie goes to the kind named first (culprits come in
+        # inventory order), never to a set's order, which changes with the hash seed.
+        factor = KIND_FACTORS[max(dict.fromkeys(kinds), key=kinds.count)]
         return make_verdict("blocked", factor, _culprits(culprits), note)
 
     async def _narrow(

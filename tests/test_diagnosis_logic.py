@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -314,3 +317,45 @@ def test_the_private_window_keeps_settings_and_the_extensions_allowed_in_it() ->
     verdict, runner = decide(inv, rule)
     assert runner.kept["private"] == {EXT, "javascript"}
     assert verdict.status == "blocked" and verdict.culprits
+
+
+def an_extension_and_a_cookie_break_the_captcha_together(env: Environment) -> Symptom | None:
+    # Each alone breaks something else (a different symptom), so no single kind's removal
+    # passes: only the private window does, and the whole-environment search needs both.
+    if {EXT, COOKIE} <= env.kept:
+        return "captcha-blocked"
+    return "page-error" if {EXT, COOKIE} & env.kept else None
+
+
+def test_culprits_of_two_kinds_found_together_in_the_private_path() -> None:
+    verdict, runner = decide(
+        inventory(3, cookies=2), an_extension_and_a_cookie_break_the_captcha_together
+    )
+    assert "private" in runner.names
+    assert verdict.status == "blocked"
+    assert [c.id for c in verdict.culprits] == [EXT, COOKIE]
+    # One of each: the tie goes to the kind named first.
+    assert verdict.factor == "extension"
+
+
+def test_the_factor_of_a_tie_does_not_depend_on_the_hash_seed() -> None:
+    # Regression: the factor was the most common kind among the culprits, picked from a
+    # set, so one extension and one cookie gave "cookies" under some hash seeds (0) and
+    # "extension" under others (3).
+    code = (
+        "from tests.test_diagnosis_logic import *\n"
+        "verdict, _ = decide(inventory(3, cookies=2),"
+        " an_extension_and_a_cookie_break_the_captcha_together)\n"
+        "print(verdict.factor)\n"
+    )
+    factors = set()
+    for seed in ("0", "3"):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        factors.add(done.stdout.strip())
+    assert factors == {"extension"}

@@ -12,6 +12,7 @@ Chromium resolves ``*.localhost`` to loopback by itself; Python clients must con
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from types import TracebackType
@@ -25,6 +26,10 @@ from probe.portal.runtime import PortalRuntime
 from probe.portal.state import PortalConfig
 
 START_TIMEOUT_SECONDS = 10.0
+
+
+def sock_port(sock: socket.socket) -> int:
+    return int(sock.getsockname()[1])
 
 
 class ThreadedServer:
@@ -44,15 +49,24 @@ class ThreadedServer:
         self._requested_port = port
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
         self.port = 0
 
     def start(self) -> ThreadedServer:
+        """Listen and serve; an address that cannot be bound raises ``OSError`` here."""
         if self._thread is not None:
             return self
+        # Bound here, in the caller's thread: a taken port is an OSError the caller can
+        # word for a person, not a SystemExit inside uvicorn's thread.
+        sock = socket.socket(socket.AF_INET6 if ":" in self._host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn would
+        try:
+            sock.bind((self._host, self._requested_port))
+        except OSError:
+            sock.close()
+            raise
         config = uvicorn.Config(
             self.app,
-            host=self._host,
-            port=self._requested_port,
             log_level="warning",
             access_log=False,
             lifespan="off",
@@ -64,31 +78,33 @@ class ThreadedServer:
             timeout_keep_alive=2,
         )
         server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, name=self.name, daemon=True)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name=self.name, daemon=True
+        )
         thread.start()
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
                 server.should_exit = True
                 thread.join(timeout=2)
-                raise PortalFailure(
-                    f"{self.name} could not listen on {self._host}:{self._requested_port}"
-                )
+                sock.close()
+                raise PortalFailure(f"{self.name} did not start on {self._host}:{sock_port(sock)}")
             time.sleep(0.01)
-        self._server, self._thread = server, thread
-        self.port = int(server.servers[0].sockets[0].getsockname()[1])
+        self._server, self._thread, self._socket = server, thread, sock
+        self.port = sock_port(sock)
         return self
 
     def stop(self) -> None:
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
+        server, thread, sock = self._server, self._thread, self._socket
+        if server is None or thread is None or sock is None:
             return
         server.should_exit = True
         thread.join(timeout=3)
         if thread.is_alive():
             server.force_exit = True
             thread.join(timeout=2)
-        self._server = self._thread = None
+        sock.close()
+        self._server = self._thread = self._socket = None
 
     def __enter__(self) -> ThreadedServer:
         return self.start()

@@ -25,6 +25,8 @@ import jinja2
 from probe.chromium import Chromium, find_chromium
 from probe.errors import BadInput, ProbeError
 from probe.models import Lang, Report, Verdict
+from probe.report.files import append_text, write_text
+from probe.report.junit import write_xml
 from probe.scenarios import Scenario, closest_names, expected_culprits, load_all
 
 INDEX_HTML = "index.html"
@@ -288,9 +290,7 @@ def write_index(summary: CiSummary, root: Path, *, shard: str | None = None) -> 
             created=datetime.now().strftime("%Y-%m-%d %H:%M"),
         )
     )
-    path = root / INDEX_HTML
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_text(root / INDEX_HTML, page)
 
 
 def write_ci_junit(summary: CiSummary, path: Path) -> Path:
@@ -336,9 +336,7 @@ def write_ci_junit(summary: CiSummary, path: Path) -> Path:
             node.text = "\n".join(details)
         else:
             ET.SubElement(case, "system-out").text = "\n".join(details)
-    ET.indent(root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    write_xml(root, path)
     return path
 
 
@@ -373,6 +371,5 @@ def append_github_summary(summary: CiSummary, *, env: Mapping[str, str] = os.env
     target = env.get("GITHUB_STEP_SUMMARY", "")
     if not target:
         return False
-    with Path(target).open("a", encoding="utf-8") as out:
-        out.write(github_summary(summary))
+    append_text(Path(target), github_summary(summary))
     return True

@@ -1,16 +1,18 @@
 """The ``probe`` command: parse options, make one call into the core, print the result.
 
 Exit codes: 0 access works, 1 access blocked and diagnosed, 2 bad input,
-3 inconclusive or browser failure.
+3 inconclusive or browser failure; 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (cleaned up alike).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import os
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -57,13 +59,41 @@ ScenarioDirOption = Annotated[
 EXIT_FOR_STATUS = {"ok": 0, "blocked": 1, "inconclusive": 3}
 
 
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_received: list[int] = []
+
+
+def _as_ctrl_c(signum: int, _frame: object) -> None:
+    # The handler in force for SIGINT (asyncio's, inside a diagnosis) then stops the run
+    # exactly as Ctrl-C does: tasks cancelled, browsers closed, temporary copies removed.
+    _received.append(signum)
+    signal.raise_signal(signal.SIGINT)
+
+
+@contextlib.contextmanager
+def _stop_signals_like_ctrl_c() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a CI job cancelled, a terminal closed) clean up like Ctrl-C."""
+    try:
+        previous = {number: signal.signal(number, _as_ctrl_c) for number in _STOP_SIGNALS}
+    except ValueError:  # not the main thread: signals are not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def reports_errors(func: F) -> F:
     """Turn probe's errors into one line and an exit code; never a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _received.clear()
         try:
-            return func(*args, **kwargs)
+            with _stop_signals_like_ctrl_c():
+                return func(*args, **kwargs)
         except ProbeError as exc:
             console.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
@@ -71,10 +101,28 @@ def reports_errors(func: F) -> F:
             # Ctrl-C also stops Playwright's driver; futures it failed are collected
             # later and asyncio would print "Future exception was never retrieved".
             logging.getLogger("asyncio").disabled = True
-            console.error("interrupted; temporary copies were removed")
-            raise typer.Exit(130) from None
+            signum = _received[0] if _received else signal.SIGINT
+            with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+                what = (
+                    "interrupted"
+                    if signum == signal.SIGINT
+                    else f"stopped by {signal.Signals(signum).name}"
+                )
+                console.error(f"{what}; temporary copies were removed")
+            raise typer.Exit(128 + signum) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _check_outputs(junit: Path | None) -> None:
+    """Output files that cannot be written fail now, not after the whole diagnosis."""
+    from probe.report.files import check_output_file
+
+    if junit is not None:
+        check_output_file(junit, "--junit")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY", "")
+    if summary:
+        check_output_file(Path(summary), "GITHUB_STEP_SUMMARY")
 
 
 def _lang(value: str | None) -> Any:
@@ -195,6 +243,7 @@ def browser(
         request.credentials = Credentials(user, password)
     elif portal is not None and scenario is None:
         raise BadInput("--portal needs --user (and a password): probe knows no account there")
+    _check_outputs(junit)
     with console.LiveProgress() as progress:
         if scenario is not None:
             from probe.scenarios import diagnose_scenario
@@ -341,6 +390,7 @@ def ci(
     """
     from probe.scenarios import run_ci
 
+    _check_outputs(junit)
     summary = run_ci(
         jobs=jobs,
         shard=shard,

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from probe.models import Lang, Report, VariantRun
+from probe.report.redact import strip_controls
 
 # In CI logs (no terminal) Rich would assume 80 columns and cut table cells.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -25,13 +26,19 @@ _OUTCOME_STYLE = {"pass": ("✔", "green"), "fail": ("✘", "red"), "skipped": (
 _STATUS_STYLE = {"ok": "green", "blocked": "red", "inconclusive": "yellow"}
 
 
+def _text(value: object, style: str = "") -> Text:
+    """Printable text: what a portal or a profile wrote may hold terminal escape sequences
+    (clear the screen, fake a prompt); their control characters are removed."""
+    return Text(strip_controls(str(value)), style=style)
+
+
 def error(message: str) -> None:
     """One line, no traceback: what was wrong and what to do."""
-    err.print(Text("probe: error: ", style="bold red") + Text(message))
+    err.print(Text("probe: error: ", style="bold red") + _text(message))
 
 
 def warning(message: str) -> None:
-    err.print(Text("probe: ", style="bold yellow") + Text(message))
+    err.print(Text("probe: ", style="bold yellow") + _text(message))
 
 
 class LiveProgress:
@@ -58,7 +65,7 @@ class LiveProgress:
             self.status.update(f"Running in Chromium: {names}")
 
     def note(self, text: str) -> None:
-        self.console.print(Text(text, style="dim"))
+        self.console.print(_text(text, "dim"))
 
     def started(self, name: str, description: str) -> None:
         self.running[name] = time.monotonic()
@@ -68,15 +75,15 @@ class LiveProgress:
         self.running.pop(run.name, None)
         icon, colour = _OUTCOME_STYLE[run.outcome]
         line = Text(f" {icon} ", style=colour)
-        line += Text(f"{run.name:<24}", style="bold")
+        line += _text(f"{run.name:<24}", "bold")
         line += Text(f"{run.duration_ms / 1000:5.1f} s  ", style="dim")
         if run.outcome == "fail":
             where = f" at {run.failed_step}" if run.failed_step else ""
-            line += Text(f"{run.symptom}{where}")
+            line += _text(f"{run.symptom}{where}")
             if run.message:
-                line += Text(f" — “{run.message[:80]}”", style="dim")
+                line += _text(f" — “{run.message[:80]}”", "dim")
         elif run.outcome == "skipped":
-            line += Text(run.skipped_reason or "skipped", style="dim")
+            line += _text(run.skipped_reason or "skipped", "dim")
         else:
             line += Text("login works", style="green")
         self.console.print(line)
@@ -87,25 +94,25 @@ def verdict_panel(report: Report, report_dir: Path, lang: Lang) -> None:
     verdict = report.verdict
     colour = _STATUS_STYLE[verdict.status]
     body = Text()
-    body.append(verdict.summary_fr if lang == "fr" else verdict.summary_en, style="bold")
+    body.append(strip_controls(verdict.summary_fr if lang == "fr" else verdict.summary_en), "bold")
     body.append("\n")
     if verdict.remedies:
         body.append("\n" + ("À faire :" if lang == "fr" else "What to do:") + "\n", style="bold")
         for number, remedy in enumerate(verdict.remedies, 1):
-            body.append(f" {number}. {remedy.fr if lang == 'fr' else remedy.en}\n")
+            body.append(strip_controls(f" {number}. {remedy.fr if lang == 'fr' else remedy.en}\n"))
     if verdict.if_that_fails:
         body.append(
             "\n" + ("Si cela ne suffit pas :" if lang == "fr" else "If that does not work:") + "\n",
             style="bold",
         )
         for remedy in verdict.if_that_fails:
-            body.append(f" • {remedy.fr if lang == 'fr' else remedy.en}\n")
+            body.append(strip_controls(f" • {remedy.fr if lang == 'fr' else remedy.en}\n"))
     body.append(
         f"\nfactor: {verdict.factor}   browser runs: {report.browser_runs}   "
         f"time: {report.duration_ms / 1000:.1f} s\n",
         style="dim",
     )
-    body.append(f"report: {report_dir / 'index.html'}", style="dim")
+    body.append(strip_controls(f"report: {report_dir / 'index.html'}"), style="dim")
     title = {"ok": "Access works", "blocked": "Access blocked", "inconclusive": "Inconclusive"}
     out.print(Panel(body, title=title[verdict.status], border_style=colour, expand=False))
 
@@ -116,12 +123,12 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
         # The first column holds names people copy: never cut them.
         grid.add_column(column, no_wrap=index == 0)
     for row in rows:
-        grid.add_row(*(str(cell) for cell in row))
+        grid.add_row(*(_text(cell) for cell in row))
     out.print(grid)
 
 
 def line(text: str, style: str | None = None) -> None:
-    out.print(Text(text, style=style or ""))
+    out.print(_text(text, style or ""))
 
 
 def is_interactive() -> bool:

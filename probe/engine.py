@@ -67,8 +67,10 @@ class DiagnosisRequest:
 
 
 def default_report_dir() -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("reports") / stamp
+    """A new ``reports/<timestamp>/`` folder, created exclusively (a suffix when taken)."""
+    from probe.report.files import new_report_folder
+
+    return new_report_folder(Path("reports"))
 
 
 @contextlib.contextmanager
@@ -93,23 +95,53 @@ def _target_for(url: str, extra_sites: tuple[str, ...], outbox_url: str | None) 
     return Target(url=base, sites=sites, outbox_url=outbox_url, pagemap=PageMap())
 
 
+# The reachability check only needs the answer's status line and headers.
+REACHABLE_DEADLINE_S = 10.0
+
+
 def _check_reachable(url: str) -> None:
-    """Fail in one line, before starting any browser, when nothing answers at ``url``."""
+    """Fail in one line, before starting any browser, when nothing answers at ``url``.
+
+    The answer is streamed and its body never read (an endless one cannot fill memory);
+    a portal that trickles its headers a byte every few seconds, each read within the
+    read timeout, is given up on at the overall deadline.
+    """
+    import asyncio
+
     import httpx
 
     from probe.second_factor import loopback_request
 
     real_url, headers = loopback_request(url)
+
+    async def first_bytes() -> None:
+        async with (
+            httpx.AsyncClient(timeout=5.0, follow_redirects=False) as client,
+            client.stream("GET", real_url, headers=headers),
+        ):
+            pass
+
+    async def within_deadline() -> None:
+        await asyncio.wait_for(first_bytes(), REACHABLE_DEADLINE_S)
+
     try:
-        httpx.get(real_url, headers=headers, timeout=5.0, follow_redirects=False)
+        loops.run(within_deadline())
     except httpx.HTTPError as exc:
         reason = type(exc).__name__.replace("Error", " error").lower()
         raise PortalFailure(f"--portal {url}: nothing answers there ({reason})") from exc
+    except TimeoutError as exc:
+        raise PortalFailure(
+            f"--portal {url}: the portal did not answer within {REACHABLE_DEADLINE_S:g} s"
+        ) from exc
 
 
 def _prepare_report_dir(path: Path) -> Path:
+    from probe.report.files import clear_report_folder
+
     try:
         path.mkdir(parents=True, exist_ok=True)
+        # An earlier report there is replaced whole: no stale screenshot stays.
+        clear_report_folder(path)
         probe_file = path / ".write-test"
         probe_file.write_text("")
         probe_file.unlink()
@@ -120,14 +152,17 @@ def _prepare_report_dir(path: Path) -> Path:
 
 def diagnose(request: DiagnosisRequest, progress: Progress | None = None) -> tuple[Report, Path]:
     """Run a whole diagnosis and write its report; returns the report and its folder."""
-    wanted = request.report_dir or default_report_dir()
-    existed = wanted.exists()
+    from probe.report.files import discard_partial_report
+
+    if request.report_dir is None:
+        wanted, created = default_report_dir(), True
+    else:
+        wanted, created = request.report_dir, not request.report_dir.exists()
     try:
         return _diagnose(request, progress or SilentProgress(), wanted)
     except BaseException:
-        # A run that stopped early leaves no empty report folder behind.
-        if not existed and wanted.is_dir() and not any(wanted.iterdir()):
-            wanted.rmdir()
+        # A run that stopped early (bad input, Ctrl-C, SIGTERM) leaves no partial report.
+        discard_partial_report(wanted, created=created)
         raise
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from probe.models import Report
 from probe.report import vocabulary as vocab
+from probe.report.files import append_text
 from probe.report.i18n import format_duration, text
-from probe.report.redact import redact_report
+from probe.report.redact import redact_report, strip_controls
 
 ENV_VAR = "GITHUB_STEP_SUMMARY"
 
@@ -22,14 +23,13 @@ def append_github_summary(report: Report, *, env: Mapping[str, str] = os.environ
     target = env.get(ENV_VAR, "")
     if not target:
         return False
-    with Path(target).open("a", encoding="utf-8") as summary:
-        summary.write(github_summary(report))
+    append_text(Path(target), github_summary(report))
     return True
 
 
 def _cell(value: str) -> str:
     """Text safe inside a Markdown table cell: GitHub renders HTML, pipes split columns."""
-    flat = " ".join(value.split())
+    flat = " ".join(strip_controls(value).split())
     for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
         flat = flat.replace(raw, escaped)
     for mark in ("*", "_", "`", "[", "]"):

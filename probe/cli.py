@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -64,10 +65,21 @@ _received: list[int] = []
 
 
 def _as_ctrl_c(signum: int, _frame: object) -> None:
-    # The handler in force for SIGINT (asyncio's, inside a diagnosis) then stops the run
-    # exactly as Ctrl-C does: tasks cancelled, browsers closed, temporary copies removed.
+    # Raised wherever the main thread is, as Python raises Ctrl-C's KeyboardInterrupt:
+    # asyncio then cancels every task (browsers close), every ``finally`` runs (the
+    # profile copy and a partial report folder are removed). Cancelling the main task
+    # instead, as asyncio does on SIGINT, is not enough: the run may finish anyway.
     _received.append(signum)
-    signal.raise_signal(signal.SIGINT)
+    _quiet_shutdown()
+    raise KeyboardInterrupt
+
+
+def _quiet_shutdown() -> None:
+    # Stopping mid-run leaves Playwright's driver pipes to be collected after the event
+    # loop closed; asyncio then logs warnings and "Exception ignored" tracebacks that say
+    # nothing to a person who asked probe to stop.
+    logging.getLogger("asyncio").disabled = True
+    sys.unraisablehook = lambda _unraisable: None
 
 
 @contextlib.contextmanager
@@ -100,7 +112,7 @@ def reports_errors(func: F) -> F:
         except KeyboardInterrupt:
             # Ctrl-C also stops Playwright's driver; futures it failed are collected
             # later and asyncio would print "Future exception was never retrieved".
-            logging.getLogger("asyncio").disabled = True
+            _quiet_shutdown()
             signum = _received[0] if _received else signal.SIGINT
             with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
                 what = (

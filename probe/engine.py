@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Iterator
@@ -80,8 +81,56 @@ def private_workdir() -> Iterator[Path]:
     os.chmod(path, 0o700)
     try:
         yield path
+    except KeyboardInterrupt:
+        # Stopped by Ctrl-C or a signal: Playwright's driver, a child of this process,
+        # may still be starting a Chromium into this folder; it stops its browsers.
+        _stop_children()
+        raise
     finally:
+        # Chromium shutting down still writes into its profile copy: remove the folder
+        # once no process uses it any more.
+        _wait_until_unused(path)
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _stop_children() -> None:
+    """Send SIGTERM to this process's own child processes (Playwright's drivers)."""
+    if not os.path.isdir("/proc"):
+        return
+    me = os.getpid()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stat:
+                # "pid (name) state ppid ...": the name may hold spaces, the last ")" ends it.
+                ppid = int(stat.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == me:
+            with contextlib.suppress(OSError):
+                os.kill(int(pid), signal.SIGTERM)
+
+
+def _wait_until_unused(path: Path, seconds: float = 5.0) -> None:
+    """Wait (a bounded time) until no process has ``path`` in its command line."""
+    marker = os.fsencode(path)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        busy = False
+        for pid in os.listdir("/proc") if os.path.isdir("/proc") else ():
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                    busy = marker in cmdline.read()
+            except OSError:
+                continue
+            if busy:
+                break
+        if not busy:
+            return
+        time.sleep(0.1)
 
 
 def _target_for(url: str, extra_sites: tuple[str, ...], outbox_url: str | None) -> Target:

@@ -13,8 +13,10 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -64,14 +66,27 @@ _STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 _received: list[int] = []
 
 
-def _as_ctrl_c(signum: int, _frame: object) -> None:
+def _as_ctrl_c(signum: int, frame: FrameType | None) -> None:
     # Raised wherever the main thread is, as Python raises Ctrl-C's KeyboardInterrupt:
     # asyncio then cancels every task (browsers close), every ``finally`` runs (the
     # profile copy and a partial report folder are removed). Cancelling the main task
     # instead, as asyncio does on SIGINT, is not enough: the run may finish anyway.
+    if _in_finalizer(frame):
+        # An exception raised in a ``__del__`` is printed and dropped: the run would go
+        # on. The signal is sent again in a moment, to land elsewhere.
+        threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+        return
     _received.append(signum)
     _quiet_shutdown()
     raise KeyboardInterrupt
+
+
+def _in_finalizer(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _quiet_shutdown() -> None:

@@ -79,8 +79,8 @@ async def latest_code(outbox_url: str, *, since: float, timeout: float) -> Found
         while True:
             messages: list[dict[str, Any]] = []
             try:
-                answer = await _bounded_get(client, url, headers)
-                if answer is not None:
+                answered, answer = await _bounded_get(client, url, headers)
+                if answered:
                     found = outbox_messages(answer)
                     if found is None:
                         note = UNEXPECTED_SHAPE
@@ -102,14 +102,16 @@ async def latest_code(outbox_url: str, *, since: float, timeout: float) -> Found
             await asyncio.sleep(0.15)
 
 
-async def _bounded_get(client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> Any:
-    """The JSON at ``url``, or None when it does not answer 200 or answers too much."""
+async def _bounded_get(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str]
+) -> tuple[bool, Any]:
+    """(True, the JSON at ``url``), or (False, None) when not 200 or too big."""
     async with client.stream("GET", url, headers=headers) as answer:
         if answer.status_code != 200:
-            return None
+            return False, None
         body = bytearray()
         async for chunk in answer.aiter_bytes():
             body += chunk
             if len(body) > MAX_OUTBOX_BYTES:
-                return None
-    return json.loads(body)
+                return False, None
+    return True, json.loads(body)

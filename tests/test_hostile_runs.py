@@ -22,7 +22,6 @@ from probe import engine
 from probe.cli import app
 from probe.errors import BadInput
 from probe.report import write_report
-from probe.report.files import new_report_folder
 
 ERROR_PREFIX = "probe: error: "
 
@@ -52,6 +51,8 @@ def test_two_runs_in_the_same_second_get_two_folders(
 
 
 def test_a_taken_timestamp_gets_a_suffix(tmp_path: Path) -> None:
+    from probe.report.files import new_report_folder
+
     moment = datetime(2026, 12, 1, 15, 30, 0)
     folders = [new_report_folder(tmp_path, moment) for _ in range(3)]
     assert [f.name for f in folders] == [

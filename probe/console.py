@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from probe.models import Lang, Report, VariantRun
+from probe.report.i18n import format_decimal, text
 from probe.report.redact import strip_controls
 
 # In CI logs (no terminal) Rich would assume 80 columns and cut table cells.
@@ -44,14 +45,15 @@ def warning(message: str) -> None:
 class LiveProgress:
     """Shows variants as they start and finish (the engine's ``Progress``)."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, lang: Lang = "en") -> None:
         self.console = console or err
+        self.lang = lang
         self.running: dict[str, float] = {}
         self.status: Status | None = None
 
     def __enter__(self) -> LiveProgress:
         if self.console.is_terminal:
-            self.status = self.console.status("Starting…")
+            self.status = self.console.status(text("console.starting", self.lang))
             self.status.start()
         return self
 
@@ -61,8 +63,8 @@ class LiveProgress:
 
     def _refresh(self) -> None:
         if self.status is not None:
-            names = ", ".join(self.running) or "deciding"
-            self.status.update(f"Running in Chromium: {names}")
+            names = ", ".join(self.running) or text("console.deciding", self.lang)
+            self.status.update(text("console.running", self.lang, names=names))
 
     def note(self, text: str) -> None:
         self.console.print(_text(text, "dim"))
@@ -78,14 +80,18 @@ class LiveProgress:
         line += _text(f"{run.name:<24}", "bold")
         line += Text(f"{run.duration_ms / 1000:5.1f} s  ", style="dim")
         if run.outcome == "fail":
-            where = f" at {run.failed_step}" if run.failed_step else ""
-            line += _text(f"{run.symptom}{where}")
+            if run.failed_step:
+                line += _text(
+                    text("console.failed-at", self.lang, symptom=run.symptom, step=run.failed_step)
+                )
+            else:
+                line += _text(run.symptom)
             if run.message:
                 line += _text(f" — “{run.message[:80]}”", "dim")
         elif run.outcome == "skipped":
-            line += _text(run.skipped_reason or "skipped", "dim")
+            line += _text(run.skipped_reason or text("outcome.skipped", self.lang), "dim")
         else:
-            line += Text("login works", style="green")
+            line += Text(text("console.login-works", self.lang), style="green")
         self.console.print(line)
         self._refresh()
 
@@ -97,24 +103,26 @@ def verdict_panel(report: Report, report_dir: Path, lang: Lang) -> None:
     body.append(strip_controls(verdict.summary_fr if lang == "fr" else verdict.summary_en), "bold")
     body.append("\n")
     if verdict.remedies:
-        body.append("\n" + ("À faire :" if lang == "fr" else "What to do:") + "\n", style="bold")
+        body.append(f"\n{text('console.what-to-do', lang)}\n", style="bold")
         for number, remedy in enumerate(verdict.remedies, 1):
             body.append(strip_controls(f" {number}. {remedy.fr if lang == 'fr' else remedy.en}\n"))
     if verdict.if_that_fails:
-        body.append(
-            "\n" + ("Si cela ne suffit pas :" if lang == "fr" else "If that does not work:") + "\n",
-            style="bold",
-        )
+        body.append(f"\n{text('console.if-that-fails', lang)}\n", style="bold")
         for remedy in verdict.if_that_fails:
             body.append(strip_controls(f" • {remedy.fr if lang == 'fr' else remedy.en}\n"))
-    body.append(
-        f"\nfactor: {verdict.factor}   browser runs: {report.browser_runs}   "
-        f"time: {report.duration_ms / 1000:.1f} s\n",
-        style="dim",
+    footer = text(
+        "console.footer",
+        lang,
+        factor=verdict.factor,
+        runs=report.browser_runs,
+        duration=f"{format_decimal(report.duration_ms / 1000, lang)} s",
     )
-    body.append(strip_controls(f"report: {report_dir / 'index.html'}"), style="dim")
-    title = {"ok": "Access works", "blocked": "Access blocked", "inconclusive": "Inconclusive"}
-    out.print(Panel(body, title=title[verdict.status], border_style=colour, expand=False))
+    body.append(f"\n{footer}\n", style="dim")
+    body.append(
+        strip_controls(text("console.report", lang, path=report_dir / "index.html")), style="dim"
+    )
+    title = text(f"console.title.{verdict.status}", lang)
+    out.print(Panel(body, title=title, border_style=colour, expand=False))
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

@@ -22,7 +22,6 @@ from urllib.parse import parse_qs
 
 import pytest
 from playwright.async_api import BrowserContext, Page, async_playwright
-from report_examples import extension_report
 
 from probe import console, engine, loops
 from probe.chromium import Chromium, launch_args
@@ -34,6 +33,7 @@ from probe.observation import Recorder, Target, Timeouts
 from probe.pagemap import PageMap
 from probe.report import github_summary, write_junit, write_report
 from probe.second_factor import latest_code
+from tests.report_examples import extension_report
 
 PASSWORD = "S3cret-Pw-4242"
 IDENTIFIER = "1850775123456"

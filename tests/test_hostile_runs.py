@@ -15,13 +15,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from report_examples import extension_report
 from typer.testing import CliRunner, Result
 
 from probe import engine
 from probe.cli import app
 from probe.errors import BadInput
 from probe.report import write_report
+from tests.report_examples import extension_report
 
 ERROR_PREFIX = "probe: error: "
 

@@ -90,6 +90,16 @@ def private_workdir() -> Iterator[Path]:
         # Chromium shutting down still writes into its profile copy: remove the folder
         # once no process uses it any more.
         _wait_until_unused(path)
+        _remove(path)
+
+
+def _remove(path: Path, seconds: float = 3.0) -> None:
+    # A browser process started with its HOME in the folder (but not named on its command
+    # line) may still add a file while the folder is removed: try again for a moment.
+    deadline = time.monotonic() + seconds
+    shutil.rmtree(path, ignore_errors=True)
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
         shutil.rmtree(path, ignore_errors=True)
 
 

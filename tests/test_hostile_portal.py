@@ -386,14 +386,14 @@ async def _journey_against(url: str, chromium: Chromium, shots: Path) -> list[St
 
 @pytest.mark.browser
 def test_a_portal_echoing_the_password_and_never_ending_the_download(
-    chromium: Chromium, tmp_path: Path
+    probe_chromium: Chromium, tmp_path: Path
 ) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _evil_handler())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/"
-        steps = loops.run(_journey_against(url, chromium, tmp_path / "screenshots"))
+        steps = loops.run(_journey_against(url, probe_chromium, tmp_path / "screenshots"))
     finally:
         server.shutdown()
         server.server_close()

@@ -156,6 +156,7 @@ def test_an_earlier_report_is_replaced_whole_with_no_stale_screenshot(tmp_path: 
 
 
 @pytest.mark.browser
+@pytest.mark.timeout(180)
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_mid_run_cleans_up_like_ctrl_c(tmp_path: Path, stop: signal.Signals) -> None:
     temporary = tmp_path / "tmp"
@@ -179,11 +180,15 @@ def test_a_signal_mid_run_cleans_up_like_ctrl_c(tmp_path: Path, stop: signal.Sig
             if line.startswith("Portal:"):
                 break
         process.send_signal(stop)
-        rest = process.stderr.read()
-        code = process.wait(timeout=120)
+        try:
+            rest = process.stderr.read()
+            code = process.wait(timeout=120)
+        finally:
+            if process.poll() is None:  # it did not stop: do not leave it running
+                process.kill()
     assert code == 128 + stop, "".join(seen) + rest
     assert f"stopped by {stop.name}; temporary copies were removed" in rest
     assert "Traceback" not in rest
     leftovers = [p.name for p in temporary.iterdir() if p.name.startswith(("probe-", "playwright"))]
-    assert leftovers == [], leftovers
+    assert leftovers == [], sorted(str(p) for p in temporary.rglob("*"))[:10]
     assert not report.exists()

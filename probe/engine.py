@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import tempfile
@@ -90,10 +91,22 @@ def default_report_dir() -> Path:
 
 @contextlib.contextmanager
 def private_workdir() -> Iterator[Path]:
-    """A 0700 temporary folder for profile copies, removed whatever happens."""
-    path = Path(tempfile.mkdtemp(prefix="probe-"))
-    os.chmod(path, 0o700)
+    """A 0700 temporary folder for profile copies, removed whatever happens.
+
+    The name is chosen before the folder is made, and made inside the ``try``: a signal
+    landing between the two (``tempfile.mkdtemp`` returns only after its ``mkdir``) would
+    otherwise leave an empty ``probe-*`` folder behind.
+    """
+    parent = Path(tempfile.gettempdir())
+    path = parent / f"probe-{secrets.token_hex(6)}"
     try:
+        while True:
+            try:
+                path.mkdir(mode=0o700)
+                break
+            except FileExistsError:
+                path = parent / f"probe-{secrets.token_hex(6)}"
+        os.chmod(path, 0o700)
         yield path
     except KeyboardInterrupt:
         # Stopped by Ctrl-C or a signal: Playwright's driver, a child of this process,

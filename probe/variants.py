@@ -211,6 +211,7 @@ class Runner:
                     keep_cookies=True,  # the portal's own cookies are removed one by one below
                     keep_site_data=not env.fresh and SITE_DATA_ID in kept,
                     reset_settings=[s for s in settings if env.fresh or s not in kept],
+                    extensions=extensions,
                 )
                 if not env.fresh
                 else _empty_dir(profile_dir)

@@ -14,6 +14,7 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from probe.errors import NoSpaceLeft
 
@@ -98,6 +99,41 @@ def shown(text: str, width: int = 40) -> str:
 def one_line(text: str) -> str:
     """A note as the terminal may print it: control characters (from the profile) as '?'."""
     return "".join(c if c.isprintable() else "?" for c in text)
+
+
+# What a note on a profile is about: the report's limitations carry it as their ``kind``.
+NoteKind = Literal[
+    "extension-skipped",  # an installed extension probe could not read or copy safely
+    "extension-unsupported",  # enabled in the profile, refused by this Chromium (MV2)
+    "cookies-unreadable",  # the Cookies database, or rows of it, could not be read
+    "cookies-undecryptable",  # values encrypted with a key this browser does not have
+    "files-not-copied",  # files left out of the copy (links, special files, size limits)
+    "copy-changing",  # files that kept changing while they were copied
+    "profile-note",  # anything else read and ignored (Local State, Last Version...)
+]
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something probe noticed but cannot replay or had to ignore, in one English line.
+
+    ``params`` are the plain values (names, counts) a translated text is built from.
+    """
+
+    kind: NoteKind
+    text: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+class Notes(list[Note]):
+    """The notes gathered while reading or copying a profile."""
+
+    def add(self, kind: NoteKind, text: str, **params: object) -> None:
+        clean = tuple((k, one_line(str(v))) for k, v in params.items())
+        self.append(Note(kind, one_line(text), clean))
+
+    def texts(self) -> tuple[str, ...]:
+        return tuple(n.text for n in self)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from probe.chromium import Chromium, find_chromium
 from probe.credentials import Credentials, check_credentials
 from probe.diagnosis import Diagnosis
 from probe.errors import BadInput, PortalFailure
+from probe.limitations import limitations_of, qualified
 from probe.models import (
     BrowserInfo,
     Lang,
@@ -174,6 +175,8 @@ def _diagnose(request: DiagnosisRequest, progress: Progress, wanted: Path) -> tu
         report = loops.run(
             _diagnose_async(request, chromium, target, inventory, work, report_dir, progress)
         )
+        report.limitations = limitations_of(snapshot.notes)  # what no run could replay
+        report.verdict = qualified(report.verdict, snapshot.notes, target.sites)
     report.portal = PortalInfo(url=target.login_url, embedded=embedded, scenario=request.scenario)
     report.profile = ProfileInfo(
         source=str(profile.profile_dir)

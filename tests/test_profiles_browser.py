@@ -25,7 +25,7 @@ from probe.recipes import ProfileRecipe, build_profile, fixtures_dir, harmless_e
 
 pytestmark = pytest.mark.browser
 
-HAND_WRITTEN = ["ad-shield", "form-filler-pro", "pair-a", "pair-b", "private-ok"]
+HAND_WRITTEN = ["ad-shield", "form-filler-pro", "my-filters", "pair-a", "pair-b", "private-ok"]
 
 
 @pytest.fixture(scope="module")

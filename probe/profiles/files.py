@@ -14,9 +14,9 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from probe.errors import NoSpaceLeft
+from probe.models import LimitationKind as NoteKind
 
 MB = 1024 * 1024
 # Preferences of a profile used for years hold a few MB of site engagement data.
@@ -101,21 +101,11 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in text)
 
 
-# What a note on a profile is about: the report's limitations carry it as their ``kind``.
-NoteKind = Literal[
-    "extension-skipped",  # an installed extension probe could not read or copy safely
-    "extension-unsupported",  # enabled in the profile, refused by this Chromium (MV2)
-    "cookies-unreadable",  # the Cookies database, or rows of it, could not be read
-    "cookies-undecryptable",  # values encrypted with a key this browser does not have
-    "files-not-copied",  # files left out of the copy (links, special files, size limits)
-    "copy-changing",  # files that kept changing while they were copied
-    "profile-note",  # anything else read and ignored (Local State, Last Version...)
-]
-
-
 @dataclass(frozen=True)
 class Note:
     """Something probe noticed but cannot replay or had to ignore, in one English line.
+
+    ``kind`` becomes the kind of the report's ``Limitation`` made from it.
 
     ``params`` are the plain values (names, counts) a translated text is built from.
     """

@@ -168,7 +168,9 @@ def test_snapshot_warns_about_cookies_locked_by_the_desktop_keyring(tmp_path: Pa
     write_cookie_db(profile_dir / "Cookies", rows)
     copy = snapshot_profile(locate_profile(profile_dir), tmp_path / "snapshot")
     (warning,) = copy.warnings
-    assert warning.startswith("2 cookies (portal.localhost) are encrypted with a key held by the desktop keyring")
+    assert warning.startswith(
+        "2 cookies (portal.localhost) are encrypted with a key held by the desktop keyring"
+    )
     assert [(c.name, c.encrypted_with) for c in read_cookies(copy)] == [
         ("a", "v11"),
         ("b", "v11"),

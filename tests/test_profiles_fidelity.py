@@ -273,3 +273,18 @@ def test_the_verdict_says_a_cookie_culprit_could_be_hidden(tmp_path: Path) -> No
     assert told.summary_en.startswith("Access works. The portal's cookies could not be read")
     assert told.summary_fr.startswith("L'accès fonctionne. Les cookies du portail n'ont pas pu")
     assert qualified(_verdict(), copy.notes, ["elsewhere.localhost"]) == _verdict()
+
+
+def test_registered_content_scripts_are_a_limitation(tmp_path: Path) -> None:
+    # Chromium keeps them for an extension loaded from its Preferences entry, but clears
+    # them whenever --load-extension loads it (measured in Chromium 156).
+    profile_dir = make_profile(tmp_path / "ud")
+    ext_id, entry = install(
+        profile_dir, "harmless/notes", persistent_script_url_patterns=["<all_urls>"]
+    )
+    register(profile_dir, {ext_id: entry})
+    found = locate_profile(profile_dir)
+    assert [e.id for e in found.extensions] == [ext_id]  # still replayed
+    (limitation,) = limitations_of(found.notes)
+    assert limitation.kind == "extension-scripts"
+    assert limitation.en.startswith("The extension Notes registered scripts of its own")

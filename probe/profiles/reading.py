@@ -287,6 +287,18 @@ def _read_extensions(
                 name=name,
             )
             continue
+        if enabled and entry.get("persistent_script_url_patterns"):
+            # Chromium forgets the content scripts an extension registered
+            # (scripting.registerContentScripts) whenever it loads it from a folder with
+            # --load-extension, as probe does (measured in Chromium 156, also on the
+            # profile that registered them); extensions that register them again when
+            # they start (uBlock Origin Lite does) lose nothing.
+            warnings.add(
+                "extension-scripts",
+                f"extension {shown(name)} ({ext_id}) registered content scripts, which its "
+                "runs start without unless it registers them again",
+                name=name,
+            )
         found.append(
             Extension(
                 id=ext_id,

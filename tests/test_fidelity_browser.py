@@ -179,3 +179,21 @@ def test_ublock_origin_lite_with_a_custom_filter_is_named(
     )
     assert (report.verdict.status, report.verdict.factor) == ("blocked", "extension")
     assert [c.name for c in report.verdict.culprits] == ["uBlock Origin Lite"]
+
+
+def test_one_cookie_it_cannot_decrypt_takes_its_site_s_cookies_with_it(
+    playwright: Playwright, chromium: Chromium, tmp_path: Path
+) -> None:
+    # What the cookies-undecryptable limitation says: Chromium 156 drops the cookie it
+    # cannot decrypt and the other cookies of the same site, silently.
+    seeds = [CookieSeed(name=n, domain=d) for n, d in
+             [("a", "portal.localhost"), ("b", "portal.localhost"), ("c", "other.localhost")]]  # fmt: skip
+    person = build_profile(ProfileRecipe(cookies=seeds), tmp_path / "person", chromium=chromium)
+    with sqlite3.connect(person / "Default" / "Cookies") as db:
+        db.execute("UPDATE cookies SET encrypted_value = ? WHERE name = 'a'", (b"v11" + bytes(32),))
+    db.close()
+    context = launch_profile(playwright, chromium, person)
+    try:
+        assert [(c["name"], c["domain"]) for c in context.cookies()] == [("c", "other.localhost")]
+    finally:
+        context.close()

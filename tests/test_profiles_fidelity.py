@@ -288,3 +288,14 @@ def test_registered_content_scripts_are_a_limitation(tmp_path: Path) -> None:
     (limitation,) = limitations_of(found.notes)
     assert limitation.kind == "extension-scripts"
     assert limitation.en.startswith("The extension Notes registered scripts of its own")
+
+
+def test_a_name_from_the_profile_is_cut_in_a_limitation(tmp_path: Path) -> None:
+    profile_dir = make_profile(tmp_path / "ud")
+    ext_id = "d" * 32
+    long_name = "Blocker\n" + "x" * 5000  # a hostile manifest's name
+    manifest = {"manifest_version": 2, "name": long_name, "version": "1"}
+    _write_manifest(profile_dir / "Extensions" / ext_id / "1_0", json.dumps(manifest))
+    register(profile_dir, {ext_id: {"location": 1, "path": f"{ext_id}/1_0"}})
+    (limitation,) = limitations_of(locate_profile(profile_dir).notes)
+    assert "Blocker?xxx" in limitation.en and len(limitation.en) < 400

@@ -96,6 +96,10 @@ def shown(text: str, width: int = 40) -> str:
     return repr(text if len(text) <= width else text[:width] + "…")
 
 
+def _cut(text: str, width: int = 120) -> str:
+    return text if len(text) <= width else text[:width] + "…"
+
+
 def one_line(text: str) -> str:
     """A note as the terminal may print it: control characters (from the profile) as '?'."""
     return "".join(c if c.isprintable() else "?" for c in text)
@@ -119,7 +123,11 @@ class Notes(list[Note]):
     """The notes gathered while reading or copying a profile."""
 
     def add(self, kind: NoteKind, text: str, **params: object) -> None:
-        clean = tuple((k, one_line(str(v))) for k, v in params.items())
+        """Note ``text``; ``params`` are shown cut to a line (``hosts`` is kept whole)."""
+        clean = tuple(
+            (k, one_line(str(v)) if k == "hosts" else _cut(one_line(str(v))))
+            for k, v in params.items()
+        )
         self.append(Note(kind, one_line(text), clean))
 
     def texts(self) -> tuple[str, ...]:

@@ -335,8 +335,8 @@ def _warn_unreadable_cookies(
         warnings.add(
             "cookies-undecryptable",
             f"{len(locked)} cookies ({listed}) are encrypted with a key held by "
-            f"{_HOLDER_NAMES[holder]}; probe's browser cannot read them and behaves as if "
-            "they were missing",
+            f"{_HOLDER_NAMES[holder]}; probe's browser cannot read them and drops them with "
+            "the other cookies of the same sites (measured in Chromium 156)",
             count=len(locked),
             hosts=" ".join(hosts),
             listed=listed,

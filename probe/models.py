@@ -102,6 +102,7 @@ LimitationKind = Literal[
     "extension-skipped",  # an installed extension probe could not read or copy safely
     "extension-unsupported",  # enabled in the profile, refused by this Chromium (MV2)
     "extension-scripts",  # content scripts it registered, which Chromium forgets on load
+    "extension-rulesets",  # filter lists turned on or off, which Chromium resets on load
     "cookies-unreadable",  # the Cookies database, or rows of it, could not be read
     "cookies-undecryptable",  # values encrypted with a key this browser does not have
     "files-not-copied",  # files left out of the copy (links, special files, size limits)

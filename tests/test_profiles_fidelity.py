@@ -299,3 +299,17 @@ def test_a_name_from_the_profile_is_cut_in_a_limitation(tmp_path: Path) -> None:
     register(profile_dir, {ext_id: {"location": 1, "path": f"{ext_id}/1_0"}})
     (limitation,) = limitations_of(locate_profile(profile_dir).notes)
     assert "Blocker?xxx" in limitation.en and len(limitation.en) < 400
+
+
+@pytest.mark.parametrize(("chosen", "told"), [([], True), ([1], False), (None, False)])
+def test_rule_lists_turned_off_are_a_limitation(
+    tmp_path: Path, chosen: list[int] | None, told: bool
+) -> None:
+    # ad-shield's manifest turns its one list ("filters", number 1) on; Chromium resets
+    # the person's choice whenever --load-extension loads it (measured in Chromium 156).
+    profile_dir = make_profile(tmp_path / "ud")
+    extra = {} if chosen is None else {"dnr_enabled_ruleset_ids": chosen}
+    ext_id, entry = install(profile_dir, "ad-shield", **extra)
+    register(profile_dir, {ext_id: entry})
+    kinds = [item.kind for item in limitations_of(locate_profile(profile_dir).notes)]
+    assert kinds == (["extension-rulesets"] if told else [])

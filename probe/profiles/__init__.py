@@ -44,7 +44,8 @@ keeps the entry, but without the entry's ``dnr_dynamic_ruleset`` checksum it dis
 dynamic rules (measured: a user filter of uBlock Origin Lite survives only with it).
 Session rules live in memory and die with the person's browser too; content scripts an
 extension registered are cleared by every ``--load-extension`` start (measured, even on
-the profile that registered them), which is told as a limitation.
+the profile that registered them), and so are the static rulesets it turned on or off
+(``dnr_enabled_ruleset_ids`` goes back to the manifest's): both are told as limitations.
 
 Run folders are plain copies, not hard links: SQLite databases and LevelDB logs are
 written in place, so a hard link would let one run change the snapshot for the next.

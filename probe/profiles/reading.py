@@ -287,6 +287,16 @@ def _read_extensions(
                 name=name,
             )
             continue
+        if enabled and _rulesets_changed(entry, manifest):
+            # Likewise the static rulesets it turned on or off at run time
+            # (dnr_enabled_ruleset_ids): a --load-extension start resets them to the
+            # manifest's (measured in Chromium 156).
+            warnings.add(
+                "extension-rulesets",
+                f"extension {shown(name)} ({ext_id}) turned some of its rule lists on or "
+                "off; its runs start with the lists its manifest turns on",
+                name=name,
+            )
         if enabled and entry.get("persistent_script_url_patterns"):
             # Chromium forgets the content scripts an extension registered
             # (scripting.registerContentScripts) whenever it loads it from a folder with
@@ -311,6 +321,20 @@ def _read_extensions(
             )
         )
     return found
+
+
+def _rulesets_changed(entry: dict[str, Any], manifest: dict[str, Any]) -> bool:
+    """True if the static rulesets turned on differ from those the manifest turns on.
+
+    Chromium numbers the manifest's ``rule_resources`` from 1 in
+    ``dnr_enabled_ruleset_ids``; the entry has no such list until the extension changes it.
+    """
+    chosen = entry.get("dnr_enabled_ruleset_ids")
+    resources = dig(manifest, "declarative_net_request", "rule_resources")
+    if not isinstance(chosen, list) or not isinstance(resources, list):
+        return False
+    default = {i for i, r in enumerate(resources, 1) if isinstance(r, dict) and r.get("enabled")}
+    return set(chosen) != default
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:

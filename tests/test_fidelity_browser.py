@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Playwright, Worker
-from profile_helpers import launch_profile
 
 from probe.chromium import Chromium
 from probe.engine import DiagnosisRequest, diagnose
@@ -31,6 +30,7 @@ from probe.profiles import (
     snapshot_profile,
 )
 from probe.recipes import CookieSeed, ProfileRecipe, build_profile, fixtures_dir
+from tests.profile_helpers import launch_profile
 
 pytestmark = pytest.mark.browser
 

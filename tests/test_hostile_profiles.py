@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from profile_helpers import install, make_profile, register
 from typer.testing import CliRunner, Result
 
 import probe.chromium
@@ -44,6 +43,7 @@ from probe.profiles import (
 )
 from probe.profiles.files import CopyBudget, Unreadable, read_regular
 from probe.variants import read_portal_cookies
+from tests.profile_helpers import install, make_profile, register
 
 ERROR_PREFIX = "probe: error: "
 MANIFEST = {"manifest_version": 3, "name": "Harmless", "version": "1.0"}

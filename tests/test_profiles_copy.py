@@ -11,15 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from profile_helpers import (
-    FIXTURES,
-    fingerprint,
-    install,
-    make_profile,
-    no_writes_under,
-    register,
-    write_cookie_db,
-)
 
 from probe.errors import BadInput
 from probe.profiles import (
@@ -32,6 +23,15 @@ from probe.profiles import (
     snapshot_profile,
 )
 from probe.profiles.files import CopyBudget
+from tests.profile_helpers import (
+    FIXTURES,
+    fingerprint,
+    install,
+    make_profile,
+    no_writes_under,
+    register,
+    write_cookie_db,
+)
 
 SHIELD_ID = extension_id(FIXTURES / "ad-shield")
 KEPT = [
@@ -267,6 +267,7 @@ def test_run_dir_resets_settings_to_chromium_defaults(snapshot: Any, tmp_path: P
             tmp_path / "run3",
             keep_cookies=True,
             keep_site_data=True,
+            # Not a SettingId on purpose: what a caller without a type checker could pass.
             reset_settings=["popups"],  # type: ignore[list-item]
         )
 

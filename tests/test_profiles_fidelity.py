@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from profile_helpers import FIXTURES, install, make_profile, register, write_cookie_db
 
 from probe.limitations import hides_portal_cookies, limitations_of, qualified
 from probe.models import Verdict
 from probe.profiles import extension_id, locate_profile, prepare_run_dir, reading, snapshot_profile
 from probe.profiles.chromium_json import loads_chromium
+from tests.profile_helpers import FIXTURES, install, make_profile, register, write_cookie_db
 
 FILTERS_ID = extension_id(FIXTURES / "my-filters")
 NOTES_ID = extension_id(FIXTURES / "harmless" / "notes")

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import jsonschema  # type: ignore[import-untyped]  # no stubs installed here
+import jsonschema
 import pytest
-from report_dom import parse
-from report_examples import ok_report, write_screenshots
 
 from probe.limitations import limitations_of
 from probe.models import Lang, Report
 from probe.profiles.files import Notes
 from probe.report import json_schema, render_html, rerender, write_report
+from tests.report_dom import parse
+from tests.report_examples import ok_report, write_screenshots
 
 
 def _with_limitations() -> Report:

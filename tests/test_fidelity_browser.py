@@ -62,10 +62,10 @@ def _filters_profile(root: Path, chromium: Chromium, **recipe: object) -> Path:
 
 
 def test_the_user_filter_survives_in_a_run_folder(
-    playwright: Playwright, chromium: Chromium, tmp_path: Path
+    playwright: Playwright, probe_chromium: Chromium, tmp_path: Path
 ) -> None:
     snapshot = snapshot_profile(
-        locate_profile(_filters_profile(tmp_path, chromium)), tmp_path / "snapshot"
+        locate_profile(_filters_profile(tmp_path, probe_chromium)), tmp_path / "snapshot"
     )
     filters = [e for e in snapshot.extensions if e.id == FILTERS_ID]
     run = prepare_run_dir(
@@ -76,7 +76,7 @@ def test_the_user_filter_survives_in_a_run_folder(
         reset_settings=[],
         extensions=filters,
     )
-    context = launch_profile(playwright, chromium, run, filters)
+    context = launch_profile(playwright, probe_chromium, run, filters)
     try:
         worker = _worker(context, FILTERS_ID)
         worker.evaluate("async () => { await self.ready; }")
@@ -109,15 +109,15 @@ def _add_mv2_extension(profile_dir: Path) -> None:
 
 
 def test_the_diagnosis_names_the_user_filter_and_says_what_it_could_not_replay(
-    chromium: Chromium, tmp_path: Path
+    probe_chromium: Chromium, tmp_path: Path
 ) -> None:
     person = _filters_profile(
-        tmp_path, chromium, cookies=[CookieSeed(name="pref", domain="portal.localhost")]
+        tmp_path, probe_chromium, cookies=[CookieSeed(name="pref", domain="portal.localhost")]
     )
     _lock_cookies_with_keyring(person / "Default")
     _add_mv2_extension(person / "Default")
     report, report_dir = diagnose(
-        DiagnosisRequest(profile=person, chromium=chromium, report_dir=tmp_path / "report")
+        DiagnosisRequest(profile=person, chromium=probe_chromium, report_dir=tmp_path / "report")
     )
     # Before run folders kept the extension's state, `current` logged in: "Access works".
     assert (report.verdict.status, report.verdict.factor) == ("blocked", "extension")
@@ -143,14 +143,14 @@ def _ubol_folder() -> Path:
 
 
 def test_ublock_origin_lite_with_a_custom_filter_is_named(
-    playwright: Playwright, chromium: Chromium, tmp_path: Path
+    playwright: Playwright, probe_chromium: Chromium, tmp_path: Path
 ) -> None:
     # The person loaded uBOL unpacked and added a custom filter on its dashboard; uBOL
     # compiles it into a dynamic rule and does not add it again when it restarts.
     ubol = shutil.copytree(_ubol_folder(), tmp_path / "ubol")
     person = tmp_path / "person"
     ext = Extension(extension_id(ubol), "uBOL", "", ubol, True, False, "unpacked")
-    context = launch_profile(playwright, chromium, person, [ext])
+    context = launch_profile(playwright, probe_chromium, person, [ext])
     try:
         worker = _worker(context, ext.id)
         page = context.new_page()
@@ -175,24 +175,26 @@ def test_ublock_origin_lite_with_a_custom_filter_is_named(
     finally:
         context.close()
     report, _ = diagnose(
-        DiagnosisRequest(profile=person, chromium=chromium, report_dir=tmp_path / "report")
+        DiagnosisRequest(profile=person, chromium=probe_chromium, report_dir=tmp_path / "report")
     )
     assert (report.verdict.status, report.verdict.factor) == ("blocked", "extension")
     assert [c.name for c in report.verdict.culprits] == ["uBlock Origin Lite"]
 
 
 def test_one_cookie_it_cannot_decrypt_takes_its_site_s_cookies_with_it(
-    playwright: Playwright, chromium: Chromium, tmp_path: Path
+    playwright: Playwright, probe_chromium: Chromium, tmp_path: Path
 ) -> None:
     # What the cookies-undecryptable limitation says: Chromium 156 drops the cookie it
     # cannot decrypt and the other cookies of the same site, silently.
     seeds = [CookieSeed(name=n, domain=d) for n, d in
              [("a", "portal.localhost"), ("b", "portal.localhost"), ("c", "other.localhost")]]  # fmt: skip
-    person = build_profile(ProfileRecipe(cookies=seeds), tmp_path / "person", chromium=chromium)
+    person = build_profile(
+        ProfileRecipe(cookies=seeds), tmp_path / "person", chromium=probe_chromium
+    )
     with sqlite3.connect(person / "Default" / "Cookies") as db:
         db.execute("UPDATE cookies SET encrypted_value = ? WHERE name = 'a'", (b"v11" + bytes(32),))
     db.close()
-    context = launch_profile(playwright, chromium, person)
+    context = launch_profile(playwright, probe_chromium, person)
     try:
         assert [(c["name"], c["domain"]) for c in context.cookies()] == [("c", "other.localhost")]
     finally:

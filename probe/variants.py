@@ -31,6 +31,7 @@ from probe.chromium import (
     launch_failure,
 )
 from probe.credentials import Credentials
+from probe.extension_state import restore_rulesets
 from probe.journey import Journey
 from probe.models import Component, StepName, VariantRun
 from probe.observation import Target, Timeouts
@@ -248,6 +249,7 @@ class Runner:
                     name, _, host = cookie.id.rpartition("@")
                     await context.clear_cookies(name=name, domain=host)
                     await context.clear_cookies(name=name, domain="." + host)
+            await restore_rulesets(context, extensions)  # reset by --load-extension
             journey = Journey(
                 context,
                 self.target,

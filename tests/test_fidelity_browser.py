@@ -199,3 +199,28 @@ def test_one_cookie_it_cannot_decrypt_takes_its_site_s_cookies_with_it(
         assert [(c["name"], c["domain"]) for c in context.cookies()] == [("c", "other.localhost")]
     finally:
         context.close()
+
+
+def test_a_rule_list_the_person_turned_off_stays_off(
+    playwright: Playwright, probe_chromium: Chromium, tmp_path: Path
+) -> None:
+    # The person turned Ad Shield's only list off: their browser logs in. Chromium turns
+    # it back on when --load-extension loads the extension; the run turns it off again.
+    person = build_profile(
+        ProfileRecipe(extensions=["ad-shield"]), tmp_path / "person", chromium=probe_chromium
+    )
+    shield = list(locate_profile(person).extensions)
+    context = launch_profile(playwright, probe_chromium, person, shield)
+    try:
+        worker = _worker(context, shield[0].id)
+        worker.evaluate(
+            "chrome.declarativeNetRequest.updateEnabledRulesets({disableRulesetIds: ['filters']})"
+        )
+        assert worker.evaluate("chrome.declarativeNetRequest.getEnabledRulesets()") == []
+    finally:
+        context.close()
+    report, _ = diagnose(
+        DiagnosisRequest(profile=person, chromium=probe_chromium, report_dir=tmp_path / "report")
+    )
+    assert (report.verdict.status, report.verdict.factor) == ("ok", "none")
+    assert report.limitations == []

@@ -301,15 +301,32 @@ def test_a_name_from_the_profile_is_cut_in_a_limitation(tmp_path: Path) -> None:
     assert "Blocker?xxx" in limitation.en and len(limitation.en) < 400
 
 
-@pytest.mark.parametrize(("chosen", "told"), [([], True), ([1], False), (None, False)])
-def test_rule_lists_turned_off_are_a_limitation(
-    tmp_path: Path, chosen: list[int] | None, told: bool
+@pytest.mark.parametrize(
+    ("chosen", "rulesets"), [([], ((), ("filters",))), ([1], None), (None, None)]
+)
+def test_rule_lists_the_person_turned_off_are_read(
+    tmp_path: Path, chosen: list[int] | None, rulesets: Any
 ) -> None:
     # ad-shield's manifest turns its one list ("filters", number 1) on; Chromium resets
-    # the person's choice whenever --load-extension loads it (measured in Chromium 156).
+    # the person's choice whenever --load-extension loads it (measured in Chromium 156),
+    # so a run turns it back through the extension's worker (probe.extension_state).
     profile_dir = make_profile(tmp_path / "ud")
     extra = {} if chosen is None else {"dnr_enabled_ruleset_ids": chosen}
     ext_id, entry = install(profile_dir, "ad-shield", **extra)
     register(profile_dir, {ext_id: entry})
-    kinds = [item.kind for item in limitations_of(locate_profile(profile_dir).notes)]
-    assert kinds == (["extension-rulesets"] if told else [])
+    found = locate_profile(profile_dir)
+    assert [e.rulesets for e in found.extensions] == [rulesets]
+    assert found.notes == ()
+
+
+def test_rule_lists_of_an_extension_without_a_worker_are_a_limitation(tmp_path: Path) -> None:
+    profile_dir = make_profile(tmp_path / "ud")
+    ext_id, entry = install(profile_dir, "ad-shield", dnr_enabled_ruleset_ids=[])
+    manifest_file = profile_dir / "Extensions" / entry["path"] / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    del manifest["background"]
+    manifest_file.write_text(json.dumps(manifest))
+    register(profile_dir, {ext_id: entry})
+    (limitation,) = limitations_of(locate_profile(profile_dir).notes)
+    assert limitation.kind == "extension-rulesets"
+    assert limitation.en.startswith("The extension Ad Shield turned some of its rule lists")

@@ -45,7 +45,8 @@ dynamic rules (measured: a user filter of uBlock Origin Lite survives only with 
 Session rules live in memory and die with the person's browser too; content scripts an
 extension registered are cleared by every ``--load-extension`` start (measured, even on
 the profile that registered them), and so are the static rulesets it turned on or off
-(``dnr_enabled_ruleset_ids`` goes back to the manifest's): both are told as limitations.
+(``dnr_enabled_ruleset_ids`` goes back to the manifest's): a run turns those back through
+the extension's worker (``probe.extension_state``); the scripts are told as a limitation.
 
 Run folders are plain copies, not hard links: SQLite databases and LevelDB logs are
 written in place, so a hard link would let one run change the snapshot for the next.

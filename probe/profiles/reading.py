@@ -54,6 +54,9 @@ class Extension:
     enabled: bool
     incognito: bool  # allowed in private mode
     source: Literal["webstore", "unpacked"]
+    # The rule lists (static rulesets) the person turned on and off, by manifest id, when
+    # they differ from what the manifest turns on; None when they do not.
+    rulesets: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -287,10 +290,12 @@ def _read_extensions(
                 name=name,
             )
             continue
-        if enabled and _rulesets_changed(entry, manifest):
+        rulesets = _ruleset_choice(entry, manifest) if enabled else None
+        if rulesets is not None and not _has_worker(manifest):
             # Likewise the static rulesets it turned on or off at run time
             # (dnr_enabled_ruleset_ids): a --load-extension start resets them to the
-            # manifest's (measured in Chromium 156).
+            # manifest's (measured in Chromium 156). A run turns them back through the
+            # extension's service worker (probe.extension_state); without one it cannot.
             warnings.add(
                 "extension-rulesets",
                 f"extension {shown(name)} ({ext_id}) turned some of its rule lists on or "
@@ -318,13 +323,16 @@ def _read_extensions(
                 enabled=enabled,
                 incognito=entry.get("incognito") is True,
                 source="webstore" if folder.is_relative_to(installed) else "unpacked",
+                rulesets=rulesets,
             )
         )
     return found
 
 
-def _rulesets_changed(entry: dict[str, Any], manifest: dict[str, Any]) -> bool:
-    """True if the static rulesets turned on differ from those the manifest turns on.
+def _ruleset_choice(
+    entry: dict[str, Any], manifest: dict[str, Any]
+) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The rulesets turned (on, off) when they differ from what the manifest turns on.
 
     Chromium numbers the manifest's ``rule_resources`` from 1 in
     ``dnr_enabled_ruleset_ids``; the entry has no such list until the extension changes it.
@@ -332,9 +340,18 @@ def _rulesets_changed(entry: dict[str, Any], manifest: dict[str, Any]) -> bool:
     chosen = entry.get("dnr_enabled_ruleset_ids")
     resources = dig(manifest, "declarative_net_request", "rule_resources")
     if not isinstance(chosen, list) or not isinstance(resources, list):
-        return False
+        return None
+    ids = [r.get("id") if isinstance(r, dict) else None for r in resources]
     default = {i for i, r in enumerate(resources, 1) if isinstance(r, dict) and r.get("enabled")}
-    return set(chosen) != default
+    if set(chosen) == default or not all(isinstance(i, str) for i in ids):
+        return None
+    on = tuple(str(ids[i - 1]) for i in chosen if isinstance(i, int) and 1 <= i <= len(ids))
+    return on, tuple(str(i) for i in ids if i not in on)
+
+
+def _has_worker(manifest: dict[str, Any]) -> bool:
+    background = manifest.get("background")
+    return isinstance(background, dict) and isinstance(background.get("service_worker"), str)
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:

@@ -77,6 +77,9 @@ def snapshot_profile(
         raise BadInput(f"{dest_root} is inside the profile it would copy")
     make_private_dir(dest_root)
     warnings = Notes(src.notes)
+    for text in src.warnings:  # a profile made without notes keeps its warnings too
+        if text not in warnings.texts():
+            warnings.add("profile-note", text, detail=text)
     source_dir, copy_dir = src.profile_dir, dest_root / src.profile_name
     if not plain_name(src.profile_name):
         raise BadInput(f"{src.profile_name!r} is not a profile folder name")

@@ -21,7 +21,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Playwright, Worker
 
 from probe.chromium import Chromium
-from probe.engine import DiagnosisRequest, diagnose
+from probe.engine import DiagnosisRequest
+from probe.launch import run_diagnosis
 from probe.profiles import (
     Extension,
     extension_id,
@@ -116,8 +117,8 @@ def test_the_diagnosis_names_the_user_filter_and_says_what_it_could_not_replay(
     )
     _lock_cookies_with_keyring(person / "Default")
     _add_mv2_extension(person / "Default")
-    report, report_dir = diagnose(
-        DiagnosisRequest(profile=person, chromium=probe_chromium, report_dir=tmp_path / "report")
+    report, report_dir = run_diagnosis(
+        DiagnosisRequest(profile=person, report_dir=tmp_path / "report"), chromium=probe_chromium
     )
     # Before run folders kept the extension's state, `current` logged in: "Access works".
     assert (report.verdict.status, report.verdict.factor) == ("blocked", "extension")
@@ -174,8 +175,8 @@ def test_ublock_origin_lite_with_a_custom_filter_is_named(
         assert rules, "uBOL did not turn the custom filter into a dynamic rule"
     finally:
         context.close()
-    report, _ = diagnose(
-        DiagnosisRequest(profile=person, chromium=probe_chromium, report_dir=tmp_path / "report")
+    report, _ = run_diagnosis(
+        DiagnosisRequest(profile=person, report_dir=tmp_path / "report"), chromium=probe_chromium
     )
     assert (report.verdict.status, report.verdict.factor) == ("blocked", "extension")
     assert [c.name for c in report.verdict.culprits] == ["uBlock Origin Lite"]
@@ -219,8 +220,8 @@ def test_a_rule_list_the_person_turned_off_stays_off(
         assert worker.evaluate("chrome.declarativeNetRequest.getEnabledRulesets()") == []
     finally:
         context.close()
-    report, _ = diagnose(
-        DiagnosisRequest(profile=person, chromium=probe_chromium, report_dir=tmp_path / "report")
+    report, _ = run_diagnosis(
+        DiagnosisRequest(profile=person, report_dir=tmp_path / "report"), chromium=probe_chromium
     )
     assert (report.verdict.status, report.verdict.factor) == ("ok", "none")
     assert report.limitations == []

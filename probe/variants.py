@@ -230,6 +230,8 @@ class Runner:
                 viewport={"width": 1000, "height": 720},
                 locale="fr-FR",
                 accept_downloads=True,
+                # Inside the run folder, so that the journey can measure a download.
+                downloads_path=str(run_dir / "downloads"),
             )
         except PlaywrightError as exc:
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -260,6 +262,7 @@ class Runner:
                 screenshot_every_step=env.name == "current",
                 stop_after=env.stop_after,
                 name=env.name,
+                downloads=run_dir / "downloads",
             )
             result = await journey.run()
         finally:

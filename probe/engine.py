@@ -31,6 +31,7 @@ from probe.chromium import Chromium
 from probe.credentials import Credentials, check_credentials
 from probe.diagnosis import Diagnosis
 from probe.errors import BadInput, PortalFailure
+from probe.limitations import limitations_of, qualified
 from probe.models import (
     BrowserInfo,
     Lang,
@@ -263,6 +264,8 @@ def diagnose(setup: DiagnosisSetup, progress: Progress | None = None) -> Report:
                 progress.note(f"Note: {warning}")
         inventory = take_inventory(snapshot, setup.target)
         report = loops.run(_diagnose_async(setup, inventory, work, progress))
+        report.limitations = limitations_of(snapshot.notes)  # what no run could replay
+        report.verdict = qualified(report.verdict, snapshot.notes, setup.target.sites)
     report.portal = PortalInfo(
         url=setup.target.login_url, embedded=setup.portal_embedded, scenario=setup.scenario
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -52,18 +53,28 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def _cancel_within(loop: asyncio.AbstractEventLoop, seconds: float) -> None:
-    """Cancel every task of ``loop`` and let them clean up for at most ``seconds``."""
-    pending = asyncio.all_tasks(loop)
-    for task in pending:
+    """Cancel every task of ``loop`` and let them clean up for at most ``seconds``.
+
+    Clean-up may start tasks of its own (a browser closed in the background): those are
+    waited for too, not cancelled, within the same deadline.
+    """
+    deadline = time.monotonic() + seconds
+    for task in asyncio.all_tasks(loop):
         task.cancel()
     # A second interrupt during the grace period ends the wait early, nothing more.
     with contextlib.suppress(BaseException):
-        if pending:
-            loop.run_until_complete(asyncio.wait(pending, timeout=seconds))
-        for task in pending:
-            if task.done() and not task.cancelled():
-                task.exception()  # retrieved: asyncio would log "never retrieved"
-        loop.run_until_complete(asyncio.wait_for(loop.shutdown_asyncgens(), seconds))
+        while (pending := asyncio.all_tasks(loop)) and (left := deadline - time.monotonic()) > 0:
+            loop.run_until_complete(asyncio.wait(pending, timeout=left))
+        loop.run_until_complete(
+            asyncio.wait_for(loop.shutdown_asyncgens(), max(deadline - time.monotonic(), 0.1))
+        )
+    for task in asyncio.all_tasks(loop):
+        # Still running at the deadline: left behind. A task that never started would
+        # warn "coroutine ... was never awaited" at exit; close its coroutine instead.
+        coroutine = task.get_coro()
+        if not task.done() and isinstance(coroutine, Coroutine):
+            with contextlib.suppress(BaseException):
+                coroutine.close()
 
 
 def _finish(loop: asyncio.AbstractEventLoop) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from probe.models import Culprit, Factor, Remedy, Status
+from probe.models import CookieGroup, Culprit, Evidence, Factor, Remedy, Status
 
 SUPPORT = Remedy(
     id="call-support",
@@ -47,10 +47,60 @@ def _names(culprits: Sequence[Culprit], limit: int = 3) -> str:
     return ", ".join(quoted[:-1]) + " + " + quoted[-1]
 
 
+def _size(total_bytes: int) -> tuple[str, str]:
+    if total_bytes < 1024:
+        return f"{total_bytes} bytes", f"{total_bytes} octets"
+    kib = f"{total_bytes / 1024:.1f}"
+    return f"{kib} KiB", f"{kib.replace('.', ',')} Kio"
+
+
+def _shown_url(url: str) -> str:
+    """``captcha.localhost/api.js``: what a person recognises of a URL (no scheme, no port)."""
+    rest = url.partition("://")[2] or url
+    host, _, path = rest.partition("/")
+    return host.partition(":")[0] + ("/" + path if path else "")
+
+
+def evidence_sentences(evidence: Sequence[Evidence]) -> tuple[list[str], list[str]]:
+    """What the browser caught each extension doing, one sentence each, in English and French."""
+    en: list[str] = []
+    fr: list[str] = []
+    for item in evidence:
+        url = _shown_url(item.url)
+        if item.kind == "blocks-request":
+            en.append(f"{item.name} has a rule that blocks {url}.")
+            fr.append(f"{item.name} a une règle qui bloque {url}.")
+        else:
+            en.append(f"{item.name} runs its own scripts in {url}.")
+            fr.append(f"{item.name} exécute ses propres scripts dans {url}.")
+    return list(dict.fromkeys(en)), list(dict.fromkeys(fr))
+
+
 def summary(
-    status: Status, factor: Factor, culprits: Sequence[Culprit], symptom_note: str = ""
+    status: Status,
+    factor: Factor,
+    culprits: Sequence[Culprit],
+    symptom_note: str = "",
+    *,
+    cookies: CookieGroup | None = None,
+    evidence: Sequence[Evidence] = (),
 ) -> tuple[str, str]:
-    """The verdict in one plain sentence, in English and French."""
+    """The verdict in one plain sentence (and what the browser showed), in English and French."""
+    en, fr = _summary(status, factor, culprits, symptom_note, cookies)
+    seen_en, seen_fr = evidence_sentences(evidence)
+    if seen_en:
+        en = " ".join([en, *seen_en])
+        fr = " ".join([fr, *seen_fr])
+    return en, fr
+
+
+def _summary(
+    status: Status,
+    factor: Factor,
+    culprits: Sequence[Culprit],
+    symptom_note: str,
+    cookies: CookieGroup | None,
+) -> tuple[str, str]:
     names = _names(culprits)
     many = len(culprits) > 1
     match factor:
@@ -71,6 +121,19 @@ def summary(
                     f"Ensemble, les extensions {names} {what_fr.replace('empêche', 'empêchent').replace('casse', 'cassent')}.",
                 )
             return (f"An extension, {names}, {what_en}.", f"Une extension, {names}, {what_fr}.")
+        case "cookies" if symptom_note == "headers-too-large" and cookies is not None:
+            count = cookies.count
+            size_en, size_fr = _size(cookies.total_bytes) if cookies.total_bytes else ("", "")
+            amount_en = f"{count} cookies for {cookies.host}" + (
+                f", {size_en} in all" if size_en else ""
+            )
+            amount_fr = f"{count} cookies pour {cookies.host}" + (
+                f", {size_fr} en tout" if size_fr else ""
+            )
+            return (
+                f"The browser sends {amount_en}: too much for the portal (HTTP 431). With them gone the portal answers.",
+                f"Le navigateur envoie {amount_fr} : trop pour le portail (HTTP 431). Sans eux, le portail répond.",
+            )
         case "cookies" if symptom_note == "headers-too-large":
             return (
                 f"Too many or too large cookies stored for the portal ({names}) make the browser's requests too big for it; clearing them fixes it.",
@@ -110,6 +173,11 @@ def summary(
             return (
                 "The account is locked after too many failed attempts.",
                 "Le compte est verrouillé après trop de tentatives infructueuses.",
+            )
+        case "invalid-credentials" if symptom_note == "later":
+            return (
+                "Past that, the portal does not accept this identifier and password.",
+                "Ensuite, le portail refuse cet identifiant et ce mot de passe.",
             )
         case "invalid-credentials":
             return (

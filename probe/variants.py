@@ -273,6 +273,7 @@ class Runner:
             failed_step=result.failed_step,
             message=failing.message if failing else None,
             skipped_reason=result.skipped_reason,
+            answer_on_record=result.answer_on_record,
             kept=sorted(kept),
             steps=result.steps,
             duration_ms=int((time.monotonic() - started) * 1000),

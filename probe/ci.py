@@ -170,13 +170,15 @@ def select(scenarios: Sequence[Scenario], only: Sequence[str] | None) -> list[Sc
 # ---------------------------------------------------------------- running
 
 
-def _run_one(scenario: Scenario, root: Path, chromium: Chromium, lang: Lang) -> ScenarioResult:
+def _run_one(
+    scenario: Scenario, root: Path, chromium: Chromium, lang: Lang, trace: bool = False
+) -> ScenarioResult:
     from probe.engine import DiagnosisRequest
     from probe.scenarios import diagnose_scenario
 
     out_dir = root / scenario.name
     started = time.monotonic()
-    request = DiagnosisRequest(report_dir=out_dir, lang=lang, chromium=chromium)
+    request = DiagnosisRequest(report_dir=out_dir, lang=lang, chromium=chromium, trace=trace)
     try:
         report, written = diagnose_scenario(scenario, request)
     except ProbeError as exc:
@@ -217,6 +219,7 @@ def run_ci(
     chromium_path: str | None = None,
     progress: Callable[[str], object] | None = None,
     lang: Lang = "en",
+    trace: bool = False,
 ) -> CiSummary:
     """Diagnose the scenarios (all, ``only`` some, or one shard) and compare verdicts.
 
@@ -236,7 +239,7 @@ def run_ci(
     started = time.monotonic()
     results: list[ScenarioResult] = []
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="scenario") as pool:
-        futures = [pool.submit(_run_one, s, root, chromium, lang) for s in chosen]
+        futures = [pool.submit(_run_one, s, root, chromium, lang, trace) for s in chosen]
         for future in as_completed(futures):
             result = future.result()
             results.append(result)

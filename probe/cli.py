@@ -151,6 +151,13 @@ def browser(
             help="With --portal: a Mailpit-like outbox URL to read security codes from.",
         ),
     ] = None,
+    trace: Annotated[
+        bool,
+        typer.Option(
+            "--trace/--no-trace",
+            help="Write Playwright traces of your browser's run and of the run proving the verdict.",
+        ),
+    ] = True,
 ) -> None:
     """Diagnose why logging in fails in this browser profile, and write a report.
 
@@ -179,6 +186,7 @@ def browser(
         headed=headed,
         jobs=jobs,
         scenario=scenario,
+        trace=trace,
     )
     if scenario is not None and (user is not None or portal is not None or profile is not None):
         raise BadInput(
@@ -334,6 +342,9 @@ def ci(
         typer.Option("--only", metavar="NAME", help="Run just these scenarios (repeatable)."),
     ] = None,
     chromium: ChromiumOption = None,
+    trace: Annotated[
+        bool, typer.Option("--trace", help="Keep Playwright traces (trace.zip) in each report.")
+    ] = False,
 ) -> None:
     """Run every scenario and check each verdict against the expected one (exit 1 if any differs).
 
@@ -350,6 +361,7 @@ def ci(
         only=only or None,
         chromium_path=chromium,
         progress=console.line,
+        trace=trace,
     )
     console.table(
         f"probe ci: {summary.passed} passed, {summary.failed} failed",

@@ -381,7 +381,9 @@ class Diagnosis:
 
     async def decide(self) -> Verdict:
         everything = self.inventory.ids
-        current_env = self.env("current", "Your browser as it is", everything)
+        current_env = dataclasses.replace(
+            self.env("current", "Your browser as it is", everything), watched=True
+        )
         current = await self.run(current_env)
         if current.outcome == "pass":
             return make_verdict("ok", "none", [])

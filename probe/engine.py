@@ -62,6 +62,7 @@ class DiagnosisRequest:
     headed: bool = False
     jobs: int = 2
     screenshots: bool = True
+    trace: bool = False  # Playwright traces of ``current`` and of the run proving the verdict
     timeouts: Timeouts = field(default_factory=Timeouts)
     scenario: str | None = None
 
@@ -188,6 +189,14 @@ def _diagnose(request: DiagnosisRequest, progress: Progress, wanted: Path) -> tu
     return report, report_dir
 
 
+def _keep_traces(runs: list[VariantRun], wanted: set[str], report_dir: Path) -> None:
+    """Only the traces of ``current`` and of the run that proves the verdict stay."""
+    for run in runs:
+        if run.trace is not None and run.name not in wanted:
+            (report_dir / run.trace).unlink(missing_ok=True)
+            run.trace = None
+
+
 def _describe_profile(profile: SourceProfile, kind: str | None) -> str:
     if kind == "recipe":
         return "Profile: built from the scenario's recipe, read from a private copy"
@@ -224,6 +233,7 @@ async def _diagnose_async(
             gate=AccountGuard(leader=LEADER),
             timeouts=request.timeouts,
             screenshots=(report_dir / "screenshots") if request.screenshots else None,
+            traces=(report_dir / "traces") if request.trace else None,
             headed=request.headed,
             origin=started,
             progress=progress,
@@ -233,6 +243,7 @@ async def _diagnose_async(
             verdict = await diagnosis.decide()
         finally:
             await runner.drain()
+    _keep_traces(diagnosis.runs, {"current", diagnosis.proof or "current"}, report_dir)
     ran = {r.name for r in diagnosis.runs}
     skipped = [
         VariantRun(

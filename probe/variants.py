@@ -21,6 +21,7 @@ from typing import Protocol
 from playwright.async_api import BrowserContext, Playwright
 from playwright.async_api import Error as PlaywrightError
 
+from probe import trace
 from probe.account_guard import AccountGuard, RunGate
 from probe.chromium import (
     LAUNCH_TIMEOUT_S,
@@ -31,8 +32,9 @@ from probe.chromium import (
     launch_failure,
 )
 from probe.credentials import Credentials
+from probe.evidence import EvidenceWatch
 from probe.journey import Journey
-from probe.models import Component, StepName, VariantRun
+from probe.models import Component, Evidence, StepName, VariantRun
 from probe.observation import Target, Timeouts
 from probe.profiles import (
     SITE_DATA_DIRS,
@@ -103,6 +105,7 @@ class Environment:
     fresh: bool = False  # a brand-new profile: nothing of the person's at all
     stop_after: StepName | None = None  # end the journey once this step passed
     photographed: bool = True  # screenshots (the first costs ~0.4 s)
+    watched: bool = False  # ask the browser who did what (``probe.evidence``)
 
 
 @dataclass
@@ -146,6 +149,7 @@ class Runner:
         gate: AccountGuard | None,
         timeouts: Timeouts,
         screenshots: Path | None,
+        traces: Path | None = None,
         headed: bool = False,
         origin: float | None = None,
         progress: Progress | None = None,
@@ -159,6 +163,7 @@ class Runner:
         self.gate = gate
         self.timeouts = timeouts
         self.screenshots = screenshots
+        self.traces = traces  # a Playwright trace of each whole-journey run goes there
         self.headed = headed
         self.origin = origin if origin is not None else time.monotonic()
         self.browser_runs = 0
@@ -241,7 +246,16 @@ class Runner:
         except BaseException:
             shutil.rmtree(run_dir, ignore_errors=True)
             raise
+        watch: EvidenceWatch | None = None
+        traced = False
+        evidence: list[Evidence] = []
+        trace_file: str | None = None
         try:
+            if env.watched and extensions:
+                watch = EvidenceWatch(context, extensions, self.target.sites)
+                await watch.start()
+            if self.traces is not None and env.stop_after is None:
+                traced = await trace.start(context)
             for cookie in cookies:
                 if cookie.id not in kept_cookies and not env.fresh:
                     name, _, host = cookie.id.rpartition("@")
@@ -259,6 +273,14 @@ class Runner:
                 name=env.name,
             )
             result = await journey.run()
+            if watch is not None:
+                evidence = await watch.conclude()
+            if traced and self.traces is not None:
+                out = self.traces / f"{env.name}.zip"
+                typed = env.credentials
+                secrets = [typed.identifier, typed.password, typed.provisional_code or ""]
+                if await trace.stop(context, run_dir / "trace.zip", out, secrets):
+                    trace_file = f"{self.traces.name}/{out.name}"
         finally:
             # Closing takes ~0.3 s: let it overlap with the next runs (see ``drain``).
             closing = asyncio.create_task(_close(context, run_dir))
@@ -274,6 +296,8 @@ class Runner:
             message=failing.message if failing else None,
             skipped_reason=result.skipped_reason,
             answer_on_record=result.answer_on_record,
+            evidence=evidence,
+            trace=trace_file,
             kept=sorted(kept),
             steps=result.steps,
             duration_ms=int((time.monotonic() - started) * 1000),

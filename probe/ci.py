@@ -128,6 +128,12 @@ def compare(scenario: Scenario, verdict: Verdict) -> str | None:
             parts = [f"missing {', '.join(missing)}"] if missing else []
             parts += [f"unexpected {', '.join(extra)}"] if extra else []
             problems.append("culprits differ: " + "; ".join(parts))
+    if expect.blockers is not None:
+        got_blockers = [b.factor for b in verdict.blockers]
+        if got_blockers != expect.blockers:
+            problems.append(
+                f"expected blockers {', '.join(expect.blockers)}, got {', '.join(got_blockers)}"
+            )
     return "; ".join(problems) or None
 
 

@@ -317,6 +317,7 @@ class Diagnosis:
         self._fresh: VariantRun | None = None
         self._counters: dict[str, int] = {}
         self._confirms = 0
+        self._asked: set[frozenset[str]] = set()  # bases whose evidence was tried
         self._drills = 0
 
     # -- the variants of the checklist ------------------------------------------
@@ -381,9 +382,7 @@ class Diagnosis:
 
     async def decide(self) -> Verdict:
         everything = self.inventory.ids
-        current_env = dataclasses.replace(
-            self.env("current", "Your browser as it is", everything), watched=True
-        )
+        current_env = self.env("current", "Your browser as it is", everything)
         current = await self.run(current_env)
         if current.outcome == "pass":
             return make_verdict("ok", "none", [])
@@ -468,10 +467,20 @@ class Diagnosis:
         if not suspects:
             return None
         ids = frozenset(c.id for c in suspects)
+        if not ids <= env.kept or env.kept in self._asked:
+            return None
+        self._asked.add(env.kept)
         names = ", ".join(c.name for c in suspects)
-        without = self.env("without-suspects", f"Without {names}", env.kept - ids)
+        first = env.kept == self.inventory.ids
+        without = self.env(
+            "without-suspects" if first else self._numbered("without-suspects"),
+            f"Without {names}",
+            env.kept - ids,
+        )
         alone = dataclasses.replace(
-            self.env("suspects-only", f"Only {names}", ids),
+            self.env(
+                "suspects-only" if first else self._numbered("suspects-only"), f"Only {names}", ids
+            ),
             stop_after=run.failed_step,
             photographed=False,
         )
@@ -500,6 +509,9 @@ class Diagnosis:
         """The next blocker in ``env``, where login fails as ``run`` shows; None when none is left."""
         if run.symptom == "browser-crashed":
             return None
+        confirmed = await self._confirm_evidence(env, run)
+        if confirmed is not None:
+            return confirmed
         if symptom_of(run) in SERVER_FACTORS or self._fresh is not None:
             fresh = await self._fresh_run()
             if not got_further(fresh, run):

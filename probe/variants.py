@@ -105,7 +105,6 @@ class Environment:
     fresh: bool = False  # a brand-new profile: nothing of the person's at all
     stop_after: StepName | None = None  # end the journey once this step passed
     photographed: bool = True  # screenshots (the first costs ~0.4 s)
-    watched: bool = False  # ask the browser who did what (``probe.evidence``)
 
 
 @dataclass
@@ -251,7 +250,8 @@ class Runner:
         evidence: list[Evidence] = []
         trace_file: str | None = None
         try:
-            if env.watched and extensions:
+            # Whole-journey runs ask the browser who did what (``probe.evidence``).
+            if env.stop_after is None and extensions:
                 watch = EvidenceWatch(context, extensions, self.target.sites)
                 await watch.start()
             if self.traces is not None and env.stop_after is None:

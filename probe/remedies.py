@@ -38,8 +38,25 @@ RETRY_LATER = Remedy(
 )
 
 
-def _names(culprits: Sequence[Culprit], limit: int = 3) -> str:
-    quoted = [f"'{c.name}'" for c in culprits]
+# What French calls the components whose names probe itself gives (English in the model).
+FR_NAMES: dict[str, str] = {
+    "site-data": "Données de site et cache",
+    "javascript": "JavaScript bloqué",
+    "cookies": "Tous les cookies bloqués",
+    "third-party-cookies": "Cookies tiers bloqués",
+    "proxy": "Un serveur proxy est réglé dans le navigateur",
+    "identifier": "l'identifiant, saisi avec un espace en trop",
+    "password": "le mot de passe, saisi avec un espace en trop",
+}
+
+
+def _names(culprits: Sequence[Culprit], limit: int = 3, lang: str = "en") -> str:
+    def shown(c: Culprit) -> str:
+        if lang == "fr" and c.kind in ("setting", "site-data", "credential"):
+            return FR_NAMES.get(c.id, c.name)
+        return c.name
+
+    quoted = [f"'{shown(c)}'" for c in culprits]
     if len(quoted) <= 1:
         return "".join(quoted)
     if len(quoted) > limit:
@@ -102,6 +119,7 @@ def _summary(
     cookies: CookieGroup | None,
 ) -> tuple[str, str]:
     names = _names(culprits)
+    names_fr = _names(culprits, lang="fr")
     many = len(culprits) > 1
     match factor:
         case "none":
@@ -118,9 +136,9 @@ def _summary(
             if many:
                 return (
                     f"Together, the extensions {names} {what_en.replace('stops', 'stop').replace('breaks', 'break')}.",
-                    f"Ensemble, les extensions {names} {what_fr.replace('empêche', 'empêchent').replace('casse', 'cassent')}.",
+                    f"Ensemble, les extensions {names_fr} {what_fr.replace('empêche', 'empêchent').replace('casse', 'cassent')}.",
                 )
-            return (f"An extension, {names}, {what_en}.", f"Une extension, {names}, {what_fr}.")
+            return (f"An extension, {names}, {what_en}.", f"Une extension, {names_fr}, {what_fr}.")
         case "cookies" if symptom_note == "headers-too-large" and cookies is not None:
             count = cookies.count
             size_en, size_fr = _size(cookies.total_bytes) if cookies.total_bytes else ("", "")
@@ -137,12 +155,12 @@ def _summary(
         case "cookies" if symptom_note == "headers-too-large":
             return (
                 f"Too many or too large cookies stored for the portal ({names}) make the browser's requests too big for it; clearing them fixes it.",
-                f"Des cookies trop nombreux ou trop gros enregistrés pour le portail ({names}) rendent les requêtes du navigateur trop volumineuses ; les effacer règle le problème.",
+                f"Des cookies trop nombreux ou trop gros enregistrés pour le portail ({names_fr}) rendent les requêtes du navigateur trop volumineuses ; les effacer règle le problème.",
             )
         case "cookies":
             return (
                 f"Cookies stored for the portal ({names}) block the login; clearing them fixes it.",
-                f"Des cookies enregistrés pour le portail ({names}) bloquent la connexion ; les effacer règle le problème.",
+                f"Des cookies enregistrés pour le portail ({names_fr}) bloquent la connexion ; les effacer règle le problème.",
             )
         case "site-data":
             return (
@@ -152,12 +170,12 @@ def _summary(
         case "browser-setting":
             return (
                 f"A browser setting, {names}, blocks the login.",
-                f"Un réglage du navigateur, {names}, bloque la connexion.",
+                f"Un réglage du navigateur, {names_fr}, bloque la connexion.",
             )
         case "credentials":
             return (
                 f"What was typed has a hidden slip ({names}); typed cleanly, the login works.",
-                f"La saisie contient une erreur invisible ({names}) ; saisis proprement, les identifiants fonctionnent.",
+                f"La saisie contient une erreur invisible ({names_fr}) ; saisis proprement, les identifiants fonctionnent.",
             )
         case "maintenance":
             return (
@@ -241,6 +259,7 @@ def remedies(
 ) -> tuple[list[Remedy], list[Remedy]]:
     """The steps to take, in order, then what to do if they do not work."""
     names = _names(culprits)
+    names_fr = _names(culprits, lang="fr")
     match factor:
         case "none":
             return [], [SUPPORT]
@@ -249,7 +268,7 @@ def remedies(
                 _r(
                     "disable-extension",
                     f"Turn off the extension {names} (menu > Extensions > Manage extensions), then reload the login page.",
-                    f"Désactivez l'extension {names} (menu > Extensions > Gérer les extensions), puis rechargez la page de connexion.",
+                    f"Désactivez l'extension {names_fr} (menu > Extensions > Gérer les extensions), puis rechargez la page de connexion.",
                 ),
                 _r(
                     "allow-portal",
@@ -278,7 +297,7 @@ def remedies(
                 _r(
                     "restore-setting",
                     f"Restore the setting {names} for the portal's site (Settings > Privacy and security > Site settings), then reload.",
-                    f"Rétablissez le réglage {names} pour le site du portail (Paramètres > Confidentialité et sécurité > Paramètres des sites), puis rechargez.",
+                    f"Rétablissez le réglage {names_fr} pour le site du portail (Paramètres > Confidentialité et sécurité > Paramètres des sites), puis rechargez.",
                 ),
             ], [OTHER_BROWSER, SUPPORT]
         case "credentials":

@@ -90,6 +90,8 @@ SAME_FAILURE: dict[str, str] = {"captcha-missing": "captcha-blocked"}
 SCRIPT_SYMPTOMS = frozenset({"form-broken", "captcha-missing", "captcha-blocked", "page-error"})
 
 MAX_BLOCKERS = 4
+# More extensions than this running scripts in the portal's pages is no evidence at all.
+MAX_SCRIPT_SUSPECTS = 4
 
 
 class EnvironmentRunner(Protocol):
@@ -487,22 +489,26 @@ class Diagnosis:
         result_without, result_alone = await asyncio.gather(self.run(without), self.run(alone))
         if not got_further(result_without, run) or not fails_the_same(result_alone, run):
             return None
-        evidence = [e for e in run.evidence if e.component in ids]
+        # Several suspects: only the ones needed (their rules may match a request that
+        # does not matter, or their scripts be harmless).
+        found = await self._narrow(suspects, env, run, keep_others=True)
+        found_ids = {c.id for c in found}
+        evidence = [e for e in run.evidence if e.component in found_ids]
         blocker = make_blocker(
             "extension",
-            _culprits(suspects),
+            _culprits(found),
             run,
             note=_symptom_note(run.symptom),
             evidence=evidence,
         )
-        return Found(blocker, without, result_without)
+        return await self._without(env, found, blocker, (without, result_without))
 
     def _suspects(self, run: VariantRun) -> list[Component]:
         """Extensions named by what ``run`` saw: their rules blocked a request, else their scripts."""
         blocking = {e.component for e in run.evidence if e.kind == "blocks-request"}
         if not blocking and run.symptom in SCRIPT_SYMPTOMS:
             injecting = {e.component for e in run.evidence if e.kind == "injects-script"}
-            blocking = injecting if len(injecting) <= 2 else set()
+            blocking = injecting if len(injecting) <= MAX_SCRIPT_SUSPECTS else set()
         return [c for c in self.inventory.of_kind("extension") if c.id in blocking]
 
     async def _next_blocker(self, env: Environment, run: VariantRun) -> Found | None:

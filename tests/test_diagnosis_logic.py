@@ -544,3 +544,20 @@ def test_evidence_then_a_second_blocker() -> None:
     # The cookies stop the journey first (the evidence is about a later step's request,
     # so confirming it does not get further): elimination finds both.
     assert [b.factor for b in verdict.blockers] == ["cookies", "extension"]
+
+
+def test_of_several_suspects_only_the_needed_ones_are_named() -> None:
+    # Three extensions ran scripts in the portal's pages; two of them break it together.
+    def rule(env: Environment) -> Symptom | None:
+        return "form-broken" if {"id02", "id05"} <= env.kept else None
+
+    scripts = [
+        Evidence(kind="injects-script", component=f"id{i:02d}", name=f"Ext {i}", url="u")
+        for i in (2, 5, 9)
+    ]
+    runner = EvidenceRunner(rule, scripts)
+    verdict = loops.run(Diagnosis(runner, inventory(12), GOOD).decide())
+    assert [c.id for c in verdict.culprits] == ["id02", "id05"]
+    assert runner.names[:3] == ["current", "without-suspects", "suspects-only"]
+    assert "fresh" not in runner.names
+    assert "Ext 9" not in verdict.summary_en

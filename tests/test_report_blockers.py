@@ -127,3 +127,13 @@ def test_a_french_report_has_no_english_component_names_details_or_reasons(
         "confirm-1",
     ):
         assert english not in shown, english
+
+
+def test_only_a_trace_probe_wrote_is_linked(tmp_path: Path) -> None:
+    report = two_blockers()
+    report.variants[0].trace = "javascript:alert(1)"
+    report.variants[2].trace = "../../etc/passwd.zip"
+    write_screenshots(report, tmp_path)
+    page = render_html(report, tmp_path, lang="en")
+    assert "javascript:alert" not in page and "passwd" not in page
+    assert "Playwright trace of this run" not in page

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 from probe.models import FailedRequest, PortalInfo, Report, Step, VariantRun
 
 HIDDEN = "[hidden]"
+_TRACE = re.compile(r"traces/[A-Za-z0-9][A-Za-z0-9._-]*\.zip")
 
 # URLs quoted inside free text (console messages, details, portal messages).
 _URL_IN_TEXT = re.compile(r"""\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+""")
@@ -86,6 +87,9 @@ def _variant(run: VariantRun) -> VariantRun:
             "message": _optional_text(run.message),
             "skipped_reason": _optional_text(run.skipped_reason),
             "steps": [_step(step) for step in run.steps],
+            "evidence": [e.model_copy(update={"url": strip_url(e.url)}) for e in run.evidence],
+            # Only a trace probe wrote itself is linked: a path inside traces/, nothing else.
+            "trace": run.trace if run.trace and _TRACE.fullmatch(run.trace) else None,
         }
     )
 

@@ -415,6 +415,8 @@ class Diagnosis:
             rest = self._portal_answer(last)
             if rest is not None:
                 blockers.append(rest)
+                if self._fresh is not None and self._fresh.outcome == "fail" and not blockers[:-1]:
+                    self.proof = "fresh"  # a brand-new browser meets the same answer
             elif not blockers:
                 return make_verdict("inconclusive", "unknown", [])
             else:

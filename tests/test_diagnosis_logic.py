@@ -561,3 +561,16 @@ def test_of_several_suspects_only_the_needed_ones_are_named() -> None:
     assert runner.names[:3] == ["current", "without-suspects", "suspects-only"]
     assert "fresh" not in runner.names
     assert "Ext 9" not in verdict.summary_en
+
+
+def test_the_run_proving_the_verdict_is_named() -> None:
+    rule: Rule = lambda env: "captcha-blocked" if "id03" in env.kept else None  # noqa: E731
+    runner = FakeRunner(rule)
+    diagnosis = Diagnosis(runner, inventory(6), GOOD)
+    loops.run(diagnosis.decide())
+    assert diagnosis.proof is not None and diagnosis.proof.startswith("confirm-")
+    assert rule(Environment("proof", "", runner.kept[diagnosis.proof], GOOD)) is None
+
+    server = Diagnosis(FakeRunner(lambda env: "maintenance"), inventory(2), GOOD)
+    loops.run(server.decide())
+    assert server.proof == "fresh"

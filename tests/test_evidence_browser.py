@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from playwright.async_api import async_playwright
 
-from probe.chromium import Chromium
+from probe import loops
+from probe.chromium import Chromium, launch_args
 from probe.ci import compare
 from probe.engine import DiagnosisRequest
-from probe.models import Report
+from probe.evidence import EvidenceWatch
+from probe.models import Evidence, Lang, Report
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
+from probe.profiles import Extension, extension_launch_args
 from probe.scenarios import diagnose_scenario, load_scenario
 
+if TYPE_CHECKING:
+    from probe.portal import EmbeddedPortal
+
 pytestmark = pytest.mark.browser
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "extensions"
 
 AD_SHIELD = "iphdiopgiobfbnfmjdcfdllcfljonaoj"
 
 
-def diagnosed(name: str, chromium: Chromium, folder: Path, **kw: object) -> Report:
-    request = DiagnosisRequest(report_dir=folder, chromium=chromium, **kw)  # type: ignore[arg-type]
+def diagnosed(
+    name: str, chromium: Chromium, folder: Path, *, trace: bool = False, lang: Lang = "en"
+) -> Report:
+    request = DiagnosisRequest(report_dir=folder, chromium=chromium, trace=trace, lang=lang)
     report, _ = diagnose_scenario(name, request)
     return report
 
@@ -109,3 +123,50 @@ def test_an_oversized_cookie_header_is_named_as_an_amount(
     assert f"5 cookies for portal.localhost, {kib} KiB in all" in report.verdict.summary_en
     html = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert f"5 cookies pour portal.localhost, {kib.replace('.', ',')} Kio en tout" in html
+
+
+def test_an_extension_without_a_running_worker_is_still_asked(
+    probe_chromium: Chromium, portal: EmbeddedPortal, tmp_path: Path
+) -> None:
+    # Static rules and no service worker at all: the question goes through one of the
+    # extension's own pages instead.
+    folder = tmp_path / "rules-only"
+    shutil.copytree(FIXTURES / "ad-shield", folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["background"], manifest["key"]
+    manifest["name"] = "Rules Only"
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    ext = Extension(
+        id="rules-only",
+        name="Rules Only",
+        version="1",
+        path=folder,
+        enabled=True,
+        incognito=False,
+        source="unpacked",
+    )
+
+    async def observe() -> list[Evidence]:
+        async with async_playwright() as playwright:
+            context = await playwright.chromium.launch_persistent_context(
+                str(tmp_path / "profile"),
+                executable_path=str(probe_chromium.executable),
+                headless=True,
+                args=launch_args() + extension_launch_args([ext]),
+                ignore_default_args=["--disable-extensions"],
+            )
+            try:
+                assert not [w for w in context.service_workers if "chrome-extension" in w.url]
+                watch = EvidenceWatch(context, [ext], ("portal.localhost", "captcha.localhost"))
+                await watch.start()
+                page = context.pages[0] if context.pages else await context.new_page()
+                await page.goto(portal.url + "connexion")
+                await page.wait_for_timeout(500)
+                return await watch.conclude()
+            finally:
+                await context.close()
+
+    found = loops.run(observe())
+    assert [(e.kind, e.component, e.url.rsplit("/", 1)[-1]) for e in found] == [
+        ("blocks-request", "rules-only", "api.js")
+    ]

@@ -14,13 +14,13 @@ from playwright.async_api import async_playwright
 
 from probe import loops
 from probe.chromium import Chromium, launch_args
-from probe.ci import compare
+from probe.ci import compare, diagnose_scenario
 from probe.engine import DiagnosisRequest
 from probe.evidence import EvidenceWatch
 from probe.models import Evidence, Lang, Report
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
 from probe.profiles import Extension, extension_launch_args
-from probe.scenarios import diagnose_scenario, load_scenario
+from probe.scenarios import load_scenario
 
 if TYPE_CHECKING:
     from probe.portal import EmbeddedPortal
@@ -35,8 +35,8 @@ AD_SHIELD = "iphdiopgiobfbnfmjdcfdllcfljonaoj"
 def diagnosed(
     name: str, chromium: Chromium, folder: Path, *, trace: bool = False, lang: Lang = "en"
 ) -> Report:
-    request = DiagnosisRequest(report_dir=folder, chromium=chromium, trace=trace, lang=lang)
-    report, _ = diagnose_scenario(name, request)
+    request = DiagnosisRequest(report_dir=folder, trace=trace, lang=lang)
+    report, _ = diagnose_scenario(name, request, chromium=chromium)
     return report
 
 

@@ -88,7 +88,6 @@ class DrillItem:
 class BlockerView:
     step: str | None  # "At the step “Security check”"
     summary: str
-    remedies: list[str]
 
 
 @dataclass(frozen=True)
@@ -175,7 +174,6 @@ def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
                 if b.step
                 else None,
                 summary=b.summary_fr if lang == "fr" else b.summary_en,
-                remedies=[r.fr if lang == "fr" else r.en for r in b.remedies],
             )
             for b in verdict.blockers
         ]

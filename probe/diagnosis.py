@@ -509,7 +509,7 @@ class Diagnosis:
         """Extensions named by what ``run`` saw: their rules blocked a request, else their scripts."""
         blocking = {e.component for e in run.evidence if e.kind == "blocks-request"}
         if not blocking and run.symptom in SCRIPT_SYMPTOMS:
-            injecting = {e.component for e in run.evidence if e.kind == "injects-script"}
+            injecting = {e.component for e in run.evidence if e.kind != "blocks-request"}
             blocking = injecting if len(injecting) <= MAX_SCRIPT_SUSPECTS else set()
         return [c for c in self.inventory.of_kind("extension") if c.id in blocking]
 

@@ -11,6 +11,9 @@ Two questions, asked during the ``current`` run only:
 - Which extensions ran content scripts in the portal's pages? Each one gets an isolated
   world whose origin is ``chrome-extension://<id>`` and whose name is the extension's
   name (DevTools ``Runtime.executionContextCreated``, one CDP session per page).
+- Which added style sheets? Chromium marks a sheet ``injected`` (``CSS.styleSheetAdded``)
+  but gives neither its extension nor its text; it is put down to the extensions whose
+  content scripts declare CSS for that page's URL (their match patterns).
 
 Everything is best effort: a question the browser does not answer yields no evidence,
 never a failed run. URLs are kept without their query strings.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,6 +96,49 @@ def _may_hold_network_rules(ext: Extension) -> bool:
     )
 
 
+def _css_patterns(ext: Extension) -> list[str]:
+    """The match patterns of the extension's content scripts that carry CSS."""
+    try:
+        manifest = json.loads((ext.path / "manifest.json").read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return []
+    scripts = manifest.get("content_scripts") if isinstance(manifest, dict) else None
+    patterns: list[str] = []
+    for entry in scripts if isinstance(scripts, list) else []:
+        if isinstance(entry, dict) and entry.get("css"):
+            matches = entry.get("matches")
+            patterns += (
+                [m for m in matches if isinstance(m, str)] if isinstance(matches, list) else []
+            )
+    return patterns
+
+
+def matches_pattern(pattern: str, url: str) -> bool:
+    """Chromium's match patterns (``*://*.example.org/*``, ``<all_urls>``); ports do not count."""
+    parts = urlsplit(url)
+    if pattern == "<all_urls>":
+        return parts.scheme in ("http", "https", "file", "ftp")
+    scheme, sep, rest = pattern.partition("://")
+    if not sep:
+        return False
+    host, _, path = rest.partition("/")
+    if scheme == "*":
+        if parts.scheme not in ("http", "https"):
+            return False
+    elif scheme != parts.scheme:
+        return False
+    hostname = parts.hostname or ""
+    if host != "*":
+        if host.startswith("*."):
+            bare = host[2:]
+            if hostname != bare and not hostname.endswith("." + bare):
+                return False
+        elif hostname != host.partition(":")[0]:
+            return False
+    path_re = ".*".join(re.escape(piece) for piece in ("/" + path).split("*"))
+    return re.fullmatch(path_re, parts.path or "/") is not None
+
+
 def _origin(url: str | None) -> str | None:
     if not url:
         return None
@@ -110,6 +157,7 @@ class EvidenceWatch:
     _blocked: dict[str, _Blocked] = field(default_factory=dict)
     _injected: dict[str, list[Page]] = field(default_factory=dict)  # extension id -> pages
     _sessions: list[CDPSession] = field(default_factory=list)
+    _sheets: list[tuple[CDPSession, str, Page]] = field(default_factory=list)
     _done: bool = False
 
     async def start(self) -> None:
@@ -148,10 +196,19 @@ class EvidenceWatch:
                 "Runtime.executionContextCreated",
                 lambda event: self._on_context(page, event),
             )
+            session.on("CSS.styleSheetAdded", lambda event: self._on_sheet(session, page, event))
             await session.send("Runtime.enable")
+            if any(_css_patterns(ext) for ext in self._loaded.values()):
+                await session.send("DOM.enable")
+                await session.send("CSS.enable")
         except PlaywrightError:
             return
         self._sessions.append(session)
+
+    def _on_sheet(self, session: CDPSession, page: Page, event: dict[str, Any]) -> None:
+        header = event.get("header") or {}
+        if header.get("origin") == "injected" and header.get("styleSheetId"):
+            self._sheets.append((session, str(header["styleSheetId"]), page))
 
     def _on_context(self, page: Page, event: dict[str, Any]) -> None:
         context = event.get("context") or {}
@@ -186,10 +243,28 @@ class EvidenceWatch:
                         kind="injects-script", component=ext.id, name=ext.name, url=on_portal[0]
                     )
                 )
+        found += await self._styled()
         for session in self._sessions:
             with contextlib.suppress(PlaywrightError):
                 await session.detach()
         return found
+
+    async def _styled(self) -> list[Evidence]:
+        """Extensions declaring CSS for a portal page into which a sheet was injected."""
+        declared = {loaded: _css_patterns(ext) for loaded, ext in self._loaded.items()}
+        seen: dict[str, str] = {}
+        for _session, _sheet, page in self._sheets:
+            url = page.url
+            if (urlsplit(url).hostname or "") not in self.sites:
+                continue
+            for loaded, patterns in declared.items():
+                if any(matches_pattern(pattern, url) for pattern in patterns):
+                    seen.setdefault(loaded, public_url(url) or url)
+        return [
+            Evidence(kind="injects-css", component=ext.id, name=ext.name, url=seen[loaded])
+            for loaded, ext in self._loaded.items()
+            if loaded in seen
+        ]
 
     async def _ask(self, loaded: str) -> list[_Blocked]:
         """The blocked requests the extension ``loaded``'s own rules match."""

@@ -158,9 +158,11 @@ class Evidence(StrictModel):
     extension's own network rules match it (``declarativeNetRequest.testMatchOutcome``).
     ``injects-script``: the extension ran a content script in one of the portal's frames
     (an isolated world of its origin, seen through the DevTools protocol).
+    ``injects-css``: Chromium injected a style sheet into a portal page for which the
+    extension's content scripts declare CSS.
     """
 
-    kind: Literal["blocks-request", "injects-script"]
+    kind: Literal["blocks-request", "injects-script", "injects-css"]
     component: str  # the extension's component id
     name: str  # the extension's name
     url: str  # the blocked request, or the frame's page, without its query string

@@ -87,6 +87,9 @@ def evidence_sentences(evidence: Sequence[Evidence]) -> tuple[list[str], list[st
         if item.kind == "blocks-request":
             en.append(f"{item.name} has a rule that blocks {url}.")
             fr.append(f"{item.name} a une règle qui bloque {url}.")
+        elif item.kind == "injects-css":
+            en.append(f"{item.name} adds its own styles to {url}.")
+            fr.append(f"{item.name} ajoute ses propres styles à {url}.")
         else:
             en.append(f"{item.name} runs its own scripts in {url}.")
             fr.append(f"{item.name} exécute ses propres scripts dans {url}.")

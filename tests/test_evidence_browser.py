@@ -125,6 +125,48 @@ def test_an_oversized_cookie_header_is_named_as_an_amount(
     assert f"5 cookies pour portal.localhost, {kib.replace('.', ',')} Kio en tout" in html
 
 
+def unpacked(folder: Path, name: str) -> Extension:
+    return Extension(
+        id=name,
+        name=name,
+        version="1",
+        path=folder,
+        enabled=True,
+        incognito=False,
+        source="unpacked",
+    )
+
+
+def observe(
+    extensions: list[Extension], chromium: Chromium, portal: EmbeddedPortal, folder: Path
+) -> list[Evidence]:
+    """Open the portal's login page with ``extensions`` and say what the watch saw."""
+
+    async def watch_once() -> list[Evidence]:
+        async with async_playwright() as playwright:
+            context = await playwright.chromium.launch_persistent_context(
+                str(folder / "profile"),
+                executable_path=str(chromium.executable),
+                headless=True,
+                args=launch_args() + extension_launch_args(extensions),
+                ignore_default_args=["--disable-extensions"],
+            )
+            try:
+                assert not [w for w in context.service_workers if "chrome-extension" in w.url]
+                watch = EvidenceWatch(
+                    context, extensions, ("portal.localhost", "captcha.localhost")
+                )
+                await watch.start()
+                page = context.pages[0] if context.pages else await context.new_page()
+                await page.goto(portal.url + "connexion")
+                await page.wait_for_timeout(500)
+                return await watch.conclude()
+            finally:
+                await context.close()
+
+    return loops.run(watch_once())
+
+
 def test_an_extension_without_a_running_worker_is_still_asked(
     probe_chromium: Chromium, portal: EmbeddedPortal, tmp_path: Path
 ) -> None:
@@ -134,39 +176,44 @@ def test_an_extension_without_a_running_worker_is_still_asked(
     shutil.copytree(FIXTURES / "ad-shield", folder)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     del manifest["background"], manifest["key"]
-    manifest["name"] = "Rules Only"
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    ext = Extension(
-        id="rules-only",
-        name="Rules Only",
-        version="1",
-        path=folder,
-        enabled=True,
-        incognito=False,
-        source="unpacked",
-    )
-
-    async def observe() -> list[Evidence]:
-        async with async_playwright() as playwright:
-            context = await playwright.chromium.launch_persistent_context(
-                str(tmp_path / "profile"),
-                executable_path=str(probe_chromium.executable),
-                headless=True,
-                args=launch_args() + extension_launch_args([ext]),
-                ignore_default_args=["--disable-extensions"],
-            )
-            try:
-                assert not [w for w in context.service_workers if "chrome-extension" in w.url]
-                watch = EvidenceWatch(context, [ext], ("portal.localhost", "captcha.localhost"))
-                await watch.start()
-                page = context.pages[0] if context.pages else await context.new_page()
-                await page.goto(portal.url + "connexion")
-                await page.wait_for_timeout(500)
-                return await watch.conclude()
-            finally:
-                await context.close()
-
-    found = loops.run(observe())
+    found = observe([unpacked(folder, "rules-only")], probe_chromium, portal, tmp_path)
     assert [(e.kind, e.component, e.url.rsplit("/", 1)[-1]) for e in found] == [
         ("blocks-request", "rules-only", "api.js")
     ]
+
+
+def test_an_extension_whose_style_sheet_is_injected_is_named(
+    probe_chromium: Chromium, portal: EmbeddedPortal, tmp_path: Path
+) -> None:
+    styles = tmp_path / "hide-boxes"
+    styles.mkdir()
+    (styles / "hide.css").write_text(".captcha { display: none !important; }\n")
+    (styles / "manifest.json").write_text(
+        json.dumps(
+            {
+                "manifest_version": 3,
+                "name": "Hide Boxes",
+                "version": "1.0",
+                "content_scripts": [{"matches": ["*://portal.localhost/*"], "css": ["hide.css"]}],
+            }
+        )
+    )
+    # A second extension whose CSS is never injected here: it must not be named.
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "other.css").write_text("body { color: red; }\n")
+    (other / "manifest.json").write_text(
+        json.dumps(
+            {
+                "manifest_version": 3,
+                "name": "Elsewhere",
+                "version": "1.0",
+                "content_scripts": [{"matches": ["*://example.org/*"], "css": ["other.css"]}],
+            }
+        )
+    )
+    exts = [unpacked(styles, "hide-boxes"), unpacked(other, "elsewhere")]
+    found = observe(exts, probe_chromium, portal, tmp_path)
+    assert [(e.kind, e.component) for e in found] == [("injects-css", "hide-boxes")]
+    assert found[0].url.endswith("/connexion")

@@ -80,6 +80,10 @@ def test_an_extension_caught_in_the_act_among_sixteen_is_confirmed_in_two_runs(
     typed = re.findall(rb'"method":"fill","params":\{"selector":"[^"]*","value":"([^"]*)"', blob)
     assert len(typed) == 3 and set(typed) == {b"[redacted]"}  # identifier, password, code
     assert re.search(rb"code=\d", blob) is None
+    # Cookie values never leave probe, in a trace neither (headers, cookie lists, results).
+    assert b"session_portail" in blob
+    assert re.search(rb"session_portail=(?!\[redacted\])", blob) is None
+    assert re.search(rb'"name":"session_portail","value":"(?!\[redacted\])', blob) is None
 
 
 def test_a_wrong_password_behind_a_blocked_captcha_names_both(

@@ -20,6 +20,8 @@ from urllib.parse import quote, quote_plus
 from playwright.async_api import BrowserContext
 from playwright.async_api import Error as PlaywrightError
 
+from probe.report.redact import hide_secret_pairs
+
 MASK = b"[redacted]"
 SHOWN_MASK = MASK.decode()
 COOKIE_HEADERS = frozenset({"cookie", "set-cookie", "authorization", "proxy-authorization"})
@@ -132,7 +134,9 @@ def _mask_cookies(data: bytes, found: set[str]) -> bytes:
             lines.append(line)
             continue
         _mask_event(event, found)
-        lines.append(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode())
+        text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        # One-time codes, OIDC codes and states travel in query strings.
+        lines.append(hide_secret_pairs(text).encode())
     return b"\n".join(lines)
 
 

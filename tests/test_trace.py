@@ -23,6 +23,11 @@ def fake_trace(path: Path) -> None:
             "result": {"cookies": [{"name": "session_portail", "value": SESSION}]},
         },
         {"type": "after", "result": {"cookies": [{"name": "langue", "value": "fr"}]}},
+        {
+            "type": "before",
+            "method": "goto",
+            "params": {"url": "http://p/cb?code=OIDC-9f8e&lang=fr"},
+        },
     ]
     network = {
         "snapshot": {
@@ -61,6 +66,7 @@ def test_every_form_of_a_typed_secret_is_masked(tmp_path: Path) -> None:
     # Cookie values too short to mask everywhere are masked where they sit.
     assert b'"value":"fr"' not in blob and b"langue=fr" not in blob
     assert b"session_portail=[redacted]; Path=/" in blob  # what the cookie was stays readable
+    assert b"OIDC-9f8e" not in blob and b"lang=fr" in blob
     assert blob.count(MASK) >= 5
     assert set(texts) == {"trace.trace", "trace.network", "resources/page.html"}
     # Pictures are left byte for byte (a replacement could break them; no text lives there).

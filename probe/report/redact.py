@@ -52,6 +52,11 @@ def strip_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+def hide_secret_pairs(value: str) -> str:
+    """``code=abc&lang=fr`` -> ``code=[hidden]&lang=fr``: secret-looking values hidden, text kept."""
+    return _SECRET_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{HIDDEN}", value)
+
+
 def redact_text(value: str) -> str:
     """Free text with every quoted URL stripped and every secret-looking value hidden."""
     without_queries = _URL_IN_TEXT.sub(lambda m: strip_url(m.group(0)), value)

@@ -36,6 +36,7 @@ from probe.portal import EmbeddedPortal
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, PortalConfig
 from probe.profiles import SourceProfile, locate_profile
 from probe.recipes import ProfileRecipe, build_profile
+from probe.report.files import discard_partial_report
 from probe.variants import Progress, SilentProgress
 
 # The embedded portal's three sites, one loopback port: the portal, the CAPTCHA vendor,
@@ -93,15 +94,16 @@ def resolve(
     if request.portal_url is not None and request.credentials is None:
         raise BadInput("--portal needs --user (and a password): probe knows no account there")
     progress = progress or SilentProgress()
-    wanted = request.report_dir or default_report_dir()
-    existed = wanted.exists()
+    if request.report_dir is None:
+        wanted, created = default_report_dir(), True
+    else:
+        wanted, created = request.report_dir, not request.report_dir.exists()
     try:
         with contextlib.ExitStack() as stack:
             yield _resolve(request, progress, stack, chromium, case, wanted)
     except BaseException:
-        # A run that stopped early leaves no empty report folder behind.
-        if not existed and wanted.is_dir() and not any(wanted.iterdir()):
-            wanted.rmdir()
+        # A run that stopped early (bad input, Ctrl-C, SIGTERM) leaves no partial report.
+        discard_partial_report(wanted, created=created)
         raise
 
 

@@ -33,6 +33,7 @@ from probe.chromium import (
 )
 from probe.credentials import Credentials
 from probe.evidence import EvidenceWatch
+from probe.extension_state import restore_rulesets
 from probe.journey import Journey
 from probe.models import Component, Evidence, StepName, VariantRun
 from probe.observation import Target, Timeouts
@@ -215,6 +216,7 @@ class Runner:
                     keep_cookies=True,  # the portal's own cookies are removed one by one below
                     keep_site_data=not env.fresh and SITE_DATA_ID in kept,
                     reset_settings=[s for s in settings if env.fresh or s not in kept],
+                    extensions=extensions,
                 )
                 if not env.fresh
                 else _empty_dir(profile_dir)
@@ -232,6 +234,8 @@ class Runner:
                 viewport={"width": 1000, "height": 720},
                 locale="fr-FR",
                 accept_downloads=True,
+                # Inside the run folder, so that the journey can measure a download.
+                downloads_path=str(run_dir / "downloads"),
             )
         except PlaywrightError as exc:
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -261,6 +265,7 @@ class Runner:
                     name, _, host = cookie.id.rpartition("@")
                     await context.clear_cookies(name=name, domain=host)
                     await context.clear_cookies(name=name, domain="." + host)
+            await restore_rulesets(context, extensions)  # reset by --load-extension
             journey = Journey(
                 context,
                 self.target,
@@ -271,6 +276,7 @@ class Runner:
                 screenshot_every_step=env.name == "current",
                 stop_after=env.stop_after,
                 name=env.name,
+                downloads=run_dir / "downloads",
             )
             result = await journey.run()
             if watch is not None:

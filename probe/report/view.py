@@ -16,7 +16,7 @@ from probe.report import vocabulary as vocab
 from probe.report.details import shown
 from probe.report.i18n import format_bytes, format_datetime, format_duration, format_int, text
 from probe.report.images import data_uri
-from probe.report.redact import redact_report
+from probe.report.redact import redact_report, redact_text
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,7 @@ class PageView:
     credential_findings: list[str]
     footer: str
     blockers: list[BlockerView] = field(default_factory=list)  # only when there are several
+    limitations: list[str] = field(default_factory=list)  # what no run could reproduce
 
 
 def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
@@ -179,6 +180,9 @@ def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
         ]
         if len(verdict.blockers) > 1
         else [],
+        limitations=_unique(
+            redact_text(item.fr if lang == "fr" else item.en) for item in report.limitations
+        ),
     )
 
 

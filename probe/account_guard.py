@@ -44,12 +44,15 @@ class AccountGuard:
             await self._leader_done.wait()
         await self._lock.acquire()
         reason = None
+        answer: Symptom | None = None
         if self.account_answer is not None:
+            answer = self.account_answer
             reason = (
                 f"the portal already answered '{self.account_answer}' for this account; "
                 "submitting again would change nothing"
             )
         elif credentials.key in self.rejected:
+            answer = "invalid-credentials"
             reason = (
                 "the portal already rejected these exact credentials; "
                 "submitting them again could lock the account"
@@ -58,7 +61,7 @@ class AccountGuard:
             reason = f"already {self.rejections} rejected logins in this diagnosis"
         if reason is not None:
             self._lock.release()
-            raise SkipRun(reason)
+            raise SkipRun(reason, answer)
 
     def answer(self, credentials: Credentials, symptom: Symptom | None, run: str = LEADER) -> None:
         if symptom == "invalid-credentials":

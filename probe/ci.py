@@ -137,6 +137,12 @@ def compare(scenario: Scenario, verdict: Verdict) -> str | None:
             parts = [f"missing {', '.join(missing)}"] if missing else []
             parts += [f"unexpected {', '.join(extra)}"] if extra else []
             problems.append("culprits differ: " + "; ".join(parts))
+    if expect.blockers is not None:
+        got_blockers = [b.factor for b in verdict.blockers]
+        if got_blockers != expect.blockers:
+            problems.append(
+                f"expected blockers {', '.join(expect.blockers)}, got {', '.join(got_blockers)}"
+            )
     return "; ".join(problems) or None
 
 
@@ -206,10 +212,12 @@ def diagnose_scenario(
     return run_diagnosis(request, progress, chromium=chromium, case=case)
 
 
-def _run_one(scenario: Scenario, root: Path, chromium: Chromium, lang: Lang) -> ScenarioResult:
+def _run_one(
+    scenario: Scenario, root: Path, chromium: Chromium, lang: Lang, trace: bool = False
+) -> ScenarioResult:
     out_dir = root / scenario.name
     started = time.monotonic()
-    request = DiagnosisRequest(report_dir=out_dir, lang=lang)
+    request = DiagnosisRequest(report_dir=out_dir, lang=lang, trace=trace)
     try:
         report, written = diagnose_scenario(scenario, request, chromium=chromium)
     except ProbeError as exc:
@@ -250,6 +258,7 @@ def run_ci(
     chromium_path: str | None = None,
     progress: Callable[[str], object] | None = None,
     lang: Lang = "en",
+    trace: bool = False,
 ) -> CiSummary:
     """Diagnose the scenarios (all, ``only`` some, or one shard) and compare verdicts.
 
@@ -269,7 +278,7 @@ def run_ci(
     started = time.monotonic()
     results: list[ScenarioResult] = []
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="scenario") as pool:
-        futures = [pool.submit(_run_one, s, root, chromium, lang) for s in chosen]
+        futures = [pool.submit(_run_one, s, root, chromium, lang, trace) for s in chosen]
         for future in as_completed(futures):
             result = future.result()
             results.append(result)

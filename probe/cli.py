@@ -226,6 +226,13 @@ def browser(
             help="With --portal: a Mailpit-like outbox URL to read security codes from.",
         ),
     ] = None,
+    trace: Annotated[
+        bool,
+        typer.Option(
+            "--trace/--no-trace",
+            help="Write Playwright traces of your browser's run and of the run proving the verdict.",
+        ),
+    ] = True,
 ) -> None:
     """Diagnose why logging in fails in this browser profile, and write a report.
 
@@ -270,6 +277,7 @@ def browser(
         chromium_path=chromium,
         headed=headed,
         jobs=jobs,
+        trace=trace,
     )
     _check_outputs(junit)
     with console.LiveProgress(lang=language) as progress:
@@ -413,6 +421,9 @@ def ci(
         typer.Option("--only", metavar="NAME", help="Run just these scenarios (repeatable)."),
     ] = None,
     chromium: ChromiumOption = None,
+    trace: Annotated[
+        bool, typer.Option("--trace", help="Keep Playwright traces (trace.zip) in each report.")
+    ] = False,
 ) -> None:
     """Run every scenario and check each verdict against the expected one (exit 1 if any differs).
 
@@ -430,6 +441,7 @@ def ci(
         only=only or None,
         chromium_path=chromium,
         progress=console.line,
+        trace=trace,
     )
     console.table(
         f"probe ci: {summary.passed} passed, {summary.failed} failed",

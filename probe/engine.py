@@ -65,6 +65,7 @@ class DiagnosisRequest:
     headed: bool = False
     jobs: int = 2
     screenshots: bool = True
+    trace: bool = False  # Playwright traces of ``current`` and of the run proving the verdict
     timeouts: Timeouts = field(default_factory=Timeouts)
 
 
@@ -239,6 +240,14 @@ def prepare_report_dir(path: Path) -> Path:
     return path
 
 
+def _keep_traces(runs: list[VariantRun], wanted: set[str], report_dir: Path) -> None:
+    """Only the traces of ``current`` and of the run that proves the verdict stay."""
+    for run in runs:
+        if run.trace is not None and run.name not in wanted:
+            (report_dir / run.trace).unlink(missing_ok=True)
+            run.trace = None
+
+
 def describe_profile(profile: SourceProfile, *, from_recipe: bool = False) -> str:
     """The progress line saying which profile a diagnosis reads."""
     if from_recipe:
@@ -299,6 +308,7 @@ async def _diagnose_async(
             gate=AccountGuard(leader=LEADER),
             timeouts=request.timeouts,
             screenshots=(setup.report_dir / "screenshots") if request.screenshots else None,
+            traces=(setup.report_dir / "traces") if request.trace else None,
             headed=request.headed,
             origin=started,
             progress=progress,
@@ -308,6 +318,7 @@ async def _diagnose_async(
             verdict = await diagnosis.decide()
         finally:
             await runner.drain()
+    _keep_traces(diagnosis.runs, {"current", diagnosis.proof or "current"}, setup.report_dir)
     ran = {r.name for r in diagnosis.runs}
     skipped = [
         VariantRun(

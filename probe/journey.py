@@ -37,7 +37,15 @@ FC_ERROR: Symptom = "identity-provider-error"
 
 
 class SkipRun(Exception):
-    """The run stops here on purpose (e.g. it would only resubmit rejected credentials)."""
+    """The run stops here on purpose (e.g. it would only resubmit rejected credentials).
+
+    ``answer`` is the portal's answer already on record for what this run would have
+    submitted, when there is one: the diagnosis reads it as this run's own answer.
+    """
+
+    def __init__(self, reason: str, answer: Symptom | None = None) -> None:
+        super().__init__(reason)
+        self.answer = answer
 
 
 class CredentialGate(Protocol):
@@ -61,6 +69,7 @@ class JourneyResult:
     steps: list[Step]
     symptom: Symptom = "none"
     skipped_reason: str | None = None
+    answer_on_record: Symptom | None = None
 
     @property
     def passed(self) -> bool:
@@ -190,7 +199,9 @@ class Journey:
                     )
                 )
                 steps += self._skipped_rest(stages[index + 1 :], "not reached")
-                return JourneyResult(steps, "none", skipped_reason=str(skip))
+                return JourneyResult(
+                    steps, "none", skipped_reason=str(skip), answer_on_record=skip.answer
+                )
             except _Failure as failure:
                 if browser_gone(failure.__cause__):
                     # Chromium died mid-step: what the step concluded is meaningless.

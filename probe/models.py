@@ -127,11 +127,20 @@ class FailedRequest(StrictModel):
         return "ERR_BLOCKED_BY_CLIENT" in self.error
 
 
+class CookieGroup(StrictModel):
+    """The cookies the browser holds for one host: how many and their size (never values)."""
+
+    host: str
+    count: int = 0
+    total_bytes: int = 0
+
+
 class CookieStats(StrictModel):
     """How many cookies the browser holds for the portal's hosts, and their size (never values)."""
 
     count: int = 0
     total_bytes: int = 0
+    hosts: list[CookieGroup] = Field(default_factory=list)  # per host, largest first
 
 
 class Step(StrictModel):
@@ -159,6 +168,23 @@ class Component(StrictModel):
     name: str  # what a person would call it
 
 
+class Evidence(StrictModel):
+    """What one extension was seen doing in a run, asked of the browser itself.
+
+    ``blocks-request``: a request failed with ``net::ERR_BLOCKED_BY_CLIENT`` and the
+    extension's own network rules match it (``declarativeNetRequest.testMatchOutcome``).
+    ``injects-script``: the extension ran a content script in one of the portal's frames
+    (an isolated world of its origin, seen through the DevTools protocol).
+    ``injects-css``: Chromium injected a style sheet into a portal page for which the
+    extension's content scripts declare CSS.
+    """
+
+    kind: Literal["blocks-request", "injects-script", "injects-css"]
+    component: str  # the extension's component id
+    name: str  # the extension's name
+    url: str  # the blocked request, or the frame's page, without its query string
+
+
 class VariantRun(StrictModel):
     """One real run of the whole journey in one browser environment."""
 
@@ -169,6 +195,11 @@ class VariantRun(StrictModel):
     failed_step: StepName | None = None
     message: str | None = None  # the portal's message at the failing step, if any
     skipped_reason: str | None = None
+    # A run skipped at the credentials because the portal already answered them (e.g.
+    # rejected them in another run): the answer on record, which this run would have got.
+    answer_on_record: Symptom | None = None
+    evidence: list[Evidence] = Field(default_factory=list)  # only ``current`` collects it
+    trace: str | None = None  # Playwright trace, relative to the report folder
     kept: list[str] = Field(default_factory=list)  # ids of the components this run kept
     steps: list[Step] = Field(default_factory=list)
     duration_ms: int = 0
@@ -196,10 +227,26 @@ class DrillNode(StrictModel):
     parent: str | None = None
 
 
-class Verdict(StrictModel):
-    status: Status
+class Blocker(StrictModel):
+    """One problem on the way to the account, in the order a person meets them."""
+
     factor: Factor
     culprits: list[Culprit] = Field(default_factory=list)
+    step: StepName | None = None  # where login stops because of it
+    symptom: Symptom = "none"
+    evidence: list[Evidence] = Field(default_factory=list)
+    cookies: CookieGroup | None = None  # an amount: the cookies of one host, as sent
+    summary_en: str
+    summary_fr: str
+    remedies: list[Remedy] = Field(default_factory=list)
+    if_that_fails: list[Remedy] = Field(default_factory=list)
+
+
+class Verdict(StrictModel):
+    status: Status
+    factor: Factor  # the first blocker's
+    culprits: list[Culprit] = Field(default_factory=list)  # every blocker's, in order
+    blockers: list[Blocker] = Field(default_factory=list)
     summary_en: str
     summary_fr: str
     remedies: list[Remedy] = Field(default_factory=list)

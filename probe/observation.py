@@ -16,7 +16,7 @@ from typing import Literal
 from playwright.async_api import BrowserContext, Frame, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
 
-from probe.models import CookieStats, FailedRequest, Step, StepName
+from probe.models import CookieGroup, CookieStats, FailedRequest, Step, StepName
 from probe.pagemap import PageMap, public_url
 from probe.report.redact import MAX_TEXT_CHARS, bounded
 
@@ -118,8 +118,15 @@ class Recorder:
         except PlaywrightError:
             return CookieStats()
         # Only sizes are kept; values never leave this function.
-        size = sum(len(c.get("name", "")) + len(c.get("value", "")) for c in cookies)
-        return CookieStats(count=len(cookies), total_bytes=size)
+        groups: dict[str, CookieGroup] = {}
+        for cookie in cookies:
+            host = cookie.get("domain", "").lstrip(".")
+            group = groups.setdefault(host, CookieGroup(host=host))
+            group.count += 1
+            group.total_bytes += len(cookie.get("name", "")) + len(cookie.get("value", ""))
+        size = sum(g.total_bytes for g in groups.values())
+        hosts = sorted(groups.values(), key=lambda g: (-g.total_bytes, g.host))
+        return CookieStats(count=len(cookies), total_bytes=size, hosts=hosts)
 
     async def step(
         self,

@@ -261,11 +261,13 @@ def _plant(
             failure = launch_failure(exc.message, executable=chromium.executable, headed=False)
             raise BrowserFailure(f"{failure} (while building a profile)") from exc
         try:
-            if cookies:
-                context.add_cookies(cookies)
             page = context.pages[0] if context.pages else context.new_page()
+            # Pages first, cookies after: what a visit installs (a service worker) must not
+            # depend on the planted cookies, which may be too many for the portal.
             for url in visits:
                 _visit(page, url)
+            if cookies:
+                context.add_cookies(cookies)
         finally:
             context.close()
 

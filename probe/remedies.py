@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from probe.models import Culprit, Factor, Remedy, Status
+from probe.models import CookieGroup, Culprit, Evidence, Factor, Remedy, Status
 
 SUPPORT = Remedy(
     id="call-support",
@@ -38,8 +38,25 @@ RETRY_LATER = Remedy(
 )
 
 
-def _names(culprits: Sequence[Culprit], limit: int = 3) -> str:
-    quoted = [f"'{c.name}'" for c in culprits]
+# What French calls the components whose names probe itself gives (English in the model).
+FR_NAMES: dict[str, str] = {
+    "site-data": "Données de site et cache",
+    "javascript": "JavaScript bloqué",
+    "cookies": "Tous les cookies bloqués",
+    "third-party-cookies": "Cookies tiers bloqués",
+    "proxy": "Un serveur proxy est réglé dans le navigateur",
+    "identifier": "l'identifiant, saisi avec un espace en trop",
+    "password": "le mot de passe, saisi avec un espace en trop",
+}
+
+
+def _names(culprits: Sequence[Culprit], limit: int = 3, lang: str = "en") -> str:
+    def shown(c: Culprit) -> str:
+        if lang == "fr" and c.kind in ("setting", "site-data", "credential"):
+            return FR_NAMES.get(c.id, c.name)
+        return c.name
+
+    quoted = [f"'{shown(c)}'" for c in culprits]
     if len(quoted) <= 1:
         return "".join(quoted)
     if len(quoted) > limit:
@@ -47,11 +64,65 @@ def _names(culprits: Sequence[Culprit], limit: int = 3) -> str:
     return ", ".join(quoted[:-1]) + " + " + quoted[-1]
 
 
+def _size(total_bytes: int) -> tuple[str, str]:
+    if total_bytes < 1024:
+        return f"{total_bytes} bytes", f"{total_bytes} octets"
+    kib = f"{total_bytes / 1024:.1f}"
+    return f"{kib} KiB", f"{kib.replace('.', ',')} Kio"
+
+
+def _shown_url(url: str) -> str:
+    """``captcha.localhost/api.js``: what a person recognises of a URL (no scheme, no port)."""
+    rest = url.partition("://")[2] or url
+    host, _, path = rest.partition("/")
+    return host.partition(":")[0] + ("/" + path if path else "")
+
+
+def evidence_sentences(evidence: Sequence[Evidence]) -> tuple[list[str], list[str]]:
+    """What the browser caught each extension doing, one sentence each, in English and French."""
+    en: list[str] = []
+    fr: list[str] = []
+    for item in evidence:
+        url = _shown_url(item.url)
+        if item.kind == "blocks-request":
+            en.append(f"{item.name} has a rule that blocks {url}.")
+            fr.append(f"{item.name} a une règle qui bloque {url}.")
+        elif item.kind == "injects-css":
+            en.append(f"{item.name} adds its own styles to {url}.")
+            fr.append(f"{item.name} ajoute ses propres styles à {url}.")
+        else:
+            en.append(f"{item.name} runs its own scripts in {url}.")
+            fr.append(f"{item.name} exécute ses propres scripts dans {url}.")
+    return list(dict.fromkeys(en)), list(dict.fromkeys(fr))
+
+
 def summary(
-    status: Status, factor: Factor, culprits: Sequence[Culprit], symptom_note: str = ""
+    status: Status,
+    factor: Factor,
+    culprits: Sequence[Culprit],
+    symptom_note: str = "",
+    *,
+    cookies: CookieGroup | None = None,
+    evidence: Sequence[Evidence] = (),
 ) -> tuple[str, str]:
-    """The verdict in one plain sentence, in English and French."""
+    """The verdict in one plain sentence (and what the browser showed), in English and French."""
+    en, fr = _summary(status, factor, culprits, symptom_note, cookies)
+    seen_en, seen_fr = evidence_sentences(evidence)
+    if seen_en:
+        en = " ".join([en, *seen_en])
+        fr = " ".join([fr, *seen_fr])
+    return en, fr
+
+
+def _summary(
+    status: Status,
+    factor: Factor,
+    culprits: Sequence[Culprit],
+    symptom_note: str,
+    cookies: CookieGroup | None,
+) -> tuple[str, str]:
     names = _names(culprits)
+    names_fr = _names(culprits, lang="fr")
     many = len(culprits) > 1
     match factor:
         case "none":
@@ -68,18 +139,31 @@ def summary(
             if many:
                 return (
                     f"Together, the extensions {names} {what_en.replace('stops', 'stop').replace('breaks', 'break')}.",
-                    f"Ensemble, les extensions {names} {what_fr.replace('empêche', 'empêchent').replace('casse', 'cassent')}.",
+                    f"Ensemble, les extensions {names_fr} {what_fr.replace('empêche', 'empêchent').replace('casse', 'cassent')}.",
                 )
-            return (f"An extension, {names}, {what_en}.", f"Une extension, {names}, {what_fr}.")
+            return (f"An extension, {names}, {what_en}.", f"Une extension, {names_fr}, {what_fr}.")
+        case "cookies" if symptom_note == "headers-too-large" and cookies is not None:
+            count = cookies.count
+            size_en, size_fr = _size(cookies.total_bytes) if cookies.total_bytes else ("", "")
+            amount_en = f"{count} cookies for {cookies.host}" + (
+                f", {size_en} in all" if size_en else ""
+            )
+            amount_fr = f"{count} cookies pour {cookies.host}" + (
+                f", {size_fr} en tout" if size_fr else ""
+            )
+            return (
+                f"The browser sends {amount_en}: too much for the portal (HTTP 431). With them gone the portal answers.",
+                f"Le navigateur envoie {amount_fr} : trop pour le portail (HTTP 431). Sans eux, le portail répond.",
+            )
         case "cookies" if symptom_note == "headers-too-large":
             return (
                 f"Too many or too large cookies stored for the portal ({names}) make the browser's requests too big for it; clearing them fixes it.",
-                f"Des cookies trop nombreux ou trop gros enregistrés pour le portail ({names}) rendent les requêtes du navigateur trop volumineuses ; les effacer règle le problème.",
+                f"Des cookies trop nombreux ou trop gros enregistrés pour le portail ({names_fr}) rendent les requêtes du navigateur trop volumineuses ; les effacer règle le problème.",
             )
         case "cookies":
             return (
                 f"Cookies stored for the portal ({names}) block the login; clearing them fixes it.",
-                f"Des cookies enregistrés pour le portail ({names}) bloquent la connexion ; les effacer règle le problème.",
+                f"Des cookies enregistrés pour le portail ({names_fr}) bloquent la connexion ; les effacer règle le problème.",
             )
         case "site-data":
             return (
@@ -89,12 +173,12 @@ def summary(
         case "browser-setting":
             return (
                 f"A browser setting, {names}, blocks the login.",
-                f"Un réglage du navigateur, {names}, bloque la connexion.",
+                f"Un réglage du navigateur, {names_fr}, bloque la connexion.",
             )
         case "credentials":
             return (
                 f"What was typed has a hidden slip ({names}); typed cleanly, the login works.",
-                f"La saisie contient une erreur invisible ({names}) ; saisis proprement, les identifiants fonctionnent.",
+                f"La saisie contient une erreur invisible ({names_fr}) ; saisis proprement, les identifiants fonctionnent.",
             )
         case "maintenance":
             return (
@@ -110,6 +194,11 @@ def summary(
             return (
                 "The account is locked after too many failed attempts.",
                 "Le compte est verrouillé après trop de tentatives infructueuses.",
+            )
+        case "invalid-credentials" if symptom_note == "later":
+            return (
+                "Past that, the portal does not accept this identifier and password.",
+                "Ensuite, le portail refuse cet identifiant et ce mot de passe.",
             )
         case "invalid-credentials":
             return (
@@ -173,6 +262,7 @@ def remedies(
 ) -> tuple[list[Remedy], list[Remedy]]:
     """The steps to take, in order, then what to do if they do not work."""
     names = _names(culprits)
+    names_fr = _names(culprits, lang="fr")
     match factor:
         case "none":
             return [], [SUPPORT]
@@ -181,7 +271,7 @@ def remedies(
                 _r(
                     "disable-extension",
                     f"Turn off the extension {names} (menu > Extensions > Manage extensions), then reload the login page.",
-                    f"Désactivez l'extension {names} (menu > Extensions > Gérer les extensions), puis rechargez la page de connexion.",
+                    f"Désactivez l'extension {names_fr} (menu > Extensions > Gérer les extensions), puis rechargez la page de connexion.",
                 ),
                 _r(
                     "allow-portal",
@@ -210,7 +300,7 @@ def remedies(
                 _r(
                     "restore-setting",
                     f"Restore the setting {names} for the portal's site (Settings > Privacy and security > Site settings), then reload.",
-                    f"Rétablissez le réglage {names} pour le site du portail (Paramètres > Confidentialité et sécurité > Paramètres des sites), puis rechargez.",
+                    f"Rétablissez le réglage {names_fr} pour le site du portail (Paramètres > Confidentialité et sécurité > Paramètres des sites), puis rechargez.",
                 ),
             ], [OTHER_BROWSER, SUPPORT]
         case "credentials":

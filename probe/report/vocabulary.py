@@ -24,6 +24,8 @@ CREDENTIAL_ISSUES = "credential-issue"
 PROFILE_KINDS = "profile-kind"
 
 _DRILL = re.compile(r"drill-(\d+)")
+_CONFIRM = re.compile(r"confirm-(\d+)")
+_AGAIN = re.compile(r"(?P<base>[a-z-]+?)-(?P<number>\d+)")
 
 
 def pick(table: str, key: str, lang: Lang) -> str:
@@ -48,4 +50,31 @@ def variant_label(name: str, lang: Lang, description: str = "") -> tuple[str, st
     drill = _DRILL.fullmatch(name)
     if drill is not None:
         return text("drill.label", lang, number=drill.group(1)), description
+    confirm = _CONFIRM.fullmatch(name)
+    if confirm is not None:
+        return text("confirm.label", lang, number=confirm.group(1)), description
+    again = _AGAIN.fullmatch(name)
+    if again is not None and has_text(f"{VARIANTS}.{again['base']}", "en"):
+        label, why = variant_label(again["base"], lang)
+        return text("variant.again", lang, label=label, number=again["number"]), why
     return name, description
+
+
+def is_removal(name: str) -> bool:
+    """Whether ``name`` is a run best told by what it removed (``confirm-2``, ``without-suspects``)."""
+    return _CONFIRM.fullmatch(name) is not None or name.startswith("without-suspects")
+
+
+def component_name(kind: str, component_id: str, name: str, lang: Lang) -> str:
+    """What a person calls a component: probe's own names translated, others as they are.
+
+    English shows the name recorded in the report; other languages probe's translation.
+    """
+    if lang == "en":
+        return name
+    for key in (f"component.{component_id}", f"setting.{component_id}"):
+        if kind in ("site-data", "setting") and has_text(key, "en"):
+            return text(key, lang)
+    if kind == "credential" and has_text(f"credential-culprit.{component_id}", "en"):
+        return text(f"credential-culprit.{component_id}", lang)
+    return name

@@ -93,6 +93,20 @@ class PageMap:
         "#partenaire-mot-de-passe",
     )
     message_rules: tuple[MessageRule, ...] = field(default=DEFAULT_MESSAGE_RULES)
+    # What a portal description adds (probe/portal_description.py); the defaults keep
+    # the journey as it was before descriptions existed.
+    status_rules: tuple[tuple[int, Symptom], ...] = tuple(STATUS_SYMPTOMS.items())
+    field_messages: tuple[str, ...] = ()  # errors attached to one field
+    captcha_rendered: str = "#captcha-checkbox"  # the widget is there and usable
+    captcha_solved: str = ""  # shown once solved, besides a non-empty token ("": token only)
+    captcha_failed: str = "#captcha-status"  # shown when the widget failed this browser...
+    captcha_failed_text: str = "chec"  # ...with this text (regex on folded text; "": any)
+    captcha_blocked_hosts: tuple[str, ...] = ()  # blocked requests there ((): any host)
+    answer_in_page: bool = False  # the login answers without a page navigation
+    code_on_same_form: bool = False
+    default_partner: str = "impots"
+    download_name: str = "attestation"
+    download_starts_with: str = "%PDF-"
 
     def symptom_of(self, message: str | None, status: int | None = None) -> Symptom | None:
         """What a portal answer means, from its visible message first, then its HTTP status."""
@@ -102,8 +116,9 @@ class PageMap:
                 if re.search(rule.pattern, folded):
                     return rule.symptom
         if status is not None:
-            if status in STATUS_SYMPTOMS:
-                return STATUS_SYMPTOMS[status]
+            meanings = dict(self.status_rules)
+            if status in meanings:
+                return meanings[status]
             if status >= 400:
                 return "page-error"
         return None

@@ -316,3 +316,31 @@ def test_the_json_schema_describes_the_steps_union() -> None:
         "Federation",
     }
     assert schema["additionalProperties"] is False
+
+
+def _leaves(value: object, path: str = "") -> dict[str, object]:
+    if isinstance(value, dict):
+        out: dict[str, object] = {}
+        for key, item in value.items():
+            out.update(_leaves(item, f"{path}.{key}" if path else str(key)))
+        return out
+    if isinstance(value, list):
+        out = {}
+        for index, item in enumerate(value):
+            out.update(_leaves(item, f"{path}[{index}]"))
+        return out
+    return {path: value}
+
+
+def test_the_drafted_description_needed_five_corrections() -> None:
+    draft = _leaves(load_description(ALLAUTH.with_name("portal.draft.toml")).model_dump())
+    corrected = _leaves(load_description(ALLAUTH).model_dump())
+    changed = {k for k in draft.keys() | corrected.keys() if draft.get(k) != corrected.get(k)}
+    assert changed == {
+        "name",
+        "steps[3].marker",  # the logged-in page cannot be seen before login
+        "messages.page",  # the stock page's own error list, without JavaScript
+        "remedies.call-support.en",  # this portal's support
+        "remedies.call-support.fr",
+    }
+    assert len(draft) > 60  # five of more than sixty values

@@ -177,9 +177,9 @@ def test_the_second_test_portal_description_loads() -> None:
     assert pagemap.answer_in_page
     assert pagemap.captcha_frame_url == ""  # in the page, not an iframe
     assert pagemap.captcha_blocked_hosts == ("captcha2.localhost",)
-    assert pagemap.symptom_of(
-        "The username and/or password you specified are not correct."
-    ) == ("invalid-credentials")
+    assert pagemap.symptom_of("The username and/or password you specified are not correct.") == (
+        "invalid-credentials"
+    )
 
 
 def test_an_unknown_key_names_file_line_and_field() -> None:
@@ -230,15 +230,16 @@ def test_an_unknown_step_kind_lists_the_kinds() -> None:
 def test_an_unknown_meaning_in_a_message_rule_is_named() -> None:
     text = MINIMAL + '\n[[messages.rules]]\nlang = "en"\npattern = "wrong"\nmeaning = "bad-pw"\n'
     message = error_of(text)
-    assert message.startswith(f"my-portal.toml:{line_of(text, 'bad-pw')}: messages.rules[0].meaning:")
+    assert message.startswith(
+        f"my-portal.toml:{line_of(text, 'bad-pw')}: messages.rules[0].meaning:"
+    )
     assert "invalid-credentials" in message  # the allowed meanings are listed
 
 
 def test_a_bad_field_in_an_inline_table_names_the_key_line() -> None:
     text = MINIMAL.replace(
         'marker = "#account"',
-        'marker = "#account"\n\n[[steps]]\nkind = "download-check"\nname = "x"\n'
-        'link = "#dl"\n',
+        'marker = "#account"\n\n[[steps]]\nkind = "download-check"\nname = "x"\nlink = "#dl"\n',
     ).replace(
         'submit = "form button[type=submit]"',
         'submit = "form button[type=submit]"\n\n[[steps]]\nkind = "second-factor"\n'
@@ -303,9 +304,7 @@ def test_the_json_schema_describes_the_steps_union() -> None:
     schema = json_schema()
     assert schema["title"] == "PortalDescription"
     assert set(schema["required"]) >= {"name", "login_url", "steps", "messages"}
-    step_kinds = {
-        re.sub(r"Step$", "", name) for name in schema["$defs"] if name.endswith("Step")
-    }
+    step_kinds = {re.sub(r"Step$", "", name) for name in schema["$defs"] if name.endswith("Step")}
     assert step_kinds == {
         "Open",
         "Captcha",

@@ -16,10 +16,13 @@ from urllib.parse import urlsplit, urlunsplit
 from probe.models import Symptom
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lower-case and strip accents, so "Compte verrouillé" matches "compte verrouille"."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+_fold = fold
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from probe.portal_draft import LoginPage
 
 REPLACE_ME = "#REPLACE-ME"
+LOGGED_IN_GUESS = "html:not(:has(input[type=password]))"
 
 # Starting rules by language: what portals commonly say, most specific first.
 STARTER_RULES: dict[str, list[tuple[str, str]]] = {
@@ -93,9 +94,10 @@ def render(url: str, page: LoginPage) -> str:
         "",
         "[[steps]]",
         'kind = "logged-in"',
-        "# CHECK: probe cannot see the page after login: put a selector only a logged-in",
-        "# person sees (their name, a log-out button).",
-        f"marker = {_s(REPLACE_ME)}",
+        '# CHECK: probe cannot see the page after login. This guess means "no password',
+        '# field any more"; a selector only a logged-in person sees (their name, a',
+        "# log-out button) tells a login from a page that merely lost its form.",
+        f"marker = {_s(LOGGED_IN_GUESS)}",
         "",
     ]
     out += _messages(e, lang)

@@ -60,7 +60,8 @@ def test_draft_of_the_mock_portal_finds_its_fields_and_iframe_captcha(
     assert captcha.token == "#captcha-token"
     assert captcha.blocked_hosts == ["captcha.localhost"]
     assert draft.languages == ["fr"]
-    assert "#REPLACE-ME" in text and "CHECK" in text  # what it cannot know is marked
+    assert draft.logged_in.marker == "html:not(:has(input[type=password]))"
+    assert "# CHECK: probe cannot see the page after login" in text  # a guess, marked
 
 
 def test_draft_of_the_second_portal_is_the_stored_draft_and_sends_nothing(

@@ -127,8 +127,8 @@ class CaptchaStep(DescriptionModel):
     failed: Mark | None = None
     status: Selector | None = None  # where the widget writes what it is doing
     blocked_hosts: list[str] = Field(default_factory=list)  # blocked requests there: "blocked"
-    appear_timeout_ms: Millis = 5_000
-    token_timeout_ms: Millis = 5_000
+    appear_timeout_ms: Millis | None = None  # None: probe's default (5 s)
+    token_timeout_ms: Millis | None = None  # None: probe's default (5 s)
 
     @model_validator(mode="after")
     def _frame_url_with_iframe(self) -> CaptchaStep:
@@ -147,7 +147,7 @@ class CredentialsStep(DescriptionModel):
     password: Selector
     submit: Selector
     answer: Literal["navigation", "in-page"] = "navigation"  # in-page: fetch/XHR, no new page
-    submit_timeout_ms: Millis = 6_000
+    submit_timeout_ms: Millis | None = None  # None: probe's default (6 s)
 
 
 class OutboxSource(DescriptionModel):
@@ -193,7 +193,7 @@ class SecondFactorStep(DescriptionModel):
     code: Selector
     submit: Selector
     source: CodeSource | None = None  # None: from the command line, else none
-    arrival_timeout_ms: Millis = 4_000
+    arrival_timeout_ms: Millis | None = None  # None: probe's default (4 s)
 
 
 class LoggedInStep(DescriptionModel):
@@ -201,7 +201,7 @@ class LoggedInStep(DescriptionModel):
 
     kind: Literal["logged-in"]
     marker: Selector
-    timeout_ms: Millis = 3_000
+    timeout_ms: Millis | None = None  # None: probe's default (3 s)
 
 
 class DownloadCheckStep(DescriptionModel):

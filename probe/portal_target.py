@@ -96,17 +96,17 @@ def relocated(description: PortalDescription, origin: str) -> PortalDescription:
 
 
 def timeouts_of(description: PortalDescription, base: Timeouts | None = None) -> Timeouts:
-    """The waits a description declares, over ``base`` for the others."""
+    """The waits a description declares, over ``base`` for the ones it leaves out."""
     timeouts = base or Timeouts()
     captcha = description.captcha
     code = description.second_factor
-    return dataclasses.replace(
-        timeouts,
-        captcha_appear=captcha.appear_timeout_ms if captcha else timeouts.captcha_appear,
-        captcha_token=captcha.token_timeout_ms if captcha else timeouts.captcha_token,
-        submit=description.credentials.submit_timeout_ms,
-        code_arrival=code.arrival_timeout_ms if code else timeouts.code_arrival,
-    )
+    declared = {
+        "captcha_appear": captcha.appear_timeout_ms if captcha else None,
+        "captcha_token": captcha.token_timeout_ms if captcha else None,
+        "submit": description.credentials.submit_timeout_ms,
+        "code_arrival": code.arrival_timeout_ms if code else None,
+    }
+    return dataclasses.replace(timeouts, **{k: v for k, v in declared.items() if v is not None})
 
 
 def outbox_url_of(description: PortalDescription) -> str | None:

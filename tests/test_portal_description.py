@@ -343,3 +343,14 @@ def test_the_drafted_description_needed_five_corrections() -> None:
         "remedies.call-support.fr",
     }
     assert len(draft) > 60  # five of more than sixty values
+
+
+def test_declared_waits_override_probe_defaults_and_only_those() -> None:
+    from probe.observation import Timeouts
+
+    text = MINIMAL.replace(
+        'submit = "form button[type=submit]"',
+        'submit = "form button[type=submit]"\nsubmit_timeout_ms = 15000',
+    )
+    timeouts = timeouts_of(parse_description(text, "demo.toml"), Timeouts(captcha_appear=1234))
+    assert (timeouts.submit, timeouts.captcha_appear) == (15000, 1234)

@@ -20,6 +20,7 @@ from playwright.async_api import Error as PlaywrightError
 from probe import loops
 from probe.chromium import Chromium, find_chromium
 from probe.errors import PortalFailure
+from probe.observation import Timeouts
 from probe.portal_description import PortalDescription
 from probe.portal_draft import launch, open_login_page
 
@@ -155,7 +156,8 @@ async def _captcha(page: Page, d: PortalDescription, failed: list[str]) -> list[
     out = [container]
     if container.outcome != "found":
         return out
-    deadline = time.monotonic() + captcha.appear_timeout_ms / 1000
+    appear_ms = captcha.appear_timeout_ms or Timeouts().captcha_appear
+    deadline = time.monotonic() + appear_ms / 1000
     where: Page | Frame | None = None
     rendered = captcha.rendered.css()
     while time.monotonic() < deadline:
@@ -173,7 +175,7 @@ async def _captcha(page: Page, d: PortalDescription, failed: list[str]) -> list[
         await asyncio.sleep(0.1)
     else:
         blocked = [u for u in failed if any(h in u for h in captcha.blocked_hosts)]
-        note = f"did not render within {captcha.appear_timeout_ms / 1000:g} s"
+        note = f"did not render within {appear_ms / 1000:g} s"
         if captcha.where == "iframe" and where is None:
             note += f"; no iframe whose URL contains {captcha.frame_url!r}"
         if blocked:

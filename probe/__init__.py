@@ -1,3 +1,6 @@
 """probe: finds out why a person cannot log in to a web portal."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+# pyproject.toml holds the version; this reads it back from the installed metadata.
+__version__ = version("probe-login")

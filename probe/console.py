@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from probe.models import Lang, Report, VariantRun
+from probe.report.i18n import format_decimal, text
 
 # In CI logs (no terminal) Rich would assume 80 columns and cut table cells.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -37,14 +38,15 @@ def warning(message: str) -> None:
 class LiveProgress:
     """Shows variants as they start and finish (the engine's ``Progress``)."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, lang: Lang = "en") -> None:
         self.console = console or err
+        self.lang = lang
         self.running: dict[str, float] = {}
         self.status: Status | None = None
 
     def __enter__(self) -> LiveProgress:
         if self.console.is_terminal:
-            self.status = self.console.status("Starting…")
+            self.status = self.console.status(text("console.starting", self.lang))
             self.status.start()
         return self
 
@@ -54,8 +56,8 @@ class LiveProgress:
 
     def _refresh(self) -> None:
         if self.status is not None:
-            names = ", ".join(self.running) or "deciding"
-            self.status.update(f"Running in Chromium: {names}")
+            names = ", ".join(self.running) or text("console.deciding", self.lang)
+            self.status.update(text("console.running", self.lang, names=names))
 
     def note(self, text: str) -> None:
         self.console.print(Text(text, style="dim"))
@@ -71,14 +73,18 @@ class LiveProgress:
         line += Text(f"{run.name:<24}", style="bold")
         line += Text(f"{run.duration_ms / 1000:5.1f} s  ", style="dim")
         if run.outcome == "fail":
-            where = f" at {run.failed_step}" if run.failed_step else ""
-            line += Text(f"{run.symptom}{where}")
+            if run.failed_step:
+                line += Text(
+                    text("console.failed-at", self.lang, symptom=run.symptom, step=run.failed_step)
+                )
+            else:
+                line += Text(run.symptom)
             if run.message:
                 line += Text(f" — “{run.message[:80]}”", style="dim")
         elif run.outcome == "skipped":
-            line += Text(run.skipped_reason or "skipped", style="dim")
+            line += Text(run.skipped_reason or text("outcome.skipped", self.lang), style="dim")
         else:
-            line += Text("login works", style="green")
+            line += Text(text("console.login-works", self.lang), style="green")
         self.console.print(line)
         self._refresh()
 
@@ -90,24 +96,24 @@ def verdict_panel(report: Report, report_dir: Path, lang: Lang) -> None:
     body.append(verdict.summary_fr if lang == "fr" else verdict.summary_en, style="bold")
     body.append("\n")
     if verdict.remedies:
-        body.append("\n" + ("À faire :" if lang == "fr" else "What to do:") + "\n", style="bold")
+        body.append(f"\n{text('console.what-to-do', lang)}\n", style="bold")
         for number, remedy in enumerate(verdict.remedies, 1):
             body.append(f" {number}. {remedy.fr if lang == 'fr' else remedy.en}\n")
     if verdict.if_that_fails:
-        body.append(
-            "\n" + ("Si cela ne suffit pas :" if lang == "fr" else "If that does not work:") + "\n",
-            style="bold",
-        )
+        body.append(f"\n{text('console.if-that-fails', lang)}\n", style="bold")
         for remedy in verdict.if_that_fails:
             body.append(f" • {remedy.fr if lang == 'fr' else remedy.en}\n")
-    body.append(
-        f"\nfactor: {verdict.factor}   browser runs: {report.browser_runs}   "
-        f"time: {report.duration_ms / 1000:.1f} s\n",
-        style="dim",
+    footer = text(
+        "console.footer",
+        lang,
+        factor=verdict.factor,
+        runs=report.browser_runs,
+        duration=f"{format_decimal(report.duration_ms / 1000, lang)} s",
     )
-    body.append(f"report: {report_dir / 'index.html'}", style="dim")
-    title = {"ok": "Access works", "blocked": "Access blocked", "inconclusive": "Inconclusive"}
-    out.print(Panel(body, title=title[verdict.status], border_style=colour, expand=False))
+    body.append(f"\n{footer}\n", style="dim")
+    body.append(text("console.report", lang, path=report_dir / "index.html"), style="dim")
+    title = text(f"console.title.{verdict.status}", lang)
+    out.print(Panel(body, title=title, border_style=colour, expand=False))
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

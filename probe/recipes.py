@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from probe import resources
 from probe.chromium import Chromium, launch_args
 from probe.errors import BadInput, BrowserFailure
 from probe.profiles import SettingId, extension_id
@@ -108,16 +109,13 @@ class ProfileRecipe(BaseModel):
 
 
 def fixtures_dir() -> Path:
-    """The fixtures folder: ``$PROBE_FIXTURES``, else the repository's ``fixtures/``."""
+    """The fixtures folder: ``$PROBE_FIXTURES``, else the one shipped with probe."""
     if env := os.environ.get(ENV_VAR):
         path = Path(env).expanduser()
         if not path.is_dir():
             raise BadInput(f"{ENV_VAR}={env}: not a folder")
         return path
-    path = Path(__file__).resolve().parent.parent / "fixtures"
-    if not path.is_dir():
-        raise BadInput(f"fixtures folder not found; set {ENV_VAR} to the repository's fixtures/")
-    return path
+    return resources.fixtures_dir()
 
 
 def harmless_extensions() -> list[str]:

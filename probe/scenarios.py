@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from probe import resources
 from probe.credentials import Credentials
 from probe.errors import BadInput
 from probe.models import Factor, Report, Status
@@ -38,8 +39,6 @@ if TYPE_CHECKING:
 # The embedded portal's sites besides the portal itself: the CAPTCHA vendor and the
 # identity federation. Their cookies and site data belong to the person's environment.
 EMBEDDED_EXTRA_SITES = ("captcha.localhost", "idp.localhost")
-
-_REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 class _Strict(BaseModel):
@@ -116,9 +115,9 @@ class Scenario(_Strict):
 
 
 def default_directory() -> Path:
-    """``scenarios/`` in the current folder, else the one next to probe's sources."""
+    """``scenarios/`` in the current folder, else the one shipped with probe."""
     here = Path("scenarios")
-    return here if here.is_dir() else _REPO_SCENARIOS
+    return here if here.is_dir() else resources.scenarios_dir()
 
 
 def _shown(path: Path) -> str:

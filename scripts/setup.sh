@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up probe on a fresh machine: .venv at the repo root, probe and its test tools
-# installed into it, and a Chromium to drive (Playwright's own where it can be
-# downloaded, else the distribution's package). Safe to run again: it skips what is done.
+# installed into it at the versions uv.lock pins, and a Chromium to drive (Playwright's own
+# where it can be downloaded, else the distribution's package). Safe to run again: it skips
+# what is done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,12 +25,19 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 
-stamp=.venv/.probe-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  say "Installing probe and its test tools into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev]'
-  touch "$stamp"
+# uv installs exactly what uv.lock pins (probe itself editable, with the dev extra). It is
+# bootstrapped with pip at the version the lock pins for it; after that `uv sync` is the
+# whole install: it does nothing when .venv already matches the lock, and brings .venv back
+# to the lock when uv.lock changed (scripts/lock.sh refreshes it).
+uv_version=$(awk '$0 == "name = \"uv\"" { getline; gsub(/"/, "", $3); print $3; exit }' uv.lock)
+if [ "$(.venv/bin/uv --version 2>/dev/null | cut -d' ' -f2)" != "$uv_version" ]; then
+  say "Installing uv $uv_version into .venv"
+  .venv/bin/python -m pip install -q "uv==$uv_version"
+fi
+if ! .venv/bin/uv sync --locked --extra dev --quiet; then
+  echo "setup.sh: uv.lock does not match pyproject.toml (or could not be installed);" \
+    "after changing dependencies run: bash scripts/lock.sh" >&2
+  exit 1
 fi
 
 if ! .venv/bin/python -c 'from probe.chromium import find_chromium; find_chromium()' 2>/dev/null; then

@@ -1,6 +1,31 @@
 #!/usr/bin/env bash
-# Set up, then run the whole test suite (fast tier and real-Chromium tier).
+# The README's test command, and CI's: set up, then the gates (lint, format, types, import
+# contracts), each stopping the run with one line if it fails, then the whole test suite
+# (fast tier and real-Chromium tier). Arguments go to pytest, e.g. -m "not browser".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/python -m pytest "$@"
+
+gate() {
+  local name=$1
+  shift
+  printf '\033[1m==> %s\033[0m\n' "$name"
+  if ! "$@"; then
+    echo "test.sh: gate failed: $name ($*); fix the above, then run again" >&2
+    exit 1
+  fi
+}
+gate "ruff check" .venv/bin/ruff check .
+gate "ruff format" .venv/bin/ruff format --check .
+gate "mypy --strict" .venv/bin/mypy probe tests
+gate "import contracts" .venv/bin/lint-imports
+
+printf '\033[1m==> %s\033[0m\n' "pytest"
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+  # pytest's "no tests collected": a run that tested nothing must not pass.
+  echo "test.sh: pytest collected no tests; check the arguments or the -m/-k selection" >&2
+  exit 1
+fi
+exit "$status"

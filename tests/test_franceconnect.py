@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import jwt
 import pytest
 from portal_helpers import IDP, PORTAL, client_for, csrf_from, message_of
 from starlette.testclient import TestClient
@@ -334,14 +340,87 @@ def test_id_token_checks_refuse_forged_or_misaddressed_tokens() -> None:
     assert identity is not None
     assert (identity.identifier, identity.partner, identity.nonce) == (DEMO_IDENTIFIER, "msa", "n")
     assert identity.subject != DEMO_IDENTIFIER
-    assert oidc.verify_id_token(answer.id_token, key="x", issuer=IDP, audience="portal") is None
+    assert (
+        oidc.verify_id_token(answer.id_token, key="x" * 64, issuer=IDP, audience="portal") is None
+    )
     assert oidc.verify_id_token(answer.id_token, key=key, issuer=PORTAL, audience="portal") is None
     assert oidc.verify_id_token(answer.id_token, key=key, issuer=IDP, audience="autre") is None
-    header, payload, _ = answer.id_token.split(".")
-    unsigned = oidc._b64(b'{"alg":"none","typ":"JWT"}') + f".{payload}."
-    assert oidc.verify_id_token(unsigned, key=key, issuer=IDP, audience="portal") is None
-    expired = oidc.encode_jwt({**(oidc.decode_jwt(answer.id_token, key) or {}), "exp": 1}, key)
-    assert oidc.verify_id_token(expired, key=key, issuer=IDP, audience="portal") is None
+
+
+def _signed_id_token() -> tuple[str, str]:
+    """A genuine ID token from the token endpoint, and the key it is signed with."""
+    runtime = PortalRuntime(PortalConfig())
+    key = oidc.client_secret(runtime)
+    code = oidc.issue_code(
+        runtime, oidc.AuthorizationRequest("portal", CALLBACK, "s", "n"), DEMO_IDENTIFIER, "msa"
+    )
+    answer = oidc.exchange_code(
+        runtime, oidc.TokenRequest("authorization_code", code, CALLBACK, "portal", key), IDP
+    )
+    assert isinstance(answer, oidc.TokenAnswer)
+    return answer.id_token, key
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _claims_of(token: str) -> dict[str, Any]:
+    payload = token.split(".")[1]
+    claims: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
+    return claims
+
+
+def _tampered(token: str) -> str:
+    """The same signature over a payload that now names another person."""
+    header, _, signature = token.split(".")
+    claims = {**_claims_of(token), "identifiant": "9999999999999"}
+    return f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
+
+
+def _unsigned(token: str) -> str:
+    """The same claims with ``alg: none`` and no signature (the classic JWT forgery)."""
+    header = _b64(b'{"alg":"none","typ":"JWT"}')
+    return f"{header}.{token.split('.')[1]}."
+
+
+def _resigned(token: str, key: str, **changes: object) -> str:
+    return jwt.encode({**_claims_of(token), **changes}, key, algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        pytest.param(lambda token, key: _tampered(token), id="tampered-payload"),
+        pytest.param(lambda token, key: _unsigned(token), id="alg-none"),
+        pytest.param(
+            lambda token, key: jwt.encode(_claims_of(token), key, algorithm="HS512"),
+            id="other-algorithm",
+        ),
+        pytest.param(lambda token, key: _resigned(token, key, exp=1), id="expired"),
+        pytest.param(
+            lambda token, key: _resigned(token, key, iat=int(time.time()) + 3600),
+            id="issued-in-the-future",
+        ),
+        pytest.param(
+            lambda token, key: jwt.encode(
+                {k: v for k, v in _claims_of(token).items() if k != "nonce"}, key
+            ),
+            id="no-nonce",
+        ),
+        pytest.param(lambda token, key: token[:-2], id="truncated-signature"),
+        pytest.param(lambda token, key: "pas-un-jwt", id="garbage"),
+    ],
+)
+def test_a_forged_expired_or_unsigned_id_token_is_refused(
+    forge: Callable[[str, str], str],
+) -> None:
+    token, key = _signed_id_token()
+    assert oidc.verify_id_token(token, key=key, issuer=IDP, audience="portal") is not None
+    forged = forge(token, key)
+    assert oidc.verify_id_token(forged, key=key, issuer=IDP, audience="portal") is None
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,8 @@ from probe.portal.runtime import IssuedCode, PortalRuntime
 from probe.portal.state import Account
 
 CodePurpose = Literal["login", "unlock", "reset"]
-CodeCheck = Literal["ok", "wrong", "expired"]
+# "void": too many wrong tries on the latest code; only a new code can work now.
+CodeCheck = Literal["ok", "wrong", "expired", "void"]
 LoginAnswer = Literal["ok", "wrong", "locked", "just-locked", "rights-not-open", "provisional"]
 
 SUPPORT_LINE = "36 46"
@@ -109,11 +110,21 @@ def issue_code(runtime: PortalRuntime, identifier: str, purpose: CodePurpose) ->
 def use_code(
     runtime: PortalRuntime, identifier: str, purpose: CodePurpose, typed: str, *, spend: bool = True
 ) -> CodeCheck:
-    """Check a typed code against the latest one issued; a good code is single-use."""
+    """Check a typed code against the latest one issued; a good code is single-use.
+
+    Wrong tries are counted on the code, so per account and whatever the session: at
+    ``max_wrong_codes`` the code is void, even for the right digits, until a new one is sent.
+    """
+    limit = runtime.config.second_factor.max_wrong_codes
     with runtime.lock:
         issued = runtime.codes.get((identifier, purpose))
-        if issued is None or issued.used or not _same(typed.strip(), issued.code):
+        if issued is None or issued.used:
             return "wrong"
+        if issued.wrong_tries >= limit:
+            return "void"
+        if not _same(typed.strip(), issued.code):
+            issued.wrong_tries += 1
+            return "void" if issued.wrong_tries >= limit else "wrong"
         if time.monotonic() > issued.expires_at:
             return "expired"
         if spend:

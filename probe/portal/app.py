@@ -21,6 +21,7 @@ from pathlib import Path
 import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Host, Mount, Route, Router
@@ -29,7 +30,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
 from probe.portal import captcha, enrolment, home, login, outbox
-from probe.portal.gateway import PortalGate, content_security_policy
+from probe.portal.gateway import BodyLimit, PortalGate, content_security_policy
 from probe.portal.runtime import PortalRuntime
 from probe.portal.sessions import render
 from probe.portal.state import PortalConfig
@@ -132,6 +133,7 @@ def create_app(config: PortalConfig | None = None) -> Starlette:
             Host(IDP_HOST, Router(routes=fc_idp)),
         ],
         exception_handlers={404: _http_error, 405: _http_error},
+        middleware=[Middleware(BodyLimit)],
     )
     app.state.runtime = runtime
     app.state.templates = make_templates()

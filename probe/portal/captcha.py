@@ -126,10 +126,12 @@ async def verify(request: Request) -> Response:
     headers = _vendor_headers(request, frame=False)
     try:
         body = json.loads(await request.body())
-    except ValueError:
+    # Deeply nested JSON overflows the parser's recursion: bad input, not a server error.
+    except (ValueError, RecursionError):
         body = None
     if not isinstance(body, dict):
-        return JSONResponse({"result": "error"}, status_code=400, headers=headers)
+        refusal = {"result": "error", "message": "Requête invalide : objet JSON attendu."}
+        return JSONResponse(refusal, status_code=400, headers=headers)
     site_key = str(body.get("sitekey", ""))
     if not _parent_allowed(site_key, str(body.get("parent", ""))):
         return JSONResponse({"result": "error"}, status_code=400, headers=headers)

@@ -149,6 +149,13 @@ async def set_new_password(request: Request) -> Response:
             return _new_password_page(
                 request, 401, message="Code de sécurité expiré : demandez un nouveau code."
             )
+        case "void":
+            return _new_password_page(
+                request,
+                401,
+                message="Code de sécurité incorrect. Trop d'essais : ce code n'est plus "
+                "valable, demandez un nouveau code.",
+            )
     account = accounts.find_exact(runtime, identifier)
     if account is None:  # pragma: no cover - a code is only issued to an existing account
         return redirect(request, "/mot-de-passe-oublie")

@@ -144,3 +144,73 @@ class PortalGate:
                 headers={"Retry-After": str(wait_for), "Cache-Control": "no-store"},
             )
         return None
+
+
+# The portal's largest honest body is a form of a few fields (well under 4 KiB); the
+# cap leaves room for that and refuses anything that could fill memory.
+MAX_BODY_BYTES = 64 * 1024
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware around the whole app (all three sites): bodies over a cap get 413.
+
+    A declared ``Content-Length`` over the cap is refused before anything is read; a
+    body without one (chunked) is counted while the app reads it, and refused as soon
+    as it passes the cap, so no more than the cap plus one chunk is ever held.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = [v for k, v in scope.get("headers", []) if k == b"content-length"]
+        if declared and (not declared[0].isdigit() or int(declared[0]) > self.max_bytes):
+            await self._refuse(send)
+            return
+        received = 0
+        started = False
+
+        async def capped_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, capped_receive, tracking_send)
+        except _BodyTooLarge:
+            if started:  # pragma: no cover - every handler reads its body before answering
+                raise
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = "Requête trop volumineuse.\n".encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -195,6 +195,13 @@ async def check_code(request: Request) -> Response:
                 message="Code de sécurité expiré. Demandez un nouveau code avec le "
                 "bouton « Recevoir un nouveau code ».",
             )
+        case "void":
+            return _code_page(
+                request,
+                401,
+                message="Code de sécurité incorrect. Trop d'essais : ce code n'est plus "
+                "valable. Demandez un nouveau code avec le bouton « Recevoir un nouveau code ».",
+            )
     login_as(request, identifier)
     return redirect(request, "/compte")
 
@@ -253,6 +260,14 @@ async def unlock(request: Request) -> Response:
                 request,
                 401,
                 message="Code de déverrouillage expiré : demandez-en un nouveau.",
+                identifier=identifier,
+            )
+        case "void":
+            return _unlock_page(
+                request,
+                401,
+                message="Code de déverrouillage incorrect. Trop d'essais : ce code n'est plus "
+                "valable, demandez-en un nouveau.",
                 identifier=identifier,
             )
     return redirect(request, "/connexion?message=compte-deverrouille")

@@ -1,7 +1,7 @@
 """The OpenID Connect rules shared by the identity provider and its one client, the portal.
 
 Modelled on FranceConnect's authorization-code flow: the client is authenticated by a
-secret, and the ID token is a JWT signed HS256 with that secret. Both ends run in one
+secret, and the ID token is a JWT signed HS256 with that secret (PyJWT signs and checks it). Both ends run in one
 process here, but the portal still redeems its code through :func:`exchange_code`, the
 token endpoint's logic (the idp also serves it over HTTP at ``POST /token``), so the
 back-channel keeps its rules: a code is single-use, bound to the client and the
@@ -13,14 +13,13 @@ here writes a code, a secret or a token anywhere else.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import json
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
+
+import jwt
 
 from probe.portal.runtime import PortalRuntime
 
@@ -178,18 +177,19 @@ class Identity:
     nonce: str
 
 
+# The claims an ID token must carry; PyJWT refuses a token that lacks one.
+_REQUIRED_CLAIMS = ["iss", "aud", "sub", "iat", "exp", "nonce", "identifiant", "partenaire"]
+# Only the one algorithm FranceConnect v1 uses: "none" and any other are refused.
+_ALGORITHMS = ["HS256"]
+
+
 def verify_id_token(token: str, *, key: str, issuer: str, audience: str) -> Identity | None:
-    """The client's checks on an ID token: signature, issuer, audience, expiry.
+    """The client's checks on an ID token: algorithm, signature, issuer, audience, expiry.
 
     The nonce is returned, not checked: the caller compares it with the one it sent.
     """
-    claims = decode_jwt(token, key)
+    claims = decode_jwt(token, key, issuer=issuer, audience=audience)
     if claims is None:
-        return None
-    if claims.get("iss") != issuer or claims.get("aud") != audience:
-        return None
-    expires = claims.get("exp")
-    if not isinstance(expires, int) or expires < time.time():
         return None
     values = [claims.get(k) for k in ("sub", "identifiant", "partenaire", "nonce")]
     if not all(isinstance(v, str) for v in values):
@@ -198,41 +198,26 @@ def verify_id_token(token: str, *, key: str, issuer: str, audience: str) -> Iden
     return Identity(subject=subject, identifier=identifier, partner=partner, nonce=nonce)
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def encode_jwt(claims: dict[str, Any], key: str) -> str:
     """A compact JWS, HS256 (FranceConnect v1 signs ID tokens this way)."""
-    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
-    signing_input = f"{header}.{payload}".encode()
-    signature = hmac.new(key.encode(), signing_input, hashlib.sha256).digest()
-    return f"{header}.{payload}.{_b64(signature)}"
+    return jwt.encode(claims, key, algorithm="HS256")
 
 
-def decode_jwt(token: str, key: str) -> dict[str, Any] | None:
-    """The claims of an HS256 JWS signed with ``key``; None if anything is off."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    header_part, payload_part, signature_part = parts
+def decode_jwt(token: str, key: str, *, issuer: str, audience: str) -> dict[str, Any] | None:
+    """The claims of an ID token signed with ``key`` for ``audience`` by ``issuer``.
+
+    None if anything is off: another algorithm (``none`` included), a bad signature, a
+    wrong issuer or audience, an expired or future-dated token, a missing claim.
+    """
     try:
-        header = json.loads(_unb64(header_part))
-        # "alg" is checked, never trusted: "none" and other algorithms are refused.
-        if not isinstance(header, dict) or header.get("alg") != "HS256":
-            return None
-        signature = _unb64(signature_part)
-        expected = hmac.new(
-            key.encode(), f"{header_part}.{payload_part}".encode(), hashlib.sha256
-        ).digest()
-        if not hmac.compare_digest(signature, expected):
-            return None
-        claims = json.loads(_unb64(payload_part))
-    except (ValueError, UnicodeDecodeError):
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=_ALGORITHMS,
+            audience=audience,
+            issuer=issuer,
+            options={"require": _REQUIRED_CLAIMS, "verify_iat": True},
+        )
+    except jwt.PyJWTError:
         return None
-    return claims if isinstance(claims, dict) else None
+    return claims

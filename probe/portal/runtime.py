@@ -62,6 +62,7 @@ class IssuedCode:
     code: str
     expires_at: float
     used: bool = False
+    wrong_tries: int = 0
 
 
 class PortalRuntime:

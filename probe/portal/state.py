@@ -46,6 +46,9 @@ class CaptchaConfig(Config):
 class SecondFactorConfig(Config):
     enabled: bool = True
     code_ttl_seconds: int = 300
+    # Wrong tries a one-time code (security, unlock, reset) survives; then it is void and
+    # a new one must be requested, so six digits cannot be guessed by trying them all.
+    max_wrong_codes: int = Field(default=5, ge=1)
     # "inbox": delivered; "spam": delivered to the spam folder; "undelivered": lost.
     delivery: Literal["inbox", "spam", "undelivered"] = "inbox"
 

@@ -66,9 +66,8 @@ def github_summary(report: Report) -> str:
         if number == 1:
             lines += ["", f"**{text('remedies', lang)}**", ""]
         lines.append(f"{number}. {_cell(remedy.fr if lang == 'fr' else remedy.en)}")
-    header = ("Attempt", "Result", "Stopped at", "Portal message")
-    if lang == "fr":
-        header = ("Tentative", "Résultat", "Arrêt à", "Message du portail")
+    columns = ("attempt", "result", "summary.stopped-at", "summary.portal-message")
+    header = [text(key, lang) for key in columns]
     lines += ["", "| " + " | ".join(header) + " |", "|---|---|---|---|"]
     for run in report.variants:
         label = vocab.variant_label(run.name, lang, run.description)[0]

@@ -155,8 +155,7 @@ def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
 
 
 def _labelled(label: str, value: str, lang: Lang) -> str:
-    # French typography puts a space before a colon.
-    return f"{label} : {value}" if lang == "fr" else f"{label}: {value}"
+    return text("labelled", lang, label=label, value=value)
 
 
 def _anchor(run: VariantRun) -> str:

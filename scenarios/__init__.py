@@ -1,0 +1,5 @@
+"""Marks this folder as the package ``probe._data.scenarios`` (see pyproject.toml).
+
+The scenario files are data, read through ``probe.resources``; this file only lets an
+editable install and the wheel find them under the same name.
+"""

@@ -7,7 +7,7 @@ Cases (embedded portal, real headless Chromium):
   extension    an ad blocker hiding the CAPTCHA among 16 extensions (15 harmless)
   maintenance  the portal answers 503 for maintenance
 
-Each diagnosis runs in a child process (``probe.engine.diagnose`` as the CLI calls it),
+Each diagnosis runs in a child process (``probe.engine.diagnose``, the core the CLI calls),
 timed from start to verdict, with the peak memory of that process and all its children
 (the Chromium processes) sampled every 50 ms. The naive way is measured in the same
 run: one cold ``launch_persistent_context`` per checklist variant, one after the other,
@@ -60,17 +60,24 @@ CASES = {
 CHILD = """
 import json, sys, time
 from pathlib import Path
-from probe.engine import DiagnosisRequest, diagnose
+from probe.chromium import find_chromium
+from probe.engine import DiagnosisRequest, DiagnosisSetup, diagnose, prepare_report_dir
+from probe.launch import EMBEDDED_SITES, demo_credentials
+from probe.observation import Target
+from probe.profiles import locate_profile
 args = json.loads(sys.argv[1])
 started = time.monotonic()
 if args["naive"]:
     from benchmarks.naive import naive_diagnosis
     runs, verdict = naive_diagnosis(args)
 else:
-    report, _ = diagnose(DiagnosisRequest(
-        profile=Path(args["profile"]), profile_kind="recipe", portal_url=args["portal"],
-        outbox_url=args["outbox"], extra_sites=("captcha.localhost", "idp.localhost"),
-        report_dir=Path(args["report"]), jobs=args["jobs"],
+    # The parent runs the embedded portal and built the profile: the core is handed both.
+    request = DiagnosisRequest(report_dir=Path(args["report"]), jobs=args["jobs"])
+    report = diagnose(DiagnosisSetup(
+        request=request, chromium=find_chromium(), profile=locate_profile(Path(args["profile"])),
+        target=Target(url=args["portal"], sites=EMBEDDED_SITES, outbox_url=args["outbox"]),
+        credentials=demo_credentials(), report_dir=prepare_report_dir(Path(args["report"])),
+        portal_embedded=True, profile_from_recipe=True,
     ))
     runs, verdict = report.browser_runs, report.verdict.factor
 print(json.dumps({"seconds": time.monotonic() - started, "runs": runs, "verdict": verdict}))

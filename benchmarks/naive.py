@@ -13,7 +13,7 @@ from playwright.async_api import async_playwright
 from probe.account_guard import AccountGuard
 from probe.chromium import find_chromium
 from probe.credentials import Credentials
-from probe.engine import EMBEDDED_SITES
+from probe.launch import EMBEDDED_SITES
 from probe.observation import Target, Timeouts
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
 from probe.profiles import locate_profile, snapshot_profile

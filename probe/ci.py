@@ -1,20 +1,20 @@
-"""``probe ci``: diagnose every scenario in real Chromium and check each verdict.
+"""Running scenarios: one (``probe browser --scenario``, ``probe_diagnose``) or all (``probe ci``).
 
-Scenarios run ``jobs`` at a time, each in a worker thread with its own embedded portal
-and its own asyncio loop. Each one's report lands in ``REPORT_DIR/<name>/``; the run
-writes an ``index.html`` linking them (expected vs got) and, on request, JUnit XML with
-one test case per scenario. A diagnosis that raises counts as a failed scenario and the
-run goes on.
+``diagnose_scenario`` diagnoses one scenario: the embedded portal in its state, a profile
+built from its recipe, its credentials. ``run_ci`` diagnoses many in real Chromium and
+checks each verdict: they run ``jobs`` at a time, each in a worker thread with its own
+embedded portal and its own asyncio loop. Each one's report lands in
+``REPORT_DIR/<name>/``; the run writes an ``index.html`` linking them (expected vs got)
+and, on request, JUnit XML with one test case per scenario. A diagnosis that raises
+counts as a failed scenario and the run goes on.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import time
 import traceback
-import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,9 +23,13 @@ from pathlib import Path
 import jinja2
 
 from probe.chromium import Chromium, find_chromium
+from probe.engine import DiagnosisRequest
 from probe.errors import BadInput, ProbeError
+from probe.launch import MockCase, run_diagnosis
 from probe.models import Lang, Report, Verdict
-from probe.scenarios import Scenario, closest_names, expected_culprits, load_all
+from probe.report import append_scenarios_summary, write_scenario_junit
+from probe.scenarios import Scenario, closest_names, expected_culprits, load_all, load_scenario
+from probe.variants import Progress
 
 INDEX_HTML = "index.html"
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
@@ -49,6 +53,10 @@ class ScenarioResult:
     @property
     def name(self) -> str:
         return self.scenario.name
+
+    @property
+    def description(self) -> str:
+        return self.scenario.description
 
     @property
     def expected(self) -> str:
@@ -170,15 +178,39 @@ def select(scenarios: Sequence[Scenario], only: Sequence[str] | None) -> list[Sc
 # ---------------------------------------------------------------- running
 
 
-def _run_one(scenario: Scenario, root: Path, chromium: Chromium, lang: Lang) -> ScenarioResult:
-    from probe.engine import DiagnosisRequest
-    from probe.scenarios import diagnose_scenario
+def diagnose_scenario(
+    scenario: str | Scenario,
+    request: DiagnosisRequest,
+    progress: Progress | None = None,
+    *,
+    directory: Path | None = None,
+    chromium: Chromium | None = None,
+) -> tuple[Report, Path]:
+    """Diagnose one scenario: portal in its state, profile built from its recipe.
 
+    ``request`` says where and how to report (folder, language, Chromium path, jobs...);
+    the scenario brings the portal, the profile and the credentials, so the request
+    names none. ``chromium``: one already found. Returns the report and its folder.
+
+    Example: ``report, folder = diagnose_scenario("maintenance", DiagnosisRequest())``.
+    """
+    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, directory)
+    case = MockCase(
+        portal=loaded.portal,
+        build_portal=loaded.build_portal,
+        recipe=loaded.profile,
+        credentials=loaded.credentials.typed(),
+        scenario=loaded.name,
+    )
+    return run_diagnosis(request, progress, chromium=chromium, case=case)
+
+
+def _run_one(scenario: Scenario, root: Path, chromium: Chromium, lang: Lang) -> ScenarioResult:
     out_dir = root / scenario.name
     started = time.monotonic()
-    request = DiagnosisRequest(report_dir=out_dir, lang=lang, chromium=chromium)
+    request = DiagnosisRequest(report_dir=out_dir, lang=lang)
     try:
-        report, written = diagnose_scenario(scenario, request)
+        report, written = diagnose_scenario(scenario, request, chromium=chromium)
     except ProbeError as exc:
         return ScenarioResult(scenario, time.monotonic() - started, error=str(exc))
     except Exception as exc:  # a bug in probe: keep the run going, keep the evidence
@@ -250,8 +282,8 @@ def run_ci(
     )
     write_index(summary, root, shard=shard)
     if junit is not None:
-        write_ci_junit(summary, junit)
-    append_github_summary(summary)
+        write_scenario_junit(summary.results, junit, seconds=summary.seconds)
+    append_scenarios_summary(summary.results)
     return summary
 
 
@@ -291,88 +323,3 @@ def write_index(summary: CiSummary, root: Path, *, shard: str | None = None) -> 
     path = root / INDEX_HTML
     path.write_text(page, encoding="utf-8")
     return path
-
-
-def write_ci_junit(summary: CiSummary, path: Path) -> Path:
-    """JUnit XML: one test case per scenario; a wrong verdict is its failure message."""
-    failures = sum(r.mismatch is not None and r.error is None for r in summary.results)
-    errors = sum(r.error is not None for r in summary.results)
-    attrs = {
-        "name": "probe ci",
-        "tests": str(len(summary.results)),
-        "failures": str(failures),
-        "errors": str(errors),
-        "skipped": "0",
-        "time": f"{summary.seconds:.3f}",
-    }
-    root = ET.Element("testsuites", attrs)
-    suite = ET.SubElement(root, "testsuite", attrs)
-    for result in summary.results:
-        case = ET.SubElement(
-            suite,
-            "testcase",
-            classname="probe.scenarios",
-            name=result.name,
-            time=f"{result.seconds:.3f}",
-        )
-        details = [
-            f"scenario: {result.name} ({result.scenario.description})",
-            f"expected: {result.expected}",
-            f"got: {result.got}",
-        ]
-        if result.report is not None:
-            details += [
-                f"culprit: {c.kind} {c.name} ({c.id})" for c in result.report.verdict.culprits
-            ]
-            details.append(f"summary: {result.report.verdict.summary_en}")
-            details.append(f"browser runs: {result.report.browser_runs}")
-        if result.report_dir is not None:
-            details.append(f"report: {result.report_dir / 'index.html'}")
-        if result.error is not None:
-            node = ET.SubElement(case, "error", message=result.error, type="diagnosis-error")
-            node.text = "\n".join(details)
-        elif result.mismatch is not None:
-            node = ET.SubElement(case, "failure", message=result.mismatch, type="verdict-mismatch")
-            node.text = "\n".join(details)
-        else:
-            ET.SubElement(case, "system-out").text = "\n".join(details)
-    ET.indent(root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
-    return path
-
-
-def _cell(value: str) -> str:
-    # GitHub renders HTML in job summaries, and a pipe would split the table's columns.
-    flat = " ".join(value.split())
-    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
-        flat = flat.replace(raw, escaped)
-    return flat
-
-
-def github_summary(summary: CiSummary) -> str:
-    """Markdown for the GitHub Actions job page: the counts and one row per scenario."""
-    mark = "✅" if summary.failed == 0 else "❌"
-    lines = [
-        f"### {mark} probe ci: {summary.passed} passed, {summary.failed} failed",
-        "",
-        "| scenario | expected | got | runs | time | result |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in summary.results:
-        got = r.got + (f" — {r.problem}" if r.problem else "")
-        lines.append(
-            f"| `{_cell(r.name)}` | {_cell(r.expected)} | {_cell(got)} | {r.runs} "
-            f"| {r.seconds:.1f} s | {'✅' if r.passed else '❌'} |"
-        )
-    return "\n".join(lines) + "\n\n"
-
-
-def append_github_summary(summary: CiSummary, *, env: Mapping[str, str] = os.environ) -> bool:
-    """Append :func:`github_summary` to ``$GITHUB_STEP_SUMMARY``; False when not on Actions."""
-    target = env.get("GITHUB_STEP_SUMMARY", "")
-    if not target:
-        return False
-    with Path(target).open("a", encoding="utf-8") as out:
-        out.write(github_summary(summary))
-    return True

@@ -164,27 +164,17 @@ def browser(
     probe browser --profile ~/.config/chromium --lang fr
     """
     from probe.credentials import Credentials
-    from probe.engine import DiagnosisRequest, diagnose
+    from probe.engine import DiagnosisRequest
 
     # Read once above; the Playwright driver and every Chromium would inherit it.
     os.environ.pop("PROBE_PASSWORD", None)
     language = _lang(lang)
-    request = DiagnosisRequest(
-        profile=profile.expanduser() if profile else None,
-        portal_url=portal,
-        outbox_url=outbox,
-        report_dir=report_dir,
-        lang=language,
-        chromium_path=chromium,
-        headed=headed,
-        jobs=jobs,
-        scenario=scenario,
-    )
     if scenario is not None and (user is not None or portal is not None or profile is not None):
         raise BadInput(
             "--scenario brings its own portal, profile and credentials: "
             "drop --user/--portal/--profile, or drop --scenario"
         )
+    credentials = None
     if user is not None:
         if password is None:
             if not console.is_interactive():
@@ -192,16 +182,29 @@ def browser(
                     "--user given without a password: set PROBE_PASSWORD or pass --password"
                 )
             password = typer.prompt("Password", hide_input=True)
-        request.credentials = Credentials(user, password)
-    elif portal is not None and scenario is None:
+        credentials = Credentials(user, password)
+    elif portal is not None:
         raise BadInput("--portal needs --user (and a password): probe knows no account there")
+    request = DiagnosisRequest(
+        profile=profile.expanduser() if profile else None,
+        portal_url=portal,
+        outbox_url=outbox,
+        credentials=credentials,
+        report_dir=report_dir,
+        lang=language,
+        chromium_path=chromium,
+        headed=headed,
+        jobs=jobs,
+    )
     with console.LiveProgress() as progress:
         if scenario is not None:
-            from probe.scenarios import diagnose_scenario
+            from probe.ci import diagnose_scenario
 
             report, out_dir = diagnose_scenario(scenario, request, progress)
         else:
-            report, out_dir = diagnose(request, progress)
+            from probe.launch import run_diagnosis
+
+            report, out_dir = run_diagnosis(request, progress)
     console.verdict_panel(report, out_dir, language)
     if junit is not None:
         from probe.report import write_junit
@@ -339,7 +342,7 @@ def ci(
 
     Example: probe ci --jobs 2 --junit reports/junit.xml
     """
-    from probe.scenarios import run_ci
+    from probe.ci import run_ci
 
     summary = run_ci(
         jobs=jobs,

@@ -1,7 +1,11 @@
-"""One diagnosis, end to end: portal, profile, browser runs, verdict, report.
+"""One diagnosis, end to end: profile snapshot, browser runs, verdict, report.
 
-The CLI, ``probe ci`` and the pytest plugin all call ``diagnose``. It never reads the
-portal's configuration: when it starts the embedded portal it only learns its URLs.
+Two types go in. ``DiagnosisRequest`` is what the person asked for (a profile, a portal
+URL, credentials, where and how to report); ``DiagnosisSetup`` is that request resolved
+(the Chromium found, the profile located, the portal running and reachable, the report
+folder writable). The apps resolve a request with ``probe.launch.resolve``, which is
+also where the embedded mock portal is started: this module never starts nor reads a
+portal, it is handed a ``Target`` (the portal's URLs) and drives a browser at it.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.async_api import async_playwright
 
 from probe import __version__, loops
 from probe.account_guard import LEADER, AccountGuard
-from probe.chromium import Chromium, find_chromium
+from probe.chromium import Chromium
 from probe.credentials import Credentials, check_credentials
 from probe.diagnosis import Diagnosis
 from probe.errors import BadInput, PortalFailure
@@ -34,35 +39,44 @@ from probe.models import (
 )
 from probe.observation import Target, Timeouts
 from probe.pagemap import PageMap
-from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, PortalConfig
-from probe.profiles import SourceProfile, locate_profile, snapshot_profile
+from probe.profiles import SourceProfile, snapshot_profile
 from probe.variants import Inventory, Progress, Runner, SilentProgress, take_inventory
 
-EMBEDDED_SITES = ("portal.localhost", "captcha.localhost", "idp.localhost")
 
-
-@dataclass
+@dataclass(frozen=True)
 class DiagnosisRequest:
-    """Everything one diagnosis needs, as the person gave it."""
+    """What the person asked for: which profile, which portal, as whom, how to report.
 
-    profile: Path | None = None
-    profile_kind: str | None = None  # set when the caller built the profile ("recipe")
-    portal_url: str | None = None  # None: start the embedded portal
-    portal_config: PortalConfig | None = None  # state of the embedded portal
-    portal_embedded: bool = False  # portal_url is an embedded portal the caller started
-    extra_sites: tuple[str, ...] = ()
-    outbox_url: str | None = None
-    credentials: Credentials = field(
-        default_factory=lambda: Credentials(DEMO_IDENTIFIER, DEMO_PASSWORD)
-    )
-    report_dir: Path | None = None
+    Nothing here is found or started yet; ``probe.launch.resolve`` turns it into a
+    ``DiagnosisSetup``. Example: ``DiagnosisRequest(portal_url="https://portal.example/",
+    credentials=Credentials("1850775123456", "..."), lang="fr")``.
+    """
+
+    profile: Path | None = None  # None: the person's default Chromium/Chrome profile
+    portal_url: str | None = None  # None: the embedded mock portal (the apps start it)
+    outbox_url: str | None = None  # a Mailpit-like outbox for codes, with portal_url
+    credentials: Credentials | None = None  # needed with portal_url
+    report_dir: Path | None = None  # None: reports/<timestamp>/
     lang: Lang = "en"
-    chromium: Chromium | None = None
-    chromium_path: str | None = None
+    chromium_path: str | None = None  # None: Playwright's Chromium, then the system's
     headed: bool = False
     jobs: int = 2
     screenshots: bool = True
     timeouts: Timeouts = field(default_factory=Timeouts)
+
+
+@dataclass(frozen=True)
+class DiagnosisSetup:
+    """A request resolved: everything ``diagnose`` drives, found, started and checked."""
+
+    request: DiagnosisRequest
+    chromium: Chromium
+    profile: SourceProfile
+    target: Target  # the running portal's URLs
+    credentials: Credentials
+    report_dir: Path  # exists and is writable
+    portal_embedded: bool = False  # the target is the embedded mock portal
+    profile_from_recipe: bool = False  # the profile was built for a scenario, not given
     scenario: str | None = None
 
 
@@ -82,18 +96,16 @@ def private_workdir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _target_for(url: str, extra_sites: tuple[str, ...], outbox_url: str | None) -> Target:
-    from urllib.parse import urlsplit
-
+def target_for(url: str, outbox_url: str | None = None) -> Target:
+    """The portal at ``url`` (its own host is its only site); ``BadInput`` if not http(s)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadInput(f"--portal {url}: not an http(s) URL")
     base = f"{parts.scheme}://{parts.netloc}/"
-    sites = (parts.hostname, *extra_sites)
-    return Target(url=base, sites=sites, outbox_url=outbox_url, pagemap=PageMap())
+    return Target(url=base, sites=(parts.hostname,), outbox_url=outbox_url, pagemap=PageMap())
 
 
-def _check_reachable(url: str) -> None:
+def check_reachable(url: str) -> None:
     """Fail in one line, before starting any browser, when nothing answers at ``url``."""
     import httpx
 
@@ -107,7 +119,8 @@ def _check_reachable(url: str) -> None:
         raise PortalFailure(f"--portal {url}: nothing answers there ({reason})") from exc
 
 
-def _prepare_report_dir(path: Path) -> Path:
+def prepare_report_dir(path: Path) -> Path:
+    """Create ``path`` and check it can be written to; ``BadInput`` in one line if not."""
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe_file = path / ".write-test"
@@ -118,78 +131,9 @@ def _prepare_report_dir(path: Path) -> Path:
     return path
 
 
-def diagnose(request: DiagnosisRequest, progress: Progress | None = None) -> tuple[Report, Path]:
-    """Run a whole diagnosis and write its report; returns the report and its folder."""
-    wanted = request.report_dir or default_report_dir()
-    existed = wanted.exists()
-    try:
-        return _diagnose(request, progress or SilentProgress(), wanted)
-    except BaseException:
-        # A run that stopped early leaves no empty report folder behind.
-        if not existed and wanted.is_dir() and not any(wanted.iterdir()):
-            wanted.rmdir()
-        raise
-
-
-def _diagnose(request: DiagnosisRequest, progress: Progress, wanted: Path) -> tuple[Report, Path]:
-    chromium = request.chromium or find_chromium(request.chromium_path)
-    if not chromium.can_side_load_extensions:
-        progress.note(
-            f"{chromium.describe()} cannot load extensions from a folder (Google Chrome 137+): "
-            "extension variants will not reproduce your extensions."
-        )
-    report_dir = _prepare_report_dir(wanted)
-    profile = locate_profile(request.profile)
-    if profile.made_by_newer_browser(chromium.version):
-        raise BadInput(
-            f"{profile.profile_dir} was last used by Chromium {profile.chromium_version}, newer "
-            f"than {chromium.describe()}; point --chromium at that version or newer"
-        )
-    for warning in profile.warnings:
-        progress.note(f"Note: {warning}")
-    progress.note(_describe_profile(profile, request.profile_kind))
-    with contextlib.ExitStack() as stack:
-        if request.portal_url is None:
-            from probe.portal import EmbeddedPortal
-
-            portal = stack.enter_context(EmbeddedPortal(request.portal_config))
-            target = Target(
-                url=portal.url,
-                sites=EMBEDDED_SITES,
-                outbox_url=portal.outbox_url,
-                pagemap=PageMap(),
-            )
-            embedded = True
-        else:
-            target = _target_for(request.portal_url, request.extra_sites, request.outbox_url)
-            embedded = request.portal_embedded
-            _check_reachable(target.login_url)
-        progress.note(f"Portal: {target.login_url}")
-        work = stack.enter_context(private_workdir())
-        snapshot = snapshot_profile(profile, work / "snapshot")
-        for warning in snapshot.warnings:  # what copying found (damaged or changing files)
-            if warning not in profile.warnings:
-                progress.note(f"Note: {warning}")
-        inventory = take_inventory(snapshot, target)
-        report = loops.run(
-            _diagnose_async(request, chromium, target, inventory, work, report_dir, progress)
-        )
-    report.portal = PortalInfo(url=target.login_url, embedded=embedded, scenario=request.scenario)
-    report.profile = ProfileInfo(
-        source=str(profile.profile_dir)
-        if profile.kind != "fresh" and request.profile_kind != "recipe"
-        else None,
-        kind="recipe" if request.profile_kind == "recipe" else profile.kind,
-        components=inventory.components,
-    )
-    from probe.report import write_report
-
-    write_report(report, report_dir, lang=request.lang)
-    return report, report_dir
-
-
-def _describe_profile(profile: SourceProfile, kind: str | None) -> str:
-    if kind == "recipe":
+def describe_profile(profile: SourceProfile, *, from_recipe: bool = False) -> str:
+    """The progress line saying which profile a diagnosis reads."""
+    if from_recipe:
         return "Profile: built from the scenario's recipe, read from a private copy"
     if profile.kind == "fresh":
         return "Profile: none found, using a brand-new one"
@@ -202,33 +146,54 @@ def _describe_profile(profile: SourceProfile, kind: str | None) -> str:
     return f"Profile: {label.get(profile.kind, profile.kind)} ({where}), read from a private copy"
 
 
+def diagnose(setup: DiagnosisSetup, progress: Progress | None = None) -> Report:
+    """Run a whole diagnosis of ``setup`` and write its report into ``setup.report_dir``."""
+    progress = progress or SilentProgress()
+    with private_workdir() as work:
+        snapshot = snapshot_profile(setup.profile, work / "snapshot")
+        for warning in snapshot.warnings:  # what copying found (damaged or changing files)
+            if warning not in setup.profile.warnings:
+                progress.note(f"Note: {warning}")
+        inventory = take_inventory(snapshot, setup.target)
+        report = loops.run(_diagnose_async(setup, inventory, work, progress))
+    report.portal = PortalInfo(
+        url=setup.target.login_url, embedded=setup.portal_embedded, scenario=setup.scenario
+    )
+    report.profile = ProfileInfo(
+        source=None
+        if setup.profile.kind == "fresh" or setup.profile_from_recipe
+        else str(setup.profile.profile_dir),
+        kind="recipe" if setup.profile_from_recipe else setup.profile.kind,
+        components=inventory.components,
+    )
+    from probe.report import write_report
+
+    write_report(report, setup.report_dir, lang=setup.request.lang)
+    return report
+
+
 async def _diagnose_async(
-    request: DiagnosisRequest,
-    chromium: Chromium,
-    target: Target,
-    inventory: Inventory,
-    work: Path,
-    report_dir: Path,
-    progress: Progress,
+    setup: DiagnosisSetup, inventory: Inventory, work: Path, progress: Progress
 ) -> Report:
+    request, chromium = setup.request, setup.chromium
     started = time.monotonic()
     created = datetime.now(UTC)
-    findings = check_credentials(request.credentials)
+    findings = check_credentials(setup.credentials)
     async with async_playwright() as playwright:
         runner = Runner(
             playwright,
             chromium,
             inventory,
-            target,
+            setup.target,
             work / "runs",
             gate=AccountGuard(leader=LEADER),
             timeouts=request.timeouts,
-            screenshots=(report_dir / "screenshots") if request.screenshots else None,
+            screenshots=(setup.report_dir / "screenshots") if request.screenshots else None,
             headed=request.headed,
             origin=started,
             progress=progress,
         )
-        diagnosis = Diagnosis(runner, inventory, request.credentials, jobs=request.jobs)
+        diagnosis = Diagnosis(runner, inventory, setup.credentials, jobs=request.jobs)
         try:
             verdict = await diagnosis.decide()
         finally:
@@ -251,7 +216,7 @@ async def _diagnose_async(
         probe_version=__version__,
         created_at=created,
         lang=request.lang,
-        portal=PortalInfo(url=target.login_url),
+        portal=PortalInfo(url=setup.target.login_url),
         browser=BrowserInfo(
             product=chromium.product,
             version=chromium.version,

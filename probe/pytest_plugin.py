@@ -170,31 +170,30 @@ def probe_diagnose(
         scenarios_dir: Path | None = None,
         lang: str = "en",
     ) -> Report:
+        from probe.ci import diagnose_scenario
         from probe.credentials import Credentials
         from probe.engine import DiagnosisRequest
-        from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
-        from probe.scenarios import diagnose_scenario, diagnose_setup
+        from probe.launch import MockCase, demo_credentials, run_diagnosis
 
         request = DiagnosisRequest(
             report_dir=tmp_path_factory.mktemp("probe-report"),
             lang="fr" if lang == "fr" else "en",
-            chromium=probe_chromium,
         )
         if scenario is not None:
             if portal is not None or profile is not None or credentials is not None:
                 raise TypeError("give a scenario name, or portal/profile/credentials, not both")
-            report, _ = diagnose_scenario(scenario, request, directory=scenarios_dir)
+            report, _ = diagnose_scenario(
+                scenario, request, directory=scenarios_dir, chromium=probe_chromium
+            )
             return report
         if credentials is None:
-            credentials = Credentials(DEMO_IDENTIFIER, DEMO_PASSWORD)
+            credentials = demo_credentials()
         elif isinstance(credentials, tuple):
             credentials = Credentials(*credentials)
-        report, _ = diagnose_setup(
-            portal=_portal_config(portal),
-            recipe=_recipe(profile),
-            credentials=credentials,
-            request=request,
+        case = MockCase(
+            portal=_portal_config(portal), recipe=_recipe(profile), credentials=credentials
         )
+        report, _ = run_diagnosis(request, chromium=probe_chromium, case=case)
         return report
 
     return run

@@ -1,10 +1,10 @@
 """Scenario files: a portal state, a browser set-up, the credentials typed, the verdict expected.
 
 A portal team writes one TOML file per case under ``scenarios/`` (see
-``scenarios/README.md``); ``probe browser --scenario NAME`` diagnoses one of them and
-``probe ci`` checks them all (``probe/ci.py``). Files are validated into typed models at
-load time; every problem is reported as one line naming the file, the line or the
-field, and what was expected.
+``scenarios/README.md``). This module only loads them: files are validated into typed
+models at load time; every problem is reported as one line naming the file, the line or
+the field, and what was expected. Running them, one (``probe browser --scenario NAME``)
+or all (``probe ci``), is ``probe/ci.py``'s job.
 
 A scenario's portal has two states: ``[build_portal]`` while its browser profile is
 built (e.g. the release whose service worker the profile keeps) and ``[portal]`` during
@@ -14,31 +14,22 @@ running portal's URLs: it never reads either state.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from probe import resources
 from probe.credentials import Credentials
 from probe.errors import BadInput
-from probe.models import Factor, Report, Status
+from probe.models import Factor, Status
 from probe.portal.state import PortalConfig
 from probe.profiles import extension_id
 from probe.recipes import ProfileRecipe, fixtures_dir
-
-if TYPE_CHECKING:
-    from probe.engine import DiagnosisRequest
-    from probe.variants import Progress
-
-# The embedded portal's sites besides the portal itself: the CAPTCHA vendor and the
-# identity federation. Their cookies and site data belong to the person's environment.
-EMBEDDED_EXTRA_SITES = ("captcha.localhost", "idp.localhost")
 
 
 class _Strict(BaseModel):
@@ -270,91 +261,3 @@ def _culprit_id(culprit: str) -> str:
     if "@" not in culprit and (folder / "manifest.json").is_file():
         return extension_id(folder)
     return culprit
-
-
-# ---------------------------------------------------------------- diagnosing
-
-
-def diagnose_scenario(
-    scenario: str | Scenario,
-    request: DiagnosisRequest,
-    progress: Progress | None = None,
-    *,
-    directory: Path | None = None,
-) -> tuple[Report, Path]:
-    """Diagnose one scenario: portal in its state, profile built from its recipe.
-
-    ``request`` is a ``probe.engine.DiagnosisRequest`` (report folder, language, Chromium...);
-    the scenario sets its portal, profile and credentials. Returns what
-    ``probe.engine.diagnose`` returns: the report and the folder it was written to.
-
-    Example: ``report, folder = diagnose_scenario("maintenance", DiagnosisRequest())``.
-    """
-    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, directory)
-    return diagnose_setup(
-        portal=loaded.portal,
-        build_portal=loaded.build_portal,
-        recipe=loaded.profile,
-        credentials=loaded.credentials.typed(),
-        request=dataclasses.replace(request, scenario=loaded.name),
-        progress=progress,
-    )
-
-
-def diagnose_setup(
-    *,
-    portal: PortalConfig,
-    recipe: ProfileRecipe,
-    credentials: Credentials,
-    request: DiagnosisRequest,
-    progress: Progress | None = None,
-    build_portal: PortalConfig | None = None,
-) -> tuple[Report, Path]:
-    """Diagnose a set-up given piece by piece (what a scenario file holds, without the file).
-
-    Starts the embedded portal in ``build_portal`` (default: ``portal``), builds the
-    profile from ``recipe`` into a private temporary folder, switches the portal to
-    ``portal``, then runs the engine against that running portal.
-    """
-    from probe.chromium import find_chromium
-    from probe.engine import diagnose, private_workdir
-    from probe.portal import EmbeddedPortal
-    from probe.recipes import build_profile
-    from probe.variants import SilentProgress
-
-    progress = progress or SilentProgress()
-    chromium = request.chromium or find_chromium(request.chromium_path)
-    with (
-        EmbeddedPortal(build_portal if build_portal is not None else portal) as running,
-        private_workdir() as work,
-    ):
-        label = f"Scenario {request.scenario}" if request.scenario else "Set-up"
-        progress.note(f"{label}: building its browser profile")
-        profile_dir = build_profile(
-            recipe, work / "profile", chromium=chromium, portal_url=running.url
-        )
-        if build_portal is not None:
-            running.set_config(portal)
-        return diagnose(
-            dataclasses.replace(
-                request,
-                chromium=chromium,
-                profile=profile_dir,
-                profile_kind="recipe",
-                portal_url=running.url,
-                portal_embedded=True,
-                outbox_url=running.outbox_url,
-                extra_sites=EMBEDDED_EXTRA_SITES,
-                credentials=credentials,
-            ),
-            progress,
-        )
-
-
-def __getattr__(name: str) -> Any:
-    # ``run_ci`` lives in probe.ci; imported on demand so that loading scenarios stays light.
-    if name == "run_ci":
-        from probe.ci import run_ci
-
-        return run_ci
-    raise AttributeError(name)

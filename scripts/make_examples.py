@@ -13,8 +13,8 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from probe.chromium import find_chromium, launch_args
+from probe.ci import diagnose_scenario
 from probe.engine import DiagnosisRequest
-from probe.scenarios import diagnose_scenario
 
 EXAMPLES = {
     "ok": "healthy-busy-profile",
@@ -34,7 +34,7 @@ def main() -> None:
         for label, scenario in EXAMPLES.items():
             folder = Path(tmp) / label
             report, _ = diagnose_scenario(
-                scenario, DiagnosisRequest(report_dir=folder, lang="en", chromium=chromium)
+                scenario, DiagnosisRequest(report_dir=folder, lang="en"), chromium=chromium
             )
             print(
                 f"{label}: {report.verdict.factor} in {report.browser_runs} runs", file=sys.stderr

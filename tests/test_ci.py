@@ -29,6 +29,7 @@ from probe.models import (
 )
 from probe.profiles import extension_id
 from probe.recipes import fixtures_dir
+from probe.report import append_scenarios_summary, scenarios_summary, write_scenario_junit
 from probe.scenarios import Scenario, load_all
 
 AD_SHIELD_ID = extension_id(fixtures_dir() / "extensions" / "ad-shield")
@@ -229,7 +230,8 @@ def test_index_links_each_report_and_shows_expected_and_got(tmp_path: Path) -> N
 
 
 def test_junit_has_one_case_per_scenario_with_the_mismatch_as_failure(tmp_path: Path) -> None:
-    path = ci.write_ci_junit(results(tmp_path), tmp_path / "out" / "junit.xml")
+    summary = results(tmp_path)
+    path = write_scenario_junit(summary.results, tmp_path / "out" / "junit.xml", seconds=33.0)
     root = ET.parse(path).getroot()
     assert root.get("tests") == "3" and root.get("failures") == "1" and root.get("errors") == "1"
     cases = {c.get("name"): c for c in root.iter("testcase")}
@@ -241,6 +243,34 @@ def test_junit_has_one_case_per_scenario_with_the_mismatch_as_failure(tmp_path: 
     assert "report: " in (failure.text or "")
     error = cases["rate-limited"].find("error")
     assert error is not None and "could not listen" in (error.get("message") or "")
+
+
+def test_junit_and_summary_hide_secrets_quoted_in_an_error(tmp_path: Path) -> None:
+    leaky = ci.ScenarioResult(
+        scenario("leaky"),
+        1.0,
+        error="probe crashed: ValueError: password=hunter2 at http://x.test/cb?code=123456",
+    )
+    junit = write_scenario_junit([leaky], tmp_path / "junit.xml", seconds=1.0)
+    summary = tmp_path / "summary.md"
+    append_scenarios_summary([leaky], env={"GITHUB_STEP_SUMMARY": str(summary)})
+    for text in (junit.read_text(), summary.read_text()):
+        assert "hunter2" not in text and "123456" not in text
+        assert "password=[hidden]" in text.replace("\\", "")
+
+
+def test_summary_cells_are_escaped_like_the_report_summary(tmp_path: Path) -> None:
+    odd = ci.ScenarioResult(
+        scenario("odd_name"),
+        1.0,
+        report(verdict("blocked", "maintenance")),
+        mismatch="got <b>x</b> | *not* [a link](y)",
+    )
+    (row,) = [line for line in scenarios_summary([odd]).splitlines() if line.startswith("| `")]
+    # A code span shows backslashes verbatim, so the name is left as it is.
+    assert row.startswith("| `odd_name` |")
+    assert "&lt;b&gt;x&lt;/b&gt; \\| \\*not\\* \\[a link\\](y)" in row
+    assert row.count(" | ") == 5
 
 
 # ---------------------------------------------------------------- the whole run, faked
@@ -273,7 +303,10 @@ def fake_diagnoses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     seen: list[str] = []
     lock = threading.Lock()
 
-    def fake(loaded: Scenario, request: Any, progress: Any = None) -> tuple[Report, Path]:
+    def fake(
+        loaded: Scenario, request: Any, progress: Any = None, *, chromium: Any = None
+    ) -> tuple[Report, Path]:
+        assert chromium is FAKE_CHROMIUM  # found once, shared by every scenario
         with lock:
             seen.append(loaded.name)
         if loaded.name == "portal-dies":
@@ -287,7 +320,7 @@ def fake_diagnoses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         (request.report_dir / "index.html").write_text("report")
         return report(verdict(status, factor)), request.report_dir
 
-    monkeypatch.setattr("probe.scenarios.diagnose_scenario", fake)
+    monkeypatch.setattr(ci, "diagnose_scenario", fake)
     monkeypatch.setattr(ci, "find_chromium", lambda path=None: FAKE_CHROMIUM)
     # Fake results must not land on a real GitHub Actions job page.
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
@@ -332,10 +365,12 @@ def test_only_and_shard_choose_what_runs(
 def test_a_crash_in_probe_is_a_failed_scenario_with_its_traceback_kept(
     scenario_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def crash(loaded: Scenario, request: Any, progress: Any = None) -> tuple[Report, Path]:
+    def crash(
+        loaded: Scenario, request: Any, progress: Any = None, *, chromium: Any = None
+    ) -> tuple[Report, Path]:
         raise KeyError("oops")
 
-    monkeypatch.setattr("probe.scenarios.diagnose_scenario", crash)
+    monkeypatch.setattr(ci, "diagnose_scenario", crash)
     monkeypatch.setattr(ci, "find_chromium", lambda path=None: FAKE_CHROMIUM)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     summary = ci.run_ci(directory=scenario_dir, report_dir=tmp_path / "out", only=["healthy"])
@@ -368,10 +403,10 @@ def test_cli_refuses_a_bad_shard_before_running_anything(
 
 def test_github_summary_is_a_markdown_table_appended_only_on_actions(tmp_path: Path) -> None:
     summary = results(tmp_path)
-    assert ci.append_github_summary(summary, env={}) is False
+    assert append_scenarios_summary(summary.results, env={}) is False
     target = tmp_path / "step-summary.md"
     target.write_text("before\n")
-    assert ci.append_github_summary(summary, env={"GITHUB_STEP_SUMMARY": str(target)})
+    assert append_scenarios_summary(summary.results, env={"GITHUB_STEP_SUMMARY": str(target)})
     text = target.read_text()
     assert text.startswith("before\n### ❌ probe ci: 1 passed, 2 failed")
     rows = [line for line in text.splitlines() if line.startswith("| `")]

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from probe.ci import run_ci
 from probe.cli import app
-from probe.scenarios import default_directory, run_ci
+from probe.scenarios import default_directory
 
 
 @pytest.fixture

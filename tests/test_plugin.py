@@ -16,7 +16,7 @@ def test_importing_the_plugin_loads_nothing_heavy() -> None:
     code = (
         "import sys, probe.pytest_plugin\n"
         "heavy = [m for m in ('playwright', 'starlette', 'uvicorn', 'probe.portal',"
-        " 'probe.engine', 'pydantic') if m in sys.modules]\n"
+        " 'probe.engine', 'probe.launch', 'probe.ci', 'pydantic') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     out = subprocess.run(

@@ -357,10 +357,11 @@ def test_the_real_entry_point_prints_no_traceback_for_bad_input(tmp_path: Path, 
 
 
 def test_bad_input_leaves_no_empty_report_folder(tmp_path: Path) -> None:
-    from probe.engine import DiagnosisRequest, diagnose
+    from probe.engine import DiagnosisRequest
     from probe.errors import BadInput
+    from probe.launch import run_diagnosis
 
     report_dir = tmp_path / "reports" / "run"
     with pytest.raises(BadInput):
-        diagnose(DiagnosisRequest(profile=tmp_path / "no-such-profile", report_dir=report_dir))
+        run_diagnosis(DiagnosisRequest(profile=tmp_path / "no-such-profile", report_dir=report_dir))
     assert not report_dir.exists()

@@ -38,7 +38,8 @@ from playwright.sync_api import sync_playwright
 import probe.engine
 import probe.profiles
 from probe.chromium import Chromium, launch_args
-from probe.engine import DiagnosisRequest, diagnose
+from probe.engine import DiagnosisRequest
+from probe.launch import run_diagnosis
 from probe.portal import EmbeddedPortal
 from probe.profiles import SourceProfile
 from probe.recipes import ProfileRecipe, build_profile, load_cookie_jar
@@ -203,10 +204,9 @@ def test_every_variant_and_the_drill_down_leave_a_read_only_profile_byte_for_byt
     before = inventory(profile)
     try:
         with no_writes_under(profile) as writes, TempWatch(private_tmp) as watch:
-            report, _ = diagnose(
-                DiagnosisRequest(
-                    profile=profile, chromium=probe_chromium, report_dir=tmp_path / "report"
-                )
+            report, _ = run_diagnosis(
+                DiagnosisRequest(profile=profile, report_dir=tmp_path / "report"),
+                chromium=probe_chromium,
             )
         after = inventory(profile)
     finally:
@@ -294,10 +294,9 @@ def test_a_profile_in_use_by_a_running_chromium_is_diagnosed_without_touching_it
     monkeypatch.setattr(probe.engine, "snapshot_profile", snapshot_and_list)
 
     with no_writes_under(profile) as writes:
-        report, _ = diagnose(
-            DiagnosisRequest(
-                profile=profile, chromium=probe_chromium, report_dir=tmp_path / "report"
-            )
+        report, _ = run_diagnosis(
+            DiagnosisRequest(profile=profile, report_dir=tmp_path / "report"),
+            chromium=probe_chromium,
         )
 
     assert report.verdict.status == "ok", report.verdict

@@ -1,7 +1,12 @@
-"""JUnit XML for CI: one suite per diagnosis, one test case per attempt, plus the verdict.
+"""JUnit XML for CI, the one writer of that format.
 
-A portal team's pipeline turns red on the ``verdict`` case; the per-attempt cases say
-which browser set-ups failed, at which step, with the portal's own message.
+``write_junit`` (``probe browser --junit``): one suite per diagnosis, one test case per
+attempt, plus the verdict. A portal team's pipeline turns red on the ``verdict`` case;
+the per-attempt cases say which browser set-ups failed, at which step, with the
+portal's own message.
+
+``write_scenario_junit`` (``probe ci --junit``): one test case per scenario; a wrong
+verdict is its failure, a diagnosis that could not finish its error.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ from urllib.parse import urlsplit
 
 from probe.models import Report, VariantRun
 from probe.report import vocabulary as vocab
-from probe.report.redact import redact_report
+from probe.report.checks import CheckedScenario
+from probe.report.redact import redact_report, redact_text
 
 
 def write_junit(reports: Sequence[Report], path: Path, *, suite_name: str = "probe") -> None:
@@ -30,6 +36,71 @@ def write_junit(reports: Sequence[Report], path: Path, *, suite_name: str = "pro
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("time", _seconds(seconds))
+    _write(root, path)
+
+
+def write_scenario_junit(
+    results: Sequence[CheckedScenario],
+    path: Path,
+    *,
+    seconds: float,
+    suite_name: str = "probe ci",
+) -> Path:
+    """Write ``probe ci``'s results at ``path``: one test case per scenario.
+
+    A verdict other than the expected one is the case's ``failure`` (its message says
+    how they differ); a diagnosis that raised is its ``error``.
+    """
+    attrs = {
+        "name": suite_name,
+        "tests": str(len(results)),
+        "failures": str(sum(r.mismatch is not None and r.error is None for r in results)),
+        "errors": str(sum(r.error is not None for r in results)),
+        "skipped": "0",
+        "time": _seconds(seconds),
+    }
+    root = ET.Element("testsuites", attrs)
+    suite = ET.SubElement(root, "testsuite", attrs)
+    for result in results:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname="probe.scenarios",
+            name=result.name,
+            time=_seconds(result.seconds),
+        )
+        details = _scenario_details(result)
+        if result.error is not None:
+            node = ET.SubElement(
+                case, "error", message=redact_text(result.error), type="diagnosis-error"
+            )
+            node.text = details
+        elif result.mismatch is not None:
+            node = ET.SubElement(case, "failure", message=result.mismatch, type="verdict-mismatch")
+            node.text = details
+        else:
+            ET.SubElement(case, "system-out").text = details
+    _write(root, path)
+    return path
+
+
+def _scenario_details(result: CheckedScenario) -> str:
+    lines = [
+        f"scenario: {result.name} ({result.description})",
+        f"expected: {result.expected}",
+        f"got: {result.got}",
+    ]
+    if result.report is not None:
+        verdict = redact_report(result.report).verdict
+        lines += [f"culprit: {c.kind} {c.name} ({c.id})" for c in verdict.culprits]
+        lines.append(f"summary: {verdict.summary_en}")
+        lines.append(f"browser runs: {result.report.browser_runs}")
+    if result.report_dir is not None:
+        lines.append(f"report: {result.report_dir / 'index.html'}")
+    return "\n".join(lines)
+
+
+def _write(root: ET.Element, path: Path) -> None:
     ET.indent(root)
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

@@ -1,15 +1,20 @@
-"""A short Markdown summary for the GitHub Actions job page (``$GITHUB_STEP_SUMMARY``)."""
+"""A short Markdown summary for the GitHub Actions job page (``$GITHUB_STEP_SUMMARY``).
+
+The one writer of that format: ``github_summary`` for one diagnosis (``probe browser``),
+``scenarios_summary`` for ``probe ci``'s results. Both escape table cells the same way.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from probe.models import Report
 from probe.report import vocabulary as vocab
+from probe.report.checks import CheckedScenario
 from probe.report.i18n import format_duration, text
-from probe.report.redact import redact_report
+from probe.report.redact import redact_report, redact_text
 
 ENV_VAR = "GITHUB_STEP_SUMMARY"
 
@@ -19,11 +24,22 @@ _OUTCOME_MARK = {"pass": "✅", "fail": "❌", "skipped": "⏭️"}
 
 def append_github_summary(report: Report, *, env: Mapping[str, str] = os.environ) -> bool:
     """Append the verdict and the attempts table to the job summary; False when not on Actions."""
+    return _append(github_summary(report), env)
+
+
+def append_scenarios_summary(
+    results: Sequence[CheckedScenario], *, env: Mapping[str, str] = os.environ
+) -> bool:
+    """Append ``probe ci``'s counts and one row per scenario; False when not on Actions."""
+    return _append(scenarios_summary(results), env)
+
+
+def _append(markdown: str, env: Mapping[str, str]) -> bool:
     target = env.get(ENV_VAR, "")
     if not target:
         return False
     with Path(target).open("a", encoding="utf-8") as summary:
-        summary.write(github_summary(report))
+        summary.write(markdown)
     return True
 
 
@@ -35,6 +51,12 @@ def _cell(value: str) -> str:
     for mark in ("*", "_", "`", "[", "]"):
         flat = flat.replace(mark, "\\" + mark)
     return flat
+
+
+def _code(value: str) -> str:
+    """``value`` as a code span in a table cell: shown verbatim, so only pipes are escaped."""
+    flat = " ".join(value.split()).replace("`", "'").replace("|", "\\|")
+    return f"`{flat}`"
 
 
 def github_summary(report: Report) -> str:
@@ -75,6 +97,27 @@ def github_summary(report: Report) -> str:
         stopped = vocab.step_label(run.failed_step, lang) if run.failed_step else ""
         message = run.message or (run.skipped_reason if run.outcome == "skipped" else "") or ""
         lines.append(
-            f"| {_cell(label)} (`{_cell(run.name)}`) | {outcome} | {_cell(stopped)} | {_cell(message)} |"
+            f"| {_cell(label)} ({_code(run.name)}) | {outcome} | {_cell(stopped)} | {_cell(message)} |"
+        )
+    return "\n".join(lines) + "\n\n"
+
+
+def scenarios_summary(results: Sequence[CheckedScenario]) -> str:
+    """The Markdown appended by :func:`append_scenarios_summary`."""
+    passed = sum(r.passed for r in results)
+    failed = len(results) - passed
+    mark = "✅" if failed == 0 else "❌"
+    lines = [
+        f"### {mark} probe ci: {passed} passed, {failed} failed",
+        "",
+        "| scenario | expected | got | runs | time | result |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        problem = r.error or r.mismatch
+        got = redact_text(r.got + (f" — {problem}" if problem else ""))
+        lines.append(
+            f"| {_code(r.name)} | {_cell(r.expected)} | {_cell(got)} | {r.runs} "
+            f"| {r.seconds:.1f} s | {'✅' if r.passed else '❌'} |"
         )
     return "\n".join(lines) + "\n\n"

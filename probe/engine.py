@@ -1,17 +1,19 @@
 """One diagnosis, end to end: portal, profile, browser runs, verdict, report.
 
 The CLI, ``probe ci`` and the pytest plugin all call ``diagnose``. It never reads the
-portal's configuration: when it starts the embedded portal it only learns its URLs.
+portal's configuration: what it knows about a portal is its description (the mock's is
+shipped in the package); when it starts the embedded portal it only learns its URLs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +25,7 @@ from probe.account_guard import LEADER, AccountGuard
 from probe.chromium import Chromium, find_chromium
 from probe.credentials import Credentials, check_credentials
 from probe.diagnosis import Diagnosis
-from probe.errors import BadInput, PortalFailure
+from probe.errors import BadInput
 from probe.models import (
     BrowserInfo,
     Lang,
@@ -33,12 +35,13 @@ from probe.models import (
     VariantRun,
 )
 from probe.observation import Target, Timeouts
-from probe.pagemap import PageMap
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, PortalConfig
+from probe.portal_choice import PortalChoice, check_login_page
+from probe.portal_description import MOCK_DESCRIPTION, PortalDescription, mock_description
+from probe.portal_remedies import with_portal_texts
+from probe.portal_target import relocated, target_of, timeouts_of
 from probe.profiles import SourceProfile, locate_profile, snapshot_profile
 from probe.variants import Inventory, Progress, Runner, SilentProgress, take_inventory
-
-EMBEDDED_SITES = ("portal.localhost", "captcha.localhost", "idp.localhost")
 
 
 @dataclass
@@ -47,7 +50,10 @@ class DiagnosisRequest:
 
     profile: Path | None = None
     profile_kind: str | None = None  # set when the caller built the profile ("recipe")
-    portal_url: str | None = None  # None: start the embedded portal
+    portal_url: str | None = None  # where the portal is; None: the description's URL
+    # What probe knows about the portal; None: the mock's (started here if no portal_url).
+    portal_description: PortalDescription | None = None
+    portal_source: str | None = None  # the description's file, for error messages
     portal_config: PortalConfig | None = None  # state of the embedded portal
     portal_embedded: bool = False  # portal_url is an embedded portal the caller started
     extra_sites: tuple[str, ...] = ()
@@ -64,6 +70,8 @@ class DiagnosisRequest:
     screenshots: bool = True
     timeouts: Timeouts = field(default_factory=Timeouts)
     scenario: str | None = None
+    no_submit: bool = False  # every variant up to the CAPTCHA; credentials never typed
+    ask_code: Callable[[str], str] | None = None  # asks the person for a security code
 
 
 def default_report_dir() -> Path:
@@ -82,29 +90,21 @@ def private_workdir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _target_for(url: str, extra_sites: tuple[str, ...], outbox_url: str | None) -> Target:
-    from urllib.parse import urlsplit
+def _portal_target(request: DiagnosisRequest, description: PortalDescription) -> Target:
+    """The portal as the journey drives it: selectors, hosts, code source, language."""
+    from probe.code_sources import code_source
 
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"--portal {url}: not an http(s) URL")
-    base = f"{parts.scheme}://{parts.netloc}/"
-    sites = (parts.hostname, *extra_sites)
-    return Target(url=base, sites=sites, outbox_url=outbox_url, pagemap=PageMap())
-
-
-def _check_reachable(url: str) -> None:
-    """Fail in one line, before starting any browser, when nothing answers at ``url``."""
-    import httpx
-
-    from probe.second_factor import loopback_request
-
-    real_url, headers = loopback_request(url)
-    try:
-        httpx.get(real_url, headers=headers, timeout=5.0, follow_redirects=False)
-    except httpx.HTTPError as exc:
-        reason = type(exc).__name__.replace("Error", " error").lower()
-        raise PortalFailure(f"--portal {url}: nothing answers there ({reason})") from exc
+    second = description.second_factor
+    target = target_of(description, extra_sites=request.extra_sites, outbox_url=request.outbox_url)
+    source = None
+    if request.outbox_url is None:
+        source = code_source(
+            second.source if second else None,
+            login_url=description.login_url,
+            identifier=request.credentials.identifier,
+            ask=request.ask_code,
+        )
+    return dataclasses.replace(target, code_source=source, locale=description.browser_language)
 
 
 def _prepare_report_dir(path: Path) -> Path:
@@ -148,22 +148,25 @@ def _diagnose(request: DiagnosisRequest, progress: Progress, wanted: Path) -> tu
     for warning in profile.warnings:
         progress.note(f"Note: {warning}")
     progress.note(_describe_profile(profile, request.profile_kind))
+    description = request.portal_description or mock_description()
+    source = request.portal_source or (
+        f"probe/portals/{MOCK_DESCRIPTION}"
+        if request.portal_description is None
+        else "the portal description"
+    )
     with contextlib.ExitStack() as stack:
-        if request.portal_url is None:
+        if request.portal_url is None and request.portal_description is None:
             from probe.portal import EmbeddedPortal
 
             portal = stack.enter_context(EmbeddedPortal(request.portal_config))
-            target = Target(
-                url=portal.url,
-                sites=EMBEDDED_SITES,
-                outbox_url=portal.outbox_url,
-                pagemap=PageMap(),
-            )
+            description = relocated(description, portal.url)
             embedded = True
         else:
-            target = _target_for(request.portal_url, request.extra_sites, request.outbox_url)
+            if request.portal_url is not None:
+                description = relocated(description, request.portal_url)
             embedded = request.portal_embedded
-            _check_reachable(target.login_url)
+            check_login_page(PortalChoice(description, source))
+        target = _portal_target(request, description)
         progress.note(f"Portal: {target.login_url}")
         work = stack.enter_context(private_workdir())
         snapshot = snapshot_profile(profile, work / "snapshot")
@@ -172,8 +175,18 @@ def _diagnose(request: DiagnosisRequest, progress: Progress, wanted: Path) -> tu
                 progress.note(f"Note: {warning}")
         inventory = take_inventory(snapshot, target)
         report = loops.run(
-            _diagnose_async(request, chromium, target, inventory, work, report_dir, progress)
+            _diagnose_async(
+                request,
+                chromium,
+                target,
+                timeouts_of(description, request.timeouts),
+                inventory,
+                work,
+                report_dir,
+                progress,
+            )
         )
+    report.verdict = with_portal_texts(report.verdict, description)
     report.portal = PortalInfo(url=target.login_url, embedded=embedded, scenario=request.scenario)
     report.profile = ProfileInfo(
         source=str(profile.profile_dir)
@@ -206,6 +219,7 @@ async def _diagnose_async(
     request: DiagnosisRequest,
     chromium: Chromium,
     target: Target,
+    timeouts: Timeouts,
     inventory: Inventory,
     work: Path,
     report_dir: Path,
@@ -222,13 +236,16 @@ async def _diagnose_async(
             target,
             work / "runs",
             gate=AccountGuard(leader=LEADER),
-            timeouts=request.timeouts,
+            timeouts=timeouts,
             screenshots=(report_dir / "screenshots") if request.screenshots else None,
             headed=request.headed,
             origin=started,
             progress=progress,
+            no_submit=request.no_submit,
         )
-        diagnosis = Diagnosis(runner, inventory, request.credentials, jobs=request.jobs)
+        diagnosis = Diagnosis(
+            runner, inventory, request.credentials, jobs=request.jobs, no_submit=request.no_submit
+        )
         try:
             verdict = await diagnosis.decide()
         finally:

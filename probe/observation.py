@@ -11,13 +11,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from playwright.async_api import BrowserContext, Frame, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
 
 from probe.models import CookieStats, FailedRequest, Step, StepName
 from probe.pagemap import PageMap, public_url
+
+if TYPE_CHECKING:
+    from probe.code_sources import CodeSource
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class Target:
     sites: tuple[str, ...]  # host names whose cookies and site data belong to the portal
     outbox_url: str | None = None  # a mock outbox to read security codes from
     pagemap: PageMap = field(default_factory=PageMap)
+    code_source: CodeSource | None = None  # where security codes come from (else the outbox)
+    locale: str | None = None  # the browser's language; None: the person's own
 
     @property
     def login_url(self) -> str:

@@ -142,8 +142,10 @@ class Runner:
         headed: bool = False,
         origin: float | None = None,
         progress: Progress | None = None,
+        no_submit: bool = False,
     ) -> None:
         self.progress = progress or SilentProgress()
+        self.no_submit = no_submit
         self.playwright = playwright
         self.chromium = chromium
         self.inventory = inventory
@@ -214,7 +216,8 @@ class Runner:
                 args=args,
                 ignore_default_args=["--disable-extensions"],
                 viewport={"width": 1000, "height": 720},
-                locale="fr-FR",
+                # The portal's language when its description says, else the person's.
+                locale=self.target.locale,
                 accept_downloads=True,
             )
         except PlaywrightError as exc:
@@ -245,6 +248,7 @@ class Runner:
                 screenshots=self.screenshots if env.photographed else None,
                 screenshot_every_step=env.name == "current",
                 stop_after=env.stop_after,
+                no_submit=self.no_submit,
                 name=env.name,
             )
             result = await journey.run()

@@ -395,7 +395,7 @@ def test_a_step_that_times_out_fails_as_timeout_and_the_diagnosis_goes_on(
         steps = {step["name"]: step for step in run["steps"]}
         assert steps["credentials"]["outcome"] == "pass"
         assert "Timeout" in steps["second-factor"]["detail"]
-        assert steps["attestation"]["outcome"] == "skipped"
+        assert steps["download-check"]["outcome"] == "skipped"
     for secret in ("482913", "Secret-Typed-2026!"):
         assert secret not in (sandbox.reports / "report.json").read_text()
         assert secret not in done.stdout + done.stderr

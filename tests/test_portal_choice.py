@@ -55,7 +55,9 @@ def test_a_login_url_answering_404_names_file_and_field() -> None:
         check_login_page(PortalChoice(relocated(mock_description(), portal.url), "mock"))
     message = str(caught.value)
     assert message.startswith("portal.toml: login_url: http://portal.localhost:")
-    assert message.endswith("/accounts/login/: answers HTTP 404: no page there; give the login page's URL")
+    assert message.endswith(
+        "/accounts/login/: answers HTTP 404: no page there; give the login page's URL"
+    )
     assert caught.value.exit_code == 3
 
 

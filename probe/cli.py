@@ -115,6 +115,13 @@ def browser(
             help="Where the described portal is, when not at its file's login_url (another host or port).",
         ),
     ] = None,
+    federation: Annotated[
+        str | None,
+        typer.Option(
+            metavar="PARTNER",
+            help="Log in through the portal's identity federation (FranceConnect-like) at this partner; --user and the password are the partner's. 'default': the description's default partner.",
+        ),
+    ] = None,
     no_submit: Annotated[
         bool,
         typer.Option(
@@ -214,6 +221,13 @@ def browser(
                 )
             password = typer.prompt("Password", hide_input=True)
         request.credentials = Credentials(user, password)
+        if federation is not None:
+            partner = None if federation == "default" else federation
+            request.credentials = Credentials(
+                user, password, method="franceconnect", partner=partner
+            )
+    elif federation is not None:
+        raise BadInput("--federation needs --user (and a password): the partner's account")
     elif no_submit:
         request.credentials = Credentials("", "")  # never typed
     elif portal is not None and scenario is None:

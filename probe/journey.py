@@ -32,7 +32,7 @@ from probe.pagemap import public_url
 
 NO_SUBMIT = "not run: --no-submit (no credentials are typed)"
 
-FC_ERROR: Symptom = "identity-provider-error"
+FEDERATION_ERROR: Symptom = "identity-provider-error"
 
 
 class SkipRun(Exception):
@@ -274,7 +274,7 @@ class Journey:
         answer: Symptom | None = None
         try:
             if self.credentials.method == "franceconnect":
-                answer = await self._franceconnect(page, recorder)
+                answer = await self._federation(page, recorder)
                 return None
             try:
                 await page.fill(self.map.identifier, self.credentials.identifier, timeout=3_000)
@@ -312,18 +312,22 @@ class Journey:
             if self.gate is not None:
                 self.gate.answer(self.credentials, answer)
 
-    async def _franceconnect(self, page: Page, recorder: Recorder) -> Symptom | None:
+    async def _federation(self, page: Page, recorder: Recorder) -> Symptom | None:
         """Log in through the identity federation: button, partner, partner login, back."""
         partner = self.credentials.partner or self.map.default_partner
-        if not self.map.franceconnect_button:
+        if not self.map.federation_button:
             raise _Failure("login-form-missing", "The portal's description has no federation step.")
-        button = page.locator(self.map.franceconnect_button)
+        button = page.locator(self.map.federation_button)
         if await button.count() == 0:
             raise _Failure("login-form-missing", "The portal shows no identity-federation button.")
         async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
             await button.first.click(timeout=3_000)
         await self._check_answer(
-            page, recorder, await navigation.value, "The identity federation answered", FC_ERROR
+            page,
+            recorder,
+            await navigation.value,
+            "The identity federation answered",
+            FEDERATION_ERROR,
         )
         choice = page.locator(self.map.partner_button.format(partner=partner))
         if await choice.count() == 0:
@@ -333,7 +337,7 @@ class Journey:
         async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
             await choice.first.click(timeout=3_000)
         await self._check_answer(
-            page, recorder, await navigation.value, "The partner answered", FC_ERROR
+            page, recorder, await navigation.value, "The partner answered", FEDERATION_ERROR
         )
         await page.fill(self.map.partner_identifier, self.credentials.identifier, timeout=3_000)
         await page.fill(self.map.partner_password, self.credentials.password, timeout=3_000)
@@ -341,7 +345,9 @@ class Journey:
             await page.click(self.map.partner_submit, timeout=3_000)
         await navigation.value
         await page.wait_for_load_state("domcontentloaded")
-        await self._check_answer(page, recorder, None, "Back on the portal, it answered", FC_ERROR)
+        await self._check_answer(
+            page, recorder, None, "Back on the portal, it answered", FEDERATION_ERROR
+        )
         return None
 
     async def _check_answer(
@@ -401,12 +407,12 @@ class Journey:
         return None
 
     async def _download_check(self, page: Page, recorder: Recorder) -> str | None:
-        if not self.map.attestation_link:
+        if not self.map.download_link:
             return "skipped"
         what = self.map.download_name or "document"
         try:
             async with page.expect_download(timeout=self.timeouts.navigation) as waiting:
-                await page.click(self.map.attestation_link, timeout=3_000)
+                await page.click(self.map.download_link, timeout=3_000)
             download = await waiting.value
             path = await download.path()
         except PlaywrightError as exc:

@@ -9,7 +9,7 @@ secrets are masked in screenshots, cookie values are only measured.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -29,8 +29,8 @@ class Target:
 
     url: str  # base URL, e.g. "http://portal.localhost:8000/"
     sites: tuple[str, ...]  # host names whose cookies and site data belong to the portal
+    pagemap: PageMap  # how its pages look (from its description)
     outbox_url: str | None = None  # a mock outbox to read security codes from
-    pagemap: PageMap = field(default_factory=PageMap)
     code_source: CodeSource | None = None  # where security codes come from (else the outbox)
     locale: str | None = None  # the browser's language; None: the person's own
 

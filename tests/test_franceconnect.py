@@ -16,7 +16,6 @@ import pytest
 from portal_helpers import IDP, PORTAL, client_for, csrf_from, message_of
 from starlette.testclient import TestClient
 
-from probe.pagemap import PageMap
 from probe.portal import oidc
 from probe.portal.franceconnect import STATE_COOKIE
 from probe.portal.runtime import PortalRuntime
@@ -28,6 +27,8 @@ from probe.portal.state import (
     MaintenanceConfig,
     PortalConfig,
 )
+from probe.portal_description import mock_description
+from probe.portal_target import pagemap_of
 
 CALLBACK = f"{PORTAL}{oidc.CALLBACK_PATH}"
 
@@ -559,7 +560,10 @@ def test_the_journey_reads_the_failures_as_identity_provider_errors(
                 },
             )
             page = client.get(answer.headers["location"])
-    assert PageMap().symptom_of(message_of(page.text), page.status_code) == symptom
+    assert (
+        pagemap_of(mock_description()).symptom_of(message_of(page.text), page.status_code)
+        == symptom
+    )
 
 
 def test_a_missing_state_cookie_reads_as_refused_cookies() -> None:
@@ -567,7 +571,10 @@ def test_a_missing_state_cookie_reads_as_refused_cookies() -> None:
         answer = partner_login(client)
         client.cookies.delete(STATE_COOKIE, domain="portal.localhost", path="/franceconnect")
         refused = client.get(answer.headers["location"])
-    assert PageMap().symptom_of(message_of(refused.text), 400) == "cookies-refused"
+    assert (
+        pagemap_of(mock_description()).symptom_of(message_of(refused.text), 400)
+        == "cookies-refused"
+    )
 
 
 def test_idp_unknown_pages_get_the_idp_404() -> None:

@@ -42,7 +42,7 @@ def _stamp(seconds_ago: float) -> str:
 
 
 def test_mailpit_gives_the_newest_code_sent_to_the_account() -> None:
-    messages = [
+    messages: list[dict[str, object]] = [
         {"ID": "new", "Created": _stamp(1), "To": [{"Name": "", "Address": "demo@example.org"}]},
         {"ID": "old", "Created": _stamp(60), "To": [{"Name": "", "Address": "demo@example.org"}]},
     ]
@@ -55,7 +55,9 @@ def test_mailpit_gives_the_newest_code_sent_to_the_account() -> None:
 
 
 def test_mailpit_ignores_a_code_sent_before_the_login() -> None:
-    messages = [{"ID": "old", "Created": _stamp(60), "To": [{"Name": "", "Address": "a@b.c"}]}]
+    messages: list[dict[str, object]] = [
+        {"ID": "old", "Created": _stamp(60), "To": [{"Name": "", "Address": "a@b.c"}]}
+    ]
     source = MailpitCodes(
         "http://mailpit.test:8025", "a@b.c", transport=_mailpit(messages, {"old": "123456"})
     )

@@ -168,6 +168,17 @@ def _diagnose(request: DiagnosisRequest, progress: Progress, wanted: Path) -> tu
             check_login_page(PortalChoice(description, source))
         target = _portal_target(request, description)
         progress.note(f"Portal: {target.login_url}")
+        if (
+            description.second_factor is not None
+            and target.code_source is None
+            and target.outbox_url is None
+            and not request.no_submit
+        ):
+            progress.note(
+                "Note: the portal asks for a security code and its description names no "
+                "source: every variant that logs in would trigger a code probe cannot read. "
+                "Declare second-factor.source (mailpit, totp or prompt), or run --no-submit."
+            )
         work = stack.enter_context(private_workdir())
         snapshot = snapshot_profile(profile, work / "snapshot")
         for warning in snapshot.warnings:  # what copying found (damaged or changing files)

@@ -121,3 +121,28 @@ def test_browser_with_a_url_drafts_on_the_fly_and_no_submit_sends_nothing(
     assert report["portal"]["url"] == allauth.login_url
     assert "--no-submit" in report["verdict"]["summary_en"]
     assert allauth.received == []
+
+
+def test_a_login_url_where_nothing_answers_names_file_and_field(tmp_path: Path, home: Path) -> None:
+    moved = tmp_path / "mine.toml"
+    moved.write_text(
+        PORTAL_FILE.read_text(encoding="utf-8").replace(
+            "http://app2.localhost:8001/accounts/login/", "http://127.0.0.1:9/accounts/login/"
+        ),
+        encoding="utf-8",
+    )
+    result = invoke(
+        "browser",
+        "--portal",
+        str(moved),
+        "--no-submit",
+        "--report-dir",
+        str(tmp_path / "r"),
+        home=home,
+    )
+    assert result.exit_code == 3
+    last = result.stderr.splitlines()[-1]
+    assert last == (
+        f"probe: error: {moved}: login_url: http://127.0.0.1:9/accounts/login/: "
+        "nothing answers there (connect error)"
+    )

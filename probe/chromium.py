@@ -13,6 +13,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +43,12 @@ BASE_ARGS: tuple[str, ...] = (
 # Debian's /usr/bin/chromium is a shell wrapper that adds its own --load-extension
 # flag, which would clash with the extensions probe loads; drive the binary behind it.
 _DEBIAN_WRAPPER_TARGETS = {"/usr/bin/chromium": "/usr/lib/chromium/chromium"}
+
+# A browser that never answers would otherwise hold each run for Playwright's 180 s.
+LAUNCH_TIMEOUT_S = 60
+
+# Linux refuses to start a program with one argument of 32 pages or more (MAX_ARG_STRLEN).
+MAX_ARG_BYTES = 32 * 4096
 
 _SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -76,6 +84,90 @@ def launch_args(*, as_root: bool | None = None) -> list[str]:
         # Chromium refuses to start as root with its sandbox on.
         args.append("--no-sandbox")
     return args
+
+
+def browser_environment(
+    home: Path, base: Mapping[str, str] | None = None
+) -> dict[str, str | float | bool]:
+    """The environment of a Chromium probe starts: HOME and the XDG folders under ``home``.
+
+    Whatever ``--user-data-dir`` says, Chromium's crash reporter writes
+    ``$XDG_CONFIG_HOME/chromium/Crash Reports`` (the person's real Chromium folder, the
+    one probe reads by default) and GTK writes ``$XDG_CACHE_HOME/dconf``. Pointed at the
+    run's folder, they go away with it. ``XAUTHORITY`` is kept pointing at the person's
+    file so that a headed browser can still open its windows. ``PROBE_PASSWORD`` is
+    left out. ``home`` is created.
+    """
+    env: dict[str, str | float | bool] = dict(os.environ if base is None else base)
+    env.pop("PROBE_PASSWORD", None)  # the browser has no use for it
+    real_home = Path(str(env.get("HOME") or Path.home()))
+    if "XAUTHORITY" not in env and (real_home / ".Xauthority").is_file():
+        env["XAUTHORITY"] = str(real_home / ".Xauthority")
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    env["HOME"] = str(home)
+    for name, folder in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_STATE_HOME", "state"),
+    ):
+        env[name] = str(home / folder)
+    return env
+
+
+def launch_failure(
+    message: str, *, executable: Path, headed: bool, extensions: int = 0
+) -> BrowserFailure:
+    """The one line saying why Chromium did not start, from Playwright's error ``message``."""
+    if "E2BIG" in message:
+        return _too_long(extensions)
+    if "XServer" in message or "Missing X server" in message or "$DISPLAY" in message:
+        return BrowserFailure(
+            "Chromium could not open a window: --headed needs a display and none was found "
+            "($DISPLAY is not set); run without --headed, or under xvfb-run"
+            if headed
+            else "Chromium could not start: it looked for a display; set $DISPLAY or use xvfb-run"
+        )
+    if "Timeout" in message and "exceeded" in message:
+        return BrowserFailure(
+            f"Chromium did not answer within {LAUNCH_TIMEOUT_S} s of being started; check "
+            f"that '{executable} --version' works, or point --chromium at another browser"
+        )
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    # "BrowserType.launch_persistent_context: ..." names Playwright's call, not the cause.
+    first = re.sub(r"^BrowserType\.\w+: ", "", lines[0]) if lines else "unknown error"
+    # Chromium logs harmless errors (D-Bus, GPU) on its way; the last one is the cause.
+    causes = [
+        line
+        for line in lines[1:]
+        if ("error" in line.lower() or "fatal" in line.lower()) and "<launching>" not in line
+    ]
+    cause = causes[-1] if causes else None
+    exit_line = re.search(r"process did exit: exitCode=(\w+), signal=(\w+)", message)
+    if cause is None and exit_line:
+        code, signal = exit_line.groups()
+        how = f"signal {signal}" if signal != "null" else f"exit code {code}"
+        cause = f"it stopped as it started, {how}"
+    detail = f"{first} ({cause[:200]})" if cause else first
+    return BrowserFailure(f"Chromium did not start: {detail}")
+
+
+def check_command_line(args: Sequence[str], *, extensions: int) -> None:
+    """Refuse, before starting anything, a flag longer than Linux lets a program have.
+
+    Each extension folder's path is in ``--load-extension``: some 1,300 of them are too
+    many. Playwright would fail with ``spawn E2BIG`` and leave its temporary folder.
+    """
+    if sys.platform.startswith("linux") and any(len(a.encode()) >= MAX_ARG_BYTES for a in args):
+        raise _too_long(extensions)
+
+
+def _too_long(extensions: int) -> BrowserFailure:
+    return BrowserFailure(
+        f"Chromium could not be started: its command line, with {extensions} extension "
+        "folders to load, is longer than the system allows (E2BIG); disable some "
+        "extensions in the profile and run probe again"
+    )
 
 
 def _playwright_candidates() -> list[Path]:

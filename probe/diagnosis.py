@@ -17,13 +17,15 @@ import asyncio
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from probe.credentials import Credentials
 from probe.ddmin import ddmin
 from probe.errors import PortalFailure
 from probe.models import Component, Culprit, DrillNode, Factor, Status, Symptom, VariantRun, Verdict
+from probe.observation import Target
 from probe.remedies import remedies, summary
-from probe.variants import Environment, Inventory, Runner
+from probe.variants import Environment, Inventory
 
 SERVER_FACTORS: dict[str, Factor] = {
     "maintenance": "maintenance",
@@ -58,6 +60,15 @@ KIND_FACTORS: dict[str, Factor] = {
     "setting": "browser-setting",
     "credential": "credentials",
 }
+
+
+class EnvironmentRunner(Protocol):
+    """What the diagnosis needs of a runner: ``probe.variants.Runner``, or a fake in tests."""
+
+    @property
+    def target(self) -> Target: ...
+
+    async def run(self, env: Environment) -> VariantRun: ...
 
 
 @dataclass
@@ -102,7 +113,7 @@ class Diagnosis:
 
     def __init__(
         self,
-        runner: Runner,
+        runner: EnvironmentRunner,
         inventory: Inventory,
         credentials: Credentials,
         *,
@@ -272,7 +283,9 @@ class Diagnosis:
         if not culprits:
             return make_verdict("inconclusive", "unknown", [])
         kinds = [c.kind for c in culprits]
-        factor = KIND_FACTORS[max(set(kinds), key=kinds.count)]
+        # The most frequent kind; a tie goes to the kind named first (culprits come in
+        # inventory order), never to a set's order, which changes with the hash seed.
+        factor = KIND_FACTORS[max(dict.fromkeys(kinds), key=kinds.count)]
         return make_verdict("blocked", factor, _culprits(culprits), note)
 
     async def _narrow(

@@ -29,3 +29,9 @@ class ChromiumMissing(ProbeError):
     """No browser to drive was found on this machine."""
 
     exit_code = 2
+
+
+class NoSpaceLeft(ProbeError):
+    """The disk filled up while probe copied a profile or prepared a run."""
+
+    exit_code = 3

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -29,7 +30,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from probe import resources
-from probe.chromium import Chromium, launch_args
+from probe.chromium import (
+    LAUNCH_TIMEOUT_S,
+    Chromium,
+    browser_environment,
+    launch_args,
+    launch_failure,
+)
 from probe.errors import BadInput, BrowserFailure
 from probe.profiles import SettingId, extension_id
 
@@ -231,18 +238,21 @@ def _plant(
         }
         for s in seeds
     ]
-    with sync_playwright() as playwright:
+    # The browser's own HOME: it writes crash reports and caches there, not in the person's.
+    home = tempfile.TemporaryDirectory(prefix="probe-browser-home-")
+    with home, sync_playwright() as playwright:
         try:
             context = playwright.chromium.launch_persistent_context(
                 str(user_data_dir),
                 executable_path=str(chromium.executable),
                 headless=True,
                 args=launch_args(),
+                env=browser_environment(Path(home.name)),
+                timeout=LAUNCH_TIMEOUT_S * 1000,
             )
         except Error as exc:
-            raise BrowserFailure(
-                f"Chromium did not start to build a profile: {_first_line(exc.message)}"
-            ) from exc
+            failure = launch_failure(exc.message, executable=chromium.executable, headed=False)
+            raise BrowserFailure(f"{failure} (while building a profile)") from exc
         try:
             if cookies:
                 context.add_cookies(cookies)

@@ -22,7 +22,14 @@ from playwright.async_api import BrowserContext, Playwright
 from playwright.async_api import Error as PlaywrightError
 
 from probe.account_guard import AccountGuard, RunGate
-from probe.chromium import Chromium, launch_args
+from probe.chromium import (
+    LAUNCH_TIMEOUT_S,
+    Chromium,
+    browser_environment,
+    check_command_line,
+    launch_args,
+    launch_failure,
+)
 from probe.credentials import Credentials
 from probe.journey import Journey
 from probe.models import Component, StepName, VariantRun
@@ -189,32 +196,37 @@ class Runner:
     async def _run(self, env: Environment, gate: RunGate | None) -> VariantRun:
         self._counter += 1
         self.browser_runs += 1
+        # The user-data-dir and the browser's own HOME, removed together afterwards.
         run_dir = self.work_dir / f"run-{self._counter}-{env.name}"
+        profile_dir = run_dir / "profile"
         started = time.monotonic()
         kept = env.kept & self.inventory.ids
         extensions = [e for e in self.inventory.profile.extensions if e.enabled and e.id in kept]
         cookies = self.inventory.of_kind("cookie")
         kept_cookies = {c.id for c in cookies if c.id in kept}
         settings: list[SettingId] = [s.id for s in self.inventory.profile.settings]
-        user_data_dir = (
-            prepare_run_dir(
-                self.inventory.profile,
-                run_dir,
-                keep_cookies=True,  # the portal's own cookies are removed one by one below
-                keep_site_data=not env.fresh and SITE_DATA_ID in kept,
-                reset_settings=[s for s in settings if env.fresh or s not in kept],
-            )
-            if not env.fresh
-            else _empty_dir(run_dir)
-        )
-        args = launch_args() + extension_launch_args(extensions)
         try:
+            user_data_dir = (
+                prepare_run_dir(
+                    self.inventory.profile,
+                    profile_dir,
+                    keep_cookies=True,  # the portal's own cookies are removed one by one below
+                    keep_site_data=not env.fresh and SITE_DATA_ID in kept,
+                    reset_settings=[s for s in settings if env.fresh or s not in kept],
+                )
+                if not env.fresh
+                else _empty_dir(profile_dir)
+            )
+            args = launch_args() + extension_launch_args(extensions)
+            check_command_line(args, extensions=len(extensions))
             context = await self.playwright.chromium.launch_persistent_context(
                 str(user_data_dir),
                 executable_path=str(self.chromium.executable),
                 headless=not self.headed,
                 args=args,
                 ignore_default_args=["--disable-extensions"],
+                env=browser_environment(run_dir / "home"),
+                timeout=LAUNCH_TIMEOUT_S * 1000,
                 viewport={"width": 1000, "height": 720},
                 # The portal's language when its description says, else the person's.
                 locale=self.target.locale,
@@ -222,17 +234,16 @@ class Runner:
             )
         except PlaywrightError as exc:
             shutil.rmtree(run_dir, ignore_errors=True)
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown error"
-            return VariantRun(
-                name=env.name,
-                description=env.description,
-                outcome="fail",
-                symptom="browser-crashed",
-                message=f"Chromium did not start: {first}",
-                kept=sorted(kept),
-                duration_ms=int((time.monotonic() - started) * 1000),
-                started_ms=int((started - self.origin) * 1000),
-            )
+            # A browser that cannot start makes every conclusion moot: say why, stop.
+            raise launch_failure(
+                str(exc),
+                executable=self.chromium.executable,
+                headed=self.headed,
+                extensions=len(extensions),
+            ) from None
+        except BaseException:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            raise
         try:
             for cookie in cookies:
                 if cookie.id not in kept_cookies and not env.fresh:

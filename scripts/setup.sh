@@ -49,3 +49,11 @@ if ! .venv/bin/python -c 'from probe.chromium import find_chromium; find_chromiu
   fi
 fi
 .venv/bin/python -c 'from probe.chromium import find_chromium; print("Chromium:", find_chromium().describe())'
+
+# Firefox: probe drives a stock Firefox over WebDriver BiDi (Playwright's channel
+# "moz-firefox"), so the distribution's Firefox ESR is the one to install.
+if ! .venv/bin/python -c 'from probe.firefox.discovery import find_firefox; find_firefox()' 2>/dev/null; then
+  say "Installing Firefox ESR"
+  apt_install firefox-esr
+fi
+.venv/bin/python -c 'from probe.firefox.discovery import find_firefox; print("Firefox:", find_firefox().describe())'

@@ -1,4 +1,8 @@
-"""Shared fixtures: real Chromium for pytest-playwright, the embedded portal, one ci run."""
+"""Shared fixtures: real Chromium for pytest-playwright, the embedded portal, one ci run.
+
+The Chromium is the plugin's ``probe_chromium`` (probe/pytest_plugin.py), the one a portal
+team's tests get too.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +11,20 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from probe.chromium import Chromium, find_chromium, launch_args
+from probe.chromium import Chromium, launch_args
 
 if TYPE_CHECKING:
-    from ci_run import CiRun
-
     from probe.portal import EmbeddedPortal
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Chromium:
-    return find_chromium()
+    from tests.ci_run import CiRun
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(
-    browser_type_launch_args: dict[str, Any], chromium: Chromium
+    browser_type_launch_args: dict[str, Any], probe_chromium: Chromium
 ) -> dict[str, Any]:
     return {
         **browser_type_launch_args,
-        "executable_path": str(chromium.executable),
+        "executable_path": str(probe_chromium.executable),
         "args": launch_args(),
     }
 
@@ -43,6 +41,6 @@ def portal() -> Iterator[EmbeddedPortal]:
 @pytest.fixture(scope="session")
 def ci_run(tmp_path_factory: pytest.TempPathFactory) -> CiRun:
     """``probe ci`` over every scenario, once per test session (see tests/ci_run.py)."""
-    from ci_run import watched_ci_run
+    from tests.ci_run import watched_ci_run
 
     return watched_ci_run(tmp_path_factory.mktemp("ci"))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 import httpx
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from probe.portal import create_app
 from probe.portal.captcha import SITE_KEY
+from probe.portal.runtime import PortalRuntime
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, PortalConfig
 
 PORTAL = "http://portal.localhost"
@@ -22,6 +24,14 @@ _MESSAGE = re.compile(r'<div id="message"[^>]*data-kind="(\w+)"[^>]*>\s*<p>(.*?)
 def client_for(config: PortalConfig | None = None) -> TestClient:
     """A browser-like client on portal.localhost, following no redirects by itself."""
     return TestClient(create_app(config), base_url=PORTAL, follow_redirects=False)
+
+
+def runtime_of(client: TestClient) -> PortalRuntime:
+    """The live state of the portal behind a ``client_for()`` client."""
+    app = client.app
+    assert isinstance(app, Starlette)
+    runtime: PortalRuntime = app.state.runtime
+    return runtime
 
 
 def csrf_from(html: str) -> str:

@@ -13,25 +13,23 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import sys
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from jinja2 import Environment
-from playwright.sync_api import BrowserContext, Playwright
+from playwright.sync_api import BrowserContext, Page, Playwright
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from probe.chromium import Chromium, launch_args
+from probe.portal.server import ThreadedServer
 from probe.profiles import Extension, extension_id, extension_launch_args
 
 _PAGES = Environment(autoescape=True)
@@ -161,23 +159,8 @@ def create_site() -> Starlette:
 @contextmanager
 def serve_site() -> Iterator[int]:
     """Serve ``create_site()`` on a free loopback port; yields the port."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = int(sock.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(create_site(), log_level="warning", access_log=False, lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        sock.close()
+    with ThreadedServer(create_site(), name="the test site") as server:
+        yield server.port
 
 
 # ---------------------------------------------------------------- hand-made profiles
@@ -333,3 +316,24 @@ def launch_profile(
     context.set_default_timeout(5000)
     context.set_default_navigation_timeout(8000)
     return context
+
+
+def wait_for_content_scripts(page: Page, extension_ids: Iterable[str]) -> None:
+    """Return once each extension has run its content scripts in the page's main frame.
+
+    Chromium gives each extension's content scripts an isolated world, announced over CDP
+    (``Runtime.executionContextCreated``, origin ``chrome-extension://ID``) as the scripts
+    are injected: after it, whatever an extension does on load has had its chance.
+    """
+    wanted = {f"chrome-extension://{ext_id}" for ext_id in extension_ids}
+    seen: set[str] = set()
+    session = page.context.new_cdp_session(page)
+    session.on(
+        "Runtime.executionContextCreated", lambda event: seen.add(event["context"]["origin"])
+    )
+    session.send("Runtime.enable")  # announces the worlds that already exist, too
+    deadline = time.monotonic() + 10
+    while not wanted <= seen:
+        assert time.monotonic() < deadline, f"content scripts never ran: {sorted(wanted - seen)}"
+        page.wait_for_timeout(20)  # lets Playwright deliver the session's events
+    session.detach()

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from report_examples import example_reports, write_screenshots
 
 from probe import console
 from probe.models import Lang
 from probe.report import render_html
 from probe.report.i18n import LANGS, catalog_path, messages, text
+from tests.report_examples import example_reports, write_screenshots
 
 
 def _catalog_ids(lang: Lang) -> dict[str, str]:

@@ -278,11 +278,14 @@ def fake_diagnoses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
             seen.append(loaded.name)
         if loaded.name == "portal-dies":
             raise PortalFailure("the embedded portal could not listen on 127.0.0.1:0")
-        got = {"healthy": ("ok", "none"), "maintenance": ("blocked", "maintenance")}
+        got: dict[str, tuple[Status, Factor]] = {
+            "healthy": ("ok", "none"),
+            "maintenance": ("blocked", "maintenance"),
+        }
         status, factor = got.get(loaded.name, ("blocked", "maintenance"))
         request.report_dir.mkdir(parents=True)
         (request.report_dir / "index.html").write_text("report")
-        return report(verdict(status, factor)), request.report_dir  # type: ignore[arg-type]
+        return report(verdict(status, factor)), request.report_dir
 
     monkeypatch.setattr("probe.scenarios.diagnose_scenario", fake)
     monkeypatch.setattr(ci, "find_chromium", lambda path=None: FAKE_CHROMIUM)

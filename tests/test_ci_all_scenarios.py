@@ -11,9 +11,9 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from ci_run import CiRun
 
 from probe.scenarios import expected_culprits, load_all
+from tests.ci_run import CiRun
 
 pytestmark = pytest.mark.browser
 
@@ -21,17 +21,20 @@ pytestmark = pytest.mark.browser
 def test_every_scenario_gets_its_expected_verdict(ci_run: CiRun) -> None:
     print(ci_run.terminal)
     scenarios = load_all()
-    wrong = {}
+    wrong: dict[str, tuple[str, str, list[str]]] = {}
     for scenario in scenarios:
         report = json.loads((ci_run.root / "reports" / scenario.name / "report.json").read_text())
         verdict = report["verdict"]
-        got = (verdict["status"], verdict["factor"])
-        if got != (scenario.expect.status, scenario.expect.factor):
+        got = (verdict["status"], verdict["factor"], sorted(c["id"] for c in verdict["culprits"]))
+        # A scenario that names no culprits expects none (a server-side or "ok" verdict):
+        # an empty or missing list must not let any culprits through unchecked.
+        expected = (
+            scenario.expect.status,
+            scenario.expect.factor,
+            sorted(expected_culprits(scenario) or ()),
+        )
+        if got != expected:
             wrong[scenario.name] = got
-        elif scenario.expect.culprits:
-            culprits = {c["id"] for c in verdict["culprits"]}
-            if culprits != set(expected_culprits(scenario)):
-                wrong[scenario.name] = (*got, sorted(culprits))
     assert wrong == {}, f"verdicts differ: {wrong}"
     assert ci_run.exit_code == 0
 

@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import jwt
 import pytest
-from portal_helpers import IDP, PORTAL, client_for, csrf_from, message_of
 from starlette.testclient import TestClient
 
 from probe.portal import oidc
@@ -29,13 +28,9 @@ from probe.portal.state import (
 )
 from probe.portal_description import mock_description
 from probe.portal_target import pagemap_of
+from tests.portal_helpers import IDP, PORTAL, client_for, csrf_from, message_of, runtime_of
 
 CALLBACK = f"{PORTAL}{oidc.CALLBACK_PATH}"
-
-
-def runtime_of(client: TestClient) -> PortalRuntime:
-    runtime: PortalRuntime = client.app.state.runtime  # type: ignore[attr-defined]
-    return runtime
 
 
 def query_of(url: str) -> dict[str, str]:

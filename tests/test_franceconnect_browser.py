@@ -120,11 +120,11 @@ def test_a_rejected_identity_is_explained_back_on_the_portal(
 
 
 def test_franceconnect_works_in_a_default_profile_that_blocks_third_party_cookies(
-    browser_type: BrowserType, portal: EmbeddedPortal, tmp_path: Path, chromium: Chromium
+    browser_type: BrowserType, portal: EmbeddedPortal, tmp_path: Path, probe_chromium: Chromium
 ) -> None:
     context: BrowserContext = browser_type.launch_persistent_context(
         str(tmp_path / "profil"),
-        executable_path=str(chromium.executable),
+        executable_path=str(probe_chromium.executable),
         headless=True,
         args=launch_args(),
     )

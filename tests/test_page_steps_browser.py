@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, Route, async_playwright
-from portals.allauth_altcha import CAPTCHA_HOST, DEMO_USERNAME, AllauthAltchaPortal
 
 from probe import loops
 from probe.chromium import find_chromium
@@ -24,6 +23,7 @@ from probe.portal import EmbeddedPortal
 from probe.portal_description import load_description, mock_description
 from probe.portal_draft import launch
 from probe.portal_target import pagemap_of, relocated
+from tests.portals.allauth_altcha import CAPTCHA_HOST, DEMO_USERNAME, AllauthAltchaPortal
 
 pytestmark = pytest.mark.browser
 
@@ -88,7 +88,7 @@ def test_in_page_captcha_then_in_page_wrong_password_answer() -> None:
 
 
 def test_in_page_login_with_the_right_password_reaches_the_marker() -> None:
-    from portals.allauth_altcha import DEMO_PASSWORD
+    from tests.portals.allauth_altcha import DEMO_PASSWORD
 
     with AllauthAltchaPortal() as portal:
         pagemap = pagemap_of(relocated(load_description(ALLAUTH), portal.login_url))

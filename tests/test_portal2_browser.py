@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
-from portals.allauth_altcha import (
+
+from tests.portals.allauth_altcha import (
     CAPTCHA_HOST,
     DEMO_PASSWORD,
     DEMO_USERNAME,

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from portals.allauth_altcha import DEMO_PASSWORD, DEMO_USERNAME, AllauthAltchaPortal
 
 from probe.chromium import Chromium
 from probe.credentials import Credentials
@@ -22,6 +21,7 @@ from probe.models import Report
 from probe.portal_description import load_description
 from probe.portal_target import relocated
 from probe.recipes import ProfileRecipe, build_profile
+from tests.portals.allauth_altcha import DEMO_PASSWORD, DEMO_USERNAME, AllauthAltchaPortal
 
 pytestmark = pytest.mark.browser
 
@@ -61,9 +61,9 @@ def run(
 
 
 def test_a_fresh_profile_gets_in(
-    allauth: AllauthAltchaPortal, tmp_path: Path, chromium: Chromium
+    allauth: AllauthAltchaPortal, tmp_path: Path, probe_chromium: Chromium
 ) -> None:
-    report = run(allauth, tmp_path, chromium)
+    report = run(allauth, tmp_path, probe_chromium)
     assert (report.verdict.status, report.verdict.factor) == ("ok", "none")
     assert report.portal.url == allauth.login_url  # the login URL as given
     steps = {s.name: s.outcome for s in report.variants[0].steps}
@@ -73,9 +73,9 @@ def test_a_fresh_profile_gets_in(
 
 
 def test_javascript_off_is_the_setting(
-    allauth: AllauthAltchaPortal, tmp_path: Path, chromium: Chromium
+    allauth: AllauthAltchaPortal, tmp_path: Path, probe_chromium: Chromium
 ) -> None:
-    report = run(allauth, tmp_path, chromium, recipe=ProfileRecipe(settings=["javascript"]))
+    report = run(allauth, tmp_path, probe_chromium, recipe=ProfileRecipe(settings=["javascript"]))
     assert (report.verdict.status, report.verdict.factor) == ("blocked", "browser-setting")
     assert [c.id for c in report.verdict.culprits] == ["javascript"]
     current = report.variants[0]
@@ -84,9 +84,9 @@ def test_javascript_off_is_the_setting(
 
 
 def test_a_wrong_password_is_invalid_credentials_in_english(
-    allauth: AllauthAltchaPortal, tmp_path: Path, chromium: Chromium
+    allauth: AllauthAltchaPortal, tmp_path: Path, probe_chromium: Chromium
 ) -> None:
-    report = run(allauth, tmp_path, chromium, password="Sunflower-41")
+    report = run(allauth, tmp_path, probe_chromium, password="Sunflower-41")
     assert (report.verdict.status, report.verdict.factor) == ("blocked", "invalid-credentials")
     assert report.variants[0].message == (
         "The username and/or password you specified are not correct."
@@ -98,10 +98,10 @@ def test_a_wrong_password_is_invalid_credentials_in_english(
 
 
 def test_no_submit_names_the_blocking_extension_and_sends_no_credentials(
-    allauth: AllauthAltchaPortal, tmp_path: Path, chromium: Chromium
+    allauth: AllauthAltchaPortal, tmp_path: Path, probe_chromium: Chromium
 ) -> None:
     report = run(
-        allauth, tmp_path, chromium, recipe=ProfileRecipe(extensions=BLOCKER), no_submit=True
+        allauth, tmp_path, probe_chromium, recipe=ProfileRecipe(extensions=BLOCKER), no_submit=True
     )
     assert (report.verdict.status, report.verdict.factor) == ("blocked", "extension")
     assert [c.name for c in report.verdict.culprits] == ["Ad Shield"]

@@ -13,7 +13,8 @@ from contextlib import closing
 import altcha
 import httpx
 import pytest
-from portals.allauth_altcha import (
+
+from tests.portals.allauth_altcha import (
     APP_HOST,
     CAPTCHA_HOST,
     DEMO_PASSWORD,

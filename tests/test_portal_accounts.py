@@ -4,7 +4,11 @@ creation with provisional codes, rights not open, forgotten password."""
 from __future__ import annotations
 
 import pytest
-from portal_helpers import (
+from starlette.testclient import TestClient
+
+from probe.portal.accounts import normalise, password_problems
+from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, Account, PortalConfig
+from tests.portal_helpers import (
     client_for,
     csrf_from,
     latest_code,
@@ -13,10 +17,6 @@ from portal_helpers import (
     message_of,
     post_form,
 )
-from starlette.testclient import TestClient
-
-from probe.portal.accounts import normalise, password_problems
-from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, Account, PortalConfig
 
 NEW_PASSWORD = "Nouveau-Passe-2026!"
 

@@ -6,7 +6,15 @@ import re
 import time
 
 import pytest
-from portal_helpers import (
+
+from probe.portal.state import (
+    DEMO_PASSWORD,
+    Account,
+    IdentityProviderConfig,
+    PortalConfig,
+    SecondFactorConfig,
+)
+from tests.portal_helpers import (
     CAPTCHA,
     IDP,
     client_for,
@@ -15,14 +23,7 @@ from portal_helpers import (
     log_in,
     login_form,
     message_of,
-)
-
-from probe.portal.state import (
-    DEMO_PASSWORD,
-    Account,
-    IdentityProviderConfig,
-    PortalConfig,
-    SecondFactorConfig,
+    runtime_of,
 )
 
 
@@ -145,7 +146,9 @@ def test_attestation_is_a_valid_pdf_download() -> None:
     assert pdf.startswith(b"%PDF-1.") and pdf.rstrip().endswith(b"%%EOF")
     assert b"(Attestation de droits)" in pdf
     # Every cross-reference entry points at the object it names.
-    start = int(re.search(rb"startxref\n(\d+)", pdf).group(1))  # type: ignore[union-attr]
+    startxref = re.search(rb"startxref\n(\d+)", pdf)
+    assert startxref, "the PDF has no startxref"
+    start = int(startxref.group(1))
     assert pdf[start:].startswith(b"xref")
     entries = re.findall(rb"(\d{10}) 00000 n ", pdf[start:])
     assert len(entries) == 6
@@ -290,7 +293,7 @@ def test_csrf_token_endpoint_gives_the_current_session_token() -> None:
 def test_a_form_from_another_release_is_refused_as_obsolete() -> None:
     with client_for() as client:
         form = login_form(client)
-        client.app.state.runtime.set_config(PortalConfig(release=2))  # type: ignore[attr-defined]
+        runtime_of(client).set_config(PortalConfig(release=2))
         answer = client.post("/connexion", data=form)
     assert answer.status_code == 409
     assert "obsolète" in message_of(answer.text)

@@ -20,29 +20,24 @@ Already covered elsewhere (not repeated here):
 from __future__ import annotations
 
 import pytest
-from portal_helpers import (
+from starlette.testclient import TestClient
+
+from probe.portal.accounts import issue_code
+from probe.portal.sessions import SESSION_COOKIE
+from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, Account, PortalConfig
+from tests.portal_helpers import (
     client_for,
     csrf_from,
     latest_code,
     log_in,
     login_form,
     message_of,
+    runtime_of,
 )
-from starlette.testclient import TestClient
-
-from probe.portal.accounts import issue_code
-from probe.portal.runtime import PortalRuntime
-from probe.portal.sessions import SESSION_COOKIE
-from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, Account, PortalConfig
 
 # A Corsican social-security number: the department "2A" puts letters in the identifier.
 CORSICAN = "185072A123456"
 OTHER = "2850775123457"
-
-
-def runtime_of(client: TestClient) -> PortalRuntime:
-    runtime: PortalRuntime = client.app.state.runtime  # type: ignore[attr-defined]
-    return runtime
 
 
 def second_browser(client: TestClient) -> TestClient:

@@ -6,11 +6,19 @@ import time
 
 import pytest
 from itsdangerous import TimestampSigner
-from portal_helpers import CAPTCHA, PORTAL, captcha_token, client_for, login_form, message_of
 
 from probe.portal.captcha import SITE_KEY, issue_token, verify_token
 from probe.portal.runtime import PortalRuntime
 from probe.portal.state import CaptchaConfig, PortalConfig
+from tests.portal_helpers import (
+    CAPTCHA,
+    PORTAL,
+    captcha_token,
+    client_for,
+    login_form,
+    message_of,
+    runtime_of,
+)
 
 
 def _verify(mode: str, **body: str) -> dict[str, object]:
@@ -56,7 +64,7 @@ def test_interactive_mode_needs_the_second_step() -> None:
     config = PortalConfig(captcha=CaptchaConfig(mode="interactive"))
     with client_for(config) as client:
         token = captcha_token(client, challenge=True)
-        assert verify_token(client.app.state.runtime, token)  # type: ignore[attr-defined]
+        assert verify_token(runtime_of(client), token)
 
 
 def test_interactive_mode_rejects_a_forged_challenge() -> None:

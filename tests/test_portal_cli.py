@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from portals.allauth_altcha import AllauthAltchaPortal
 from typer.testing import CliRunner, Result
 
 from probe.cli import app
 from probe.portal_description import load_description
+from tests.portals.allauth_altcha import AllauthAltchaPortal
 
 PORTAL_FILE = Path(__file__).parent / "portals" / "allauth_altcha" / "portal.toml"
 

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from portals.allauth_altcha import AllauthAltchaPortal
 
 from probe.errors import PortalFailure
 from probe.portal import EmbeddedPortal
@@ -21,6 +20,7 @@ from probe.portal_check import check_description
 from probe.portal_description import load_description, mock_description, parse_description
 from probe.portal_draft import draft_description
 from probe.portal_target import relocated
+from tests.portals.allauth_altcha import AllauthAltchaPortal
 
 pytestmark = pytest.mark.browser
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from portal_helpers import CAPTCHA, client_for, login_form, message_of
 
 from probe.portal.state import MaintenanceConfig, PortalConfig, RateLimitConfig
+from tests.portal_helpers import CAPTCHA, client_for, login_form, message_of, runtime_of
 
 
 @pytest.mark.parametrize("path", ["/connexion", "/compte", "/creer-compte", "/nulle-part-ailleurs"])
@@ -22,9 +22,7 @@ def test_maintenance_answers_503_with_retry_after_on_every_page(path: str) -> No
 def test_maintenance_refuses_form_posts_too_but_not_the_stylesheet_or_the_outbox() -> None:
     with client_for() as client:
         form = login_form(client)
-        client.app.state.runtime.set_config(  # type: ignore[attr-defined]
-            PortalConfig(maintenance=MaintenanceConfig(enabled=True))
-        )
+        runtime_of(client).set_config(PortalConfig(maintenance=MaintenanceConfig(enabled=True)))
         assert client.post("/connexion", data=form).status_code == 503
         assert client.get("/static/portail.css").status_code == 200
         assert client.get("/_outbox/api/messages").status_code == 200

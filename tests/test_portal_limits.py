@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import anyio
-from portal_helpers import (
-    CAPTCHA,
-    PORTAL,
-    client_for,
-    csrf_from,
-    latest_code,
-    log_in,
-    login_form,
-    message_of,
-    post_form,
-)
 from starlette.testclient import TestClient
 from starlette.types import Message
 
+from probe import loops
 from probe.portal import create_app
 from probe.portal.captcha import SITE_KEY
 from probe.portal.gateway import MAX_BODY_BYTES
@@ -26,6 +15,17 @@ from probe.portal.state import (
     Account,
     PortalConfig,
     SecondFactorConfig,
+)
+from tests.portal_helpers import (
+    CAPTCHA,
+    PORTAL,
+    client_for,
+    csrf_from,
+    latest_code,
+    log_in,
+    login_form,
+    message_of,
+    post_form,
 )
 
 VERIFY = f"{CAPTCHA}/api/verify"
@@ -91,7 +91,9 @@ def _post_endless_body(declared_length: int | None) -> tuple[int, int]:
     async def run() -> None:
         await app(scope, receive, send)
 
-    anyio.run(run)
+    # probe.loops, not anyio.run: a browser test earlier in the session leaves
+    # Playwright's loop running in this thread.
+    loops.run(run())
     return status, sent * len(chunk)
 
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import errno
+import threading
 import time
+from contextlib import suppress
 
+import anyio
 import httpx
+import pytest
+from starlette.types import Receive, Scope, Send
+from typer.testing import CliRunner
 
+from probe.cli import app
 from probe.portal import EmbeddedPortal
+from probe.portal.server import ThreadedServer
 from probe.portal.state import MaintenanceConfig, PortalConfig
 
 
@@ -57,3 +66,58 @@ def test_two_portals_run_side_by_side_and_stop_quickly() -> None:
         pass
     else:  # pragma: no cover - the assertion below reports it
         raise AssertionError("the portal still answers after stop()")
+
+
+# ---------------------------------------------------------------- the thread server itself
+
+
+def test_threaded_server_serves_any_app_on_a_free_port_and_stops_with_a_request_hanging() -> None:
+    reached = threading.Event()
+
+    async def hangs(scope: Scope, receive: Receive, send: Send) -> None:
+        reached.set()
+        await anyio.sleep(60)
+
+    with ThreadedServer(hangs) as server, ThreadedServer(hangs) as other:
+        assert server.port > 0 and other.port not in (0, server.port)
+        hanging = threading.Thread(
+            target=lambda: suppress_transport_errors(f"http://127.0.0.1:{server.port}/"),
+            daemon=True,
+        )
+        hanging.start()
+        assert reached.wait(timeout=10), "the request never reached the app"
+        server.stop()  # the test's timeout catches a stop() that hangs
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{server.port}/", timeout=1)
+    hanging.join(timeout=10)
+    assert not hanging.is_alive()
+
+
+def suppress_transport_errors(url: str) -> None:
+    with suppress(httpx.TransportError):
+        httpx.get(url, timeout=30)
+
+
+def test_a_port_already_taken_is_an_os_error_before_any_thread_starts() -> None:
+    async def empty(scope: Scope, receive: Receive, send: Send) -> None:
+        raise AssertionError("never called")
+
+    with ThreadedServer(empty) as first:
+        threads = threading.active_count()
+        with pytest.raises(OSError) as caught:
+            ThreadedServer(empty, port=first.port).start()
+        assert caught.value.errno == errno.EADDRINUSE
+        assert threading.active_count() == threads
+
+
+def test_probe_portal_on_a_taken_port_says_so_in_one_line() -> None:
+    with EmbeddedPortal() as taken:
+        done = CliRunner().invoke(app, ["portal", "serve", "--port", str(taken.port)])
+    assert done.exit_code == 2
+    assert (
+        done.output.strip()
+        .splitlines()[-1]
+        .endswith(
+            f"--port {taken.port}: cannot listen there (Address already in use); try --port 0"
+        )
+    )

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from profile_helpers import FIXTURES, install, make_profile, register
 
 from probe.errors import BadInput
 from probe.profiles import (
     extension_id,
     locate_profile,
 )
+from tests.profile_helpers import FIXTURES, install, make_profile, register
 
 # ---------------------------------------------------------------- extension ids
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Playwright
-from profile_helpers import launch_profile, no_writes_under, serve_site
 
 from probe.chromium import Chromium
 from probe.profiles import (
@@ -22,6 +21,7 @@ from probe.profiles import (
     snapshot_profile,
 )
 from probe.recipes import ProfileRecipe, build_profile, fixtures_dir, harmless_extensions
+from tests.profile_helpers import launch_profile, no_writes_under, serve_site
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,7 @@ def port() -> Iterator[int]:
 
 
 def test_fixture_ids_are_the_ids_chromium_gives(
-    playwright: Playwright, chromium: Chromium, tmp_path: Path
+    playwright: Playwright, probe_chromium: Chromium, tmp_path: Path
 ) -> None:
     loaded: list[Extension] = []
     for name in HAND_WRITTEN + harmless_extensions():
@@ -52,7 +52,7 @@ def test_fixture_ids_are_the_ids_chromium_gives(
     loaded.append(Extension(keyless_id, "keyless", "", keyless, True, False, "unpacked"))
     assert len({e.id for e in loaded}) == len(loaded)
 
-    context = launch_profile(playwright, chromium, tmp_path / "profile", loaded)
+    context = launch_profile(playwright, probe_chromium, tmp_path / "profile", loaded)
     try:
         page = context.new_page()
         for ext in loaded:
@@ -74,7 +74,7 @@ def test_fixture_ids_are_the_ids_chromium_gives(
 
 
 def test_snapshot_of_a_profile_chromium_is_using(
-    playwright: Playwright, chromium: Chromium, tmp_path: Path, port: int
+    playwright: Playwright, probe_chromium: Chromium, tmp_path: Path, port: int
 ) -> None:
     recipe = ProfileRecipe(
         extensions=["ad-shield"],
@@ -82,19 +82,23 @@ def test_snapshot_of_a_profile_chromium_is_using(
         visit=["{portal}/site-data"],
     )
     source_dir = build_profile(
-        recipe, tmp_path / "source", chromium=chromium, portal_url=f"http://a.localhost:{port}"
+        recipe,
+        tmp_path / "source",
+        chromium=probe_chromium,
+        portal_url=f"http://a.localhost:{port}",
     )
     source = locate_profile(source_dir)
-    running = launch_profile(playwright, chromium, source_dir, source.extensions)
+    running = launch_profile(playwright, probe_chromium, source_dir, source.extensions)
     try:
         page = running.new_page()
         page.goto(f"http://a.localhost:{port}/js")
         # Keep the browser writing to the profile while it is being copied.
         page.evaluate(
-            "setInterval(() => { localStorage.setItem('busy', String(Date.now()));"
+            "window.busyWrites = 0; setInterval(() => { window.busyWrites += 1;"
+            " localStorage.setItem('busy', String(Date.now()));"
             " document.cookie = 'busy=' + Date.now() + '; max-age=3600'; }, 5)"
         )
-        page.wait_for_timeout(300)
+        page.wait_for_function("window.busyWrites >= 20")
         with no_writes_under(source_dir) as writes:
             snapshot = snapshot_profile(source, tmp_path / "snapshot")
         assert writes == []
@@ -104,7 +108,7 @@ def test_snapshot_of_a_profile_chromium_is_using(
     run = prepare_run_dir(
         snapshot, tmp_path / "run", keep_cookies=True, keep_site_data=True, reset_settings=[]
     )
-    context = launch_profile(playwright, chromium, run, snapshot.extensions)
+    context = launch_profile(playwright, probe_chromium, run, snapshot.extensions)
     try:
         page = context.pages[0] if context.pages else context.new_page()
         page.goto(f"http://a.localhost:{port}/js")
@@ -120,7 +124,7 @@ def test_snapshot_of_a_profile_chromium_is_using(
 )
 def test_run_dir_variants_in_chromium(
     playwright: Playwright,
-    chromium: Chromium,
+    probe_chromium: Chromium,
     tmp_path: Path,
     port: int,
     keep_cookies: bool,
@@ -128,7 +132,7 @@ def test_run_dir_variants_in_chromium(
 ) -> None:
     recipe = ProfileRecipe(cookie_jars=["harmless.json"], visit=["{portal}/site-data"])
     built = build_profile(
-        recipe, tmp_path / "built", chromium=chromium, portal_url=f"http://a.localhost:{port}"
+        recipe, tmp_path / "built", chromium=probe_chromium, portal_url=f"http://a.localhost:{port}"
     )
     snapshot = snapshot_profile(locate_profile(built), tmp_path / "snapshot")
     assert len(read_cookies(snapshot)) == 4
@@ -139,7 +143,7 @@ def test_run_dir_variants_in_chromium(
         keep_site_data=keep_site_data,
         reset_settings=[],
     )
-    context = launch_profile(playwright, chromium, run)
+    context = launch_profile(playwright, probe_chromium, run)
     try:
         page = context.pages[0] if context.pages else context.new_page()
         page.goto(f"http://a.localhost:{port}/js")
@@ -155,11 +159,11 @@ def test_run_dir_variants_in_chromium(
 
 
 def test_only_the_extensions_given_run(
-    playwright: Playwright, chromium: Chromium, tmp_path: Path, port: int
+    playwright: Playwright, probe_chromium: Chromium, tmp_path: Path, port: int
 ) -> None:
     recipe = ProfileRecipe(extensions=["ad-shield", "harmless/tab-counter"])
     snapshot = snapshot_profile(
-        locate_profile(build_profile(recipe, tmp_path / "built", chromium=chromium)),
+        locate_profile(build_profile(recipe, tmp_path / "built", chromium=probe_chromium)),
         tmp_path / "snapshot",
     )
     shield = [e for e in snapshot.extensions if e.name == "Ad Shield"]
@@ -167,14 +171,16 @@ def test_only_the_extensions_given_run(
     run = prepare_run_dir(
         snapshot, tmp_path / "run", keep_cookies=True, keep_site_data=True, reset_settings=[]
     )
-    context = launch_profile(playwright, chromium, run, shield)
+    context = launch_profile(playwright, probe_chromium, run, shield)
     try:
         page = context.pages[0] if context.pages else context.new_page()
         failed: list[str] = []
         page.on("requestfailed", lambda r: failed.append(r.failure or ""))
         page.goto(f"http://portal.localhost:{port}/connexion")
-        page.wait_for_timeout(300)
         assert "net::ERR_BLOCKED_BY_CLIENT" in failed  # Ad Shield's rules are active
+        # Ad Shield's own worker running shows extension workers had their chance to start.
+        if not [w for w in context.service_workers if shield[0].id in w.url]:
+            context.wait_for_event("serviceworker", lambda w: shield[0].id in w.url)
         assert not [w for w in context.service_workers if counter.id in w.url]
         with pytest.raises(PlaywrightError):
             page.goto(f"chrome-extension://{counter.id}/manifest.json")

@@ -11,14 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from profile_helpers import (
-    fingerprint,
-    install,
-    make_profile,
-    no_writes_under,
-    register,
-    write_cookie_db,
-)
 
 from probe.errors import BadInput
 from probe.profiles import (
@@ -29,6 +21,15 @@ from probe.profiles import (
     prepare_run_dir,
     read_cookies,
     snapshot_profile,
+)
+from probe.profiles.files import CopyBudget
+from tests.profile_helpers import (
+    fingerprint,
+    install,
+    make_profile,
+    no_writes_under,
+    register,
+    write_cookie_db,
 )
 
 KEPT = [
@@ -119,18 +120,18 @@ def test_snapshot_copies_again_a_file_that_changes_while_copied(
 ) -> None:
     source = locate_profile(rich_profile(tmp_path))
     log = source.profile_dir / "Local Storage" / "leveldb" / "000003.log"
-    real_copy = shutil.copyfile
+    real_copy = CopyBudget.copy
     writes = iter(range(2))
 
-    def copy_while_a_browser_writes(src: Any, dst: Any) -> Any:
-        result = real_copy(src, dst)
+    def copy_while_a_browser_writes(budget: CopyBudget, src: Path, dst: Path) -> bool:
+        result = real_copy(budget, src, dst)
         if Path(src) == log and next(writes, None) is not None:
             with log.open("ab") as stream:  # the browser appends a record meanwhile
                 stream.write(b"+record")
             os.utime(log, ns=(log.stat().st_atime_ns, log.stat().st_mtime_ns + 1_000_000))
         return result
 
-    monkeypatch.setattr(shutil, "copyfile", copy_while_a_browser_writes)
+    monkeypatch.setattr(CopyBudget, "copy", copy_while_a_browser_writes)
     copy = snapshot_profile(source, tmp_path / "snapshot")
     copied = copy.profile_dir / "Local Storage" / "leveldb" / "000003.log"
     assert copied.read_bytes() == log.read_bytes()
@@ -250,6 +251,7 @@ def test_run_dir_resets_settings_to_chromium_defaults(snapshot: Any, tmp_path: P
             tmp_path / "run3",
             keep_cookies=True,
             keep_site_data=True,
+            # Not a SettingId on purpose: what a caller without a type checker could pass.
             reset_settings=["popups"],  # type: ignore[list-item]
         )
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
-from report_examples import example_reports, extension_report, render_examples
 
 from probe.models import Lang
 from probe.report import rerender, write_report
+from tests.report_examples import example_reports, extension_report, render_examples
 
 PHONE: ViewportSize = {"width": 375, "height": 812}
 

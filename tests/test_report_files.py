@@ -6,10 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]  # no stubs installed here
+import jsonschema
 import pytest
-from report_dom import parse
-from report_examples import SECRETS, example_reports, extension_report, render_examples
 
 from probe.errors import BadInput
 from probe.models import Report
@@ -20,6 +18,8 @@ from probe.report import (
     write_junit,
     write_report,
 )
+from tests.report_dom import parse
+from tests.report_examples import SECRETS, example_reports, extension_report, render_examples
 
 
 def validate(document: Any) -> None:

@@ -7,17 +7,17 @@ import re
 from pathlib import Path
 
 import pytest
-from report_dom import Node, parse
-from report_examples import (
+
+from probe.models import Component, Lang, Report
+from probe.report import render_html, write_report
+from tests.report_dom import Node, parse
+from tests.report_examples import (
     AD_SHIELD,
     example_reports,
     extension_report,
     page_picture,
     write_screenshots,
 )
-
-from probe.models import Component, Lang, Report
-from probe.report import render_html, write_report
 
 EXAMPLES = example_reports()
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from report_examples import example_reports
-
 from probe.models import Report
 from probe.report import append_github_summary, github_summary, write_junit
+from tests.report_examples import example_reports
 
 EXAMPLES = example_reports()
 

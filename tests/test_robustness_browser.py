@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,15 +22,14 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psutil  # type: ignore[import-untyped]
+import psutil
 import pytest
-import uvicorn
 from jinja2 import Environment
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -41,6 +39,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from probe.chromium import Chromium
 from probe.portal import EmbeddedPortal
+from probe.portal.server import ThreadedServer
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
 from probe.recipes import CookieSeed, ProfileRecipe, build_profile
 
@@ -161,35 +160,6 @@ def last_error(stderr: str) -> str:
 # ---------------------------------------------------------------- small web sites
 
 
-@contextmanager
-def serve(app: ASGIApp) -> Iterator[int]:
-    """Serve ``app`` on a free loopback port in a thread; yields the port."""
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        lifespan="off",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the test site did not start"
-        time.sleep(0.02)
-    sock: socket.socket = server.servers[0].sockets[0]
-    try:
-        yield int(sock.getsockname()[1])
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        if thread.is_alive():
-            server.force_exit = True
-            thread.join(timeout=5)
-
-
 _PAGES = Environment(autoescape=True)
 
 WELCOME = "<!doctype html><html lang='fr'><title>Accueil</title><h1>Bienvenue</h1></html>"
@@ -301,10 +271,10 @@ def test_an_extension_with_a_broken_manifest_is_skipped_with_a_note(sandbox: San
 
 
 def test_a_cookie_database_locked_by_another_program_is_still_read(
-    sandbox: Sandbox, chromium: Chromium
+    sandbox: Sandbox, probe_chromium: Chromium
 ) -> None:
     recipe = ProfileRecipe(cookies=[CookieSeed(name="preferences", domain="portal.localhost")])
-    profile = build_profile(recipe, sandbox.root / "ud", chromium=chromium)
+    profile = build_profile(recipe, sandbox.root / "ud", chromium=probe_chromium)
     cookies = profile / "Default" / "Cookies"
     # What a running browser does: an exclusive lock on the whole database.
     holder = sqlite3.connect(cookies, isolation_level=None)
@@ -349,11 +319,13 @@ def test_a_page_without_a_login_form_is_one_line_and_exit_3(sandbox: Sandbox, ho
 
     site = Starlette(routes=[Route("/connexion", welcome)])
     profile = plain_profile(sandbox.root / "ud")
-    with serve(site) as port:
+    with ThreadedServer(site) as server:
         # Python cannot resolve *.localhost, Chromium can: the engine handles both.
         # --portal URL: a description is drafted from that page (used as given);
         # --portal-url URL: the mock's description, moved there.
-        url = f"http://accueil.localhost:{port}/" + ("connexion" if how == "--portal" else "")
+        url = f"http://accueil.localhost:{server.port}/" + (
+            "connexion" if how == "--portal" else ""
+        )
         done = sandbox.run("--profile", str(profile), how, url, "--user", "123", PROBE_PASSWORD="x")
 
     no_traceback(done)
@@ -375,8 +347,8 @@ def test_a_step_that_times_out_fails_as_timeout_and_the_diagnosis_goes_on(
     sandbox: Sandbox,
 ) -> None:
     profile = plain_profile(sandbox.root / "ud")
-    with serve(slow_portal(hang_seconds=25)) as port:
-        base = f"http://lent.localhost:{port}/"
+    with ThreadedServer(slow_portal(hang_seconds=25)) as server:
+        base = f"http://lent.localhost:{server.port}/"
         done = sandbox.run(
             "--profile",
             str(profile),
@@ -423,7 +395,7 @@ def test_chromium_dying_mid_run_is_inconclusive_with_no_traceback_and_nothing_le
                 pass
 
     portal = EmbeddedPortal()
-    portal.app = OnFirstRequest(portal.app, "POST", "/connexion", kill_the_browsers)  # type: ignore[assignment]
+    portal.app = OnFirstRequest(portal.app, "POST", "/connexion", kill_the_browsers)
     profile = plain_profile(sandbox.root / "ud")
     with portal:
         done = sandbox.run(
@@ -452,8 +424,8 @@ def test_chromium_dying_mid_run_is_inconclusive_with_no_traceback_and_nothing_le
 def test_ctrl_c_during_a_run_exits_130_and_leaves_nothing_behind(sandbox: Sandbox) -> None:
     waiting = threading.Event()
     profile = plain_profile(sandbox.root / "ud")
-    with serve(slow_portal(hang_seconds=60, reached=waiting)) as port:
-        base = f"http://lent.localhost:{port}/"
+    with ThreadedServer(slow_portal(hang_seconds=60, reached=waiting)) as server:
+        base = f"http://lent.localhost:{server.port}/"
         process = subprocess.Popen(
             sandbox.command(
                 "--profile",
@@ -508,7 +480,7 @@ def test_the_password_stays_out_of_every_process_probe_starts(sandbox: Sandbox) 
                     exposed.append(f"{process.name()} environment")
 
     portal = EmbeddedPortal()
-    portal.app = OnFirstRequest(portal.app, "POST", "/connexion", look_at_the_processes)  # type: ignore[assignment]
+    portal.app = OnFirstRequest(portal.app, "POST", "/connexion", look_at_the_processes)
     profile = plain_profile(sandbox.root / "ud")
     with portal:
         done = sandbox.run(

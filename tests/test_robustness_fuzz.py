@@ -11,6 +11,7 @@ import json
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -209,18 +210,20 @@ def test_values_nested_thousands_deep_are_refused_in_one_line(folder: Path, text
 # Passwords start with a marker no finding's wording contains, so that finding the
 # password in a finding means it was quoted.
 MARKER = "Qz7"
+Method = Literal["password", "franceconnect"]
+METHODS: tuple[Method, ...] = ("password", "franceconnect")
 
 
 @settings(max_examples=500, deadline=None)
 @given(
     identifier=st.text(max_size=40),
     password=st.text(max_size=40).map(lambda rest: MARKER + rest),
-    method=st.sampled_from(["password", "franceconnect"]),
+    method=st.sampled_from(METHODS),
 )
 def test_credential_checks_answer_any_text_and_never_quote_the_password(
-    identifier: str, password: str, method: str
+    identifier: str, password: str, method: Method
 ) -> None:
-    typed = Credentials(identifier, password, method=method)  # type: ignore[arg-type]
+    typed = Credentials(identifier, password, method=method)
     findings = check_credentials(typed)
     for finding in findings:
         assert finding.field in ("identifier", "password")

@@ -34,7 +34,6 @@ from typing import Any
 import pytest
 from playwright.async_api import BrowserType
 from playwright.sync_api import sync_playwright
-from profile_helpers import no_writes_under
 
 import probe.engine
 import probe.profiles
@@ -43,6 +42,7 @@ from probe.engine import DiagnosisRequest, diagnose
 from probe.portal import EmbeddedPortal
 from probe.profiles import SourceProfile
 from probe.recipes import ProfileRecipe, build_profile, load_cookie_jar
+from tests.profile_helpers import no_writes_under
 
 pytestmark = pytest.mark.browser
 
@@ -154,7 +154,7 @@ def plant_cookies(user_data_dir: Path, chromium: Chromium, jar: str) -> None:
 
 
 @pytest.fixture
-def lived_in_profile(tmp_path: Path, chromium: Chromium) -> Path:
+def lived_in_profile(tmp_path: Path, probe_chromium: Chromium) -> Path:
     """Extensions (one that blocks the CAPTCHA), the portal's site data (its service
     worker), a setting, then cookies whose header is too large for the portal."""
     recipe = ProfileRecipe(
@@ -164,10 +164,12 @@ def lived_in_profile(tmp_path: Path, chromium: Chromium) -> Path:
     )
     with EmbeddedPortal() as portal:
         # Visited before the cookies are planted: with them, the page would be a 431.
-        built = build_profile(recipe, tmp_path / "person", chromium=chromium, portal_url=portal.url)
+        built = build_profile(
+            recipe, tmp_path / "person", chromium=probe_chromium, portal_url=portal.url
+        )
     # Playwright's sync API refuses a thread where pytest-playwright keeps its loop running.
     with ThreadPoolExecutor(max_workers=1) as worker:
-        worker.submit(plant_cookies, built, chromium, "oversized.json").result()
+        worker.submit(plant_cookies, built, probe_chromium, "oversized.json").result()
     return built
 
 
@@ -191,7 +193,7 @@ def make_writable(root: Path) -> None:
 
 def test_every_variant_and_the_drill_down_leave_a_read_only_profile_byte_for_byte_unchanged(
     lived_in_profile: Path,
-    chromium: Chromium,
+    probe_chromium: Chromium,
     private_tmp: Path,
     launches: list[str],
     tmp_path: Path,
@@ -202,7 +204,9 @@ def test_every_variant_and_the_drill_down_leave_a_read_only_profile_byte_for_byt
     try:
         with no_writes_under(profile) as writes, TempWatch(private_tmp) as watch:
             report, _ = diagnose(
-                DiagnosisRequest(profile=profile, chromium=chromium, report_dir=tmp_path / "report")
+                DiagnosisRequest(
+                    profile=profile, chromium=probe_chromium, report_dir=tmp_path / "report"
+                )
             )
         after = inventory(profile)
     finally:
@@ -233,13 +237,13 @@ def test_every_variant_and_the_drill_down_leave_a_read_only_profile_byte_for_byt
 
 
 @pytest.fixture
-def held_profile(tmp_path: Path, chromium: Chromium) -> Iterator[Path]:
+def held_profile(tmp_path: Path, probe_chromium: Chromium) -> Iterator[Path]:
     """A profile the person's own Chromium has open (as a separate program, not Playwright)."""
     recipe = ProfileRecipe(extensions=["harmless/notes"], cookie_jars=["harmless.json"])
-    profile = build_profile(recipe, tmp_path / "in-use", chromium=chromium)
+    profile = build_profile(recipe, tmp_path / "in-use", chromium=probe_chromium)
     browser = subprocess.Popen(
         [
-            str(chromium.executable),
+            str(probe_chromium.executable),
             *launch_args(),
             "--headless",
             f"--user-data-dir={profile}",
@@ -267,7 +271,7 @@ def held_profile(tmp_path: Path, chromium: Chromium) -> Iterator[Path]:
 
 def test_a_profile_in_use_by_a_running_chromium_is_diagnosed_without_touching_its_locks(
     held_profile: Path,
-    chromium: Chromium,
+    probe_chromium: Chromium,
     private_tmp: Path,
     launches: list[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -291,7 +295,9 @@ def test_a_profile_in_use_by_a_running_chromium_is_diagnosed_without_touching_it
 
     with no_writes_under(profile) as writes:
         report, _ = diagnose(
-            DiagnosisRequest(profile=profile, chromium=chromium, report_dir=tmp_path / "report")
+            DiagnosisRequest(
+                profile=profile, chromium=probe_chromium, report_dir=tmp_path / "report"
+            )
         )
 
     assert report.verdict.status == "ok", report.verdict

@@ -19,7 +19,6 @@ import re
 from pathlib import Path
 
 import pytest
-from ci_run import CiRun
 from playwright.async_api import FloatRect, async_playwright
 
 from probe import loops
@@ -31,6 +30,7 @@ from probe.portal import EmbeddedPortal
 from probe.portal.state import DEMO_IDENTIFIER, PortalConfig
 from probe.portal_description import mock_description
 from probe.portal_target import pagemap_of
+from tests.ci_run import CiRun
 
 pytestmark = pytest.mark.browser
 
@@ -177,13 +177,13 @@ async def photograph_a_typed_password(
 
 
 def test_a_typed_password_is_painted_over_in_the_screenshot(
-    chromium: Chromium, tmp_path: Path
+    probe_chromium: Chromium, tmp_path: Path
 ) -> None:
     config = PortalConfig()
     config.captcha.enabled = False
     with EmbeddedPortal(config) as portal:
         outcome, typed, box, inside, identifier, elsewhere = loops.run(
-            photograph_a_typed_password(chromium, portal, tmp_path / "screenshots")
+            photograph_a_typed_password(probe_chromium, portal, tmp_path / "screenshots")
         )
     assert outcome == "fail"  # the form never left: the password is still in the field
     assert typed == "Typed-Secret-Password-42!"

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Playwright
+from playwright.sync_api import BrowserContext, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
-from profile_helpers import launch_profile, serve_site
 
 from probe.chromium import Chromium
 from probe.profiles import SettingId, locate_profile, prepare_run_dir, snapshot_profile
 from probe.recipes import ProfileRecipe, build_profile
+from tests.profile_helpers import launch_profile, serve_site
 
 pytestmark = pytest.mark.browser
 
@@ -58,13 +58,13 @@ class Runs:
 
 
 @pytest.fixture
-def runs(playwright: Playwright, chromium: Chromium, tmp_path: Path) -> Iterator[Runs]:
-    made = Runs(playwright, chromium, tmp_path)
+def runs(playwright: Playwright, probe_chromium: Chromium, tmp_path: Path) -> Iterator[Runs]:
+    made = Runs(playwright, probe_chromium, tmp_path)
     yield made
     made.close()
 
 
-def page_of(context: BrowserContext):  # type: ignore[no-untyped-def]
+def page_of(context: BrowserContext) -> Page:
     return context.pages[0] if context.pages else context.new_page()
 
 
@@ -108,9 +108,9 @@ def test_third_party_cookies_blocked(runs: Runs, port: int) -> None:
 
 
 def test_debian_chromium_blocks_third_party_cookies_without_the_setting(
-    runs: Runs, port: int, chromium: Chromium
+    runs: Runs, port: int, probe_chromium: Chromium
 ) -> None:
-    if not str(chromium.executable).startswith("/usr/lib/chromium/"):
+    if not str(probe_chromium.executable).startswith("/usr/lib/chromium/"):
         pytest.skip("a fact about Debian's Chromium build")
     # No preference at all: Debian's default is to block, so "reset" must write one.
     assert third_party_cookie_seen(runs.launch([]), port) == ("received:", [])
@@ -128,7 +128,7 @@ def test_proxy_fails_other_hosts_but_never_localhost(runs: Runs, port: int) -> N
 
 
 def test_popup_preference_is_not_a_setting(
-    playwright: Playwright, chromium: Chromium, tmp_path: Path, port: int
+    playwright: Playwright, probe_chromium: Chromium, tmp_path: Path, port: int
 ) -> None:
     """Why "popups" is not a SettingId: blocking is the default, and Playwright undoes it."""
     user_data_dir = tmp_path / "popups"
@@ -136,13 +136,15 @@ def test_popup_preference_is_not_a_setting(
     prefs = {"profile": {"default_content_setting_values": {"popups": 2}}}
     (user_data_dir / "Default" / "Preferences").write_text(json.dumps(prefs))
     assert locate_profile(user_data_dir).settings == ()
-    with_defaults = launch_profile(playwright, chromium, user_data_dir)
+    with_defaults = launch_profile(playwright, probe_chromium, user_data_dir)
     try:
         page_of(with_defaults).goto(f"http://a.localhost:{port}/popup")
         assert page_of(with_defaults).evaluate("window.popupBlocked") is False
     finally:
         with_defaults.close()
-    fresh = launch_profile(playwright, chromium, tmp_path / "fresh", playwright_defaults=False)
+    fresh = launch_profile(
+        playwright, probe_chromium, tmp_path / "fresh", playwright_defaults=False
+    )
     try:
         page_of(fresh).goto(f"http://a.localhost:{port}/popup")
         assert page_of(fresh).evaluate("window.popupBlocked") is True

@@ -47,6 +47,7 @@ Cookies are copied as the source browser encrypted them. probe's Chromium runs w
 ("v11") cannot be read by it, and ``snapshot_profile`` warns when it sees some.
 """
 
+from probe.profiles.files import CopyLimits
 from probe.profiles.reading import (
     SETTING_NAMES,
     Extension,
@@ -69,6 +70,7 @@ __all__ = [
     "SITE_DATA_DIRS",
     "UPSTREAM_COOKIE_CONTROLS_MODE",
     "CookieRef",
+    "CopyLimits",
     "Extension",
     "Setting",
     "SettingId",

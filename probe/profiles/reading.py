@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -14,6 +15,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from probe.errors import BadInput
+from probe.profiles.files import (
+    MAX_JSON_BYTES,
+    MAX_SMALL_BYTES,
+    Unreadable,
+    has_parent_step,
+    inside,
+    one_line,
+    plain_name,
+    read_regular,
+    shown,
+)
 
 SettingId = Literal["javascript", "cookies", "third-party-cookies", "proxy"]
 
@@ -26,6 +38,9 @@ SETTING_NAMES: dict[SettingId, str] = {
 
 # Extension "location" values of the browser's own built-in extensions (PDF viewer...).
 COMPONENT_LOCATIONS = {5, 10}
+# Chromium ids: 32 letters a-p (a sha256 prefix written with 16 letters). A key of
+# extensions.settings becomes a folder name in the copy, so nothing else is accepted.
+EXTENSION_ID = re.compile(r"[a-p]{32}")
 
 
 @dataclass(frozen=True)
@@ -53,7 +68,9 @@ class SourceProfile:
     extensions: tuple[Extension, ...]
     settings: tuple[Setting, ...]  # non-default settings that matter for logging in
     chromium_version: str | None  # the browser version that last used the profile
-    warnings: tuple[str, ...] = ()  # things skipped while reading or copying, one line each
+    # Things skipped while reading or copying (damaged or refused input), one line each:
+    # the terminal shows them as "Note: ...".
+    warnings: tuple[str, ...] = ()
 
     @property
     def profile_dir(self) -> Path:
@@ -95,13 +112,13 @@ def locate_profile(path: Path | None) -> SourceProfile:
         raise BadInput(f"{path} is a file, not a browser profile folder")
     if (path / "Preferences").is_file():
         return _read_profile(path.parent, path.name, "given")
-    name = _pick_profile(path)
+    name, notes = _pick_profile(path)
     if name is None:
         raise BadInput(
             f"{path} is not a browser profile: no Preferences file in it "
             "or in a Default or 'Profile N' folder"
         )
-    return _read_profile(path, name, "given")
+    return _read_profile(path, name, "given", notes)
 
 
 def _default_profile() -> SourceProfile:
@@ -111,9 +128,9 @@ def _default_profile() -> SourceProfile:
         ("default-chrome", config / "google-chrome"),
     )
     for kind, folder in candidates:
-        name = _pick_profile(folder) if folder.is_dir() else None
+        name, notes = _pick_profile(folder) if folder.is_dir() else (None, [])
         if name is not None:
-            return _read_profile(folder, name, kind)
+            return _read_profile(folder, name, kind, notes)
     fresh = Path(tempfile.mkdtemp(prefix="probe-fresh-profile-"))
     atexit.register(shutil.rmtree, fresh, True)
     (fresh / "Default").mkdir(mode=0o700)
@@ -121,37 +138,63 @@ def _default_profile() -> SourceProfile:
     return _read_profile(fresh, "Default", "fresh")
 
 
-def _pick_profile(user_data_dir: Path) -> str | None:
-    """The profile a browser would open: the last used one, else Default, else Profile N."""
+def _pick_profile(user_data_dir: Path) -> tuple[str | None, list[str]]:
+    """The profile a browser would open: the last used one, else Default, else Profile N.
+
+    Also the notes on what was refused: a ``last_used`` that is not a plain folder name
+    (``../../x`` would lead out of the folder), a profile folder that is a link.
+    """
     names: list[str] = []
-    try:
-        local_state = json.loads((user_data_dir / "Local State").read_bytes())
-        last_used = local_state.get("profile", {}).get("last_used")
-        if isinstance(last_used, str):
+    notes: list[str] = []
+    local_state_file = user_data_dir / "Local State"
+    if os.path.lexists(local_state_file):
+        try:
+            last_used = dig(
+                _parse_json(read_regular(local_state_file, MAX_JSON_BYTES)), "profile", "last_used"
+            )
+        except (Unreadable, ValueError) as exc:
+            notes.append(f"Local State ignored: {exc}")
+            last_used = None
+        if isinstance(last_used, str) and plain_name(last_used):
             names.append(last_used)
-    except (OSError, ValueError, AttributeError):
-        pass
+        elif last_used is not None:
+            notes.append(
+                f"Local State's last used profile {shown(str(last_used))} is not a folder "
+                "name in the profile; ignored"
+            )
     names.append("Default")
     numbered = [p.name for p in user_data_dir.glob("Profile *") if p.name[8:].isdigit()]
     names += sorted(numbered, key=lambda n: int(n[8:]))
-    return next((n for n in names if (user_data_dir / n / "Preferences").is_file()), None)
+    for name in dict.fromkeys(names):
+        if not (user_data_dir / name / "Preferences").is_file():
+            continue
+        if (user_data_dir / name).is_symlink():
+            notes.append(f"profile folder {shown(name)} is a symbolic link; not followed")
+            continue
+        return name, notes
+    return None, notes
 
 
-def _read_profile(user_data_dir: Path, name: str, kind: Any) -> SourceProfile:
+def _read_profile(
+    user_data_dir: Path, name: str, kind: Any, notes: list[str] | None = None
+) -> SourceProfile:
     profile_dir = user_data_dir / name
-    warnings: list[str] = []
+    warnings: list[str] = list(notes or ())
     prefs = load_json(profile_dir / "Preferences")
     secure: dict[str, Any] = {}
-    if (profile_dir / "Secure Preferences").is_file():
+    if os.path.lexists(profile_dir / "Secure Preferences"):
         try:
             secure = load_json(profile_dir / "Secure Preferences")
         except BadInput:
-            warnings.append("Secure Preferences is not valid JSON; read Preferences only")
+            warnings.append("Secure Preferences is not a readable JSON file; read Preferences only")
     extensions = _read_extensions(profile_dir, [secure, prefs], warnings)
     version = None
     try:
-        version = (user_data_dir / "Last Version").read_text().strip() or None
-    except OSError:
+        raw = read_regular(user_data_dir / "Last Version", MAX_SMALL_BYTES)
+        version = raw.decode("utf-8", "replace").strip() or None
+    except Unreadable as exc:
+        if os.path.lexists(user_data_dir / "Last Version"):
+            warnings.append(f"Last Version ignored: {exc}")
         version = dig(prefs, "extensions", "last_chrome_version")
     return SourceProfile(
         user_data_dir=user_data_dir,
@@ -160,7 +203,7 @@ def _read_profile(user_data_dir: Path, name: str, kind: Any) -> SourceProfile:
         extensions=tuple(extensions),
         settings=tuple(read_settings(prefs)),
         chromium_version=version if isinstance(version, str) else None,
-        warnings=tuple(warnings),
+        warnings=tuple(one_line(w) for w in warnings),
     )
 
 
@@ -194,7 +237,19 @@ def _read_extensions(
         relative = entry.get("path")
         if entry.get("location") in COMPONENT_LOCATIONS or not isinstance(relative, str):
             continue
+        if not EXTENSION_ID.fullmatch(ext_id):
+            warnings.append(
+                f"extension entry {shown(ext_id)} skipped: not a Chromium extension id "
+                "(32 letters a to p)"
+            )
+            continue
+        if has_parent_step(relative):
+            warnings.append(f"extension {ext_id} skipped: its path has '..' in it")
+            continue
         folder = Path(relative) if Path(relative).is_absolute() else installed / relative
+        if not Path(relative).is_absolute() and not inside(folder, profile_dir):
+            warnings.append(f"extension {ext_id} skipped: its folder is a link out of the profile")
+            continue
         try:
             manifest = _read_manifest(folder)
         except ValueError as exc:
@@ -219,11 +274,11 @@ def _read_extensions(
 def _read_manifest(folder: Path) -> dict[str, Any]:
     """The parsed manifest.json of an extension folder; ValueError saying what is wrong."""
     try:
-        raw = (folder / "manifest.json").read_bytes()
-    except OSError as exc:
-        raise ValueError(f"no readable manifest.json in {folder}") from exc
+        raw = read_regular(folder / "manifest.json", MAX_JSON_BYTES)
+    except Unreadable as exc:
+        raise ValueError(f"no readable manifest.json in {folder} ({exc})") from exc
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        data = _parse_json(raw)
     except ValueError as exc:
         raise ValueError(f"{folder / 'manifest.json'} is not valid JSON") from exc
     if not isinstance(data, dict):
@@ -237,9 +292,12 @@ def _manifest_name(folder: Path, manifest: dict[str, Any]) -> str:
     if not (name.startswith("__MSG_") and name.endswith("__")):
         return name
     key = name[6:-2].lower()
-    locale = manifest.get("default_locale", "en")
+    locale = str(manifest.get("default_locale", "en"))
+    if not plain_name(locale):
+        return name
     try:
-        messages = json.loads((folder / "_locales" / str(locale) / "messages.json").read_bytes())
+        raw = read_regular(folder / "_locales" / locale / "messages.json", MAX_JSON_BYTES)
+        messages = _parse_json(raw)
         by_key = {str(k).lower(): v for k, v in messages.items()}
         return str(by_key[key]["message"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -247,19 +305,26 @@ def _manifest_name(folder: Path, manifest: dict[str, Any]) -> str:
 
 
 def load_json(path: Path) -> dict[str, Any]:
+    """A profile's JSON file (Preferences, Local State) as a dict; ``BadInput`` if unfit."""
     try:
-        raw = path.read_bytes()
-    except PermissionError as exc:
-        raise BadInput(f"cannot read {path}: permission denied") from exc
-    except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror}") from exc
+        raw = read_regular(path, MAX_JSON_BYTES)
+    except Unreadable as exc:
+        raise BadInput(f"cannot read {path}: {exc}") from exc
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        data = _parse_json(raw)
     except ValueError as exc:
         raise BadInput(f"{path} is not valid JSON: the profile may be damaged") from exc
     if not isinstance(data, dict):
         raise BadInput(f"{path} is not a JSON object: the profile may be damaged")
     return data
+
+
+def _parse_json(raw: bytes) -> Any:
+    """Parsed JSON; ValueError for anything damaged, also nesting too deep for Python."""
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except RecursionError as exc:
+        raise ValueError("nested too deeply") from exc
 
 
 def dig(data: Any, *keys: str) -> Any:

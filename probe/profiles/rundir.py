@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from probe.errors import BadInput
+from probe.profiles.files import CopyBudget, tree_files, write_private
 from probe.profiles.reading import (
     COMPONENT_LOCATIONS,
     SETTING_NAMES,
@@ -51,15 +51,17 @@ def prepare_run_dir(
     make_private_dir(dest)
     source_dir, run_dir = snapshot.profile_dir, dest / "Default"
     run_dir.mkdir(mode=0o700)
+    # The snapshot holds regular files only, within its limits; copying it the same
+    # careful way keeps a full disk a one-line error.
+    budget = CopyBudget(dest)
     kept = list(EXTENSION_STATE_DIRS) + (list(SITE_DATA_DIRS) if keep_site_data else [])
     for name in kept:
-        if (source_dir / name).is_dir():
-            shutil.copytree(source_dir / name, run_dir / name)
+        for source, target in tree_files(source_dir / name, run_dir / name):
+            budget.copy(source, target)
     if keep_cookies:
         for name in COOKIE_FILES:
             if (source_dir / name).is_file():
-                (run_dir / name).parent.mkdir(mode=0o700, exist_ok=True)
-                shutil.copyfile(source_dir / name, run_dir / name)
+                budget.copy(source_dir / name, run_dir / name)
     for name in PREFERENCE_FILES:
         if (source_dir / name).is_file():
             prefs = load_json(source_dir / name)
@@ -68,17 +70,29 @@ def prepare_run_dir(
                 _reset_setting(prefs, setting)
             if name == "Preferences":
                 prefs["session"] = {"restore_on_startup": 5}  # open the new tab page only
-                prefs.setdefault("profile", {})["exit_type"] = "Normal"
-            (run_dir / name).write_text(json.dumps(prefs))
+                profile = prefs.setdefault("profile", {})
+                if isinstance(profile, dict):
+                    profile["exit_type"] = "Normal"
+            write_private(run_dir / name, _dumps(prefs, source_dir / name))
     local_state = {}
     if (snapshot.user_data_dir / "Local State").is_file():
         local_state = load_json(snapshot.user_data_dir / "Local State")
-    profiles = local_state.setdefault("profile", {})
-    info = (profiles.get("info_cache") or {}).get(snapshot.profile_name, {})
+    profiles = local_state.get("profile")
+    if not isinstance(profiles, dict):
+        profiles = local_state["profile"] = {}
+    cache = profiles.get("info_cache")
+    info = cache.get(snapshot.profile_name, {}) if isinstance(cache, dict) else {}
     profiles.update(last_used="Default", info_cache={"Default": info})
     profiles.pop("last_active_profiles", None)
-    (dest / "Local State").write_text(json.dumps(local_state))
+    write_private(dest / "Local State", _dumps(local_state, snapshot.user_data_dir / "Local State"))
     return dest
+
+
+def _dumps(data: dict[str, Any], source: Path) -> str:
+    try:
+        return json.dumps(data)
+    except RecursionError as exc:  # parsed, but nested too deeply to write back
+        raise BadInput(f"{source} is nested too deeply: the profile may be damaged") from exc
 
 
 def _drop_extensions(prefs: dict[str, Any]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -11,7 +10,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from probe.errors import BadInput
-from probe.profiles.reading import SourceProfile
+from probe.profiles.files import (
+    CopyBudget,
+    CopyLimits,
+    has_parent_step,
+    inside,
+    one_line,
+    plain_name,
+    shown,
+    tree_files,
+)
+from probe.profiles.reading import Extension, SourceProfile
 
 # What a snapshot keeps of a profile folder: what a login can depend on, nothing else
 # (no history, saved passwords, caches). Files are copied with their SQLite journals.
@@ -48,12 +57,17 @@ _COPY_ATTEMPTS = 4
 _FilePairs = list[tuple[Path, Path]]  # (source file, destination file)
 
 
-def snapshot_profile(src: SourceProfile, dest_root: Path) -> SourceProfile:
+def snapshot_profile(
+    src: SourceProfile, dest_root: Path, *, limits: CopyLimits | None = None
+) -> SourceProfile:
     """Copy what a login can depend on from ``src`` into ``dest_root``, once.
 
     Nothing in the source is ever opened for writing, not even lock files, so this works
     on a read-only folder and while a browser uses the profile: files that change while
     being copied are copied again. Caches, history and saved passwords are left behind.
+    Only regular files are copied, links are never followed, nothing is written outside
+    ``dest_root`` and at most ``limits`` bytes are copied; what is skipped is noted in the
+    returned profile's ``warnings``. Raises ``NoSpaceLeft`` when the disk fills up.
     Returns the profile as it is in the copy (extension paths inside it).
     """
     dest_root = dest_root.expanduser().absolute()
@@ -62,9 +76,12 @@ def snapshot_profile(src: SourceProfile, dest_root: Path) -> SourceProfile:
     make_private_dir(dest_root)
     warnings = list(src.warnings)
     source_dir, copy_dir = src.profile_dir, dest_root / src.profile_name
+    if not plain_name(src.profile_name):
+        raise BadInput(f"{src.profile_name!r} is not a profile folder name")
+    budget = CopyBudget(dest_root, limits or CopyLimits(), source=src.user_data_dir)
 
     def files(names: Iterable[str], src_dir: Path, dst_dir: Path) -> _FilePairs:
-        return [(src_dir / n, dst_dir / n) for n in names if (src_dir / n).is_file()]
+        return [(src_dir / n, dst_dir / n) for n in names if os.path.lexists(src_dir / n)]
 
     groups: list[tuple[str, Callable[[], _FilePairs]]] = [
         (
@@ -76,54 +93,70 @@ def snapshot_profile(src: SourceProfile, dest_root: Path) -> SourceProfile:
     ]
     for name in (*SITE_DATA_DIRS, *EXTENSION_STATE_DIRS):
         groups.append((name, _tree_lister(source_dir / name, copy_dir / name)))
-    extensions = []
+    copied: list[tuple[Extension, Extension]] = []
     for ext in src.extensions:
-        if ext.source == "webstore":
-            new_path = copy_dir / ext.path.relative_to(source_dir)
-        else:  # a folder elsewhere on disk: Chromium may write into it, so it is copied too
-            new_path = dest_root / "Unpacked Extensions" / ext.id
-        groups.append((f"extension {ext.name}", _tree_lister(ext.path, new_path)))
-        extensions.append(replace(ext, path=new_path))
+        new_path = _extension_copy_path(ext, source_dir, copy_dir, dest_root)
+        if new_path is None:
+            warnings.append(f"extension {ext.id} skipped: its folder is not a safe path")
+            continue
+        # A folder the person chose elsewhere may be reached through a link of theirs;
+        # inside it, as inside the profile, no link is followed.
+        tree = ext.path.resolve() if ext.source == "unpacked" else ext.path
+        groups.append((f"extension {ext.name}", _tree_lister(tree, new_path)))
+        copied.append((ext, replace(ext, path=new_path)))
     copy_dir.mkdir(mode=0o700)
     for label, lister in groups:
-        if not _copy_stable(lister):
+        if not _copy_stable(lister, budget):
             warnings.append(f"{label} kept changing while it was copied; the copy may be stale")
+    extensions = []
+    for ext, copy in copied:
+        if (copy.path / "manifest.json").is_file():
+            extensions.append(copy)
+        else:
+            warnings.append(
+                f"extension {shown(ext.name)} ({ext.id}) skipped: its manifest was not copied"
+            )
+    warnings += budget.notes()
     _warn_unreadable_cookies(copy_dir, warnings)
     return replace(
-        src, user_data_dir=dest_root, extensions=tuple(extensions), warnings=tuple(warnings)
+        src,
+        user_data_dir=dest_root,
+        extensions=tuple(extensions),
+        warnings=tuple(one_line(w) for w in warnings),
     )
+
+
+def _extension_copy_path(
+    ext: Extension, source_dir: Path, copy_dir: Path, dest_root: Path
+) -> Path | None:
+    """Where the copy of ``ext`` goes, or None if that would not stay inside ``dest_root``."""
+    if ext.source == "webstore":
+        if not ext.path.is_relative_to(source_dir) or has_parent_step(str(ext.path)):
+            return None
+        new_path = copy_dir / ext.path.relative_to(source_dir)
+    else:  # a folder elsewhere on disk: Chromium may write into it, so it is copied too
+        new_path = dest_root / "Unpacked Extensions" / ext.id
+    if new_path == dest_root or not inside(new_path, dest_root):
+        return None
+    return new_path
 
 
 def _tree_lister(src_dir: Path, dst_dir: Path) -> Callable[[], _FilePairs]:
     def pairs() -> _FilePairs:
-        found: _FilePairs = []
-        for root, dirs, names in os.walk(src_dir):
-            dirs[:] = sorted(d for d in dirs if d != ".git")
-            relative = Path(root).relative_to(src_dir)
-            for name in sorted(names):
-                if name not in _SKIPPED_NAMES and not name.startswith("Singleton"):
-                    found.append((Path(root) / name, dst_dir / relative / name))
-        return found
+        return tree_files(src_dir, dst_dir, _SKIPPED_NAMES)
 
     return pairs
 
 
-def _copy_stable(lister: Callable[[], _FilePairs]) -> bool:
+def _copy_stable(lister: Callable[[], _FilePairs], budget: CopyBudget) -> bool:
     """Copy files until a pass sees none of them change; False if that never happened."""
     for attempt in range(_COPY_ATTEMPTS):
         pairs: _FilePairs = lister()
         before = _stats(p for p, _ in pairs)
         vanished = False
         for source, dest in pairs:
-            dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            try:
-                shutil.copyfile(source, dest)  # opens the source read-only
-            except FileNotFoundError:
+            if not budget.copy(source, dest):  # opens the source read-only
                 vanished = True
-                continue
-            except OSError:
-                continue  # sockets and other special files are nothing to copy
-            os.chmod(dest, 0o600)  # the source may be read-only; the copy must not be
         if not vanished and before == _stats(p for p, _ in lister()):
             return True
         time.sleep(0.05 * (attempt + 1))
@@ -134,7 +167,7 @@ def _stats(paths: Iterable[Path]) -> dict[Path, tuple[int, int]]:
     found = {}
     for path in paths:
         try:
-            st = path.stat()
+            st = path.lstat()
         except OSError:
             continue
         found[path] = (st.st_size, st.st_mtime_ns)
@@ -159,16 +192,20 @@ class CookieRef:
 
 
 def read_cookies(profile: SourceProfile) -> list[CookieRef]:
-    """The cookies in a profile's Cookies database (read a snapshot, not a live profile)."""
+    """The cookies in a profile's Cookies database (read a snapshot, not a live profile).
+
+    Damaged rows (no host, a name that is not text) are left out.
+    """
     database = profile.profile_dir / "Cookies"
     if not database.is_file():
         database = profile.profile_dir / "Network" / "Cookies"
-    return _read_cookie_db(database)
+    return _read_cookie_db(database)[0]
 
 
-def _read_cookie_db(database: Path) -> list[CookieRef]:
-    if not database.is_file():
-        return []
+def _read_cookie_db(database: Path) -> tuple[list[CookieRef], int]:
+    """The cookies of a database, and how many damaged rows were left out."""
+    if not database.is_file() or database.is_symlink():
+        return [], 0
     # immutable=1: SQLite creates no journal or lock file next to the database.
     uri = f"{database.absolute().as_uri()}?mode=ro&immutable=1"
     try:
@@ -181,22 +218,30 @@ def _read_cookie_db(database: Path) -> list[CookieRef]:
             connection.close()
     except sqlite3.Error as exc:
         raise BadInput(f"{database} is not a readable cookie database ({exc})") from exc
-    return [
+    found = [
         CookieRef(name, host, path, prefix.decode() if prefix in (b"v10", b"v11") else "")
         for name, host, path, prefix in rows
+        if isinstance(name, str) and isinstance(host, str) and host and isinstance(path, str)
     ]
+    return found, len(rows) - len(found)
 
 
 def _warn_unreadable_cookies(profile_dir: Path, warnings: list[str]) -> None:
     try:
-        cookies = _read_cookie_db(profile_dir / "Cookies")
-        cookies += _read_cookie_db(profile_dir / "Network" / "Cookies")
+        cookies, damaged = _read_cookie_db(profile_dir / "Cookies")
+        more, more_damaged = _read_cookie_db(profile_dir / "Network" / "Cookies")
+        cookies, damaged = cookies + more, damaged + more_damaged
     except BadInput:
         # Left in the copy, it would stop the inventory (which reads it) and the runs.
         for name in COOKIE_FILES:
             (profile_dir / name).unlink(missing_ok=True)
         warnings.append("the Cookies database could not be read; runs start without cookies")
         return
+    if damaged:
+        warnings.append(
+            f"{damaged} rows of the Cookies database are damaged (no host or no name); "
+            "they are ignored"
+        )
     locked = sum(1 for c in cookies if c.encrypted_with == "v11")
     if locked:
         warnings.append(

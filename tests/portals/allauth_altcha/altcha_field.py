@@ -39,7 +39,7 @@ class AltchaWidget(forms.Widget):
         return context
 
 
-class AltchaLoginForm(LoginForm):
+class AltchaLoginForm(LoginForm):  # type: ignore[misc]  # allauth is untyped (Any)
     """allauth's stock login form plus the CAPTCHA widget."""
 
     altcha = forms.CharField(required=False, label="", widget=AltchaWidget)
@@ -55,7 +55,7 @@ def _captcha_payload(request: HttpRequest) -> str:
     return str(request.POST.get("altcha", ""))
 
 
-class AltchaAccountAdapter(DefaultAccountAdapter):
+class AltchaAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth is untyped
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         if not payload_is_valid(_captcha_payload(request)):
             raise ValidationError(CAPTCHA_REFUSED, code="captcha_invalid")

@@ -16,13 +16,12 @@ import logging
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import uvicorn
+from probe.portal.server import ThreadedServer
 
 from .captcha import SPENT, create_captcha_app
 from .recording import RECEIVED, ReceivedLogin
@@ -30,18 +29,18 @@ from .settings import APP_HOST, CAPTCHA_HOST, settings_for
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "Sunflower-42"
-START_TIMEOUT_SECONDS = 15.0
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+# Django's handler and Starlette's app spell the ASGI types each their own way.
+ASGIApp = Callable[..., Awaitable[None]]
 
 _setup_lock = threading.Lock()
 _django_ready = False
 
 
-def _in_plain_thread(work: Callable[[], None]) -> None:
+def _in_plain_thread(work: Callable[[], object]) -> None:
     """Runs Django ORM work in a thread of its own.
 
     Playwright's sync API keeps an event loop in the test's thread, and Django refuses
@@ -82,14 +81,13 @@ def _setup_django() -> None:
 
 
 def _reset_data() -> None:
-    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import User  # the settings keep Django's user model
     from django.contrib.sessions.models import Session
     from django.core.cache import cache
 
-    user_model = get_user_model()
-    user_model.objects.all().delete()
+    User.objects.all().delete()
     Session.objects.all().delete()
-    user_model.objects.create_user(username=DEMO_USERNAME, password=DEMO_PASSWORD)
+    User.objects.create_user(username=DEMO_USERNAME, password=DEMO_PASSWORD)
     # allauth keeps its failed-login counts (the lockout) in the cache.
     cache.clear()
 
@@ -109,23 +107,13 @@ class _HostDispatch:
         await app(scope, receive, send)
 
 
-class _ThreadedServer(uvicorn.Server):
-    @property
-    def port(self) -> int:
-        for server in self.servers:
-            for sock in server.sockets:
-                return int(sock.getsockname()[1])
-        raise RuntimeError("the second test portal is not listening")
-
-
 class AllauthAltchaPortal:
     """django-allauth's stock sign-in with an ALTCHA widget, on a loopback port."""
 
     def __init__(self, *, port: int = 0, host: str = "127.0.0.1") -> None:
         self._requested_port = port
         self._host = host
-        self._server: _ThreadedServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: ThreadedServer | None = None
         self.port = 0
 
     @property
@@ -150,7 +138,7 @@ class AllauthAltchaPortal:
         return RECEIVED.all()
 
     def start(self) -> AllauthAltchaPortal:
-        if self._thread is not None:
+        if self._server is not None:
             return self
         _setup_django()
         _in_plain_thread(_reset_data)
@@ -159,31 +147,10 @@ class AllauthAltchaPortal:
         from django.core.asgi import get_asgi_application
 
         app = _HostDispatch(get_asgi_application(), create_captcha_app())
-        config = uvicorn.Config(
-            app,
-            host=self._host,
-            port=self._requested_port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            http="h11",
-            ws="none",
-            timeout_graceful_shutdown=1,
-            timeout_keep_alive=2,
+        server = ThreadedServer(
+            app, host=self._host, port=self._requested_port, name="the second test portal"
         )
-        server = _ThreadedServer(config)
-        thread = threading.Thread(target=server.run, name="portal2", daemon=True)
-        thread.start()
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                server.should_exit = True
-                thread.join(timeout=2)
-                raise RuntimeError(
-                    f"the second test portal could not listen on {self._host}:{self._requested_port}"
-                )
-            time.sleep(0.01)
-        self._server, self._thread = server, thread
+        self._server = server.start()
         self.port = server.port
         from django.conf import settings
 
@@ -191,15 +158,9 @@ class AllauthAltchaPortal:
         return self
 
     def stop(self) -> None:
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
-            return
-        server.should_exit = True
-        thread.join(timeout=3)
-        if thread.is_alive():
-            server.force_exit = True
-            thread.join(timeout=2)
-        self._server = self._thread = None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
 
     def __enter__(self) -> AllauthAltchaPortal:
         return self.start()

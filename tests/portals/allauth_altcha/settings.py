@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).parent
-PACKAGE = __package__ or "portals.allauth_altcha"
+PACKAGE = __package__ or "tests.portals.allauth_altcha"
 
 APP_HOST = "app2.localhost"
 CAPTCHA_HOST = "captcha2.localhost"

@@ -1,0 +1,261 @@
+"""A profile's files as untrusted input: regular files only, links never followed, sizes bounded.
+
+A profile folder may come from anywhere: damaged, or made by someone who wants to harm
+the person running probe. So nothing here follows a symbolic link, opens a FIFO or a
+device for reading, reads a file whole without a bound, or writes outside the private
+folder it was given. What is skipped is counted in a ``CopyBudget`` and told as notes.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from probe.errors import NoSpaceLeft
+
+MB = 1024 * 1024
+# Preferences of a profile used for years hold a few MB of site engagement data.
+MAX_JSON_BYTES = 32 * MB
+MAX_SMALL_BYTES = 4096  # "Last Version"
+_CHUNK = MB
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
+_SHOWN = 3  # names shown per kind of skipped file
+
+
+class Unreadable(ValueError):
+    """A file that cannot be read safely; the message says why in a few words."""
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of ``path``, a regular file of at most ``limit`` bytes.
+
+    Refuses symbolic links, FIFOs, devices and sockets before opening them (a FIFO would
+    block forever, ``/dev/zero`` never ends), and files larger than ``limit``.
+    """
+    try:
+        info = path.lstat()
+    except FileNotFoundError as exc:
+        raise Unreadable("missing") from exc
+    except OSError as exc:
+        raise Unreadable(_reason(exc)) from exc
+    if stat.S_ISLNK(info.st_mode):
+        raise Unreadable("a symbolic link (never followed)")
+    if not stat.S_ISREG(info.st_mode):
+        raise Unreadable("not a regular file")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise Unreadable(_reason(exc)) from exc
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since the lstat
+            raise Unreadable("not a regular file")
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise Unreadable(_reason(exc)) from exc
+    if len(data) > limit:
+        raise Unreadable(f"larger than {_size(limit)}")
+    return data
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link (never followed)"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return exc.strerror or str(exc)
+
+
+def plain_name(name: str) -> bool:
+    """True if ``name`` is one folder name: no separator, not ``..``, nothing hidden."""
+    return (
+        bool(name)
+        and name not in (".", "..")
+        and not any(c in name for c in "/\\\0")
+        and name.isprintable()
+    )
+
+
+def has_parent_step(path: str) -> bool:
+    """True if ``path`` has a ``..`` part (it could climb out of the folder it is in)."""
+    return ".." in Path(path).parts or "\0" in path
+
+
+def inside(path: Path, root: Path) -> bool:
+    """True if ``path``, links resolved, is ``root`` or in it."""
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def shown(text: str, width: int = 40) -> str:
+    """A name from the profile as a note shows it: quoted, escaped, cut short."""
+    return repr(text if len(text) <= width else text[:width] + "…")
+
+
+def one_line(text: str) -> str:
+    """A note as the terminal may print it: control characters (from the profile) as '?'."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+@dataclass(frozen=True)
+class CopyLimits:
+    """The most a snapshot copies: larger files and anything past the total are skipped."""
+
+    file_bytes: int = 256 * MB
+    total_bytes: int = 1024 * MB
+
+
+@dataclass
+class CopyBudget:
+    """What copies into one private folder used, and what they skipped (and why)."""
+
+    root: Path  # every destination must stay inside it
+    limits: CopyLimits = field(default_factory=CopyLimits)
+    source: Path | None = None  # skipped files are named relative to it
+    _sizes: dict[Path, int] = field(default_factory=dict)
+    _skipped: dict[str, dict[str, None]] = field(default_factory=dict)
+
+    @property
+    def used(self) -> int:
+        return sum(self._sizes.values())
+
+    def skip(self, why: str, path: Path) -> None:
+        name = str(path)
+        if self.source is not None and path.is_relative_to(self.source):
+            name = str(path.relative_to(self.source))
+        self._skipped.setdefault(why, {})[name] = None
+
+    def notes(self) -> list[str]:
+        """One line per kind of skipped file, naming a few of them."""
+        found = []
+        for why, names in self._skipped.items():
+            listed = [shown(n, 60) for n in list(names)[:_SHOWN]]
+            more = len(names) - len(listed)
+            tail = f" and {more} more" if more else ""
+            found.append(f"not copied, {why}: {', '.join(listed)}{tail}")
+        return found
+
+    def copy(self, source: Path, dest: Path) -> bool:
+        """Copy one regular file; False if it vanished meanwhile (skips are noted, not False).
+
+        Raises ``NoSpaceLeft`` when the disk fills up.
+        """
+        if not inside(dest, self.root):
+            self.skip("its destination would be outside the private folder", source)
+            return True
+        try:
+            info = source.lstat()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            self.skip(f"could not be read ({_reason(exc)})", source)
+            return True
+        if stat.S_ISLNK(info.st_mode):
+            self.skip("symbolic links (never followed)", source)
+            return True
+        if not stat.S_ISREG(info.st_mode):
+            self.skip("not regular files (FIFOs, devices, sockets)", source)
+            return True
+        if info.st_size > self.limits.file_bytes:
+            self.skip(f"larger than {_size(self.limits.file_bytes)} each", source)
+            return True
+        room = self.limits.total_bytes - (self.used - self._sizes.get(dest, 0))
+        if info.st_size > room:
+            self.skip(f"past the {_size(self.limits.total_bytes)} a copy may hold", source)
+            return True
+        try:
+            written = self._copy_bytes(source, dest, min(room, self.limits.file_bytes))
+        except FileNotFoundError:
+            return False
+        except _Skip as skipped:
+            self.skip(str(skipped), source)
+            return True
+        except OSError as exc:
+            if exc.errno in _NO_SPACE:
+                raise NoSpaceLeft(
+                    f"no space left in {self.root} while copying the profile: free some "
+                    "space or point TMPDIR at a folder with more room"
+                ) from exc
+            self.skip(f"could not be read ({_reason(exc)})", source)
+            return True
+        self._sizes[dest] = written
+        return True
+
+    def _copy_bytes(self, source: Path, dest: Path, limit: int) -> int:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as reader:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise _Skip("not regular files (FIFOs, devices, sockets)")  # swapped meanwhile
+            dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+            out = os.open(dest, flags, 0o600)
+            written = 0
+            try:
+                with os.fdopen(out, "wb") as writer:
+                    os.fchmod(out, 0o600)  # the source may be read-only; the copy must not be
+                    while chunk := reader.read(_CHUNK):
+                        written += len(chunk)
+                        if written > limit:  # it grew while being copied
+                            raise _Skip(self._too_large)
+                        writer.write(chunk)
+            except BaseException:
+                dest.unlink(missing_ok=True)
+                raise
+        return written
+
+    @property
+    def _too_large(self) -> str:
+        return f"grew past {_size(self.limits.file_bytes)} or the total while being copied"
+
+
+class _Skip(Exception):
+    """A file found unfit halfway through copying it; the message says why."""
+
+
+def tree_files(
+    src_dir: Path, dst_dir: Path, skipped: Iterable[str] = ()
+) -> list[tuple[Path, Path]]:
+    """(source, destination) for every entry under ``src_dir``, links not followed.
+
+    Links and special files are listed too, for ``CopyBudget.copy`` to skip and note;
+    folders that are links are listed, never entered. If ``src_dir`` is itself a link
+    it is listed as one entry; if it is a regular file, nothing is.
+    """
+    leave_out = set(skipped)
+    try:
+        top = src_dir.lstat()
+    except OSError:
+        return []
+    if stat.S_ISREG(top.st_mode):
+        return []  # a file where a folder belongs: nothing of a login is in it
+    if not stat.S_ISDIR(top.st_mode):
+        return [(src_dir, dst_dir)]
+    found: list[tuple[Path, Path]] = []
+    for root, dirs, names in os.walk(src_dir):
+        relative = Path(root).relative_to(src_dir)
+        links = [d for d in dirs if (Path(root) / d).is_symlink()]
+        dirs[:] = sorted(d for d in dirs if d != ".git" and d not in links)
+        for name in sorted(names + links):
+            if name not in leave_out and not name.startswith("Singleton"):
+                found.append((Path(root) / name, dst_dir / relative / name))
+    return found
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file of probe's own (in a private folder); ``NoSpaceLeft`` if the disk is full."""
+    try:
+        path.write_text(text)
+    except OSError as exc:
+        if exc.errno in _NO_SPACE:
+            raise NoSpaceLeft(
+                f"no space left in {path.parent} while preparing a browser run: free some "
+                "space or point TMPDIR at a folder with more room"
+            ) from exc
+        raise
+
+
+def _size(count: int) -> str:
+    return f"{count // MB} MB" if count >= MB else f"{count} bytes"

@@ -1,0 +1,1 @@
+"""Test portals other than the one probe ships (see each one's README)."""

@@ -167,7 +167,7 @@ def _diagnose(request: DiagnosisRequest, progress: Progress, wanted: Path) -> tu
             embedded = request.portal_embedded
             check_login_page(PortalChoice(description, source))
         target = _portal_target(request, description)
-        progress.note(f"Portal: {target.login_url}")
+        progress.note(f"Portal: {target.login_url} (described by {source})")
         if (
             description.second_factor is not None
             and target.code_source is None

@@ -27,7 +27,7 @@ from probe.code_sources import OutboxCodes
 from probe.credentials import Credentials
 from probe.models import Step, StepName, Symptom
 from probe.observation import Recorder, Target, Timeouts, browser_gone, reported, visible_text
-from probe.page_steps import SKIPPED, solve_captcha, submit
+from probe.page_steps import SKIPPED, read_message, solve_captcha, submit
 from probe.pagemap import public_url
 
 NO_SUBMIT = "not run: --no-submit (no credentials are typed)"
@@ -187,7 +187,7 @@ class Journey:
                 steps.append(Step(name=name, outcome="fail", detail=reported(exc)))
                 steps += self._skipped_rest(stages[index + 1 :], "not reached")
                 return JourneyResult(steps, symptom)
-            message = await visible_text(page, self.map.message) if not page.is_closed() else None
+            message = await read_message(page, self.map) if not page.is_closed() else None
             last = index == len(stages) - 1 or name == self.stop_after
             steps.append(
                 await recorder.step(
@@ -220,7 +220,7 @@ class Journey:
         return [Step(name=name, outcome="skipped", detail=reason) for name, _ in rest]
 
     async def _answer(self, page: Page, recorder: Recorder) -> tuple[str | None, Symptom | None]:
-        message = await visible_text(page, self.map.message)
+        message = await read_message(page, self.map)
         return message, self.map.symptom_of(message, recorder.last_document_status)
 
     # -- the stages ---------------------------------------------------------------
@@ -385,7 +385,7 @@ class Journey:
             raise _Failure(
                 "security-code-undelivered",
                 f"No security code arrived within {self.timeouts.code_arrival / 1000:g} s.{where}",
-                await visible_text(page, self.map.message),
+                await read_message(page, self.map),
             )
         await page.fill(self.map.code_input, found.code)
         answered = await submit(

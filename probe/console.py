@@ -132,3 +132,8 @@ def line(text: str, style: str | None = None) -> None:
 
 def is_interactive() -> bool:
     return sys.stdin.isatty()
+
+
+def document(text: str) -> None:
+    """A file's text (e.g. a drafted portal description), exactly as is: no wrapping, no markup."""
+    out.print(Text(text.rstrip("\n")), soft_wrap=True)

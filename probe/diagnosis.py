@@ -119,12 +119,14 @@ class Diagnosis:
         *,
         jobs: int = 2,
         max_drill_runs: int = 16,
+        no_submit: bool = False,
     ) -> None:
         self.runner = runner
         self.inventory = inventory
         self.credentials = credentials
         self.jobs = max(1, jobs)
         self.max_drill_runs = max_drill_runs
+        self.no_submit = no_submit  # runs stop after the CAPTCHA: a pass says only that much
         self.runs: list[VariantRun] = []
         self.drilldown: list[DrillNode] = []
         self._slots = asyncio.Semaphore(self.jobs)
@@ -174,7 +176,7 @@ class Diagnosis:
         everything = self.inventory.ids
         current = await self.run(self.env("current", "Your browser as it is", everything))
         if current.outcome == "pass":
-            return make_verdict("ok", "none", [])
+            return make_verdict("ok", "none", [], "no-submit" if self.no_submit else "")
 
         # Next, side by side: a brand-new profile (is the browser to blame at all?) and
         # the variant the symptom points at (typed credentials, or one kind of component).

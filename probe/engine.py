@@ -5,7 +5,8 @@ URL, credentials, where and how to report); ``DiagnosisSetup`` is that request r
 (the Chromium found, the profile located, the portal running and reachable, the report
 folder writable). The apps resolve a request with ``probe.launch.resolve``, which is
 also where the embedded mock portal is started: this module never starts nor reads a
-portal, it is handed a ``Target`` (the portal's URLs) and drives a browser at it.
+portal, it is handed a ``Target`` (the portal's URLs and, from its description, how its
+pages look) and drives a browser at it.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from playwright.async_api import async_playwright
 
@@ -28,7 +28,7 @@ from probe.account_guard import LEADER, AccountGuard
 from probe.chromium import Chromium
 from probe.credentials import Credentials, check_credentials
 from probe.diagnosis import Diagnosis
-from probe.errors import BadInput, PortalFailure
+from probe.errors import BadInput
 from probe.models import (
     BrowserInfo,
     Lang,
@@ -38,7 +38,9 @@ from probe.models import (
     VariantRun,
 )
 from probe.observation import Target, Timeouts
-from probe.pagemap import PageMap
+from probe.portal_description import PortalDescription
+from probe.portal_remedies import with_portal_texts
+from probe.portal_target import timeouts_of
 from probe.profiles import SourceProfile, snapshot_profile
 from probe.variants import Inventory, Progress, Runner, SilentProgress, take_inventory
 
@@ -53,7 +55,11 @@ class DiagnosisRequest:
     """
 
     profile: Path | None = None  # None: the person's default Chromium/Chrome profile
-    portal_url: str | None = None  # None: the embedded mock portal (the apps start it)
+    portal_url: str | None = None  # where the portal is; None: its description's login_url
+    # What probe knows about the portal (``probe/portal_description.py``). None: the mock
+    # portal's description, and (without portal_url) the embedded mock itself.
+    portal_description: PortalDescription | None = None
+    portal_source: str | None = None  # the description's file, named in error messages
     outbox_url: str | None = None  # a Mailpit-like outbox for codes, with portal_url
     credentials: Credentials | None = None  # needed with portal_url
     report_dir: Path | None = None  # None: reports/<timestamp>/
@@ -63,6 +69,8 @@ class DiagnosisRequest:
     jobs: int = 2
     screenshots: bool = True
     timeouts: Timeouts = field(default_factory=Timeouts)
+    no_submit: bool = False  # every variant up to the CAPTCHA; credentials never typed
+    ask_code: Callable[[str], str] | None = None  # asks the person for a security code
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,8 @@ class DiagnosisSetup:
     request: DiagnosisRequest
     chromium: Chromium
     profile: SourceProfile
-    target: Target  # the running portal's URLs
+    target: Target  # the running portal's URLs and how its pages look
+    description: PortalDescription  # where the target came from (remedies, waits)
     credentials: Credentials
     report_dir: Path  # exists and is writable
     portal_embedded: bool = False  # the target is the embedded mock portal
@@ -94,29 +103,6 @@ def private_workdir() -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
-
-
-def target_for(url: str, outbox_url: str | None = None) -> Target:
-    """The portal at ``url`` (its own host is its only site); ``BadInput`` if not http(s)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"--portal {url}: not an http(s) URL")
-    base = f"{parts.scheme}://{parts.netloc}/"
-    return Target(url=base, sites=(parts.hostname,), outbox_url=outbox_url, pagemap=PageMap())
-
-
-def check_reachable(url: str) -> None:
-    """Fail in one line, before starting any browser, when nothing answers at ``url``."""
-    import httpx
-
-    from probe.second_factor import loopback_request
-
-    real_url, headers = loopback_request(url)
-    try:
-        httpx.get(real_url, headers=headers, timeout=5.0, follow_redirects=False)
-    except httpx.HTTPError as exc:
-        reason = type(exc).__name__.replace("Error", " error").lower()
-        raise PortalFailure(f"--portal {url}: nothing answers there ({reason})") from exc
 
 
 def prepare_report_dir(path: Path) -> Path:
@@ -156,6 +142,7 @@ def diagnose(setup: DiagnosisSetup, progress: Progress | None = None) -> Report:
                 progress.note(f"Note: {warning}")
         inventory = take_inventory(snapshot, setup.target)
         report = loops.run(_diagnose_async(setup, inventory, work, progress))
+    report.verdict = with_portal_texts(report.verdict, setup.description)
     report.portal = PortalInfo(
         url=setup.target.login_url, embedded=setup.portal_embedded, scenario=setup.scenario
     )
@@ -187,13 +174,16 @@ async def _diagnose_async(
             setup.target,
             work / "runs",
             gate=AccountGuard(leader=LEADER),
-            timeouts=request.timeouts,
+            timeouts=timeouts_of(setup.description, request.timeouts),
             screenshots=(setup.report_dir / "screenshots") if request.screenshots else None,
             headed=request.headed,
             origin=started,
             progress=progress,
+            no_submit=request.no_submit,
         )
-        diagnosis = Diagnosis(runner, inventory, setup.credentials, jobs=request.jobs)
+        diagnosis = Diagnosis(
+            runner, inventory, setup.credentials, jobs=request.jobs, no_submit=request.no_submit
+        )
         try:
             verdict = await diagnosis.decide()
         finally:

@@ -9,15 +9,18 @@ secrets are masked in screenshots, cookie values are only measured.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from playwright.async_api import BrowserContext, Frame, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
 
 from probe.models import CookieStats, FailedRequest, Step, StepName
 from probe.pagemap import PageMap, public_url
+
+if TYPE_CHECKING:
+    from probe.code_sources import CodeSource
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,10 @@ class Target:
 
     url: str  # base URL, e.g. "http://portal.localhost:8000/"
     sites: tuple[str, ...]  # host names whose cookies and site data belong to the portal
+    pagemap: PageMap  # how its pages look (from its description)
     outbox_url: str | None = None  # a mock outbox to read security codes from
-    pagemap: PageMap = field(default_factory=PageMap)
+    code_source: CodeSource | None = None  # where security codes come from (else the outbox)
+    locale: str | None = None  # the browser's language; None: the person's own
 
     @property
     def login_url(self) -> str:

@@ -131,6 +131,18 @@ async def _captcha_failed(where: Page | Frame, pagemap: PageMap) -> str | None:
     return status or text or ""
 
 
+async def read_message(page: Page, pagemap: PageMap) -> str | None:
+    """What the portal says: its page banner, else the errors attached to fields."""
+    message = await visible_text(page, pagemap.message)
+    if message:
+        return message
+    for selector in pagemap.field_messages:
+        text = await visible_text(page, selector)
+        if text:
+            return text
+    return None
+
+
 @dataclass
 class Answer:
     """How the portal answered a form: a new page (``response``) or in the page."""
@@ -195,7 +207,7 @@ async def _in_page_answer(
     while time.monotonic() < deadline:
         if await _shows(page, pagemap.home_marker) or await _shows(page, pagemap.code_form):
             break
-        if await visible_text(page, pagemap.message):
+        if await read_message(page, pagemap):
             break
         await asyncio.sleep(0.1)
     return Answer(None, status)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from probe.chromium import Chromium
+from probe.chromium import Chromium, find_chromium
 from probe.errors import BadInput, PortalFailure
 from probe.portal_description import (
     MOCK_DESCRIPTION,
@@ -42,14 +42,20 @@ class PortalChoice:
 
 
 def _is_url(value: str) -> bool:
+    if "://" in value and not value.startswith(("http://", "https://")):
+        raise BadInput(f"--portal {value}: not an http(s) URL")
     return value.startswith(("http://", "https://"))
 
 
 def choose_portal(
-    portal: str | None, portal_url: str | None = None, *, chromium: Chromium | None = None
+    portal: str | None,
+    portal_url: str | None = None,
+    *,
+    chromium: Chromium | None = None,
+    chromium_path: str | None = None,
 ) -> PortalChoice:
     """The description ``--portal`` and ``--portal-url`` point at."""
-    if portal_url is not None and not _is_url(portal_url):
+    if portal_url is not None and not portal_url.startswith(("http://", "https://")):
         raise BadInput(f"--portal-url {portal_url}: not an http(s) URL")
     if portal is None:
         mock = mock_description()
@@ -62,7 +68,8 @@ def choose_portal(
             raise BadInput("--portal-url moves a description file: give --portal FILE with it")
         from probe.portal_draft import draft_description
 
-        text = draft_description(portal, chromium)
+        check_url(portal, f"--portal {portal}")  # before any browser starts
+        text = draft_description(portal, chromium or find_chromium(chromium_path))
         return PortalChoice(parse_description(text, portal), f"drafted from {portal}", drafted=True)
     path = Path(portal).expanduser()
     if not path.exists():
@@ -82,21 +89,23 @@ def check_login_page(choice: PortalChoice) -> None:
     Names the description file and its ``login_url`` field: nothing answers there, or
     it answers with an HTTP error (a 404 is a wrong path).
     """
+    url = choice.description.login_url
+    check_url(url, f"{choice.source}: login_url: {url}")
+
+
+def check_url(url: str, where: str) -> None:
+    """One line starting with ``where`` when nothing answers at ``url`` or it is not a page."""
     import httpx
 
     from probe.second_factor import loopback_request
 
-    url = choice.description.login_url
     real_url, headers = loopback_request(url)
     try:
         answer = httpx.get(real_url, headers=headers, timeout=5.0, follow_redirects=True)
     except httpx.HTTPError as exc:
         reason = type(exc).__name__.replace("Error", " error").lower()
-        raise PortalFailure(
-            f"{choice.source}: login_url: nothing answers at {url} ({reason})"
-        ) from exc
+        raise PortalFailure(f"{where}: nothing answers there ({reason})") from exc
     if answer.status_code in (404, 410):
         raise PortalFailure(
-            f"{choice.source}: login_url: {url} answers HTTP {answer.status_code}: "
-            "no page there; give the login page's URL"
+            f"{where}: answers HTTP {answer.status_code}: no page there; give the login page's URL"
         )

@@ -9,6 +9,7 @@ empty selector, which the journey reads as "this portal has no such step".
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from probe.observation import Target, Timeouts
@@ -45,8 +46,8 @@ def pagemap_of(description: PortalDescription) -> PageMap:
         code_input=code.code if code else "",
         code_submit=code.submit if code else "",
         home_marker=description.logged_in.marker,
-        attestation_link=download.link if download else "",
-        franceconnect_button=federation.button if federation else "",
+        download_link=download.link if download else "",
+        federation_button=federation.button if federation else "",
         partner_button=federation.partner_button if federation else "",
         partner_identifier=federation.partner_identifier if federation else "",
         partner_password=federation.partner_password if federation else "",
@@ -122,12 +123,30 @@ def target_of(
     *,
     extra_sites: tuple[str, ...] = (),
     outbox_url: str | None = None,
+    identifier: str = "",
+    ask_code: Callable[[str], str] | None = None,
 ) -> Target:
-    """The portal a diagnosis is about, from its description."""
+    """The portal a diagnosis is about, from its description.
+
+    ``outbox_url`` (``--outbox``) wins over the description's code source; the others
+    (Mailpit, TOTP, a prompt via ``ask_code``) are made ready here, so that a missing
+    TOTP variable or a prompt without a terminal is one line before any browser starts.
+    """
+    from probe.code_sources import code_source
+
     sites = tuple(dict.fromkeys((*description.site_hosts(), *extra_sites)))
+    second = description.second_factor
+    source = None
+    declared = second.source if second is not None else None
+    if outbox_url is None and declared is not None and declared.kind != "outbox":
+        source = code_source(
+            declared, login_url=description.login_url, identifier=identifier, ask=ask_code
+        )
     return Target(
         url=origin_of(description.login_url),
         sites=sites,
         outbox_url=outbox_url or outbox_url_of(description),
         pagemap=pagemap_of(description),
+        code_source=source,
+        locale=description.browser_language,
     )

@@ -8,6 +8,7 @@ login that answers in the page (no navigation) is read, and its English message 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,28 @@ def test_the_mock_iframe_captcha_is_solved_through_its_description(portal: Embed
     pagemap = pagemap_of(relocated(mock_description(), portal.url))
     result = loops.run(_in_browser(portal.url + "connexion", pagemap, block=None, password=None))
     assert result["captcha"] is None
+
+
+async def _messages_of(html: str, pagemap: PageMap) -> str | None:
+    from probe.page_steps import read_message
+
+    async with async_playwright() as playwright:
+        browser = await launch(playwright, find_chromium())
+        try:
+            page = await browser.new_page()
+            await page.set_content(html)
+            return await read_message(page, pagemap)
+        finally:
+            await browser.close()
+
+
+def test_an_error_next_to_a_field_is_read_when_there_is_no_banner() -> None:
+    pagemap = dataclasses.replace(
+        pagemap_of(load_description(ALLAUTH)),
+        message="#banner",
+        field_messages=(".field-error",),
+    )
+    html = '<form><input id="email"><p class="field-error">Enter a valid e-mail.</p></form>'
+    assert loops.run(_messages_of(html, pagemap)) == "Enter a valid e-mail."
+    with_banner = '<div id="banner">Too many requests.</div>' + html
+    assert loops.run(_messages_of(with_banner, pagemap)) == "Too many requests."

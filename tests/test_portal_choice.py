@@ -55,13 +55,18 @@ def test_a_login_url_answering_404_names_file_and_field() -> None:
         check_login_page(PortalChoice(relocated(mock_description(), portal.url), "mock"))
     message = str(caught.value)
     assert message.startswith("portal.toml: login_url: http://portal.localhost:")
-    assert "answers HTTP 404" in message
+    assert message.endswith(
+        "/accounts/login/: answers HTTP 404: no page there; give the login page's URL"
+    )
     assert caught.value.exit_code == 3
 
 
 def test_an_unreachable_login_url_names_file_and_field() -> None:
     moved = relocated(mock_description(), "http://127.0.0.1:9/")
-    with pytest.raises(PortalFailure, match=r"^mock\.toml: login_url: nothing answers at"):
+    with pytest.raises(
+        PortalFailure,
+        match=r"^mock\.toml: login_url: http://127\.0\.0\.1:9/connexion: nothing answers there",
+    ):
         check_login_page(PortalChoice(moved, "mock.toml"))
 
 

@@ -78,8 +78,8 @@ BEFORE_DESCRIPTIONS = {
     "code_input": "#code",
     "code_submit": "#valider-code",
     "home_marker": "#titre-compte",
-    "attestation_link": "#telecharger-attestation",
-    "franceconnect_button": "#franceconnect",
+    "download_link": "#telecharger-attestation",  # was attestation_link
+    "federation_button": "#franceconnect",  # was franceconnect_button
     "partner_button": "#partenaire-{partner}",
     "partner_identifier": "#partenaire-identifiant",
     "partner_password": "#partenaire-mot-de-passe",
@@ -166,8 +166,8 @@ def test_the_login_url_is_used_as_given_path_and_query_kept() -> None:
 def test_steps_left_out_become_empty_selectors() -> None:
     pagemap = pagemap_of(parse_description(MINIMAL, "demo.toml"))
     assert pagemap.login_form == "#password"  # no declared form: the password field says
-    assert (pagemap.captcha_container, pagemap.code_form, pagemap.attestation_link) == ("", "", "")
-    assert (pagemap.franceconnect_button, pagemap.noscript) == ("", "")
+    assert (pagemap.captcha_container, pagemap.code_form, pagemap.download_link) == ("", "", "")
+    assert (pagemap.federation_button, pagemap.noscript) == ("", "")
     assert pagemap.message_rules == ()
 
 

@@ -28,6 +28,7 @@ from probe.errors import BadInput, ProbeError
 from probe.launch import MockCase, run_diagnosis
 from probe.models import Lang, Report, Verdict
 from probe.report import append_scenarios_summary, write_scenario_junit
+from probe.report.files import write_text
 from probe.scenarios import Scenario, closest_names, expected_culprits, load_all, load_scenario
 from probe.variants import Progress
 
@@ -320,6 +321,4 @@ def write_index(summary: CiSummary, root: Path, *, shard: str | None = None) -> 
             created=datetime.now().strftime("%Y-%m-%d %H:%M"),
         )
     )
-    path = root / INDEX_HTML
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_text(root / INDEX_HTML, page)

@@ -1,17 +1,22 @@
 """The ``probe`` command: parse options, make one call into the core, print the result.
 
 Exit codes: 0 access works, 1 access blocked and diagnosed, 2 bad input,
-3 inconclusive or browser failure.
+3 inconclusive or browser failure; 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (cleaned up alike).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import os
-from collections.abc import Callable
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -60,24 +65,94 @@ ScenarioDirOption = Annotated[
 EXIT_FOR_STATUS = {"ok": 0, "blocked": 1, "inconclusive": 3}
 
 
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_received: list[int] = []
+
+
+def _as_ctrl_c(signum: int, frame: FrameType | None) -> None:
+    # Raised wherever the main thread is, as Python raises Ctrl-C's KeyboardInterrupt:
+    # asyncio then cancels every task (browsers close), every ``finally`` runs (the
+    # profile copy and a partial report folder are removed). Cancelling the main task
+    # instead, as asyncio does on SIGINT, is not enough: the run may finish anyway.
+    if _in_finalizer(frame):
+        # An exception raised in a ``__del__`` is printed and dropped: the run would go
+        # on. The signal is sent again in a moment, to land elsewhere.
+        threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+        return
+    _received.append(signum)
+    _quiet_shutdown()
+    raise KeyboardInterrupt
+
+
+def _in_finalizer(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _quiet_shutdown() -> None:
+    # Stopping mid-run leaves Playwright's driver pipes to be collected after the event
+    # loop closed; asyncio then logs warnings and "Exception ignored" tracebacks that say
+    # nothing to a person who asked probe to stop.
+    logging.getLogger("asyncio").disabled = True
+    sys.unraisablehook = lambda _unraisable: None
+
+
+@contextlib.contextmanager
+def _stop_signals_like_ctrl_c() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a CI job cancelled, a terminal closed) clean up like Ctrl-C."""
+    try:
+        previous = {number: signal.signal(number, _as_ctrl_c) for number in _STOP_SIGNALS}
+    except ValueError:  # not the main thread: signals are not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def reports_errors(func: F) -> F:
     """Turn probe's errors into one line and an exit code; never a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _received.clear()
         try:
-            return func(*args, **kwargs)
+            with _stop_signals_like_ctrl_c():
+                return func(*args, **kwargs)
         except ProbeError as exc:
             console.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             # Ctrl-C also stops Playwright's driver; futures it failed are collected
             # later and asyncio would print "Future exception was never retrieved".
-            logging.getLogger("asyncio").disabled = True
-            console.error("interrupted; temporary copies were removed")
-            raise typer.Exit(130) from None
+            _quiet_shutdown()
+            signum = _received[0] if _received else signal.SIGINT
+            with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+                what = (
+                    "interrupted"
+                    if signum == signal.SIGINT
+                    else f"stopped by {signal.Signals(signum).name}"
+                )
+                console.error(f"{what}; temporary copies were removed")
+            raise typer.Exit(128 + signum) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _check_outputs(junit: Path | None) -> None:
+    """Output files that cannot be written fail now, not after the whole diagnosis."""
+    from probe.report.files import check_output_file
+
+    if junit is not None:
+        check_output_file(junit, "--junit")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY", "")
+    if summary:
+        check_output_file(Path(summary), "GITHUB_STEP_SUMMARY")
 
 
 def _lang(value: str | None) -> Any:
@@ -244,7 +319,8 @@ def browser(
         headed=headed,
         jobs=jobs,
     )
-    with console.LiveProgress() as progress:
+    _check_outputs(junit)
+    with console.LiveProgress(lang=language) as progress:
         if scenario is not None:
             from probe.ci import diagnose_scenario
 
@@ -470,6 +546,7 @@ def ci(
     """
     from probe.ci import run_ci
 
+    _check_outputs(junit)
     summary = run_ci(
         jobs=jobs,
         shard=shard,

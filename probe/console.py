@@ -16,6 +16,7 @@ from rich.text import Text
 
 from probe.models import Lang, Report, VariantRun
 from probe.report.i18n import format_decimal, text
+from probe.report.redact import strip_controls
 
 # In CI logs (no terminal) Rich would assume 80 columns and cut table cells.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -26,13 +27,19 @@ _OUTCOME_STYLE = {"pass": ("✔", "green"), "fail": ("✘", "red"), "skipped": (
 _STATUS_STYLE = {"ok": "green", "blocked": "red", "inconclusive": "yellow"}
 
 
+def _text(value: object, style: str = "") -> Text:
+    """Printable text: what a portal or a profile wrote may hold terminal escape sequences
+    (clear the screen, fake a prompt); their control characters are removed."""
+    return Text(strip_controls(str(value)), style=style)
+
+
 def error(message: str) -> None:
     """One line, no traceback: what was wrong and what to do."""
-    err.print(Text("probe: error: ", style="bold red") + Text(message))
+    err.print(Text("probe: error: ", style="bold red") + _text(message))
 
 
 def warning(message: str) -> None:
-    err.print(Text("probe: ", style="bold yellow") + Text(message))
+    err.print(Text("probe: ", style="bold yellow") + _text(message))
 
 
 class LiveProgress:
@@ -60,7 +67,7 @@ class LiveProgress:
             self.status.update(text("console.running", self.lang, names=names))
 
     def note(self, text: str) -> None:
-        self.console.print(Text(text, style="dim"))
+        self.console.print(_text(text, "dim"))
 
     def started(self, name: str, description: str) -> None:
         self.running[name] = time.monotonic()
@@ -70,19 +77,19 @@ class LiveProgress:
         self.running.pop(run.name, None)
         icon, colour = _OUTCOME_STYLE[run.outcome]
         line = Text(f" {icon} ", style=colour)
-        line += Text(f"{run.name:<24}", style="bold")
+        line += _text(f"{run.name:<24}", "bold")
         line += Text(f"{run.duration_ms / 1000:5.1f} s  ", style="dim")
         if run.outcome == "fail":
             if run.failed_step:
-                line += Text(
+                line += _text(
                     text("console.failed-at", self.lang, symptom=run.symptom, step=run.failed_step)
                 )
             else:
-                line += Text(run.symptom)
+                line += _text(run.symptom)
             if run.message:
-                line += Text(f" — “{run.message[:80]}”", style="dim")
+                line += _text(f" — “{run.message[:80]}”", "dim")
         elif run.outcome == "skipped":
-            line += Text(run.skipped_reason or text("outcome.skipped", self.lang), style="dim")
+            line += _text(run.skipped_reason or text("outcome.skipped", self.lang), "dim")
         else:
             line += Text(text("console.login-works", self.lang), style="green")
         self.console.print(line)
@@ -93,16 +100,16 @@ def verdict_panel(report: Report, report_dir: Path, lang: Lang) -> None:
     verdict = report.verdict
     colour = _STATUS_STYLE[verdict.status]
     body = Text()
-    body.append(verdict.summary_fr if lang == "fr" else verdict.summary_en, style="bold")
+    body.append(strip_controls(verdict.summary_fr if lang == "fr" else verdict.summary_en), "bold")
     body.append("\n")
     if verdict.remedies:
         body.append(f"\n{text('console.what-to-do', lang)}\n", style="bold")
         for number, remedy in enumerate(verdict.remedies, 1):
-            body.append(f" {number}. {remedy.fr if lang == 'fr' else remedy.en}\n")
+            body.append(strip_controls(f" {number}. {remedy.fr if lang == 'fr' else remedy.en}\n"))
     if verdict.if_that_fails:
         body.append(f"\n{text('console.if-that-fails', lang)}\n", style="bold")
         for remedy in verdict.if_that_fails:
-            body.append(f" • {remedy.fr if lang == 'fr' else remedy.en}\n")
+            body.append(strip_controls(f" • {remedy.fr if lang == 'fr' else remedy.en}\n"))
     footer = text(
         "console.footer",
         lang,
@@ -111,7 +118,9 @@ def verdict_panel(report: Report, report_dir: Path, lang: Lang) -> None:
         duration=f"{format_decimal(report.duration_ms / 1000, lang)} s",
     )
     body.append(f"\n{footer}\n", style="dim")
-    body.append(text("console.report", lang, path=report_dir / "index.html"), style="dim")
+    body.append(
+        strip_controls(text("console.report", lang, path=report_dir / "index.html")), style="dim"
+    )
     title = text(f"console.title.{verdict.status}", lang)
     out.print(Panel(body, title=title, border_style=colour, expand=False))
 
@@ -122,12 +131,12 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
         # The first column holds names people copy: never cut them.
         grid.add_column(column, no_wrap=index == 0)
     for row in rows:
-        grid.add_row(*(str(cell) for cell in row))
+        grid.add_row(*(_text(cell) for cell in row))
     out.print(grid)
 
 
 def line(text: str, style: str | None = None) -> None:
-    out.print(Text(text, style=style or ""))
+    out.print(_text(text, style or ""))
 
 
 def is_interactive() -> bool:

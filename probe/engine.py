@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +29,7 @@ from probe.account_guard import LEADER, AccountGuard
 from probe.chromium import Chromium
 from probe.credentials import Credentials, check_credentials
 from probe.diagnosis import Diagnosis
-from probe.errors import BadInput
+from probe.errors import BadInput, PortalFailure
 from probe.models import (
     BrowserInfo,
     Lang,
@@ -90,8 +91,10 @@ class DiagnosisSetup:
 
 
 def default_report_dir() -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("reports") / stamp
+    """A new ``reports/<timestamp>/`` folder, created exclusively (a suffix when taken)."""
+    from probe.report.files import new_report_folder
+
+    return new_report_folder(Path("reports"))
 
 
 @contextlib.contextmanager
@@ -101,14 +104,121 @@ def private_workdir() -> Iterator[Path]:
     os.chmod(path, 0o700)
     try:
         yield path
+    except KeyboardInterrupt:
+        # Stopped by Ctrl-C or a signal: Playwright's driver, a child of this process,
+        # may still be starting a Chromium into this folder; it stops its browsers.
+        _stop_children()
+        raise
     finally:
+        # Chromium shutting down still writes into its profile copy: remove the folder
+        # once no process uses it any more.
+        _wait_until_unused(path)
+        _remove(path)
+
+
+def _remove(path: Path, seconds: float = 3.0) -> None:
+    # A browser process started with its HOME in the folder (but not named on its command
+    # line) may still add a file while the folder is removed: try again for a moment.
+    deadline = time.monotonic() + seconds
+    shutil.rmtree(path, ignore_errors=True)
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _stop_children() -> None:
+    """Send SIGTERM to this process's own child processes (Playwright's drivers)."""
+    if not os.path.isdir("/proc"):
+        return
+    me = os.getpid()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stat:
+                # "pid (name) state ppid ...": the name may hold spaces, the last ")" ends it.
+                ppid = int(stat.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == me:
+            with contextlib.suppress(OSError):
+                os.kill(int(pid), signal.SIGTERM)
+
+
+def _wait_until_unused(path: Path, seconds: float = 5.0) -> None:
+    """Wait (a bounded time) until no process has ``path`` in its command line."""
+    marker = os.fsencode(path)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        busy = False
+        for pid in os.listdir("/proc") if os.path.isdir("/proc") else ():
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                    busy = marker in cmdline.read()
+            except OSError:
+                continue
+            if busy:
+                break
+        if not busy:
+            return
+        time.sleep(0.1)
+
+
+# The reachability check only needs the answer's status line and headers.
+REACHABLE_DEADLINE_S = 10.0
+
+
+def check_reachable(url: str, where: str | None = None) -> int:
+    """Fail in one line, before starting any browser, when nothing answers at ``url``.
+
+    Returns the answer's HTTP status. The answer is streamed and its body never read (an
+    endless one cannot fill memory); a portal that trickles its headers a byte every few
+    seconds, each read within the read timeout, is given up on at the overall deadline.
+    ``where`` starts the error line (default: ``--portal URL``).
+    """
+    where = where or f"--portal {url}"
+    import asyncio
+
+    import httpx
+
+    from probe.second_factor import loopback_request
+
+    real_url, headers = loopback_request(url)
+
+    async def first_bytes() -> int:
+        async with (
+            httpx.AsyncClient(timeout=5.0, follow_redirects=False) as client,
+            client.stream("GET", real_url, headers=headers) as answer,
+        ):
+            return answer.status_code
+
+    async def within_deadline() -> int:
+        return await asyncio.wait_for(first_bytes(), REACHABLE_DEADLINE_S)
+
+    try:
+        return loops.run(within_deadline())
+    except httpx.HTTPError as exc:
+        reason = type(exc).__name__.replace("Error", " error").lower()
+        raise PortalFailure(f"{where}: nothing answers there ({reason})") from exc
+    except TimeoutError as exc:
+        raise PortalFailure(
+            f"{where}: the portal did not answer within {REACHABLE_DEADLINE_S:g} s"
+        ) from exc
+
+
 def prepare_report_dir(path: Path) -> Path:
-    """Create ``path`` and check it can be written to; ``BadInput`` in one line if not."""
+    """Create ``path`` and check it can be written to; ``BadInput`` in one line if not.
+
+    An earlier report there is replaced whole (no stale screenshot stays); a folder holding
+    anything else is refused.
+    """
+    from probe.report.files import clear_report_folder
+
     try:
         path.mkdir(parents=True, exist_ok=True)
+        clear_report_folder(path)
         probe_file = path / ".write-test"
         probe_file.write_text("")
         probe_file.unlink()

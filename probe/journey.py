@@ -13,13 +13,16 @@ masked in screenshots, cookie values are only measured.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from playwright.async_api import BrowserContext, Page, Response
+from playwright.async_api import BrowserContext, Download, Page, Response
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -29,8 +32,12 @@ from probe.models import Step, StepName, Symptom
 from probe.observation import Recorder, Target, Timeouts, browser_gone, reported, visible_text
 from probe.page_steps import SKIPPED, read_message, solve_captcha, submit
 from probe.pagemap import public_url
+from probe.report.redact import clean_step, clean_text
 
 NO_SUBMIT = "not run: --no-submit (no credentials are typed)"
+
+# Bigger than this, the downloaded document is not one: the download is stopped.
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 
 FEDERATION_ERROR: Symptom = "identity-provider-error"
 
@@ -97,6 +104,7 @@ class Journey:
         stop_after: StepName | None = None,
         no_submit: bool = False,
         name: str = "run",
+        downloads: Path | None = None,
     ) -> None:
         self.context = context
         self.target = target
@@ -112,8 +120,12 @@ class Journey:
         # On a portal that is not a test double: everything up to the CAPTCHA, no login.
         self.no_submit = no_submit
         self.name = name
+        self.downloads = downloads  # where Chromium saves downloads, to measure them
         self._holding_gate = False
         self._submitted_at = time.time()
+        # What was typed or received: a portal may echo it back on a page, in a URL or
+        # in a console message, and nothing recorded may carry it.
+        self.secrets: list[str] = [credentials.identifier, credentials.password]
 
     async def run(self) -> JourneyResult:
         page = self.context.pages[0] if self.context.pages else await self.context.new_page()
@@ -129,9 +141,38 @@ class Journey:
             ("download-check", self._download_check),
         ]
         try:
-            return await self._run_stages(page, recorder, stages, steps)
+            result = await self._run_stages(page, recorder, stages, steps)
         finally:
             self._leave_gate()
+        result.steps = [clean_step(step, self.secrets) for step in result.steps]
+        if result.skipped_reason is not None:
+            result.skipped_reason = clean_text(result.skipped_reason, self.secrets)
+        return result
+
+    async def _within_deadline(
+        self,
+        name: StepName,
+        stage: Callable[[Page, Recorder], Awaitable[str | None]],
+        page: Page,
+        recorder: Recorder,
+    ) -> str | None:
+        """Run one stage, but never longer than probe's own deadline for a step.
+
+        Playwright's timeouts bound each call, not a stage's loops and downloads; a
+        portal that answers slowly enough (a byte every few seconds) would keep each
+        call alive. Waiting for the account guard does not count: the other run it
+        waits for has deadlines of its own.
+        """
+        if name == "credentials" and self.gate is not None:
+            await self.gate.enter(self.credentials)
+            self._holding_gate = True
+        seconds = self.timeouts.step / 1000
+        try:
+            return await asyncio.wait_for(stage(page, recorder), seconds)
+        except TimeoutError:
+            raise _Failure(
+                "timeout", f"This step did not finish within {seconds:g} s; probe stopped it."
+            ) from None
 
     def _leave_gate(self) -> None:
         if self._holding_gate and self.gate is not None:
@@ -148,7 +189,7 @@ class Journey:
         for index, (name, stage) in enumerate(stages):
             started = time.monotonic()
             try:
-                detail = await stage(page, recorder)
+                detail = await self._within_deadline(name, stage, page, recorder)
                 if name == "second-factor":
                     self._leave_gate()
             except SkipRun as skip:
@@ -268,9 +309,7 @@ class Journey:
         return None
 
     async def _credentials(self, page: Page, recorder: Recorder) -> str | None:
-        if self.gate is not None:
-            await self.gate.enter(self.credentials)
-            self._holding_gate = True
+        # The gate was entered just before (see ``_within_deadline``).
         answer: Symptom | None = None
         try:
             if self.credentials.method == "franceconnect":
@@ -382,11 +421,14 @@ class Journey:
         )
         if found.code is None:
             where = " It landed in the spam folder." if found.in_spam else ""
+            note = f" {found.note}" if found.note else ""
             raise _Failure(
                 "security-code-undelivered",
-                f"No security code arrived within {self.timeouts.code_arrival / 1000:g} s.{where}",
+                f"No security code arrived within {self.timeouts.code_arrival / 1000:g} s."
+                f"{where}{note}",
                 await read_message(page, self.map),
             )
+        self.secrets.append(found.code)
         await page.fill(self.map.code_input, found.code)
         answered = await submit(
             page, self.map, lambda: page.click(self.map.code_submit), self.timeouts.navigation
@@ -414,13 +456,65 @@ class Journey:
             async with page.expect_download(timeout=self.timeouts.navigation) as waiting:
                 await page.click(self.map.download_link, timeout=3_000)
             download = await waiting.value
-            path = await download.path()
+            path = await self._finished_download(download)
         except PlaywrightError as exc:
             raise _Failure("download-failed", f"The {what} could not be downloaded.") from exc
         expected = self.map.download_starts_with.encode()
-        data = Path(path).read_bytes()[: len(expected)] if path else b""
+        data = _first_bytes(Path(path), len(expected)) if path else b""
         if expected and data != expected:
             raise _Failure(
                 "download-failed", f"The downloaded {what} is not the expected kind of file."
             )
         return f"Downloaded {download.suggested_filename}."
+
+    async def _finished_download(self, download: Download) -> Path | None:
+        """The downloaded file, once complete; stopped when too slow or too big.
+
+        ``Download.path()`` waits for the end of the download with no deadline: an endless
+        one would hold the run forever. While it runs, the downloads folder is measured.
+        """
+        finished = asyncio.ensure_future(download.path())
+        deadline = time.monotonic() + self.timeouts.download / 1000
+        try:
+            while not finished.done():
+                if time.monotonic() >= deadline:
+                    raise _Failure(
+                        "download-failed",
+                        f"The {self.map.download_name or 'document'} did not finish "
+                        f"downloading within {self.timeouts.download / 1000:g} s; probe stopped it.",
+                    )
+                if (
+                    self.downloads is not None
+                    and _folder_bytes(self.downloads) > MAX_DOWNLOAD_BYTES
+                ):
+                    raise _Failure(
+                        "download-failed",
+                        f"The {self.map.download_name or 'document'} grew past "
+                        f"{MAX_DOWNLOAD_BYTES // 2**20} MB; probe stopped it.",
+                    )
+                await asyncio.wait({finished}, timeout=0.2)
+        except BaseException:
+            with contextlib.suppress(PlaywrightError):
+                await download.cancel()
+            finished.cancel()
+            with contextlib.suppress(BaseException):
+                await finished
+            raise
+        return await finished
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            with contextlib.suppress(OSError):
+                total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
+def _first_bytes(path: Path, count: int) -> bytes:
+    try:
+        with path.open("rb") as file:
+            return file.read(count)
+    except OSError:
+        return b""

@@ -36,6 +36,7 @@ from probe.portal_description import MOCK_DESCRIPTION, PortalDescription, mock_d
 from probe.portal_target import relocated, target_of
 from probe.profiles import SourceProfile, locate_profile
 from probe.recipes import ProfileRecipe, build_profile
+from probe.report.files import discard_partial_report
 from probe.variants import Progress, SilentProgress
 
 MOCK_SOURCE = f"probe/portals/{MOCK_DESCRIPTION}"
@@ -96,15 +97,16 @@ def resolve(
     if given and request.credentials is None and not request.no_submit:
         raise BadInput("--portal needs --user (and a password): probe knows no account there")
     progress = progress or SilentProgress()
-    wanted = request.report_dir or default_report_dir()
-    existed = wanted.exists()
+    if request.report_dir is None:
+        wanted, created = default_report_dir(), True
+    else:
+        wanted, created = request.report_dir, not request.report_dir.exists()
     try:
         with contextlib.ExitStack() as stack:
             yield _resolve(request, progress, stack, chromium, case, wanted)
     except BaseException:
-        # A run that stopped early leaves no empty report folder behind.
-        if not existed and wanted.is_dir() and not any(wanted.iterdir()):
-            wanted.rmdir()
+        # A run that stopped early (bad input, Ctrl-C, SIGTERM) leaves no partial report.
+        discard_partial_report(wanted, created=created)
         raise
 
 

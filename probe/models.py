@@ -131,6 +131,9 @@ class Step(StrictModel):
     screenshot: str | None = None  # path relative to the report folder
     console_errors: list[str] = Field(default_factory=list)
     failed_requests: list[FailedRequest] = Field(default_factory=list)
+    # How many more the page produced than the lists above keep (a page can make thousands).
+    console_errors_dropped: int = 0
+    failed_requests_dropped: int = 0
     cookies: CookieStats = Field(default_factory=CookieStats)
 
 

@@ -18,6 +18,13 @@ from playwright.async_api import Error as PlaywrightError
 
 from probe.models import CookieStats, FailedRequest, Step, StepName
 from probe.pagemap import PageMap, public_url
+from probe.report.redact import MAX_TEXT_CHARS, bounded
+
+# What one step keeps of a page's noise; the rest is only counted.
+MAX_CONSOLE_ERRORS = 20
+MAX_FAILED_REQUESTS = 30
+# Kept for the whole run (the CAPTCHA stage looks back at blocked requests).
+_MAX_FAILED_KEPT = 1_000
 
 if TYPE_CHECKING:
     from probe.code_sources import CodeSource
@@ -54,6 +61,8 @@ class Timeouts:
     captcha_token: int = 5_000
     submit: int = 6_000
     code_arrival: int = 4_000
+    download: int = 15_000  # the attestation, once the portal started sending it
+    step: int = 60_000  # any one step of the journey, whatever it waits for
 
 
 class Recorder:
@@ -68,22 +77,38 @@ class Recorder:
         self.last_document_status: int | None = None
         self._mark_failed = 0
         self._mark_console = 0
+        self._failed_dropped = 0
+        self._console_dropped = 0
         page.on("requestfailed", self._on_failed)
         page.on("console", self._on_console)
-        page.on("pageerror", lambda exc: self.console.append(f"Uncaught {exc}"))
+        page.on("pageerror", lambda exc: self._add_console(f"Uncaught {exc}"))
         page.on("response", self._on_response)
 
     def _on_failed(self, request: Request) -> None:
-        url = public_url(request.url) or ""
+        if (
+            len(self.failed) - self._mark_failed >= MAX_FAILED_REQUESTS
+            and len(self.failed) >= _MAX_FAILED_KEPT
+        ):
+            self._failed_dropped += 1
+            return
+        url = public_url(bounded(request.url, MAX_TEXT_CHARS)) or ""
         self.failed.append(
             FailedRequest(
-                url=url, resource_type=request.resource_type, error=request.failure or "failed"
+                url=url,
+                resource_type=request.resource_type,
+                error=bounded(request.failure or "failed"),
             )
         )
 
+    def _add_console(self, text: str) -> None:
+        if len(self.console) - self._mark_console >= MAX_CONSOLE_ERRORS:
+            self._console_dropped += 1
+            return
+        self.console.append(bounded(text))
+
     def _on_console(self, message: object) -> None:
         if getattr(message, "type", "") == "error":
-            self.console.append(str(getattr(message, "text", "")))
+            self._add_console(str(getattr(message, "text", "")))
 
     def _on_response(self, response: Response) -> None:
         if response.request.resource_type == "document" and response.frame == self.page.main_frame:
@@ -116,6 +141,9 @@ class Recorder:
         console = self.console[self._mark_console :]
         self._mark_failed = len(self.failed)
         self._mark_console = len(self.console)
+        failed_dropped = self._failed_dropped + max(0, len(failed) - MAX_FAILED_REQUESTS)
+        console_dropped = self._console_dropped + max(0, len(console) - MAX_CONSOLE_ERRORS)
+        self._failed_dropped = self._console_dropped = 0
         screenshot = None
         if shots is not None and outcome != "skipped":
             screenshot = await self._screenshot(shots, f"{prefix}-{name}.jpg")
@@ -128,8 +156,10 @@ class Recorder:
             detail=detail,
             duration_ms=int((time.monotonic() - started) * 1000),
             screenshot=screenshot,
-            console_errors=console[:20],
-            failed_requests=failed[:30],
+            console_errors=console[:MAX_CONSOLE_ERRORS],
+            failed_requests=failed[:MAX_FAILED_REQUESTS],
+            console_errors_dropped=console_dropped,
+            failed_requests_dropped=failed_dropped,
             cookies=await self.cookie_stats(),
         )
 

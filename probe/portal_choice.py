@@ -95,17 +95,10 @@ def check_login_page(choice: PortalChoice) -> None:
 
 def check_url(url: str, where: str) -> None:
     """One line starting with ``where`` when nothing answers at ``url`` or it is not a page."""
-    import httpx
+    from probe.engine import check_reachable
 
-    from probe.second_factor import loopback_request
-
-    real_url, headers = loopback_request(url)
-    try:
-        answer = httpx.get(real_url, headers=headers, timeout=5.0, follow_redirects=True)
-    except httpx.HTTPError as exc:
-        reason = type(exc).__name__.replace("Error", " error").lower()
-        raise PortalFailure(f"{where}: nothing answers there ({reason})") from exc
-    if answer.status_code in (404, 410):
+    status = check_reachable(url, where)
+    if status in (404, 410):
         raise PortalFailure(
-            f"{where}: answers HTTP {answer.status_code}: no page there; give the login page's URL"
+            f"{where}: answers HTTP {status}: no page there; give the login page's URL"
         )

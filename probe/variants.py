@@ -231,6 +231,8 @@ class Runner:
                 # The portal's language when its description says, else the person's.
                 locale=self.target.locale,
                 accept_downloads=True,
+                # Inside the run folder, so that the journey can measure a download.
+                downloads_path=str(run_dir / "downloads"),
             )
         except PlaywrightError as exc:
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -261,6 +263,7 @@ class Runner:
                 stop_after=env.stop_after,
                 no_submit=self.no_submit,
                 name=env.name,
+                downloads=run_dir / "downloads",
             )
             result = await journey.run()
         finally:

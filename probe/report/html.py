@@ -10,12 +10,10 @@ from pydantic import ValidationError
 
 from probe.errors import BadInput
 from probe.models import Lang, Report
+from probe.report.files import INDEX_HTML, REPORT_JSON, write_text
 from probe.report.i18n import text
 from probe.report.redact import redact_report
 from probe.report.view import build_view
-
-REPORT_JSON = "report.json"
-INDEX_HTML = "index.html"
 
 
 @functools.cache
@@ -48,7 +46,7 @@ def write_report(report: Report, out_dir: Path, *, lang: Lang | None = None) -> 
     """
     safe = redact_report(report)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / REPORT_JSON).write_text(safe.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    write_text(out_dir / REPORT_JSON, safe.model_dump_json(indent=2) + "\n")
     return _write_page(safe, out_dir, lang or safe.lang)
 
 
@@ -77,12 +75,11 @@ def rerender(report_dir: Path, *, lang: Lang | None) -> Path:
 
     Example: ``probe report probe-report --lang fr``.
     """
-    report = load_report(report_dir)
+    report = redact_report(load_report(report_dir))
     out_dir = report_dir.parent if report_dir.suffix == ".json" else report_dir
     return _write_page(report, out_dir, lang or report.lang)
 
 
 def _write_page(report: Report, out_dir: Path, lang: Lang) -> Path:
     page = out_dir / INDEX_HTML
-    page.write_text(render_html(report, out_dir, lang=lang), encoding="utf-8")
-    return page
+    return write_text(page, render_html(report, out_dir, lang=lang))

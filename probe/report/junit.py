@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 from probe.models import Report, VariantRun
 from probe.report import vocabulary as vocab
 from probe.report.checks import CheckedScenario
-from probe.report.redact import redact_report, redact_text
+from probe.report.files import write_text
+from probe.report.redact import redact_report, redact_text, strip_controls
 
 
 def write_junit(reports: Sequence[Report], path: Path, *, suite_name: str = "probe") -> None:
@@ -36,7 +37,7 @@ def write_junit(reports: Sequence[Report], path: Path, *, suite_name: str = "pro
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("time", _seconds(seconds))
-    _write(root, path)
+    write_xml(root, path)
 
 
 def write_scenario_junit(
@@ -80,7 +81,7 @@ def write_scenario_junit(
             node.text = details
         else:
             ET.SubElement(case, "system-out").text = details
-    _write(root, path)
+    write_xml(root, path)
     return path
 
 
@@ -100,10 +101,22 @@ def _scenario_details(result: CheckedScenario) -> str:
     return "\n".join(lines)
 
 
-def _write(root: ET.Element, path: Path) -> None:
+def write_xml(root: ET.Element, path: Path) -> None:
+    """Write ``root`` at ``path``: well-formed whatever its texts held, never through a link.
+
+    XML 1.0 cannot carry most control characters, even escaped; a portal's message or an
+    extension's name may hold them, so they are removed from every text and attribute.
+    """
+    for element in root.iter():
+        if element.text:
+            element.text = strip_controls(element.text)
+        if element.tail:
+            element.tail = strip_controls(element.tail)
+        for key, value in element.attrib.items():
+            element.set(key, strip_controls(value))
     ET.indent(root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    body = ET.tostring(root, encoding="unicode")
+    write_text(path, "<?xml version='1.0' encoding='utf-8'?>\n" + body + "\n")
 
 
 def _seconds(value: float) -> str:

@@ -9,11 +9,22 @@ travel in query strings and fragments, so every URL the report shows loses both.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 from probe.models import FailedRequest, PortalInfo, Report, Step, VariantRun
 
 HIDDEN = "[hidden]"
+
+# A portal's message or a console error longer than this is cut: a hostile page could
+# otherwise make report.json as big as it likes.
+MAX_TEXT_CHARS = 2_000
+# Shorter secrets cannot be told apart from ordinary words and digits in a text.
+MIN_SECRET_CHARS = 4
+
+# C0 controls but tab and newline, DEL, C1 controls (ESC, CSI...), surrogates and the two
+# non-characters XML 1.0 forbids: a terminal obeys them, an XML parser rejects them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 # URLs quoted inside free text (console messages, details, portal messages).
 _URL_IN_TEXT = re.compile(r"""\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+""")
@@ -57,27 +68,81 @@ def redact_text(value: str) -> str:
     return _SECRET_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{HIDDEN}", without_queries)
 
 
-def _optional_text(value: str | None) -> str | None:
-    return None if value is None else redact_text(value)
+def strip_controls(value: str) -> str:
+    """``value`` without control characters a terminal would obey or XML would reject.
+
+    >>> strip_controls("ok\x1b[2J\x07")
+    'ok[2J'
+    """
+    return _CONTROL.sub("", value)
 
 
-def _step(step: Step) -> Step:
+def bounded(value: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """``value`` cut to ``limit`` characters, saying how much was left out."""
+    if len(value) <= limit:
+        return value
+    return f"{value[:limit]}… [{len(value) - limit} more characters not kept]"
+
+
+def _forms(secret: str) -> set[str]:
+    """The ways a typed secret shows up again: as typed, and percent-encoded in a URL."""
+    return {secret, quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret)}
+
+
+def hide_secrets(value: str, secrets: Iterable[str]) -> str:
+    """``value`` with each of ``secrets`` (the password, codes, identifier) replaced.
+
+    >>> hide_secrets("Mot de passe « S3cret-Pw » accepté", ["S3cret-Pw"])
+    'Mot de passe « [hidden] » accepté'
+    """
+    forms = {
+        form for secret in secrets if len(secret) >= MIN_SECRET_CHARS for form in _forms(secret)
+    }
+    for form in sorted(forms, key=len, reverse=True):
+        value = value.replace(form, HIDDEN)
+    return value
+
+
+def clean_text(value: str, secrets: Iterable[str] = ()) -> str:
+    """What a page showed, made safe to keep: bounded, no controls, no secrets, no queries."""
+    return redact_text(hide_secrets(strip_controls(bounded(value)), secrets))
+
+
+def clean_url(value: str, secrets: Iterable[str] = ()) -> str:
+    return strip_url(hide_secrets(strip_controls(bounded(value)), secrets))
+
+
+def clean_step(step: Step, secrets: Iterable[str] = ()) -> Step:
+    """``step`` with every recorded text and URL cleaned (see :func:`clean_text`)."""
+    kept = tuple(secrets)
+
+    def text(value: str | None) -> str | None:
+        return None if value is None else clean_text(value, kept)
+
     return step.model_copy(
         update={
-            "url": None if step.url is None else strip_url(step.url),
-            "message": _optional_text(step.message),
-            "detail": _optional_text(step.detail),
-            "console_errors": [redact_text(line) for line in step.console_errors],
+            "url": None if step.url is None else clean_url(step.url, kept),
+            "message": text(step.message),
+            "detail": text(step.detail),
+            "console_errors": [clean_text(line, kept) for line in step.console_errors],
             "failed_requests": [
                 FailedRequest(
-                    url=strip_url(request.url),
-                    resource_type=request.resource_type,
-                    error=redact_text(request.error),
+                    url=clean_url(request.url, kept),
+                    resource_type=strip_controls(bounded(request.resource_type, 40)),
+                    error=clean_text(request.error, kept),
                 )
                 for request in step.failed_requests
             ],
         }
     )
+
+
+def _optional_text(value: str | None) -> str | None:
+    return None if value is None else clean_text(value)
+
+
+def _step(step: Step) -> Step:
+    return clean_step(step)
 
 
 def _variant(run: VariantRun) -> VariantRun:
@@ -93,12 +158,12 @@ def _variant(run: VariantRun) -> VariantRun:
 def redact_report(report: Report) -> Report:
     """A copy of ``report`` that is safe to write and show."""
     portal = PortalInfo(
-        url=strip_url(report.portal.url),
+        url=clean_url(report.portal.url),
         embedded=report.portal.embedded,
         scenario=report.portal.scenario,
     )
     credentials = [
-        finding.model_copy(update={"detail": redact_text(finding.detail)})
+        finding.model_copy(update={"detail": clean_text(finding.detail)})
         for finding in report.credentials
     ]
     return report.model_copy(

@@ -13,8 +13,9 @@ from pathlib import Path
 from probe.models import Report
 from probe.report import vocabulary as vocab
 from probe.report.checks import CheckedScenario
+from probe.report.files import append_text
 from probe.report.i18n import format_duration, text
-from probe.report.redact import redact_report, redact_text
+from probe.report.redact import redact_report, redact_text, strip_controls
 
 ENV_VAR = "GITHUB_STEP_SUMMARY"
 
@@ -38,14 +39,13 @@ def _append(markdown: str, env: Mapping[str, str]) -> bool:
     target = env.get(ENV_VAR, "")
     if not target:
         return False
-    with Path(target).open("a", encoding="utf-8") as summary:
-        summary.write(markdown)
+    append_text(Path(target), markdown)
     return True
 
 
 def _cell(value: str) -> str:
     """Text safe inside a Markdown table cell: GitHub renders HTML, pipes split columns."""
-    flat = " ".join(value.split())
+    flat = " ".join(strip_controls(value).split())
     for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
         flat = flat.replace(raw, escaped)
     for mark in ("*", "_", "`", "[", "]"):

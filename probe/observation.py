@@ -61,7 +61,7 @@ class Timeouts:
     captcha_token: int = 5_000
     submit: int = 6_000
     code_arrival: int = 4_000
-    download: int = 15_000  # the attestation, once the portal started sending it
+    download: int = 15_000  # the document a check after login downloads, once it started
     step: int = 60_000  # any one step of the journey, whatever it waits for
 
 

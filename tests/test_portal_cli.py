@@ -150,3 +150,33 @@ def test_a_login_url_where_nothing_answers_names_file_and_field(tmp_path: Path, 
         f"probe: error: {moved}: login_url: http://127.0.0.1:9/accounts/login/: "
         "nothing answers there (connect error)"
     )
+
+
+@pytest.mark.browser
+def test_federation_login_chosen_from_the_command_line(tmp_path: Path, home: Path) -> None:
+    from probe.portal.state import DEMO_IDENTIFIER, DEMO_PARTNER_PASSWORD
+
+    result = invoke(
+        "browser",
+        "--federation",
+        "default",
+        "--user",
+        DEMO_IDENTIFIER,
+        "--password",
+        DEMO_PARTNER_PASSWORD,
+        "--report-dir",
+        str(tmp_path / "report"),
+        home=home,
+    )
+    assert result.exit_code == 0, result.stdout + result.stderr
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    steps = {s["name"]: s for s in report["variants"][0]["steps"]}
+    assert steps["captcha"]["outcome"] == "skipped"  # the federation path has none
+    assert steps["credentials"]["outcome"] == "pass"
+    assert steps["account-home"]["outcome"] == "pass"
+
+
+def test_federation_needs_the_partner_account(home: Path) -> None:
+    result = invoke("browser", "--federation", "impots", home=home)
+    assert result.exit_code == 2
+    assert "--federation needs --user" in result.stderr

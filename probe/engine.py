@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import tempfile
@@ -30,6 +31,7 @@ from probe.chromium import Chromium
 from probe.credentials import Credentials, check_credentials
 from probe.diagnosis import Diagnosis
 from probe.errors import BadInput, PortalFailure
+from probe.limitations import limitations_of, qualified
 from probe.models import (
     BrowserInfo,
     Lang,
@@ -99,10 +101,22 @@ def default_report_dir() -> Path:
 
 @contextlib.contextmanager
 def private_workdir() -> Iterator[Path]:
-    """A 0700 temporary folder for profile copies, removed whatever happens."""
-    path = Path(tempfile.mkdtemp(prefix="probe-"))
-    os.chmod(path, 0o700)
+    """A 0700 temporary folder for profile copies, removed whatever happens.
+
+    The name is chosen before the folder is made, and made inside the ``try``: a signal
+    landing between the two (``tempfile.mkdtemp`` returns only after its ``mkdir``) would
+    otherwise leave an empty ``probe-*`` folder behind.
+    """
+    parent = Path(tempfile.gettempdir())
+    path = parent / f"probe-{secrets.token_hex(6)}"
     try:
+        while True:
+            try:
+                path.mkdir(mode=0o700)
+                break
+            except FileExistsError:
+                path = parent / f"probe-{secrets.token_hex(6)}"
+        os.chmod(path, 0o700)
         yield path
     except KeyboardInterrupt:
         # Stopped by Ctrl-C or a signal: Playwright's driver, a child of this process,
@@ -252,7 +266,9 @@ def diagnose(setup: DiagnosisSetup, progress: Progress | None = None) -> Report:
                 progress.note(f"Note: {warning}")
         inventory = take_inventory(snapshot, setup.target)
         report = loops.run(_diagnose_async(setup, inventory, work, progress))
-    report.verdict = with_portal_texts(report.verdict, setup.description)
+        report.limitations = limitations_of(snapshot.notes)  # what no run could replay
+        report.verdict = qualified(report.verdict, snapshot.notes, setup.target.sites)
+        report.verdict = with_portal_texts(report.verdict, setup.description)
     report.portal = PortalInfo(
         url=setup.target.login_url, embedded=setup.portal_embedded, scenario=setup.scenario
     )

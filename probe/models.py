@@ -97,6 +97,20 @@ Symptom = Literal[
 ]
 
 
+# What a limitation of the replay is about (see ``Limitation``).
+LimitationKind = Literal[
+    "extension-skipped",  # an installed extension probe could not read or copy safely
+    "extension-unsupported",  # enabled in the profile, refused by this Chromium (MV2)
+    "extension-scripts",  # content scripts it registered, which Chromium forgets on load
+    "extension-rulesets",  # filter lists turned on or off, which Chromium resets on load
+    "cookies-unreadable",  # the Cookies database, or rows of it, could not be read
+    "cookies-undecryptable",  # values encrypted with a key this browser does not have
+    "files-not-copied",  # files left out of the copy (links, special files, size limits)
+    "copy-changing",  # files that kept changing while they were copied
+    "profile-note",  # anything else read and ignored (Local State, Last Version...)
+]
+
+
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -219,6 +233,17 @@ class ProfileInfo(StrictModel):
     components: list[Component] = Field(default_factory=list)
 
 
+class Limitation(StrictModel):
+    """Something of the person's browser that no run could replay, or that was ignored.
+
+    The runs behave as if it were not there, so a problem it causes would not show.
+    """
+
+    kind: LimitationKind
+    en: str
+    fr: str
+
+
 class Report(StrictModel):
     schema_version: Literal[1] = SCHEMA_VERSION
     probe_version: str
@@ -228,6 +253,7 @@ class Report(StrictModel):
     browser: BrowserInfo
     profile: ProfileInfo
     credentials: list[CredentialFinding] = Field(default_factory=list)
+    limitations: list[Limitation] = Field(default_factory=list)
     verdict: Verdict
     variants: list[VariantRun]
     drilldown: list[DrillNode] = Field(default_factory=list)

@@ -23,6 +23,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,7 +39,7 @@ from probe.chromium import (
     launch_failure,
 )
 from probe.errors import BadInput, BrowserFailure
-from probe.profiles import SettingId, extension_id
+from probe.profiles import Extension, SettingId, extension_id
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -103,6 +104,9 @@ class ProfileRecipe(BaseModel):
     cookie_jars: list[str] = []  # fixture files under fixtures/cookies/
     settings: list[SettingId] = []  # settings to turn on
     visit: list[str] = []  # URLs opened once while building; "{portal}" is the portal URL
+    # Start the browser once with the enabled extensions, so that each stores what it
+    # does when it starts (dynamic blocking rules, storage), as in a browser in use.
+    run_extensions: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> ProfileRecipe:
@@ -206,6 +210,9 @@ def build_profile(
         entry.update(disable_reasons=[1] if disabled else [], incognito=folder in incognito)
         registered[ext_id] = entry
     prefs_file.write_text(json.dumps(prefs))
+    if recipe.run_extensions:
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            worker.submit(_run_extensions, user_data_dir, chromium).result()
     return user_data_dir
 
 
@@ -261,6 +268,82 @@ def _plant(
                 _visit(page, url)
         finally:
             context.close()
+
+
+def _run_extensions(user_data_dir: Path, chromium: Chromium) -> None:
+    """Start the browser once with the profile's enabled extensions, then put them back.
+
+    Chromium loads them from their installed folders (``--load-extension``) and records
+    in each Preferences entry what they stored (the dynamic rules' checksum...); the
+    entries are then made Web Store installs again, as ``build_profile`` writes them.
+    A fixture extension that does work when it starts exposes it as ``self.ready`` (a
+    promise) in its service worker; it is awaited before the browser closes.
+    """
+    from playwright.sync_api import Error, sync_playwright
+
+    from probe.profiles import extension_launch_args, locate_profile
+
+    prefs_file = user_data_dir / "Default" / "Preferences"
+    installed = {e.id: e for e in locate_profile(user_data_dir).extensions if e.enabled}
+    entries = json.loads(prefs_file.read_text())["extensions"]["settings"]
+    before = {ext_id: dict(entries[ext_id]) for ext_id in installed}
+    home = tempfile.TemporaryDirectory(prefix="probe-browser-home-")
+    with home, sync_playwright() as playwright:
+        try:
+            context = playwright.chromium.launch_persistent_context(
+                str(user_data_dir),
+                executable_path=str(chromium.executable),
+                headless=True,
+                args=launch_args() + extension_launch_args(installed.values()),
+                ignore_default_args=["--disable-extensions"],
+                env=browser_environment(Path(home.name)),
+                timeout=LAUNCH_TIMEOUT_S * 1000,
+            )
+        except Error as exc:
+            failure = launch_failure(exc.message, executable=chromium.executable, headed=False)
+            raise BrowserFailure(f"{failure} (while building a profile)") from exc
+        try:
+            workers = _extension_workers(context, installed.values())
+            for worker in workers:
+                worker.evaluate("async () => { await self.ready; }")
+        finally:
+            context.close()
+    prefs = json.loads(prefs_file.read_text())
+    registered = prefs["extensions"]["settings"]
+    for ext_id, entry in before.items():
+        # What Chromium recorded (location 8, the folder's absolute path) becomes the
+        # Web Store install it stands for again; the state it stored is kept.
+        registered[ext_id] = {**registered.get(ext_id, {}), **entry}
+    prefs_file.write_text(json.dumps(prefs))
+
+
+def _extension_workers(context: Any, extensions: Iterable[Extension]) -> list[Any]:
+    """The service worker of every extension that declares one (waited for: up to 10 s)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    wanted = set()
+    for ext in extensions:
+        background = json.loads((ext.path / "manifest.json").read_text()).get("background")
+        if isinstance(background, dict) and "service_worker" in background:
+            wanted.add(ext.id)
+    found: dict[str, Any] = {}
+    deadline = time.monotonic() + 10
+    while True:
+        for worker in context.service_workers:
+            ext_id = worker.url.split("/")[2] if worker.url.startswith("chrome-extension:") else ""
+            if ext_id in wanted:
+                found[ext_id] = worker
+        missing = wanted - found.keys()
+        left_ms = (deadline - time.monotonic()) * 1000
+        if not missing or left_ms <= 0:
+            break
+        with contextlib.suppress(PlaywrightTimeout):  # lets Playwright see new workers
+            context.wait_for_event("serviceworker", timeout=left_ms)
+    if missing:
+        raise BrowserFailure(
+            f"extension(s) {', '.join(sorted(missing))} did not start while building a profile"
+        )
+    return list(found.values())
 
 
 def _visit(page: Any, url: str) -> None:

@@ -31,6 +31,7 @@ from probe.chromium import (
     launch_failure,
 )
 from probe.credentials import Credentials
+from probe.extension_state import restore_rulesets
 from probe.journey import Journey
 from probe.models import Component, StepName, VariantRun
 from probe.observation import Target, Timeouts
@@ -213,6 +214,7 @@ class Runner:
                     keep_cookies=True,  # the portal's own cookies are removed one by one below
                     keep_site_data=not env.fresh and SITE_DATA_ID in kept,
                     reset_settings=[s for s in settings if env.fresh or s not in kept],
+                    extensions=extensions,
                 )
                 if not env.fresh
                 else _empty_dir(profile_dir)
@@ -252,6 +254,7 @@ class Runner:
                     name, _, host = cookie.id.rpartition("@")
                     await context.clear_cookies(name=name, domain=host)
                     await context.clear_cookies(name=name, domain="." + host)
+            await restore_rulesets(context, extensions)  # reset by --load-extension
             journey = Journey(
                 context,
                 self.target,

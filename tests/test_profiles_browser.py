@@ -25,7 +25,7 @@ from tests.profile_helpers import launch_profile, no_writes_under, serve_site
 
 pytestmark = pytest.mark.browser
 
-HAND_WRITTEN = ["ad-shield", "form-filler-pro", "pair-a", "pair-b", "private-ok"]
+HAND_WRITTEN = ["ad-shield", "form-filler-pro", "my-filters", "pair-a", "pair-b", "private-ok"]
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from probe.profiles import (
 )
 from probe.profiles.files import CopyBudget
 from tests.profile_helpers import (
+    FIXTURES,
     fingerprint,
     install,
     make_profile,
@@ -32,13 +33,14 @@ from tests.profile_helpers import (
     write_cookie_db,
 )
 
+SHIELD_ID = extension_id(FIXTURES / "ad-shield")
 KEPT = [
     "Local Storage/leveldb/000003.log",
     "IndexedDB/http_portal.localhost_0.indexeddb.leveldb/CURRENT",
     "Service Worker/Database/CURRENT",
     "Service Worker/CacheStorage/abc/index",
     "Session Storage/CURRENT",
-    "Local Extension Settings/abc/000003.log",
+    f"Local Extension Settings/{SHIELD_ID}/000003.log",
 ]
 LEFT_BEHIND = [
     "Cache/Cache_Data/index",
@@ -166,7 +168,9 @@ def test_snapshot_warns_about_cookies_locked_by_the_desktop_keyring(tmp_path: Pa
     write_cookie_db(profile_dir / "Cookies", rows)
     copy = snapshot_profile(locate_profile(profile_dir), tmp_path / "snapshot")
     (warning,) = copy.warnings
-    assert warning.startswith("2 cookies are encrypted with the desktop keyring")
+    assert warning.startswith(
+        "2 cookies (portal.localhost) are encrypted with a key held by the desktop keyring"
+    )
     assert [(c.name, c.encrypted_with) for c in read_cookies(copy)] == [
         ("a", "v11"),
         ("b", "v11"),
@@ -200,8 +204,14 @@ def preferences(run: Path) -> dict[str, Any]:
 
 
 def test_run_dir_keeps_everything_when_asked(snapshot: Any, tmp_path: Path) -> None:
+    shield = [e for e in snapshot.extensions if e.enabled]
     run = prepare_run_dir(
-        snapshot, tmp_path / "run", keep_cookies=True, keep_site_data=True, reset_settings=[]
+        snapshot,
+        tmp_path / "run",
+        keep_cookies=True,
+        keep_site_data=True,
+        reset_settings=[],
+        extensions=shield,
     )
     assert sorted(p.name for p in run.iterdir()) == ["Default", "Local State"]
     for relative in [*KEPT, "Cookies", "Cookies-journal"]:
@@ -213,13 +223,19 @@ def test_run_dir_keeps_everything_when_asked(snapshot: Any, tmp_path: Path) -> N
     found = locate_profile(run)
     assert found.profile_name == "Default"  # "Profile 1" became Default
     assert [s.id for s in found.settings] == [s.id for s in snapshot.settings]
-    assert found.extensions == ()  # the run loads exactly what extension_launch_args says
+    # Only the extension the run loads is registered, at the folder it is loaded from.
+    assert [(e.id, e.path) for e in found.extensions] == [(SHIELD_ID, shield[0].path)]
     assert preferences(run)["session"] == {"restore_on_startup": 5}
 
 
 def test_run_dir_without_cookies_or_site_data(snapshot: Any, tmp_path: Path) -> None:
     run = prepare_run_dir(
-        snapshot, tmp_path / "run", keep_cookies=False, keep_site_data=False, reset_settings=[]
+        snapshot,
+        tmp_path / "run",
+        keep_cookies=False,
+        keep_site_data=False,
+        reset_settings=[],
+        extensions=[e for e in snapshot.extensions if e.enabled],
     )
     names = {p.name for p in (run / "Default").iterdir()}
     assert not names & {"Cookies", "Cookies-journal", "Local Storage", "IndexedDB"}

@@ -28,7 +28,7 @@ from probe.recipes import (
 
 # build_profile starts no browser when a recipe plants no cookies and visits nothing.
 NO_BROWSER = Chromium(Path("/nonexistent/chromium"), "156.0.0.0", "Chromium", "test")
-HAND_WRITTEN = ["ad-shield", "form-filler-pro", "pair-a", "pair-b", "private-ok"]
+HAND_WRITTEN = ["ad-shield", "form-filler-pro", "my-filters", "pair-a", "pair-b", "private-ok"]
 
 
 def all_extensions() -> list[str]:

@@ -35,16 +35,29 @@ outside the profile, because Chromium writes into the folder of an extension it 
 with ``--load-extension`` (``_metadata/generated_indexed_rulesets`` for blocking rules).
 A key-less unpacked extension gets another id from its copy (the id of such an
 extension is derived from its path); ``Extension.id`` keeps the id the person's browser
-knows. Run folders register no extension: ``extension_launch_args`` loads exactly the
-ones a run needs, and ``--disable-extensions-except`` keeps every other one off.
+knows. ``extension_launch_args`` loads exactly the ones a run needs, and
+``--disable-extensions-except`` keeps every other one off. A run folder registers those
+extensions again (``prepare_run_dir(extensions=...)``) with the person's Preferences entry,
+dynamic rules, storage and IndexedDB, so that each behaves as in the person's browser:
+Chromium 156 loads a ``--load-extension`` folder whose id has an entry as a reinstall and
+keeps the entry, but without the entry's ``dnr_dynamic_ruleset`` checksum it discards the
+dynamic rules (measured: a user filter of uBlock Origin Lite survives only with it).
+Session rules live in memory and die with the person's browser too; content scripts an
+extension registered are cleared by every ``--load-extension`` start (measured, even on
+the profile that registered them), and so are the static rulesets it turned on or off
+(``dnr_enabled_ruleset_ids`` goes back to the manifest's): a run turns those back through
+the extension's worker (``probe.extension_state``); the scripts are told as a limitation.
 
 Run folders are plain copies, not hard links: SQLite databases and LevelDB logs are
 written in place, so a hard link would let one run change the snapshot for the next.
 The copied set is small (no caches) and takes a few tens of milliseconds.
 
 Cookies are copied as the source browser encrypted them. probe's Chromium runs with
-``--password-store=basic``; cookies a desktop browser encrypted with the system keyring
-("v11") cannot be read by it, and ``snapshot_profile`` warns when it sees some.
+``--password-store=basic``: it reads Linux Chromium's "v10" values (a fixed key) but not
+values encrypted with the desktop keyring ("v11"), by Windows (DPAPI, "v20" app-bound)
+or with the macOS Keychain; it drops those silently. ``snapshot_profile`` notes them
+(``cookies-undecryptable``), recognising a Windows or macOS profile by its Local State
+and Preferences. Decrypting "v11" values through the Secret Service is not done.
 """
 
 from probe.profiles.files import CopyLimits

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from probe.errors import NoSpaceLeft
+from probe.models import LimitationKind as NoteKind
 
 MB = 1024 * 1024
 # Preferences of a profile used for years hold a few MB of site engagement data.
@@ -95,9 +96,42 @@ def shown(text: str, width: int = 40) -> str:
     return repr(text if len(text) <= width else text[:width] + "…")
 
 
+def _cut(text: str, width: int = 120) -> str:
+    return text if len(text) <= width else text[:width] + "…"
+
+
 def one_line(text: str) -> str:
     """A note as the terminal may print it: control characters (from the profile) as '?'."""
     return "".join(c if c.isprintable() else "?" for c in text)
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something probe noticed but cannot replay or had to ignore, in one English line.
+
+    ``kind`` becomes the kind of the report's ``Limitation`` made from it.
+
+    ``params`` are the plain values (names, counts) a translated text is built from.
+    """
+
+    kind: NoteKind
+    text: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+class Notes(list[Note]):
+    """The notes gathered while reading or copying a profile."""
+
+    def add(self, kind: NoteKind, text: str, **params: object) -> None:
+        """Note ``text``; ``params`` are shown cut to a line (``hosts`` is kept whole)."""
+        clean = tuple(
+            (k, one_line(str(v)) if k == "hosts" else _cut(one_line(str(v))))
+            for k, v in params.items()
+        )
+        self.append(Note(kind, one_line(text), clean))
+
+    def texts(self) -> tuple[str, ...]:
+        return tuple(n.text for n in self)
 
 
 @dataclass(frozen=True)

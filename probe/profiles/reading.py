@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from probe.errors import BadInput
+from probe.profiles.chromium_json import loads_chromium
 from probe.profiles.files import (
     MAX_JSON_BYTES,
     MAX_SMALL_BYTES,
+    Note,
+    Notes,
     Unreadable,
     has_parent_step,
     inside,
-    one_line,
     plain_name,
     read_regular,
     shown,
@@ -52,6 +54,9 @@ class Extension:
     enabled: bool
     incognito: bool  # allowed in private mode
     source: Literal["webstore", "unpacked"]
+    # The rule lists (static rulesets) the person turned on and off, by manifest id, when
+    # they differ from what the manifest turns on; None when they do not.
+    rulesets: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,8 @@ class SourceProfile:
     # Things skipped while reading or copying (damaged or refused input), one line each:
     # the terminal shows them as "Note: ...".
     warnings: tuple[str, ...] = ()
+    # The same, with a kind and plain values: the report's limitations are made from them.
+    notes: tuple[Note, ...] = ()
 
     @property
     def profile_dir(self) -> Path:
@@ -179,14 +186,17 @@ def _read_profile(
     user_data_dir: Path, name: str, kind: Any, notes: list[str] | None = None
 ) -> SourceProfile:
     profile_dir = user_data_dir / name
-    warnings: list[str] = list(notes or ())
+    warnings = Notes()
+    for note in notes or ():
+        warnings.add("profile-note", note, detail=note)
     prefs = load_json(profile_dir / "Preferences")
     secure: dict[str, Any] = {}
     if os.path.lexists(profile_dir / "Secure Preferences"):
         try:
             secure = load_json(profile_dir / "Secure Preferences")
         except BadInput:
-            warnings.append("Secure Preferences is not a readable JSON file; read Preferences only")
+            text = "Secure Preferences is not a readable JSON file; read Preferences only"
+            warnings.add("profile-note", text, detail=text)
     extensions = _read_extensions(profile_dir, [secure, prefs], warnings)
     version = None
     try:
@@ -194,7 +204,8 @@ def _read_profile(
         version = raw.decode("utf-8", "replace").strip() or None
     except Unreadable as exc:
         if os.path.lexists(user_data_dir / "Last Version"):
-            warnings.append(f"Last Version ignored: {exc}")
+            text = f"Last Version ignored: {exc}"
+            warnings.add("profile-note", text, detail=text)
         version = dig(prefs, "extensions", "last_chrome_version")
     return SourceProfile(
         user_data_dir=user_data_dir,
@@ -203,7 +214,8 @@ def _read_profile(
         extensions=tuple(extensions),
         settings=tuple(read_settings(prefs)),
         chromium_version=version if isinstance(version, str) else None,
-        warnings=tuple(one_line(w) for w in warnings),
+        warnings=warnings.texts(),
+        notes=tuple(warnings),
     )
 
 
@@ -224,7 +236,7 @@ def read_settings(prefs: dict[str, Any]) -> list[Setting]:
 
 
 def _read_extensions(
-    profile_dir: Path, pref_sources: list[dict[str, Any]], warnings: list[str]
+    profile_dir: Path, pref_sources: list[dict[str, Any]], warnings: Notes
 ) -> list[Extension]:
     entries: dict[str, dict[str, Any]] = {}
     for prefs in pref_sources:  # later sources win: Preferences over Secure Preferences
@@ -238,37 +250,108 @@ def _read_extensions(
         if entry.get("location") in COMPONENT_LOCATIONS or not isinstance(relative, str):
             continue
         if not EXTENSION_ID.fullmatch(ext_id):
-            warnings.append(
+            warnings.add(
+                "extension-skipped",
                 f"extension entry {shown(ext_id)} skipped: not a Chromium extension id "
-                "(32 letters a to p)"
+                "(32 letters a to p)",
+                name=shown(ext_id),
             )
             continue
         if has_parent_step(relative):
-            warnings.append(f"extension {ext_id} skipped: its path has '..' in it")
+            warnings.add(
+                "extension-skipped",
+                f"extension {ext_id} skipped: its path has '..' in it",
+                name=ext_id,
+            )
             continue
         folder = Path(relative) if Path(relative).is_absolute() else installed / relative
         if not Path(relative).is_absolute() and not inside(folder, profile_dir):
-            warnings.append(f"extension {ext_id} skipped: its folder is a link out of the profile")
+            warnings.add(
+                "extension-skipped",
+                f"extension {ext_id} skipped: its folder is a link out of the profile",
+                name=ext_id,
+            )
             continue
         try:
             manifest = _read_manifest(folder)
         except ValueError as exc:
-            warnings.append(f"extension {ext_id} skipped: {exc}")
+            warnings.add("extension-skipped", f"extension {ext_id} skipped: {exc}", name=ext_id)
             continue
         reasons = entry.get("disable_reasons")
         enabled = not reasons and entry.get("state", 1) != 0
+        name = _manifest_name(folder, manifest)
+        if enabled and manifest.get("manifest_version") == 2:
+            # Chromium 139+ refuses Manifest V2: the browser that wrote this profile ran it,
+            # probe's cannot, so no run can keep it.
+            warnings.add(
+                "extension-unsupported",
+                f"extension {shown(name)} ({ext_id}) is Manifest V2, which this Chromium "
+                "refuses: no run can include it",
+                name=name,
+            )
+            continue
+        rulesets = _ruleset_choice(entry, manifest) if enabled else None
+        if rulesets is not None and not _has_worker(manifest):
+            # Likewise the static rulesets it turned on or off at run time
+            # (dnr_enabled_ruleset_ids): a --load-extension start resets them to the
+            # manifest's (measured in Chromium 156). A run turns them back through the
+            # extension's service worker (probe.extension_state); without one it cannot.
+            warnings.add(
+                "extension-rulesets",
+                f"extension {shown(name)} ({ext_id}) turned some of its rule lists on or "
+                "off; its runs start with the lists its manifest turns on",
+                name=name,
+            )
+        if enabled and entry.get("persistent_script_url_patterns"):
+            # Chromium forgets the content scripts an extension registered
+            # (scripting.registerContentScripts) whenever it loads it from a folder with
+            # --load-extension, as probe does (measured in Chromium 156, also on the
+            # profile that registered them); extensions that register them again when
+            # they start (uBlock Origin Lite does) lose nothing.
+            warnings.add(
+                "extension-scripts",
+                f"extension {shown(name)} ({ext_id}) registered content scripts, which its "
+                "runs start without unless it registers them again",
+                name=name,
+            )
         found.append(
             Extension(
                 id=ext_id,
-                name=_manifest_name(folder, manifest),
+                name=name,
                 version=str(manifest.get("version", "")),
                 path=folder,
                 enabled=enabled,
                 incognito=entry.get("incognito") is True,
                 source="webstore" if folder.is_relative_to(installed) else "unpacked",
+                rulesets=rulesets,
             )
         )
     return found
+
+
+def _ruleset_choice(
+    entry: dict[str, Any], manifest: dict[str, Any]
+) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The rulesets turned (on, off) when they differ from what the manifest turns on.
+
+    Chromium numbers the manifest's ``rule_resources`` from 1 in
+    ``dnr_enabled_ruleset_ids``; the entry has no such list until the extension changes it.
+    """
+    chosen = entry.get("dnr_enabled_ruleset_ids")
+    resources = dig(manifest, "declarative_net_request", "rule_resources")
+    if not isinstance(chosen, list) or not isinstance(resources, list):
+        return None
+    ids = [r.get("id") if isinstance(r, dict) else None for r in resources]
+    default = {i for i, r in enumerate(resources, 1) if isinstance(r, dict) and r.get("enabled")}
+    if set(chosen) == default or not all(isinstance(i, str) for i in ids):
+        return None
+    on = tuple(str(ids[i - 1]) for i in chosen if isinstance(i, int) and 1 <= i <= len(ids))
+    return on, tuple(str(i) for i in ids if i not in on)
+
+
+def _has_worker(manifest: dict[str, Any]) -> bool:
+    background = manifest.get("background")
+    return isinstance(background, dict) and isinstance(background.get("service_worker"), str)
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
@@ -278,8 +361,8 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     except Unreadable as exc:
         raise ValueError(f"no readable manifest.json in {folder} ({exc})") from exc
     try:
-        data = _parse_json(raw)
-    except ValueError as exc:
+        data = loads_chromium(raw.decode("utf-8-sig"))
+    except ValueError as exc:  # UnicodeDecodeError included
         raise ValueError(f"{folder / 'manifest.json'} is not valid JSON") from exc
     if not isinstance(data, dict):
         raise ValueError(f"{folder / 'manifest.json'} is not a JSON object")
@@ -297,7 +380,7 @@ def _manifest_name(folder: Path, manifest: dict[str, Any]) -> str:
         return name
     try:
         raw = read_regular(folder / "_locales" / locale / "messages.json", MAX_JSON_BYTES)
-        messages = _parse_json(raw)
+        messages = loads_chromium(raw.decode("utf-8-sig"))
         by_key = {str(k).lower(): v for k, v in messages.items()}
         return str(by_key[key]["message"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

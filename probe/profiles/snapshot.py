@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, Literal
 
 from probe.errors import BadInput
 from probe.profiles.files import (
     CopyBudget,
     CopyLimits,
+    Notes,
     has_parent_step,
     inside,
-    one_line,
     plain_name,
     shown,
     tree_files,
 )
-from probe.profiles.reading import Extension, SourceProfile
+from probe.profiles.reading import Extension, SourceProfile, dig, load_json
 
 # What a snapshot keeps of a profile folder: what a login can depend on, nothing else
 # (no history, saved passwords, caches). Files are copied with their SQLite journals.
@@ -74,7 +76,10 @@ def snapshot_profile(
     if dest_root.is_relative_to(src.user_data_dir.absolute()):
         raise BadInput(f"{dest_root} is inside the profile it would copy")
     make_private_dir(dest_root)
-    warnings = list(src.warnings)
+    warnings = Notes(src.notes)
+    for text in src.warnings:  # a profile made without notes keeps its warnings too
+        if text not in warnings.texts():
+            warnings.add("profile-note", text, detail=text)
     source_dir, copy_dir = src.profile_dir, dest_root / src.profile_name
     if not plain_name(src.profile_name):
         raise BadInput(f"{src.profile_name!r} is not a profile folder name")
@@ -97,7 +102,11 @@ def snapshot_profile(
     for ext in src.extensions:
         new_path = _extension_copy_path(ext, source_dir, copy_dir, dest_root)
         if new_path is None:
-            warnings.append(f"extension {ext.id} skipped: its folder is not a safe path")
+            warnings.add(
+                "extension-skipped",
+                f"extension {ext.id} skipped: its folder is not a safe path",
+                name=ext.name,
+            )
             continue
         # A folder the person chose elsewhere may be reached through a link of theirs;
         # inside it, as inside the profile, no link is followed.
@@ -107,22 +116,30 @@ def snapshot_profile(
     copy_dir.mkdir(mode=0o700)
     for label, lister in groups:
         if not _copy_stable(lister, budget):
-            warnings.append(f"{label} kept changing while it was copied; the copy may be stale")
+            warnings.add(
+                "copy-changing",
+                f"{label} kept changing while it was copied; the copy may be stale",
+                what=label,
+            )
     extensions = []
     for ext, copy in copied:
         if (copy.path / "manifest.json").is_file():
             extensions.append(copy)
         else:
-            warnings.append(
-                f"extension {shown(ext.name)} ({ext.id}) skipped: its manifest was not copied"
+            warnings.add(
+                "extension-skipped",
+                f"extension {shown(ext.name)} ({ext.id}) skipped: its manifest was not copied",
+                name=ext.name,
             )
-    warnings += budget.notes()
-    _warn_unreadable_cookies(copy_dir, warnings)
+    for note in budget.notes():
+        warnings.add("files-not-copied", note, detail=note)
+    _warn_unreadable_cookies(copy_dir, _cookie_key_holder(dest_root, copy_dir), warnings)
     return replace(
         src,
         user_data_dir=dest_root,
         extensions=tuple(extensions),
-        warnings=tuple(one_line(w) for w in warnings),
+        warnings=warnings.texts(),
+        notes=tuple(warnings),
     )
 
 
@@ -188,7 +205,14 @@ class CookieRef:
     name: str
     domain: str  # host_key, e.g. "portal.localhost" or ".example.fr"
     path: str
-    encrypted_with: str  # "v10" (readable by probe), "v11" (system keyring) or "" (plain)
+    # How its value is stored: "" (plain), "v10" (Chromium's own key on Linux, readable
+    # by probe's browser; on Windows and macOS a key held by the system), "v11" (the
+    # desktop keyring), "v20" (Windows app-bound encryption), "other" (older DPAPI blobs).
+    encrypted_with: str
+
+
+# What holds the key of the source browser's cookies, when probe's browser cannot have it.
+KeyHolder = Literal["keyring", "windows", "windows-app-bound", "macos"]
 
 
 def read_cookies(profile: SourceProfile) -> list[CookieRef]:
@@ -219,14 +243,61 @@ def _read_cookie_db(database: Path) -> tuple[list[CookieRef], int]:
     except sqlite3.Error as exc:
         raise BadInput(f"{database} is not a readable cookie database ({exc})") from exc
     found = [
-        CookieRef(name, host, path, prefix.decode() if prefix in (b"v10", b"v11") else "")
+        CookieRef(name, host, path, _scheme(prefix))
         for name, host, path, prefix in rows
         if isinstance(name, str) and isinstance(host, str) and host and isinstance(path, str)
     ]
     return found, len(rows) - len(found)
 
 
-def _warn_unreadable_cookies(profile_dir: Path, warnings: list[str]) -> None:
+def _scheme(prefix: object) -> str:
+    if not prefix:
+        return ""
+    if isinstance(prefix, bytes) and prefix in (b"v10", b"v11", b"v20"):
+        return prefix.decode()
+    return "other"
+
+
+def _cookie_key_holder(user_data_dir: Path, profile_dir: Path) -> KeyHolder | None:
+    """Who holds the key of ``v10`` cookies, when it is not Chromium's fixed Linux key.
+
+    Chromium on Linux encrypts ``v10`` values with a fixed key (readable by probe's
+    browser, which runs with ``--password-store=basic``). The same prefix on Windows means
+    a key protected by DPAPI (``os_crypt.encrypted_key`` in Local State), on macOS a key
+    in the Keychain; a profile copied from there is recognised by its Local State and by
+    the folders its Preferences remember (``C:\\...``, ``/Users/...``).
+    """
+    local_state = _json_or_empty(user_data_dir / "Local State")
+    os_crypt = local_state.get("os_crypt")
+    if isinstance(os_crypt, dict) and (
+        "encrypted_key" in os_crypt or "app_bound_encrypted_key" in os_crypt
+    ):
+        return "windows"
+    prefs = _json_or_empty(profile_dir / "Preferences")
+    for section, key in (
+        ("download", "default_directory"),
+        ("savefile", "default_directory"),
+        ("selectfile", "last_directory"),
+    ):
+        folder = dig(prefs, section, key)
+        if isinstance(folder, str):
+            if re.match(r"[A-Za-z]:[\\/]", folder) or folder.startswith("\\\\"):
+                return "windows"
+            if folder.startswith("/Users/"):
+                return "macos"
+    return None
+
+
+def _json_or_empty(path: Path) -> dict[str, Any]:
+    try:
+        return load_json(path)
+    except BadInput:
+        return {}
+
+
+def _warn_unreadable_cookies(
+    profile_dir: Path, v10_holder: KeyHolder | None, warnings: Notes
+) -> None:
     try:
         cookies, damaged = _read_cookie_db(profile_dir / "Cookies")
         more, more_damaged = _read_cookie_db(profile_dir / "Network" / "Cookies")
@@ -235,16 +306,51 @@ def _warn_unreadable_cookies(profile_dir: Path, warnings: list[str]) -> None:
         # Left in the copy, it would stop the inventory (which reads it) and the runs.
         for name in COOKIE_FILES:
             (profile_dir / name).unlink(missing_ok=True)
-        warnings.append("the Cookies database could not be read; runs start without cookies")
+        warnings.add(
+            "cookies-unreadable",
+            "the Cookies database could not be read; runs start without cookies",
+            count="all",
+        )
         return
     if damaged:
-        warnings.append(
+        warnings.add(
+            "cookies-unreadable",
             f"{damaged} rows of the Cookies database are damaged (no host or no name); "
-            "they are ignored"
+            "they are ignored",
+            count=damaged,
         )
-    locked = sum(1 for c in cookies if c.encrypted_with == "v11")
-    if locked:
-        warnings.append(
-            f"{locked} cookies are encrypted with the desktop keyring; "
-            "probe's browser cannot read them and behaves as if they were missing"
+    holders: dict[str, KeyHolder | None] = {
+        "v10": v10_holder,
+        "v11": "keyring",
+        "v20": "windows-app-bound",
+        "other": "windows",
+    }
+    by_holder: dict[KeyHolder, list[CookieRef]] = {}
+    for cookie in cookies:
+        holder = holders.get(cookie.encrypted_with)
+        if holder is not None:
+            by_holder.setdefault(holder, []).append(cookie)
+    for holder, locked in by_holder.items():
+        hosts = sorted({c.domain.lstrip(".") for c in locked})
+        listed = ", ".join(hosts[:_SHOWN_HOSTS]) + (
+            f" and {len(hosts) - _SHOWN_HOSTS} more" if len(hosts) > _SHOWN_HOSTS else ""
         )
+        warnings.add(
+            "cookies-undecryptable",
+            f"{len(locked)} cookies ({listed}) are encrypted with a key held by "
+            f"{_HOLDER_NAMES[holder]}; probe's browser cannot read them and drops them with "
+            "the other cookies of the same sites (measured in Chromium 156)",
+            count=len(locked),
+            hosts=" ".join(hosts),
+            listed=listed,
+            holder=holder,
+        )
+
+
+_SHOWN_HOSTS = 3
+_HOLDER_NAMES: dict[KeyHolder, str] = {
+    "keyring": "the desktop keyring (GNOME Keyring or KWallet)",
+    "windows": "Windows (DPAPI)",
+    "windows-app-bound": "Windows (app-bound encryption)",
+    "macos": "the macOS Keychain",
+}

@@ -15,7 +15,7 @@ from probe.models import STEP_NAMES, DrillNode, Lang, Report, Step, VariantRun
 from probe.report import vocabulary as vocab
 from probe.report.i18n import format_bytes, format_datetime, format_duration, format_int, text
 from probe.report.images import data_uri
-from probe.report.redact import redact_report
+from probe.report.redact import redact_report, redact_text
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ class PageView:
     components: list[Fact]
     credential_findings: list[str]
     footer: str
+    limitations: list[str] = field(default_factory=list)  # what no run could reproduce
 
 
 def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
@@ -151,6 +152,9 @@ def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
             for f in report.credentials
         ],
         footer=text("made-by", lang, version=report.probe_version),
+        limitations=_unique(
+            redact_text(item.fr if lang == "fr" else item.en) for item in report.limitations
+        ),
     )
 
 

@@ -39,7 +39,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-portal_app = typer.Typer(help="The embedded mock login portal.", no_args_is_help=True)
+portal_app = typer.Typer(
+    help="Portals: describe your own (draft, check), or serve the embedded mock.",
+    no_args_is_help=True,
+)
 scenarios_app = typer.Typer(
     help="Scenario files: portal states and browser set-ups.", no_args_is_help=True
 )
@@ -175,10 +178,32 @@ def browser(
     portal: Annotated[
         str | None,
         typer.Option(
-            metavar="URL",
-            help="Login portal URL. Default: the embedded mock portal, started on loopback.",
+            metavar="FILE|URL",
+            help="The portal: its description file (see 'probe portal draft'), or its login page's URL (a description is then drafted on the fly). Default: the embedded mock portal, started on loopback.",
         ),
     ] = None,
+    portal_url: Annotated[
+        str | None,
+        typer.Option(
+            "--portal-url",
+            metavar="URL",
+            help="Where the described portal is, when not at its file's login_url (another host or port).",
+        ),
+    ] = None,
+    federation: Annotated[
+        str | None,
+        typer.Option(
+            metavar="PARTNER",
+            help="Log in through the portal's identity federation (FranceConnect-like) at this partner; --user and the password are the partner's. 'default': the description's default partner.",
+        ),
+    ] = None,
+    no_submit: Annotated[
+        bool,
+        typer.Option(
+            "--no-submit",
+            help="Run every variant up to and including the CAPTCHA and never type credentials (for a portal that is not a test double).",
+        ),
+    ] = False,
     scenario: Annotated[
         str | None,
         typer.Option(
@@ -236,7 +261,7 @@ def browser(
 ) -> None:
     """Diagnose why logging in fails in this browser profile, and write a report.
 
-    Runs the whole login (CAPTCHA, password, security code, attestation download) in
+    Runs the whole login (CAPTCHA, password, security code, a check after login) in
     real Chromium with your profile as it is and with variants of it (fresh profile,
     private window, no extensions, cookies or site data cleared, settings reset), then
     narrows down to the extension, cookie or setting to blame. Exit code: 0 access
@@ -251,7 +276,9 @@ def browser(
     # Read once above; the Playwright driver and every Chromium would inherit it.
     os.environ.pop("PROBE_PASSWORD", None)
     language = _lang(lang)
-    if scenario is not None and (user is not None or portal is not None or profile is not None):
+    if scenario is not None and (
+        user is not None or portal is not None or portal_url is not None or profile is not None
+    ):
         raise BadInput(
             "--scenario brings its own portal, profile and credentials: "
             "drop --user/--portal/--profile, or drop --scenario"
@@ -265,11 +292,32 @@ def browser(
                 )
             password = typer.prompt("Password", hide_input=True)
         credentials = Credentials(user, password)
+        if federation is not None:
+            partner = None if federation == "default" else federation
+            credentials = Credentials(user, password, method="franceconnect", partner=partner)
+    elif federation is not None:
+        raise BadInput("--federation needs --user (and a password): the partner's account")
+    elif no_submit:
+        credentials = Credentials("", "")  # never typed
     elif portal is not None:
-        raise BadInput("--portal needs --user (and a password): probe knows no account there")
+        raise BadInput(
+            "--portal needs --user (and a password): probe knows no account there "
+            "(or --no-submit, which types none)"
+        )
+    description, source = None, None
+    if portal is not None or portal_url is not None:
+        from probe.portal_choice import choose_portal
+
+        choice = choose_portal(portal, portal_url, chromium_path=chromium)
+        if choice.note():
+            console.warning(str(choice.note()))
+        description, source = choice.description, choice.source
     request = DiagnosisRequest(
         profile=profile.expanduser() if profile else None,
-        portal_url=portal,
+        portal_description=description,
+        portal_source=source,
+        no_submit=no_submit,
+        ask_code=_ask_code if console.is_interactive() else None,
         outbox_url=outbox,
         credentials=credentials,
         report_dir=report_dir,
@@ -318,15 +366,93 @@ def report(
     console.line(f"wrote {path}")
 
 
-@app.command()
-def schema() -> None:
-    """Print the JSON Schema that every report.json follows.
+def _ask_code(question: str) -> str:
+    answer: str = typer.prompt(question)
+    return answer
 
-    Example: probe schema > report.schema.json
+
+@app.command()
+@reports_errors
+def schema(
+    what: Annotated[
+        str, typer.Argument(metavar="report|portal", help="Which file's schema.")
+    ] = "report",
+) -> None:
+    """Print the JSON Schema of report.json, or of a portal description (probe schema portal).
+
+    Example: probe schema > report.schema.json ; probe schema portal > portal.schema.json
     """
+    if what == "portal":
+        from probe.portal_description import json_schema as portal_schema
+
+        console.out.print_json(json.dumps(portal_schema()))
+        return
+    if what != "report":
+        raise BadInput(f"probe schema {what}: use 'report' or 'portal'")
     from probe.report import json_schema
 
     console.out.print_json(json.dumps(json_schema()))
+
+
+@portal_app.command("draft")
+@reports_errors
+def portal_draft(
+    url: Annotated[str, typer.Argument(help="The login page's URL (where the password is typed).")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", metavar="FILE", help="Write it there (default: print it)."),
+    ] = None,
+    chromium: ChromiumOption = None,
+) -> None:
+    """Write a starting description of a portal from its login page; nothing is typed or sent.
+
+    Every value is a guess with a comment: check it with 'probe portal check FILE', correct
+    it, then run 'probe browser --portal FILE'.
+
+    Example: probe portal draft https://example.org/accounts/login/ -o my-portal.toml
+    """
+    from probe.chromium import find_chromium
+    from probe.portal_choice import check_url
+    from probe.portal_draft import draft_description
+
+    check_url(url, url)
+    text = draft_description(url, find_chromium(chromium))
+    if output is None:
+        console.document(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"-o {output}: cannot write there ({exc.strerror})") from exc
+    console.line(f"wrote {output}; next: probe portal check {output}")
+
+
+@portal_app.command("check")
+@reports_errors
+def portal_check(
+    file: Annotated[Path, typer.Argument(help="A portal description file.")],
+    portal_url: Annotated[
+        str | None,
+        typer.Option("--portal-url", metavar="URL", help="Check it at this URL instead."),
+    ] = None,
+    chromium: ChromiumOption = None,
+) -> None:
+    """Load the login page in a fresh browser and say, for each declared element, whether it is there.
+
+    Submits nothing. Exit code 0 when every element was found, 1 when one is missing.
+
+    Example: probe portal check my-portal.toml
+    """
+    from probe.chromium import find_chromium
+    from probe.portal_check import check_description
+    from probe.portal_choice import choose_portal
+
+    choice = choose_portal(str(file), portal_url)
+    result = check_description(choice.description, choice.source, find_chromium(chromium))
+    console.line(f"{choice.source}: {result.url}", "bold")
+    for text in result.lines():
+        console.line(text)
+    raise typer.Exit(0 if result.all_found else 1)
 
 
 @portal_app.command("serve")

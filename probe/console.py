@@ -14,6 +14,7 @@ from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
+from probe.journey import NO_SUBMIT
 from probe.models import Lang, Report, VariantRun
 from probe.report.i18n import format_decimal, text
 from probe.report.redact import strip_controls
@@ -90,6 +91,8 @@ class LiveProgress:
                 line += _text(f" — “{run.message[:80]}”", "dim")
         elif run.outcome == "skipped":
             line += _text(run.skipped_reason or text("outcome.skipped", self.lang), "dim")
+        elif any(step.detail == NO_SUBMIT for step in run.steps):
+            line += Text(text("console.no-blocker-before-login", self.lang), style="green")
         else:
             line += Text(text("console.login-works", self.lang), style="green")
         self.console.print(line)
@@ -141,3 +144,8 @@ def line(text: str, style: str | None = None) -> None:
 
 def is_interactive() -> bool:
     return sys.stdin.isatty()
+
+
+def document(text: str) -> None:
+    """A file's text (e.g. a drafted portal description), exactly as is: no wrapping, no markup."""
+    out.print(Text(text.rstrip("\n")), soft_wrap=True)

@@ -305,12 +305,14 @@ class Diagnosis:
         *,
         jobs: int = 2,
         max_drill_runs: int = 16,
+        no_submit: bool = False,
     ) -> None:
         self.runner = runner
         self.inventory = inventory
         self.credentials = credentials
         self.jobs = max(1, jobs)
         self.max_drill_runs = max_drill_runs
+        self.no_submit = no_submit  # runs stop after the CAPTCHA: a pass says only that much
         self.runs: list[VariantRun] = []
         self.drilldown: list[DrillNode] = []
         self.proof: str | None = None  # the run that shows the verdict's fix works
@@ -387,7 +389,7 @@ class Diagnosis:
         current_env = self.env("current", "Your browser as it is", everything)
         current = await self.run(current_env)
         if current.outcome == "pass":
-            return make_verdict("ok", "none", [])
+            return make_verdict("ok", "none", [], "no-submit" if self.no_submit else "")
 
         blockers: list[Blocker] = []
         base: tuple[Environment, VariantRun] = (current_env, current)

@@ -5,7 +5,8 @@ URL, credentials, where and how to report); ``DiagnosisSetup`` is that request r
 (the Chromium found, the profile located, the portal running and reachable, the report
 folder writable). The apps resolve a request with ``probe.launch.resolve``, which is
 also where the embedded mock portal is started: this module never starts nor reads a
-portal, it is handed a ``Target`` (the portal's URLs) and drives a browser at it.
+portal, it is handed a ``Target`` (the portal's URLs and, from its description, how its
+pages look) and drives a browser at it.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from playwright.async_api import async_playwright
 
@@ -41,7 +41,9 @@ from probe.models import (
     VariantRun,
 )
 from probe.observation import Target, Timeouts
-from probe.pagemap import PageMap
+from probe.portal_description import PortalDescription
+from probe.portal_remedies import with_portal_texts
+from probe.portal_target import timeouts_of
 from probe.profiles import SourceProfile, snapshot_profile
 from probe.variants import Inventory, Progress, Runner, SilentProgress, take_inventory
 
@@ -56,7 +58,11 @@ class DiagnosisRequest:
     """
 
     profile: Path | None = None  # None: the person's default Chromium/Chrome profile
-    portal_url: str | None = None  # None: the embedded mock portal (the apps start it)
+    portal_url: str | None = None  # where the portal is; None: its description's login_url
+    # What probe knows about the portal (``probe/portal_description.py``). None: the mock
+    # portal's description, and (without portal_url) the embedded mock itself.
+    portal_description: PortalDescription | None = None
+    portal_source: str | None = None  # the description's file, named in error messages
     outbox_url: str | None = None  # a Mailpit-like outbox for codes, with portal_url
     credentials: Credentials | None = None  # needed with portal_url
     report_dir: Path | None = None  # None: reports/<timestamp>/
@@ -67,6 +73,8 @@ class DiagnosisRequest:
     screenshots: bool = True
     trace: bool = False  # Playwright traces of ``current`` and of the run proving the verdict
     timeouts: Timeouts = field(default_factory=Timeouts)
+    no_submit: bool = False  # every variant up to the CAPTCHA; credentials never typed
+    ask_code: Callable[[str], str] | None = None  # asks the person for a security code
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,8 @@ class DiagnosisSetup:
     request: DiagnosisRequest
     chromium: Chromium
     profile: SourceProfile
-    target: Target  # the running portal's URLs
+    target: Target  # the running portal's URLs and how its pages look
+    description: PortalDescription  # where the target came from (remedies, waits)
     credentials: Credentials
     report_dir: Path  # exists and is writable
     portal_embedded: bool = False  # the target is the embedded mock portal
@@ -172,26 +181,19 @@ def _wait_until_unused(path: Path, seconds: float = 5.0) -> None:
         time.sleep(0.1)
 
 
-def target_for(url: str, outbox_url: str | None = None) -> Target:
-    """The portal at ``url`` (its own host is its only site); ``BadInput`` if not http(s)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"--portal {url}: not an http(s) URL")
-    base = f"{parts.scheme}://{parts.netloc}/"
-    return Target(url=base, sites=(parts.hostname,), outbox_url=outbox_url, pagemap=PageMap())
-
-
 # The reachability check only needs the answer's status line and headers.
 REACHABLE_DEADLINE_S = 10.0
 
 
-def check_reachable(url: str) -> None:
+def check_reachable(url: str, where: str | None = None) -> int:
     """Fail in one line, before starting any browser, when nothing answers at ``url``.
 
-    The answer is streamed and its body never read (an endless one cannot fill memory);
-    a portal that trickles its headers a byte every few seconds, each read within the
-    read timeout, is given up on at the overall deadline.
+    Returns the answer's HTTP status. The answer is streamed and its body never read (an
+    endless one cannot fill memory); a portal that trickles its headers a byte every few
+    seconds, each read within the read timeout, is given up on at the overall deadline.
+    ``where`` starts the error line (default: ``--portal URL``).
     """
+    where = where or f"--portal {url}"
     import asyncio
 
     import httpx
@@ -200,24 +202,24 @@ def check_reachable(url: str) -> None:
 
     real_url, headers = loopback_request(url)
 
-    async def first_bytes() -> None:
+    async def first_bytes() -> int:
         async with (
             httpx.AsyncClient(timeout=5.0, follow_redirects=False) as client,
-            client.stream("GET", real_url, headers=headers),
+            client.stream("GET", real_url, headers=headers) as answer,
         ):
-            pass
+            return answer.status_code
 
-    async def within_deadline() -> None:
-        await asyncio.wait_for(first_bytes(), REACHABLE_DEADLINE_S)
+    async def within_deadline() -> int:
+        return await asyncio.wait_for(first_bytes(), REACHABLE_DEADLINE_S)
 
     try:
-        loops.run(within_deadline())
+        return loops.run(within_deadline())
     except httpx.HTTPError as exc:
         reason = type(exc).__name__.replace("Error", " error").lower()
-        raise PortalFailure(f"--portal {url}: nothing answers there ({reason})") from exc
+        raise PortalFailure(f"{where}: nothing answers there ({reason})") from exc
     except TimeoutError as exc:
         raise PortalFailure(
-            f"--portal {url}: the portal did not answer within {REACHABLE_DEADLINE_S:g} s"
+            f"{where}: the portal did not answer within {REACHABLE_DEADLINE_S:g} s"
         ) from exc
 
 
@@ -275,6 +277,7 @@ def diagnose(setup: DiagnosisSetup, progress: Progress | None = None) -> Report:
         report = loops.run(_diagnose_async(setup, inventory, work, progress))
         report.limitations = limitations_of(snapshot.notes)  # what no run could replay
         report.verdict = qualified(report.verdict, snapshot.notes, setup.target.sites)
+        report.verdict = with_portal_texts(report.verdict, setup.description)
     report.portal = PortalInfo(
         url=setup.target.login_url, embedded=setup.portal_embedded, scenario=setup.scenario
     )
@@ -306,14 +309,17 @@ async def _diagnose_async(
             setup.target,
             work / "runs",
             gate=AccountGuard(leader=LEADER),
-            timeouts=request.timeouts,
+            timeouts=timeouts_of(setup.description, request.timeouts),
             screenshots=(setup.report_dir / "screenshots") if request.screenshots else None,
             traces=(setup.report_dir / "traces") if request.trace else None,
             headed=request.headed,
             origin=started,
             progress=progress,
+            no_submit=request.no_submit,
         )
-        diagnosis = Diagnosis(runner, inventory, setup.credentials, jobs=request.jobs)
+        diagnosis = Diagnosis(
+            runner, inventory, setup.credentials, jobs=request.jobs, no_submit=request.no_submit
+        )
         try:
             verdict = await diagnosis.decide()
         finally:

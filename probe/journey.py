@@ -1,9 +1,12 @@
 """The login journey, driven in one browser context, and what the browser observed on the way.
 
 Open the login page -> the CAPTCHA widget renders and yields a token -> type the
-credentials and submit -> read the security code from the portal's outbox and enter it
--> the account home -> download the attestation. Each step records what a person (or
-the browser's developer tools) would see; the journey stops at the first failing step.
+credentials and submit -> read the security code from where the portal sends it and
+enter it -> the logged-in page -> a check after login (download a document). Which of
+these steps a portal has, and how its pages show them, comes from its description
+(``probe/portal_description.py``, adapted to a ``PageMap``). Each step records what a
+person (or the browser's developer tools) would see; the journey stops at the first
+failing step.
 Nothing secret is recorded: URLs lose their query strings, fields holding secrets are
 masked in screenshots, cookie values are only measured.
 """
@@ -23,17 +26,20 @@ from playwright.async_api import BrowserContext, Download, Page, Response
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from probe.code_sources import OutboxCodes
 from probe.credentials import Credentials
 from probe.models import Step, StepName, Symptom
 from probe.observation import Recorder, Target, Timeouts, browser_gone, reported, visible_text
+from probe.page_steps import SKIPPED, read_message, solve_captcha, submit
 from probe.pagemap import public_url
 from probe.report.redact import clean_step, clean_text
-from probe.second_factor import latest_code
 
-# Bigger than this, the "attestation" is not one: the download is stopped.
+NO_SUBMIT = "not run: --no-submit (no credentials are typed)"
+
+# Bigger than this, the downloaded document is not one: the download is stopped.
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 
-FC_ERROR: Symptom = "identity-provider-error"
+FEDERATION_ERROR: Symptom = "identity-provider-error"
 
 
 class SkipRun(Exception):
@@ -105,6 +111,7 @@ class Journey:
         screenshots: Path | None = None,
         screenshot_every_step: bool = True,
         stop_after: StepName | None = None,
+        no_submit: bool = False,
         name: str = "run",
         downloads: Path | None = None,
     ) -> None:
@@ -119,6 +126,8 @@ class Journey:
         # Narrowing-down runs only need to know whether the failure reproduces: they
         # stop once the step where it happened has passed.
         self.stop_after = stop_after
+        # On a portal that is not a test double: everything up to the CAPTCHA, no login.
+        self.no_submit = no_submit
         self.name = name
         self.downloads = downloads  # where Chromium saves downloads, to measure them
         self._holding_gate = False
@@ -138,7 +147,7 @@ class Journey:
             ("credentials", self._credentials),
             ("second-factor", self._second_factor),
             ("account-home", self._account_home),
-            ("attestation", self._attestation),
+            ("download-check", self._download_check),
         ]
         try:
             result = await self._run_stages(page, recorder, stages, steps)
@@ -230,7 +239,7 @@ class Journey:
                 steps.append(Step(name=name, outcome="fail", detail=reported(exc)))
                 steps += self._skipped_rest(stages[index + 1 :], "not reached")
                 return JourneyResult(steps, symptom)
-            message = await visible_text(page, self.map.message) if not page.is_closed() else None
+            message = await read_message(page, self.map) if not page.is_closed() else None
             last = index == len(stages) - 1 or name == self.stop_after
             steps.append(
                 await recorder.step(
@@ -250,6 +259,9 @@ class Journey:
                     stages[index + 1 :], "not needed: the problem did not show up by here"
                 )
                 break
+            if self.no_submit and name == "captcha":
+                steps += self._skipped_rest(stages[index + 1 :], NO_SUBMIT)
+                break
         return JourneyResult(steps, "none")
 
     @staticmethod
@@ -260,7 +272,7 @@ class Journey:
         return [Step(name=name, outcome="skipped", detail=reason) for name, _ in rest]
 
     async def _answer(self, page: Page, recorder: Recorder) -> tuple[str | None, Symptom | None]:
-        message = await visible_text(page, self.map.message)
+        message = await read_message(page, self.map)
         return message, self.map.symptom_of(message, recorder.last_document_status)
 
     # -- the stages ---------------------------------------------------------------
@@ -289,7 +301,7 @@ class Journey:
                     symptom, "The portal showed a message instead of the login form.", message
                 )
             raise _Failure("login-form-missing", "The page has no login form.", message)
-        if await page.locator(self.map.noscript).is_visible():
+        if self.map.noscript and await page.locator(self.map.noscript).first.is_visible():
             raise _Failure(
                 "javascript-disabled",
                 "JavaScript is switched off in this browser; the portal needs it.",
@@ -300,67 +312,19 @@ class Journey:
     async def _captcha(self, page: Page, recorder: Recorder) -> str | None:
         if self.credentials.method == "franceconnect":
             return "skipped"
-        if await page.locator(self.map.captcha_container).count() == 0:
+        problem = await solve_captcha(page, self.map, recorder.failed, self.timeouts)
+        if problem == SKIPPED:
             return "skipped"
-        deadline = time.monotonic() + self.timeouts.captcha_appear / 1000
-        frame = None
-        while time.monotonic() < deadline:
-            frame = next((f for f in page.frames if self.map.captcha_frame_url in f.url), None)
-            if frame is not None:
-                try:
-                    await frame.wait_for_selector(self.map.captcha_checkbox, timeout=500)
-                    break
-                except PlaywrightError:
-                    pass
-            blocked = [
-                f
-                for f in recorder.failed
-                if f.blocked_by_client
-                and f.resource_type in ("script", "sub_frame", "fetch", "xhr")
-            ]
-            if blocked:
-                raise _Failure(
-                    "captcha-blocked",
-                    "The security check was blocked inside the browser "
-                    f"({blocked[0].error} for {blocked[0].url}).",
-                )
-            await asyncio.sleep(0.1)
-        else:
-            raise _Failure(
-                "captcha-missing",
-                f"The security check did not appear within {self.timeouts.captcha_appear / 1000:g} s.",
-            )
-        assert frame is not None
-        await frame.click(self.map.captcha_checkbox, timeout=3_000)
-        token = page.locator(self.map.captcha_token)
-        deadline = time.monotonic() + self.timeouts.captcha_token / 1000
-        while time.monotonic() < deadline:
-            if await token.count() and await token.first.input_value():
-                return None
-            try:
-                verify = frame.locator(self.map.captcha_verify)
-                if await verify.count() and await verify.first.is_visible():
-                    await verify.first.click(timeout=2_000)
-            except PlaywrightError:
-                pass
-            status = await visible_text(frame, self.map.captcha_status)
-            if status and "chec" in status.lower():
-                raise _Failure(
-                    "captcha-rejected", "The security check refused this browser.", status
-                )
-            await asyncio.sleep(0.1)
-        raise _Failure(
-            "captcha-never-completes",
-            f"The security check appeared but gave no answer within "
-            f"{self.timeouts.captcha_token / 1000:g} s.",
-        )
+        if problem is not None:
+            raise _Failure(problem.symptom, problem.detail, problem.message)
+        return None
 
     async def _credentials(self, page: Page, recorder: Recorder) -> str | None:
         # The gate was entered just before (see ``_within_deadline``).
         answer: Symptom | None = None
         try:
             if self.credentials.method == "franceconnect":
-                answer = await self._franceconnect(page, recorder)
+                answer = await self._federation(page, recorder)
                 return None
             try:
                 await page.fill(self.map.identifier, self.credentials.identifier, timeout=3_000)
@@ -371,11 +335,12 @@ class Journey:
             before = page.url
             self._submitted_at = time.time()
             try:
-                async with page.expect_navigation(
-                    timeout=self.timeouts.submit, wait_until="domcontentloaded"
-                ) as navigation:
-                    await page.click(self.map.submit, timeout=3_000)
-                response = await navigation.value
+                answered = await submit(
+                    page,
+                    self.map,
+                    lambda: page.click(self.map.submit, timeout=3_000),
+                    self.timeouts.submit,
+                )
             except PlaywrightError as exc:
                 answer = "form-broken"
                 raise _Failure(
@@ -383,8 +348,12 @@ class Journey:
                     "Pressing the login button did nothing: the form was not sent"
                     f" (still on {public_url(before)}).",
                 ) from exc
+            if answered.response is None and answered.status is not None:
+                recorder.last_document_status = answered.status  # the in-page answer's
             try:
-                await self._check_answer(page, recorder, response, "The portal refused the login")
+                await self._check_answer(
+                    page, recorder, answered.response, "The portal refused the login"
+                )
             except _Failure as refused:
                 answer = refused.symptom
                 raise
@@ -393,16 +362,22 @@ class Journey:
             if self.gate is not None:
                 self.gate.answer(self.credentials, answer)
 
-    async def _franceconnect(self, page: Page, recorder: Recorder) -> Symptom | None:
+    async def _federation(self, page: Page, recorder: Recorder) -> Symptom | None:
         """Log in through the identity federation: button, partner, partner login, back."""
-        partner = self.credentials.partner or "impots"
-        button = page.locator(self.map.franceconnect_button)
+        partner = self.credentials.partner or self.map.default_partner
+        if not self.map.federation_button:
+            raise _Failure("login-form-missing", "The portal's description has no federation step.")
+        button = page.locator(self.map.federation_button)
         if await button.count() == 0:
-            raise _Failure("login-form-missing", "The portal shows no FranceConnect button.")
+            raise _Failure("login-form-missing", "The portal shows no identity-federation button.")
         async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
             await button.first.click(timeout=3_000)
         await self._check_answer(
-            page, recorder, await navigation.value, "The identity federation answered", FC_ERROR
+            page,
+            recorder,
+            await navigation.value,
+            "The identity federation answered",
+            FEDERATION_ERROR,
         )
         choice = page.locator(self.map.partner_button.format(partner=partner))
         if await choice.count() == 0:
@@ -412,7 +387,7 @@ class Journey:
         async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
             await choice.first.click(timeout=3_000)
         await self._check_answer(
-            page, recorder, await navigation.value, "The partner answered", FC_ERROR
+            page, recorder, await navigation.value, "The partner answered", FEDERATION_ERROR
         )
         await page.fill(self.map.partner_identifier, self.credentials.identifier, timeout=3_000)
         await page.fill(self.map.partner_password, self.credentials.password, timeout=3_000)
@@ -420,7 +395,9 @@ class Journey:
             await page.click(self.map.partner_submit, timeout=3_000)
         await navigation.value
         await page.wait_for_load_state("domcontentloaded")
-        await self._check_answer(page, recorder, None, "Back on the portal, it answered", FC_ERROR)
+        await self._check_answer(
+            page, recorder, None, "Back on the portal, it answered", FEDERATION_ERROR
+        )
         return None
 
     async def _check_answer(
@@ -440,14 +417,18 @@ class Journey:
             raise _Failure(symptom or fallback, f"{what} (HTTP {status}).", message)
 
     async def _second_factor(self, page: Page, recorder: Recorder) -> str | None:
-        if await page.locator(self.map.code_form).count() == 0:
+        if not self.map.code_form or await page.locator(self.map.code_form).count() == 0:
             return "skipped"
-        if self.target.outbox_url is None:
-            raise SkipRun("The portal asks for a security code and probe has no outbox to read it.")
-        found = await latest_code(
-            self.target.outbox_url,
-            since=self._submitted_at - 1,
-            timeout=self.timeouts.code_arrival / 1000,
+        source = self.target.code_source
+        if source is None and self.target.outbox_url is not None:
+            source = OutboxCodes(self.target.outbox_url)
+        if source is None:
+            raise SkipRun(
+                "The portal asks for a security code and probe has no source to read it from "
+                "(see second-factor.source in the portal description)."
+            )
+        found = await source.code(
+            since=self._submitted_at - 1, timeout=self.timeouts.code_arrival / 1000
         )
         if found.code is None:
             where = " It landed in the spam folder." if found.in_spam else ""
@@ -456,15 +437,16 @@ class Journey:
                 "security-code-undelivered",
                 f"No security code arrived within {self.timeouts.code_arrival / 1000:g} s."
                 f"{where}{note}",
-                await visible_text(page, self.map.message),
+                await read_message(page, self.map),
             )
         self.secrets.append(found.code)
         await page.fill(self.map.code_input, found.code)
-        async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
-            await page.click(self.map.code_submit)
-        await self._check_answer(
-            page, recorder, await navigation.value, "The security code was refused"
+        answered = await submit(
+            page, self.map, lambda: page.click(self.map.code_submit), self.timeouts.navigation
         )
+        if answered.response is None and answered.status is not None:
+            recorder.last_document_status = answered.status
+        await self._check_answer(page, recorder, answered.response, "The security code was refused")
         return None
 
     async def _account_home(self, page: Page, recorder: Recorder) -> str | None:
@@ -477,17 +459,23 @@ class Journey:
             ) from exc
         return None
 
-    async def _attestation(self, page: Page, recorder: Recorder) -> str | None:
+    async def _download_check(self, page: Page, recorder: Recorder) -> str | None:
+        if not self.map.download_link:
+            return "skipped"
+        what = self.map.download_name or "document"
         try:
             async with page.expect_download(timeout=self.timeouts.navigation) as waiting:
-                await page.click(self.map.attestation_link, timeout=3_000)
+                await page.click(self.map.download_link, timeout=3_000)
             download = await waiting.value
             path = await self._finished_download(download)
         except PlaywrightError as exc:
-            raise _Failure("download-failed", "The attestation could not be downloaded.") from exc
-        data = _first_bytes(Path(path), 5) if path else b""
-        if data != b"%PDF-":
-            raise _Failure("download-failed", "The downloaded attestation is not a PDF document.")
+            raise _Failure("download-failed", f"The {what} could not be downloaded.") from exc
+        expected = self.map.download_starts_with.encode()
+        data = _first_bytes(Path(path), len(expected)) if path else b""
+        if expected and data != expected:
+            raise _Failure(
+                "download-failed", f"The downloaded {what} is not the expected kind of file."
+            )
         return f"Downloaded {download.suggested_filename}."
 
     async def _finished_download(self, download: Download) -> Path | None:
@@ -503,8 +491,8 @@ class Journey:
                 if time.monotonic() >= deadline:
                     raise _Failure(
                         "download-failed",
-                        "The attestation did not finish downloading within "
-                        f"{self.timeouts.download / 1000:g} s; probe stopped it.",
+                        f"The {self.map.download_name or 'document'} did not finish "
+                        f"downloading within {self.timeouts.download / 1000:g} s; probe stopped it.",
                     )
                 if (
                     self.downloads is not None
@@ -512,8 +500,8 @@ class Journey:
                 ):
                     raise _Failure(
                         "download-failed",
-                        f"The attestation grew past {MAX_DOWNLOAD_BYTES // 2**20} MB; "
-                        "probe stopped it.",
+                        f"The {self.map.download_name or 'document'} grew past "
+                        f"{MAX_DOWNLOAD_BYTES // 2**20} MB; probe stopped it.",
                     )
                 await asyncio.wait({finished}, timeout=0.2)
         except BaseException:

@@ -20,28 +20,26 @@ from probe.credentials import Credentials
 from probe.engine import (
     DiagnosisRequest,
     DiagnosisSetup,
-    check_reachable,
     default_report_dir,
     describe_profile,
     diagnose,
     prepare_report_dir,
     private_workdir,
-    target_for,
 )
 from probe.errors import BadInput
 from probe.models import Report
 from probe.observation import Target
-from probe.pagemap import PageMap
 from probe.portal import EmbeddedPortal
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, PortalConfig
+from probe.portal_choice import PortalChoice, check_login_page
+from probe.portal_description import MOCK_DESCRIPTION, PortalDescription, mock_description
+from probe.portal_target import relocated, target_of
 from probe.profiles import SourceProfile, locate_profile
 from probe.recipes import ProfileRecipe, build_profile
 from probe.report.files import discard_partial_report
 from probe.variants import Progress, SilentProgress
 
-# The embedded portal's three sites, one loopback port: the portal, the CAPTCHA vendor,
-# the identity federation. Cookies and site data of all three belong to the portal.
-EMBEDDED_SITES = ("portal.localhost", "captcha.localhost", "idp.localhost")
+MOCK_SOURCE = f"probe/portals/{MOCK_DESCRIPTION}"
 
 
 def demo_credentials() -> Credentials:
@@ -49,11 +47,15 @@ def demo_credentials() -> Credentials:
     return Credentials(DEMO_IDENTIFIER, DEMO_PASSWORD)
 
 
+def embedded_portal(portal: EmbeddedPortal) -> PortalDescription:
+    """The mock's description, at the running embedded portal's URL (its three sites,
+    the portal, the CAPTCHA vendor and the identity federation, on one loopback port)."""
+    return relocated(mock_description(), portal.url)
+
+
 def embedded_target(portal: EmbeddedPortal) -> Target:
-    """What the core is told about a running embedded portal: its URLs and sites."""
-    return Target(
-        url=portal.url, sites=EMBEDDED_SITES, outbox_url=portal.outbox_url, pagemap=PageMap()
-    )
+    """What the core is told about a running embedded portal: its URLs and its pages."""
+    return target_of(embedded_portal(portal), outbox_url=portal.outbox_url)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ def resolve(
         or request.credentials is not None
     ):
         raise ValueError("a MockCase brings its own portal, profile and credentials")
-    if request.portal_url is not None and request.credentials is None:
+    given = request.portal_url is not None or request.portal_description is not None
+    if given and request.credentials is None and not request.no_submit:
         raise BadInput("--portal needs --user (and a password): probe knows no account there")
     progress = progress or SilentProgress()
     if request.report_dir is None:
@@ -128,19 +131,44 @@ def _resolve(
         )
     prepare_report_dir(report_dir)
     profile = _locate(profile_path, chromium, progress, from_recipe=case is not None)
-    if request.portal_url is not None:
-        target = target_for(request.portal_url, request.outbox_url)
-        check_reachable(target.login_url)
+    identifier = credentials.identifier if credentials is not None else ""
+    if request.portal_url is not None or request.portal_description is not None:
+        description = request.portal_description or mock_description()
+        source = request.portal_source or (
+            MOCK_SOURCE if request.portal_description is None else "the portal description"
+        )
+        if request.portal_url is not None:
+            description = relocated(description, request.portal_url)
+        check_login_page(PortalChoice(description, source))
+        target = target_of(
+            description,
+            outbox_url=request.outbox_url,
+            identifier=identifier,
+            ask_code=request.ask_code,
+        )
     else:
         if portal is None:
             portal = stack.enter_context(EmbeddedPortal())
-        target = embedded_target(portal)
-    progress.note(f"Portal: {target.login_url}")
+        description, source = embedded_portal(portal), MOCK_SOURCE
+        target = target_of(description, outbox_url=portal.outbox_url)
+    progress.note(f"Portal: {target.login_url} (described by {source})")
+    if (
+        description.second_factor is not None
+        and target.code_source is None
+        and target.outbox_url is None
+        and not request.no_submit
+    ):
+        progress.note(
+            "Note: the portal asks for a security code and its description names no "
+            "source: every variant that logs in would trigger a code probe cannot read. "
+            "Declare second-factor.source (mailpit, totp or prompt), or run --no-submit."
+        )
     return DiagnosisSetup(
         request=request,
         chromium=chromium,
         profile=profile,
         target=target,
+        description=description,
         # A given portal URL always comes with credentials (checked in resolve).
         credentials=credentials or demo_credentials(),
         report_dir=report_dir,

@@ -26,7 +26,7 @@ StepName = Literal[
     "credentials",
     "second-factor",
     "account-home",
-    "attestation",
+    "download-check",
 ]
 STEP_NAMES: tuple[StepName, ...] = (
     "open-login",
@@ -34,7 +34,7 @@ STEP_NAMES: tuple[StepName, ...] = (
     "credentials",
     "second-factor",
     "account-home",
-    "attestation",
+    "download-check",
 )
 
 # What blocks access: the verdict vocabulary.

@@ -9,9 +9,9 @@ secrets are masked in screenshots, cookie values are only measured.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from playwright.async_api import BrowserContext, Frame, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
@@ -26,6 +26,9 @@ MAX_FAILED_REQUESTS = 30
 # Kept for the whole run (the CAPTCHA stage looks back at blocked requests).
 _MAX_FAILED_KEPT = 1_000
 
+if TYPE_CHECKING:
+    from probe.code_sources import CodeSource
+
 
 @dataclass(frozen=True)
 class Target:
@@ -33,8 +36,10 @@ class Target:
 
     url: str  # base URL, e.g. "http://portal.localhost:8000/"
     sites: tuple[str, ...]  # host names whose cookies and site data belong to the portal
+    pagemap: PageMap  # how its pages look (from its description)
     outbox_url: str | None = None  # a mock outbox to read security codes from
-    pagemap: PageMap = field(default_factory=PageMap)
+    code_source: CodeSource | None = None  # where security codes come from (else the outbox)
+    locale: str | None = None  # the browser's language; None: the person's own
 
     @property
     def login_url(self) -> str:
@@ -56,7 +61,7 @@ class Timeouts:
     captcha_token: int = 5_000
     submit: int = 6_000
     code_arrival: int = 4_000
-    download: int = 15_000  # the attestation, once the portal started sending it
+    download: int = 15_000  # the document a check after login downloads, once it started
     step: int = 60_000  # any one step of the journey, whatever it waits for
 
 

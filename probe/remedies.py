@@ -2,7 +2,9 @@
 
 Remedies follow the order the domain reference recommends: the obvious first (what was
 typed), then the technical checks (maintenance, cookies and cache, extensions, another
-browser, private window), then the support line. Every sentence is probe's own.
+browser, private window), then the support line. Every sentence is probe's own and
+speaks of "the portal"; a portal's description may give its own text for a remedy (who
+to call, what to have at hand), see ``probe/portal_remedies.py``.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from probe.models import CookieGroup, Culprit, Evidence, Factor, Remedy, Status
 
 SUPPORT = Remedy(
     id="call-support",
-    en="Call the health-insurance support line (36 46 in France) with your carte Vitale at hand.",
-    fr="Appelez le service d'assistance de l'Assurance Maladie (36 46) avec votre carte Vitale.",
+    en="Contact the portal's support, with your identifier at hand.",
+    fr="Contactez l'assistance du portail, avec votre identifiant sous la main.",
 )
 OTHER_BROWSER = Remedy(
     id="other-browser",
@@ -26,10 +28,10 @@ PRIVATE = Remedy(
     en="Open a private window and log in from there.",
     fr="Ouvrez une fenêtre de navigation privée et connectez-vous depuis celle-ci.",
 )
-FRANCECONNECT = Remedy(
-    id="franceconnect",
-    en="Log in with FranceConnect instead, through another trusted account (tax, La Poste...).",
-    fr="Connectez-vous plutôt avec FranceConnect, via un autre compte de confiance (impots.gouv, La Poste...).",
+FEDERATION = Remedy(
+    id="federation",
+    en="Log in through the portal's other way in instead (an account you have elsewhere that it trusts).",
+    fr="Connectez-vous plutôt par l'autre accès du portail (un compte que vous avez ailleurs et qu'il accepte).",
 )
 RETRY_LATER = Remedy(
     id="retry-later",
@@ -125,10 +127,15 @@ def _summary(
     names_fr = _names(culprits, lang="fr")
     many = len(culprits) > 1
     match factor:
+        case "none" if symptom_note == "no-submit":
+            return (
+                "Nothing in this browser blocks the login page or its security check; the credentials were not sent (--no-submit), so the login itself was not tried.",
+                "Rien dans ce navigateur ne bloque la page de connexion ni sa vérification anti-robot ; les identifiants n'ont pas été envoyés (--no-submit), la connexion elle-même n'a donc pas été essayée.",
+            )
         case "none":
             return (
-                "Access works: the whole login, down to the attestation download, succeeded.",
-                "L'accès fonctionne : la connexion complète, jusqu'au téléchargement de l'attestation, a réussi.",
+                "Access works: the whole login, down to the last check after it, succeeded.",
+                "L'accès fonctionne : la connexion complète, jusqu'à la dernière vérification, a réussi.",
             )
         case "extension":
             what_en = symptom_note or "stops the login from working"
@@ -228,13 +235,13 @@ def _summary(
             )
         case "rights-not-open":
             return (
-                "The account cannot be used yet: the insurance rights are not open (affiliation still being processed).",
-                "Le compte n'est pas encore utilisable : les droits ne sont pas ouverts (affiliation en cours de traitement).",
+                "The account cannot be used yet: its rights are not open (the file is still being processed).",
+                "Le compte n'est pas encore utilisable : ses droits ne sont pas ouverts (dossier en cours de traitement).",
             )
         case "identity-provider":
             return (
-                "The login through FranceConnect fails at the chosen partner, whatever the browser set-up.",
-                "La connexion via FranceConnect échoue chez le partenaire choisi, quel que soit le réglage du navigateur.",
+                "The login through the identity federation fails at the chosen partner, whatever the browser set-up.",
+                "La connexion par la fédération d'identité échoue chez le partenaire choisi, quel que soit le réglage du navigateur.",
             )
         case "captcha-provider":
             return (
@@ -321,30 +328,30 @@ def remedies(
         case "invalid-credentials":
             return [
                 _r(
-                    "retype",
-                    "Retype the identifier (your 13-digit social security number) and the password carefully; check Caps Lock and the number pad.",
-                    "Ressaisissez soigneusement l'identifiant (numéro de sécurité sociale à 13 chiffres) et le mot de passe ; vérifiez Verr. Maj. et le pavé numérique.",
+                    "retype-carefully",
+                    "Retype the identifier and the password carefully; check Caps Lock and the number pad.",
+                    "Ressaisissez soigneusement l'identifiant et le mot de passe ; vérifiez Verr. Maj. et le pavé numérique.",
                 ),
                 _r(
                     "reset-password",
                     "Use 'Forgotten password' to receive a code and choose a new password.",
                     "Utilisez « Mot de passe oublié » pour recevoir un code et choisir un nouveau mot de passe.",
                 ),
-                FRANCECONNECT,
+                FEDERATION,
             ], [SUPPORT]
         case "account-locked":
             return [
                 _r(
                     "unlock-by-phone",
-                    "Call 36 46: after checking your identity, an adviser sends an unlock code by text message.",
-                    "Appelez le 36 46 : après vérification de votre identité, un conseiller envoie un code de déverrouillage par SMS.",
+                    "Call the portal's support: after checking your identity, they can unlock the account.",
+                    "Appelez l'assistance du portail : après vérification de votre identité, elle peut déverrouiller le compte.",
                 ),
                 _r(
                     "unlock-code",
                     "Enter the unlock code on the portal, then change your password.",
                     "Saisissez le code de déverrouillage sur le portail, puis changez votre mot de passe.",
                 ),
-            ], [FRANCECONNECT, SUPPORT]
+            ], [FEDERATION, SUPPORT]
         case "maintenance":
             return [
                 RETRY_LATER,
@@ -407,19 +414,19 @@ def remedies(
             return [
                 _r(
                     "wait-rights",
-                    "Wait until your affiliation is processed, or send the document your file asks for.",
-                    "Attendez le traitement de votre affiliation, ou envoyez le justificatif demandé dans votre dossier.",
+                    "Wait until your file is processed, or send the document it asks for.",
+                    "Attendez le traitement de votre dossier, ou envoyez le justificatif qu'il demande.",
                 ),
             ], [SUPPORT]
         case "identity-provider":
             return [
                 _r(
                     "other-partner",
-                    "Choose another FranceConnect partner, or log in with your portal identifier and password.",
-                    "Choisissez un autre partenaire FranceConnect, ou connectez-vous avec l'identifiant et le mot de passe du portail.",
+                    "Choose another partner of the identity federation, or log in with your portal identifier and password.",
+                    "Choisissez un autre partenaire de la fédération d'identité, ou connectez-vous avec l'identifiant et le mot de passe du portail.",
                 ),
             ], [SUPPORT]
         case "captcha-provider":
-            return [RETRY_LATER, FRANCECONNECT], [SUPPORT]
+            return [RETRY_LATER, FEDERATION], [SUPPORT]
         case "unknown":
             return [PRIVATE, OTHER_BROWSER], [SUPPORT]

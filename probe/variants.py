@@ -153,8 +153,10 @@ class Runner:
         headed: bool = False,
         origin: float | None = None,
         progress: Progress | None = None,
+        no_submit: bool = False,
     ) -> None:
         self.progress = progress or SilentProgress()
+        self.no_submit = no_submit
         self.playwright = playwright
         self.chromium = chromium
         self.inventory = inventory
@@ -232,7 +234,8 @@ class Runner:
                 env=browser_environment(run_dir / "home"),
                 timeout=LAUNCH_TIMEOUT_S * 1000,
                 viewport={"width": 1000, "height": 720},
-                locale="fr-FR",
+                # The portal's language when its description says, else the person's.
+                locale=self.target.locale,
                 accept_downloads=True,
                 # Inside the run folder, so that the journey can measure a download.
                 downloads_path=str(run_dir / "downloads"),
@@ -275,6 +278,7 @@ class Runner:
                 screenshots=self.screenshots if env.photographed else None,
                 screenshot_every_step=env.name == "current",
                 stop_after=env.stop_after,
+                no_submit=self.no_submit,
                 name=env.name,
                 downloads=run_dir / "downloads",
             )

@@ -49,7 +49,7 @@ _PATHS: dict[StepName, str] = {
     "credentials": "/connexion",
     "second-factor": "/code-securite",
     "account-home": "/compte",
-    "attestation": "/compte/attestation",
+    "download-check": "/compte/attestation",
 }
 
 # --- tiny PNG painter: a page-like picture without a browser --------------------------
@@ -63,7 +63,7 @@ _STEP_COLOURS: dict[str, Colour] = {
     "credentials": (90, 60, 160),
     "second-factor": (170, 100, 0),
     "account-home": (23, 102, 58),
-    "attestation": (60, 60, 60),
+    "download-check": (60, 60, 60),
 }
 
 
@@ -223,7 +223,7 @@ ALL_STEPS: list[StepName] = [
     "credentials",
     "second-factor",
     "account-home",
-    "attestation",
+    "download-check",
 ]
 
 AD_SHIELD = Component(kind="extension", id="abcdefghijklmnopabcdefghijklmnop", name="Ad Shield")

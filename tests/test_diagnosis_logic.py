@@ -18,6 +18,8 @@ from probe.diagnosis import Diagnosis
 from probe.journey import SkipRun
 from probe.models import Component, Evidence, StepName, Symptom, VariantRun, Verdict
 from probe.observation import Target
+from probe.portal_description import mock_description
+from probe.portal_target import pagemap_of
 from probe.profiles import Extension, Setting, SettingId, SourceProfile
 from probe.variants import Environment, Inventory
 
@@ -42,7 +44,11 @@ STOPS_AT: dict[str, StepName] = {
 class FakeRunner:
     """Answers like a browser would, from a rule on the environment."""
 
-    target = Target(url="http://portal.localhost/", sites=("portal.localhost",))
+    target = Target(
+        url="http://portal.localhost/",
+        sites=("portal.localhost",),
+        pagemap=pagemap_of(mock_description()),
+    )
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule

@@ -15,7 +15,6 @@ import jwt
 import pytest
 from starlette.testclient import TestClient
 
-from probe.pagemap import PageMap
 from probe.portal import oidc
 from probe.portal.franceconnect import STATE_COOKIE
 from probe.portal.runtime import PortalRuntime
@@ -27,6 +26,8 @@ from probe.portal.state import (
     MaintenanceConfig,
     PortalConfig,
 )
+from probe.portal_description import mock_description
+from probe.portal_target import pagemap_of
 from tests.portal_helpers import IDP, PORTAL, client_for, csrf_from, message_of, runtime_of
 
 CALLBACK = f"{PORTAL}{oidc.CALLBACK_PATH}"
@@ -554,7 +555,10 @@ def test_the_journey_reads_the_failures_as_identity_provider_errors(
                 },
             )
             page = client.get(answer.headers["location"])
-    assert PageMap().symptom_of(message_of(page.text), page.status_code) == symptom
+    assert (
+        pagemap_of(mock_description()).symptom_of(message_of(page.text), page.status_code)
+        == symptom
+    )
 
 
 def test_a_missing_state_cookie_reads_as_refused_cookies() -> None:
@@ -562,7 +566,10 @@ def test_a_missing_state_cookie_reads_as_refused_cookies() -> None:
         answer = partner_login(client)
         client.cookies.delete(STATE_COOKIE, domain="portal.localhost", path="/franceconnect")
         refused = client.get(answer.headers["location"])
-    assert PageMap().symptom_of(message_of(refused.text), 400) == "cookies-refused"
+    assert (
+        pagemap_of(mock_description()).symptom_of(message_of(refused.text), 400)
+        == "cookies-refused"
+    )
 
 
 def test_idp_unknown_pages_get_the_idp_404() -> None:

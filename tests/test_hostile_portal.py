@@ -30,10 +30,13 @@ from probe.errors import PortalFailure
 from probe.journey import Journey
 from probe.models import Report, Step, VariantRun
 from probe.observation import Recorder, Target, Timeouts
-from probe.pagemap import PageMap
+from probe.portal_description import mock_description
+from probe.portal_target import pagemap_of
 from probe.report import github_summary, write_junit, write_report
 from probe.second_factor import latest_code
 from tests.report_examples import extension_report
+
+MOCK_PAGES = pagemap_of(mock_description())  # the hostile portal copies the mock's pages
 
 PASSWORD = "S3cret-Pw-4242"
 IDENTIFIER = "1850775123456"
@@ -258,7 +261,7 @@ class _EndlessDownload:
 
 
 def _journey(timeouts: Timeouts) -> Journey:
-    target = Target(url="http://127.0.0.1:9/", sites=("127.0.0.1",))
+    target = Target(url="http://127.0.0.1:9/", sites=("127.0.0.1",), pagemap=MOCK_PAGES)
     # The deadlines are probe's own: no browser is needed to see them act.
     return Journey(
         cast(BrowserContext, None), target, Credentials(IDENTIFIER, PASSWORD), timeouts=timeouts
@@ -364,7 +367,7 @@ def _evil_handler() -> type[BaseHTTPRequestHandler]:
 
 
 async def _journey_against(url: str, chromium: Chromium, shots: Path) -> list[Step]:
-    target = Target(url=url, sites=("127.0.0.1",), pagemap=PageMap())
+    target = Target(url=url, sites=("127.0.0.1",), pagemap=MOCK_PAGES)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=str(chromium.executable), args=launch_args()
@@ -408,6 +411,6 @@ def test_a_portal_echoing_the_password_and_never_ending_the_download(
     assert PASSWORD not in recorded
     assert IDENTIFIER not in recorded  # it was in the account page's URL
     assert any("/compte/[hidden]" in (step.url or "") for step in steps)
-    attestation = by_name["attestation"]
+    attestation = by_name["download-check"]
     assert attestation.outcome == "fail"
     assert attestation.detail is not None and "did not finish downloading" in attestation.detail

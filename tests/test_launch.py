@@ -11,7 +11,7 @@ from probe.chromium import Chromium
 from probe.credentials import Credentials
 from probe.engine import DiagnosisRequest
 from probe.errors import BadInput, PortalFailure
-from probe.launch import EMBEDDED_SITES, MockCase, demo_credentials, resolve
+from probe.launch import MockCase, demo_credentials, resolve
 from probe.portal import EmbeddedPortal
 from probe.portal.state import PortalConfig
 from probe.recipes import ProfileRecipe
@@ -45,7 +45,11 @@ def test_without_a_portal_url_the_embedded_portal_runs_for_the_block_only(
     with resolve(request, chromium=FAKE_CHROMIUM) as setup:
         login = setup.target.login_url
         assert answers(login)
-        assert setup.portal_embedded and setup.target.sites == EMBEDDED_SITES
+        assert setup.portal_embedded and setup.target.sites == (
+            "portal.localhost",
+            "captcha.localhost",
+            "idp.localhost",
+        )
         assert setup.credentials == demo_credentials()
         assert setup.report_dir.is_dir() and setup.profile.kind == "given"
     assert not answers(login)
@@ -64,7 +68,9 @@ def test_a_given_portal_url_is_all_the_core_learns_and_its_credentials_are_used(
         with resolve(request, chromium=FAKE_CHROMIUM) as setup:
             assert not setup.portal_embedded
             assert setup.target.url == elsewhere.url
-            assert setup.target.sites == ("portal.localhost",)
+            # Used as given, path and query kept; its sites are its description's (the mock's).
+            assert setup.target.login_url == elsewhere.url + "connexion?from=mail"
+            assert setup.target.sites == ("portal.localhost", "captcha.localhost", "idp.localhost")
             assert setup.credentials == SOMEONE
 
 

@@ -258,7 +258,8 @@ def test_a_portal_where_nothing_listens_fails_before_any_browser_starts(
         env={"HOME": str(home), "PROBE_PASSWORD": "not-a-real-one"},
     )
     message = error_line(result.stdout, result.stderr, result.exit_code, 3)
-    assert message == f"--portal {url}connexion: nothing answers there (connect error)"
+    # The URL is used as given: its path is not replaced by the mock portal's /connexion.
+    assert message == f"--portal {url}: nothing answers there (connect error)"
     assert "not-a-real-one" not in result.stdout + result.stderr
 
 

@@ -26,9 +26,10 @@ from probe.chromium import Chromium, launch_args
 from probe.credentials import Credentials
 from probe.journey import Journey
 from probe.observation import Target, Timeouts
-from probe.pagemap import PageMap
 from probe.portal import EmbeddedPortal
 from probe.portal.state import DEMO_IDENTIFIER, PortalConfig
+from probe.portal_description import mock_description
+from probe.portal_target import pagemap_of
 from tests.ci_run import CiRun
 
 pytestmark = pytest.mark.browser
@@ -138,7 +139,7 @@ async def photograph_a_typed_password(
         url=portal.url,
         sites=("portal.localhost",),
         outbox_url=portal.outbox_url,
-        pagemap=PageMap(),
+        pagemap=pagemap_of(mock_description()),
     )
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(

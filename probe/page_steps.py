@@ -1,0 +1,213 @@
+"""The parts of the journey that depend on how a portal's pages behave.
+
+A CAPTCHA widget renders in an iframe from its vendor or in the page itself (a web
+component); it is solved once its token field holds a value, and it shows that it failed
+by a state or a text. A login answers with a new page, or in the page without one (a
+``fetch`` to an API, as single-page apps do). The ``PageMap`` says which; these functions
+only read what the browser shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Frame, Page, Response
+
+from probe.models import FailedRequest, Symptom
+from probe.observation import Timeouts, visible_text
+from probe.pagemap import PageMap, fold
+
+# Request types a CAPTCHA widget loads itself with.
+WIDGET_REQUESTS = ("script", "sub_frame", "fetch", "xhr")
+SKIPPED: Literal["skipped"] = "skipped"
+
+
+@dataclass(frozen=True)
+class StepProblem:
+    """Why a step failed, in the journey's words."""
+
+    symptom: Symptom
+    detail: str
+    message: str | None = None
+
+
+def captcha_blocked(failed: list[FailedRequest], pagemap: PageMap) -> FailedRequest | None:
+    """A request of the widget that something inside the browser blocked."""
+    hosts = pagemap.captcha_blocked_hosts
+    for request in failed:
+        if not request.blocked_by_client or request.resource_type not in WIDGET_REQUESTS:
+            continue
+        if not hosts or (urlsplit(request.url).hostname or "") in hosts:
+            return request
+    return None
+
+
+async def _widget_root(page: Page, pagemap: PageMap) -> Page | Frame | None:
+    if not pagemap.captcha_frame_url:
+        return page
+    return next((f for f in page.frames if pagemap.captcha_frame_url in f.url), None)
+
+
+async def _shows(where: Page | Frame, selector: str) -> bool:
+    try:
+        return bool(selector) and await where.locator(selector).count() > 0
+    except PlaywrightError:
+        return False
+
+
+async def solve_captcha(
+    page: Page, pagemap: PageMap, failed: list[FailedRequest], timeouts: Timeouts
+) -> StepProblem | Literal["skipped"] | None:
+    """Wait for the widget, click it, wait for its token. None when solved."""
+    if not pagemap.captcha_container or await page.locator(pagemap.captcha_container).count() == 0:
+        return SKIPPED
+    rendered = pagemap.captcha_rendered or pagemap.captcha_checkbox
+    deadline = time.monotonic() + timeouts.captcha_appear / 1000
+    where: Page | Frame | None = None
+    while time.monotonic() < deadline:
+        where = await _widget_root(page, pagemap)
+        if where is not None and await _shows(where, rendered):
+            break
+        blocked = captcha_blocked(failed, pagemap)
+        if blocked is not None:
+            return StepProblem(
+                "captcha-blocked",
+                "The security check was blocked inside the browser "
+                f"({blocked.error} for {blocked.url}).",
+            )
+        await asyncio.sleep(0.1)
+    else:
+        return StepProblem(
+            "captcha-missing",
+            f"The security check did not appear within {timeouts.captcha_appear / 1000:g} s.",
+        )
+    assert where is not None
+    await where.click(pagemap.captcha_checkbox, timeout=3_000)
+    token = page.locator(pagemap.captcha_token)
+    deadline = time.monotonic() + timeouts.captcha_token / 1000
+    while time.monotonic() < deadline:
+        has_token = await token.count() > 0 and bool(await token.first.input_value())
+        if has_token and (
+            not pagemap.captcha_solved or await _shows(where, pagemap.captcha_solved)
+        ):
+            return None
+        if pagemap.captcha_verify:
+            try:
+                verify = where.locator(pagemap.captcha_verify)
+                if await verify.count() and await verify.first.is_visible():
+                    await verify.first.click(timeout=2_000)
+            except PlaywrightError:
+                pass
+        refused = await _captcha_failed(where, pagemap)
+        if refused is not None:
+            return StepProblem(
+                "captcha-rejected", "The security check refused this browser.", refused or None
+            )
+        await asyncio.sleep(0.1)
+    return StepProblem(
+        "captcha-never-completes",
+        f"The security check appeared but gave no answer within "
+        f"{timeouts.captcha_token / 1000:g} s.",
+    )
+
+
+async def _captcha_failed(where: Page | Frame, pagemap: PageMap) -> str | None:
+    """The widget's words when it shows that it failed ("" when it says nothing), else None."""
+    if not pagemap.captcha_failed or not await _shows(where, pagemap.captcha_failed):
+        return None
+    text = await visible_text(where, pagemap.captcha_failed)
+    if pagemap.captcha_failed_text:
+        if not text or not re.search(pagemap.captcha_failed_text, fold(text)):
+            return None
+        return text
+    status = await visible_text(where, pagemap.captcha_status) if pagemap.captcha_status else None
+    return status or text or ""
+
+
+async def read_message(page: Page, pagemap: PageMap) -> str | None:
+    """What the portal says: its page banner, else the errors attached to fields."""
+    message = await visible_text(page, pagemap.message)
+    if message:
+        return message
+    for selector in pagemap.field_messages:
+        text = await visible_text(page, selector)
+        if text:
+            return text
+    return None
+
+
+@dataclass
+class Answer:
+    """How the portal answered a form: a new page (``response``) or in the page."""
+
+    response: Response | None
+    status: int | None  # the HTTP status of the new page or of the in-page request
+
+
+async def submit(
+    page: Page, pagemap: PageMap, click: Callable[[], Awaitable[None]], timeout_ms: int
+) -> Answer:
+    """Press the button and wait for the answer the way this portal gives it.
+
+    Raises PlaywrightError when nothing answers within ``timeout_ms``.
+    """
+    if not pagemap.answer_in_page:
+        async with page.expect_navigation(
+            timeout=timeout_ms, wait_until="domcontentloaded"
+        ) as navigation:
+            await click()
+        response = await navigation.value
+        return Answer(response, response.status if response is not None else None)
+    return await _in_page_answer(page, pagemap, click, timeout_ms)
+
+
+async def _in_page_answer(
+    page: Page, pagemap: PageMap, click: Callable[[], Awaitable[None]], timeout_ms: int
+) -> Answer:
+    answered: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+
+    def on_response(response: Response) -> None:
+        request = response.request
+        if (
+            not answered.done()
+            and request.method != "GET"
+            and request.resource_type in ("fetch", "xhr")
+        ):
+            answered.set_result(response.status)
+
+    def on_navigation(frame: Frame) -> None:
+        if frame == page.main_frame and not answered.done():
+            answered.set_result(None)
+
+    page.on("response", on_response)
+    page.on("framenavigated", on_navigation)
+    try:
+        await click()
+        try:
+            status = await asyncio.wait_for(asyncio.shield(answered), timeout_ms / 1000)
+        except TimeoutError as exc:
+            raise PlaywrightError(
+                f"no answer within {timeout_ms / 1000:g} s after pressing the button"
+            ) from exc
+    finally:
+        page.remove_listener("response", on_response)
+        page.remove_listener("framenavigated", on_navigation)
+    if status is None:  # the page navigated after all
+        await page.wait_for_load_state("domcontentloaded")
+        return Answer(None, None)
+    # The script shows the answer right after the request returns.
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        if await _shows(page, pagemap.home_marker) or await _shows(page, pagemap.code_form):
+            break
+        if await read_message(page, pagemap):
+            break
+        await asyncio.sleep(0.1)
+    return Answer(None, status)

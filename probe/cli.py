@@ -7,6 +7,7 @@ Exit codes: 0 access works, 1 access blocked and diagnosed, 2 bad input,
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import logging
@@ -115,6 +116,18 @@ def _stop_signals_like_ctrl_c() -> Iterator[None]:
             signal.signal(number, handler)
 
 
+def _unexpected(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"no space left on the disk{where}: free some space, then run probe again"
+    detail = " ".join(str(exc).split())[:200]
+    return (
+        f"probe stopped on an unexpected error ({type(exc).__name__}"
+        f"{': ' + detail if detail else ''}); temporary copies were removed. "
+        "Run it again; if it happens again, report it with this line"
+    )
+
+
 def reports_errors(func: F) -> F:
     """Turn probe's errors into one line and an exit code; never a traceback."""
 
@@ -140,6 +153,12 @@ def reports_errors(func: F) -> F:
                 )
                 console.error(f"{what}; temporary copies were removed")
             raise typer.Exit(128 + signum) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            # Exit 1 means "blocked and diagnosed": a crash must not read as a verdict.
+            console.error(_unexpected(exc))
+            raise typer.Exit(3) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -366,3 +366,35 @@ def test_bad_input_leaves_no_empty_report_folder(tmp_path: Path) -> None:
     with pytest.raises(BadInput):
         run_diagnosis(DiagnosisRequest(profile=tmp_path / "no-such-profile", report_dir=report_dir))
     assert not report_dir.exists()
+
+
+def test_an_unexpected_failure_is_one_line_and_exit_3(
+    monkeypatch: pytest.MonkeyPatch, home: Path
+) -> None:
+    # Exit 1 means "blocked and diagnosed": CI must be able to tell a crash from a verdict.
+    import probe.launch
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("something\nbroke")
+
+    monkeypatch.setattr(probe.launch, "run_diagnosis", crash)
+    result = invoke("browser")
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert "unexpected error (RuntimeError: something broke)" in result.output
+
+
+def test_a_full_disk_is_said_in_one_line_with_exit_3(
+    monkeypatch: pytest.MonkeyPatch, home: Path
+) -> None:
+    import errno
+
+    import probe.launch
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "/tmp/x/report.json")
+
+    monkeypatch.setattr(probe.launch, "run_diagnosis", full)
+    result = invoke("browser")
+    assert result.exit_code == 3, result.output
+    assert "no space left on the disk (/tmp/x/report.json)" in result.output

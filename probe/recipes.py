@@ -23,7 +23,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -231,8 +231,6 @@ def _portal_url(url: str, portal_url: str | None) -> str:
 def _plant(
     user_data_dir: Path, chromium: Chromium, seeds: list[CookieSeed], visits: list[str]
 ) -> None:
-    from playwright.sync_api import Error, sync_playwright
-
     expires = time.time() + 365 * 24 * 3600  # session cookies would not be saved to disk
     cookies: list[Any] = [
         {
@@ -245,6 +243,27 @@ def _plant(
         }
         for s in seeds
     ]
+    with _building_browser(user_data_dir, chromium) as context:
+        page = context.pages[0] if context.pages else context.new_page()
+        # Pages first, cookies after: what a visit installs (a service worker) must not
+        # depend on the planted cookies, which may be too many for the portal.
+        for url in visits:
+            _visit(page, url)
+        if cookies:
+            context.add_cookies(cookies)
+
+
+@contextlib.contextmanager
+def _building_browser(
+    user_data_dir: Path,
+    chromium: Chromium,
+    extra_args: Sequence[str] = (),
+    ignore_default_args: Sequence[str] = (),
+) -> Iterator[Any]:
+    """Chromium started on a profile being built, closed afterwards; ``BrowserFailure``
+    in one line when it cannot start."""
+    from playwright.sync_api import Error, sync_playwright
+
     # The browser's own HOME: it writes crash reports and caches there, not in the person's.
     home = tempfile.TemporaryDirectory(prefix="probe-browser-home-")
     with home, sync_playwright() as playwright:
@@ -253,7 +272,8 @@ def _plant(
                 str(user_data_dir),
                 executable_path=str(chromium.executable),
                 headless=True,
-                args=launch_args(),
+                args=[*launch_args(), *extra_args],
+                ignore_default_args=list(ignore_default_args) or None,
                 env=browser_environment(Path(home.name)),
                 timeout=LAUNCH_TIMEOUT_S * 1000,
             )
@@ -261,13 +281,7 @@ def _plant(
             failure = launch_failure(exc.message, executable=chromium.executable, headed=False)
             raise BrowserFailure(f"{failure} (while building a profile)") from exc
         try:
-            page = context.pages[0] if context.pages else context.new_page()
-            # Pages first, cookies after: what a visit installs (a service worker) must not
-            # depend on the planted cookies, which may be too many for the portal.
-            for url in visits:
-                _visit(page, url)
-            if cookies:
-                context.add_cookies(cookies)
+            yield context
         finally:
             context.close()
 
@@ -281,35 +295,20 @@ def _run_extensions(user_data_dir: Path, chromium: Chromium) -> None:
     A fixture extension that does work when it starts exposes it as ``self.ready`` (a
     promise) in its service worker; it is awaited before the browser closes.
     """
-    from playwright.sync_api import Error, sync_playwright
-
     from probe.profiles import extension_launch_args, locate_profile
 
     prefs_file = user_data_dir / "Default" / "Preferences"
     installed = {e.id: e for e in locate_profile(user_data_dir).extensions if e.enabled}
     entries = json.loads(prefs_file.read_text())["extensions"]["settings"]
     before = {ext_id: dict(entries[ext_id]) for ext_id in installed}
-    home = tempfile.TemporaryDirectory(prefix="probe-browser-home-")
-    with home, sync_playwright() as playwright:
-        try:
-            context = playwright.chromium.launch_persistent_context(
-                str(user_data_dir),
-                executable_path=str(chromium.executable),
-                headless=True,
-                args=launch_args() + extension_launch_args(installed.values()),
-                ignore_default_args=["--disable-extensions"],
-                env=browser_environment(Path(home.name)),
-                timeout=LAUNCH_TIMEOUT_S * 1000,
-            )
-        except Error as exc:
-            failure = launch_failure(exc.message, executable=chromium.executable, headed=False)
-            raise BrowserFailure(f"{failure} (while building a profile)") from exc
-        try:
-            workers = _extension_workers(context, installed.values())
-            for worker in workers:
-                worker.evaluate("async () => { await self.ready; }")
-        finally:
-            context.close()
+    with _building_browser(
+        user_data_dir,
+        chromium,
+        extension_launch_args(installed.values()),
+        ignore_default_args=["--disable-extensions"],
+    ) as context:
+        for worker in _extension_workers(context, installed.values()):
+            worker.evaluate("async () => { await self.ready; }")
     prefs = json.loads(prefs_file.read_text())
     registered = prefs["extensions"]["settings"]
     for ext_id, entry in before.items():

@@ -6,6 +6,7 @@ One browser per session (pytest-playwright), a fresh context per test, short tim
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -213,8 +214,16 @@ def test_captcha_works_in_a_default_profile_that_blocks_third_party_cookies(
 
 
 def _wait_for_cached_login_page(page: Page) -> None:
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.wait_for_function("async () => Boolean(await caches.match('/connexion'))", polling=100)
+    # Polled from here: wait_for_function compiles its predicate with eval in the page,
+    # which the portal's Content-Security-Policy refuses once the page has loaded.
+    check = (
+        "async () => navigator.serviceWorker.controller !== null"
+        " && Boolean(await caches.match('/connexion'))"
+    )
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not page.evaluate(check):
+        assert time.monotonic() < deadline, "the service worker never cached the login page"
+        page.wait_for_timeout(100)
 
 
 def test_stale_service_worker_keeps_the_old_release_until_site_data_is_cleared(

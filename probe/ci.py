@@ -23,6 +23,7 @@ from pathlib import Path
 import jinja2
 
 from probe.chromium import Chromium, find_chromium
+from probe.driver import SharedDriver
 from probe.engine import DiagnosisRequest
 from probe.errors import BadInput, ProbeError
 from probe.launch import MockCase, run_diagnosis
@@ -192,12 +193,14 @@ def diagnose_scenario(
     *,
     directory: Path | None = None,
     chromium: Chromium | None = None,
+    driver: SharedDriver | None = None,
 ) -> tuple[Report, Path]:
     """Diagnose one scenario: portal in its state, profile built from its recipe.
 
     ``request`` says where and how to report (folder, language, Chromium path, jobs...);
     the scenario brings the portal, the profile and the credentials, so the request
-    names none. ``chromium``: one already found. Returns the report and its folder.
+    names none. ``chromium``: one already found; ``driver``: a Playwright driver and
+    browser budget shared with other scenarios. Returns the report and its folder.
 
     Example: ``report, folder = diagnose_scenario("maintenance", DiagnosisRequest())``.
     """
@@ -209,17 +212,22 @@ def diagnose_scenario(
         credentials=loaded.credentials.typed(),
         scenario=loaded.name,
     )
-    return run_diagnosis(request, progress, chromium=chromium, case=case)
+    return run_diagnosis(request, progress, chromium=chromium, case=case, driver=driver)
 
 
 def _run_one(
-    scenario: Scenario, root: Path, chromium: Chromium, lang: Lang, trace: bool = False
+    scenario: Scenario,
+    root: Path,
+    chromium: Chromium,
+    lang: Lang,
+    trace: bool = False,
+    driver: SharedDriver | None = None,
 ) -> ScenarioResult:
     out_dir = root / scenario.name
     started = time.monotonic()
     request = DiagnosisRequest(report_dir=out_dir, lang=lang, trace=trace)
     try:
-        report, written = diagnose_scenario(scenario, request, chromium=chromium)
+        report, written = diagnose_scenario(scenario, request, chromium=chromium, driver=driver)
     except ProbeError as exc:
         return ScenarioResult(scenario, time.monotonic() - started, error=str(exc))
     except Exception as exc:  # a bug in probe: keep the run going, keep the evidence
@@ -262,6 +270,9 @@ def run_ci(
 ) -> CiSummary:
     """Diagnose the scenarios (all, ``only`` some, or one shard) and compare verdicts.
 
+    ``jobs``: browsers at once across the whole run. The scenarios share one Playwright
+    driver and that budget; ``jobs + 1`` of them are under way at once, so that one
+    builds its profile or writes its report while the others' browsers run.
     Example: ``run_ci(jobs=2, shard="1/2", junit=Path("junit.xml")).failed == 0``.
     """
     if jobs < 1:
@@ -274,15 +285,26 @@ def run_ci(
         raise BadInput(f"--report-dir {root}: cannot write there ({exc.strerror})") from None
     chromium = find_chromium(chromium_path)
     say = progress or (lambda _text: None)
-    say(f"probe ci: {len(chosen)} scenario(s), {jobs} at a time, in {chromium.describe()}")
+    say(
+        f"probe ci: {len(chosen)} scenario(s), {jobs} browser(s) at a time, "
+        f"in {chromium.describe()}"
+    )
     started = time.monotonic()
     results: list[ScenarioResult] = []
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="scenario") as pool:
-        futures = [pool.submit(_run_one, s, root, chromium, lang, trace) for s in chosen]
+    driver = SharedDriver(browsers=jobs).start()
+    pool = ThreadPoolExecutor(max_workers=jobs + 1, thread_name_prefix="scenario")
+    try:
+        futures = [pool.submit(_run_one, s, root, chromium, lang, trace, driver) for s in chosen]
         for future in as_completed(futures):
             result = future.result()
             results.append(result)
             say(_line(result, len(results), len(chosen)))
+    finally:
+        # Stopped (Ctrl-C, SIGTERM): scenarios not started never start, those under way
+        # are cancelled and clean up in their threads, which are waited for.
+        pool.shutdown(wait=False, cancel_futures=True)
+        driver.close()
+        pool.shutdown(wait=True)
     results.sort(key=lambda r: r.name)
     summary = CiSummary(
         results=results,

@@ -18,12 +18,14 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from playwright.async_api import async_playwright
+from playwright.async_api import Playwright, async_playwright
 
 from probe import __version__, loops
 from probe.account_guard import LEADER, AccountGuard
@@ -46,6 +48,11 @@ from probe.portal_remedies import with_portal_texts
 from probe.portal_target import timeouts_of
 from probe.profiles import SourceProfile, snapshot_profile
 from probe.variants import Inventory, Progress, Runner, SilentProgress, take_inventory
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from probe.driver import SharedDriver
 
 
 @dataclass(frozen=True)
@@ -265,8 +272,14 @@ def describe_profile(profile: SourceProfile, *, from_recipe: bool = False) -> st
     return f"Profile: {label.get(profile.kind, profile.kind)} ({where}), read from a private copy"
 
 
-def diagnose(setup: DiagnosisSetup, progress: Progress | None = None) -> Report:
-    """Run a whole diagnosis of ``setup`` and write its report into ``setup.report_dir``."""
+def diagnose(
+    setup: DiagnosisSetup, progress: Progress | None = None, *, driver: SharedDriver | None = None
+) -> Report:
+    """Run a whole diagnosis of ``setup`` and write its report into ``setup.report_dir``.
+
+    ``driver``: run the browsers in that shared Playwright driver, within its browser
+    budget (``probe ci``); by default the diagnosis starts a driver of its own.
+    """
     progress = progress or SilentProgress()
     with private_workdir() as work:
         snapshot = snapshot_profile(setup.profile, work / "snapshot")
@@ -274,7 +287,10 @@ def diagnose(setup: DiagnosisSetup, progress: Progress | None = None) -> Report:
             if warning not in setup.profile.warnings:
                 progress.note(f"Note: {warning}")
         inventory = take_inventory(snapshot, setup.target)
-        report = loops.run(_diagnose_async(setup, inventory, work, progress))
+        if driver is not None:
+            report = driver.run(partial(_diagnose_async, setup, inventory, work, progress))
+        else:
+            report = loops.run(_diagnose_async(setup, inventory, work, progress))
         report.limitations = limitations_of(snapshot.notes)  # what no run could replay
         report.verdict = qualified(report.verdict, snapshot.notes, setup.target.sites)
         report.verdict = with_portal_texts(report.verdict, setup.description)
@@ -294,14 +310,30 @@ def diagnose(setup: DiagnosisSetup, progress: Progress | None = None) -> Report:
     return report
 
 
+@contextlib.asynccontextmanager
+async def _driver(shared: Playwright | None) -> AsyncIterator[Playwright]:
+    """The shared driver when there is one, else one of this diagnosis's own."""
+    if shared is not None:
+        yield shared
+        return
+    async with async_playwright() as own:
+        yield own
+
+
 async def _diagnose_async(
-    setup: DiagnosisSetup, inventory: Inventory, work: Path, progress: Progress
+    setup: DiagnosisSetup,
+    inventory: Inventory,
+    work: Path,
+    progress: Progress,
+    shared: Playwright | None = None,
+    slots: asyncio.Semaphore | None = None,
 ) -> Report:
+    """The browser runs and the verdict; ``slots``: a browser budget shared with others."""
     request, chromium = setup.request, setup.chromium
     started = time.monotonic()
     created = datetime.now(UTC)
     findings = check_credentials(setup.credentials)
-    async with async_playwright() as playwright:
+    async with _driver(shared) as playwright:
         runner = Runner(
             playwright,
             chromium,
@@ -318,7 +350,12 @@ async def _diagnose_async(
             no_submit=request.no_submit,
         )
         diagnosis = Diagnosis(
-            runner, inventory, setup.credentials, jobs=request.jobs, no_submit=request.no_submit
+            runner,
+            inventory,
+            setup.credentials,
+            jobs=request.jobs,
+            no_submit=request.no_submit,
+            slots=slots,
         )
         try:
             verdict = await diagnosis.decide()

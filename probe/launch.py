@@ -17,6 +17,7 @@ from pathlib import Path
 
 from probe.chromium import Chromium, find_chromium
 from probe.credentials import Credentials
+from probe.driver import SharedDriver
 from probe.engine import (
     DiagnosisRequest,
     DiagnosisSetup,
@@ -217,11 +218,13 @@ def run_diagnosis(
     *,
     chromium: Chromium | None = None,
     case: MockCase | None = None,
+    driver: SharedDriver | None = None,
 ) -> tuple[Report, Path]:
     """Resolve ``request``, diagnose, write the report; returns the report and its folder.
 
+    ``driver``: a Playwright driver and browser budget shared with other diagnoses.
     Example: ``report, folder = run_diagnosis(DiagnosisRequest(report_dir=Path("out")))``
     diagnoses your default profile on the embedded portal with its demo account.
     """
     with resolve(request, progress, chromium=chromium, case=case) as setup:
-        return diagnose(setup, progress), setup.report_dir
+        return diagnose(setup, progress, driver=driver), setup.report_dir

@@ -24,10 +24,11 @@ import jinja2
 
 from probe.chromium import Chromium, find_chromium
 from probe.driver import SharedDriver
-from probe.engine import DiagnosisRequest
+from probe.engine import DiagnosisRequest, private_workdir
 from probe.errors import BadInput, ProbeError
 from probe.launch import MockCase, run_diagnosis
 from probe.models import Lang, Report, Verdict
+from probe.recipe_cache import ProfileCache
 from probe.report import append_scenarios_summary, write_scenario_junit
 from probe.report.files import write_text
 from probe.scenarios import Scenario, closest_names, expected_culprits, load_all, load_scenario
@@ -194,13 +195,15 @@ def diagnose_scenario(
     directory: Path | None = None,
     chromium: Chromium | None = None,
     driver: SharedDriver | None = None,
+    profiles: ProfileCache | None = None,
 ) -> tuple[Report, Path]:
     """Diagnose one scenario: portal in its state, profile built from its recipe.
 
     ``request`` says where and how to report (folder, language, Chromium path, jobs...);
     the scenario brings the portal, the profile and the credentials, so the request
     names none. ``chromium``: one already found; ``driver``: a Playwright driver and
-    browser budget shared with other scenarios. Returns the report and its folder.
+    browser budget shared with other scenarios; ``profiles``: profiles built from
+    recipes, shared with them too. Returns the report and its folder.
 
     Example: ``report, folder = diagnose_scenario("maintenance", DiagnosisRequest())``.
     """
@@ -212,7 +215,9 @@ def diagnose_scenario(
         credentials=loaded.credentials.typed(),
         scenario=loaded.name,
     )
-    return run_diagnosis(request, progress, chromium=chromium, case=case, driver=driver)
+    return run_diagnosis(
+        request, progress, chromium=chromium, case=case, driver=driver, profiles=profiles
+    )
 
 
 def _run_one(
@@ -222,12 +227,15 @@ def _run_one(
     lang: Lang,
     trace: bool = False,
     driver: SharedDriver | None = None,
+    profiles: ProfileCache | None = None,
 ) -> ScenarioResult:
     out_dir = root / scenario.name
     started = time.monotonic()
     request = DiagnosisRequest(report_dir=out_dir, lang=lang, trace=trace)
     try:
-        report, written = diagnose_scenario(scenario, request, chromium=chromium, driver=driver)
+        report, written = diagnose_scenario(
+            scenario, request, chromium=chromium, driver=driver, profiles=profiles
+        )
     except ProbeError as exc:
         return ScenarioResult(scenario, time.monotonic() - started, error=str(exc))
     except Exception as exc:  # a bug in probe: keep the run going, keep the evidence
@@ -272,7 +280,8 @@ def run_ci(
 
     ``jobs``: browsers at once across the whole run. The scenarios share one Playwright
     driver and that budget; ``jobs + 1`` of them are under way at once, so that one
-    builds its profile or writes its report while the others' browsers run.
+    builds its profile or writes its report while the others' browsers run. Scenarios
+    with the same recipe share one profile, built once into a private temporary folder.
     Example: ``run_ci(jobs=2, shard="1/2", junit=Path("junit.xml")).failed == 0``.
     """
     if jobs < 1:
@@ -291,20 +300,25 @@ def run_ci(
     )
     started = time.monotonic()
     results: list[ScenarioResult] = []
-    driver = SharedDriver(browsers=jobs).start()
-    pool = ThreadPoolExecutor(max_workers=jobs + 1, thread_name_prefix="scenario")
-    try:
-        futures = [pool.submit(_run_one, s, root, chromium, lang, trace, driver) for s in chosen]
-        for future in as_completed(futures):
-            result = future.result()
-            results.append(result)
-            say(_line(result, len(results), len(chosen)))
-    finally:
-        # Stopped (Ctrl-C, SIGTERM): scenarios not started never start, those under way
-        # are cancelled and clean up in their threads, which are waited for.
-        pool.shutdown(wait=False, cancel_futures=True)
-        driver.close()
-        pool.shutdown(wait=True)
+    with private_workdir() as scratch:
+        profiles = ProfileCache(scratch / "profiles")
+        driver = SharedDriver(browsers=jobs).start()
+        pool = ThreadPoolExecutor(max_workers=jobs + 1, thread_name_prefix="scenario")
+        try:
+            futures = [
+                pool.submit(_run_one, s, root, chromium, lang, trace, driver, profiles)
+                for s in chosen
+            ]
+            for future in as_completed(futures):
+                result = future.result()
+                results.append(result)
+                say(_line(result, len(results), len(chosen)))
+        finally:
+            # Stopped (Ctrl-C, SIGTERM): scenarios not started never start, those under
+            # way are cancelled and clean up in their threads, which are waited for.
+            pool.shutdown(wait=False, cancel_futures=True)
+            driver.close()
+            pool.shutdown(wait=True)
     results.sort(key=lambda r: r.name)
     summary = CiSummary(
         results=results,

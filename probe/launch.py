@@ -36,6 +36,7 @@ from probe.portal_choice import PortalChoice, check_login_page
 from probe.portal_description import MOCK_DESCRIPTION, PortalDescription, mock_description
 from probe.portal_target import relocated, target_of
 from probe.profiles import SourceProfile, locate_profile
+from probe.recipe_cache import ProfileCache
 from probe.recipes import ProfileRecipe, build_profile
 from probe.report.files import discard_partial_report
 from probe.variants import Progress, SilentProgress
@@ -81,12 +82,14 @@ def resolve(
     *,
     chromium: Chromium | None = None,
     case: MockCase | None = None,
+    profiles: ProfileCache | None = None,
 ) -> Iterator[DiagnosisSetup]:
     """Resolve ``request`` into a set-up that stays valid (portal running) inside the block.
 
     ``chromium``: one already found (``probe ci`` shares one between scenarios). ``case``:
-    the portal, profile and credentials come from it instead of the request. A report
-    folder this creates is removed again if the block fails before writing into it.
+    the portal, profile and credentials come from it instead of the request; ``profiles``:
+    where the case's profile is built once and reused. A report folder this creates is
+    removed again if the block fails before writing into it.
     """
     if case is not None and (
         request.profile is not None
@@ -104,7 +107,7 @@ def resolve(
         wanted, created = request.report_dir, not request.report_dir.exists()
     try:
         with contextlib.ExitStack() as stack:
-            yield _resolve(request, progress, stack, chromium, case, wanted)
+            yield _resolve(request, progress, stack, chromium, case, wanted, profiles)
     except BaseException:
         # A run that stopped early (bad input, Ctrl-C, SIGTERM) leaves no partial report.
         discard_partial_report(wanted, created=created)
@@ -118,12 +121,13 @@ def _resolve(
     chromium: Chromium | None,
     case: MockCase | None,
     report_dir: Path,
+    profiles: ProfileCache | None = None,
 ) -> DiagnosisSetup:
     chromium = chromium or find_chromium(request.chromium_path)
     portal: EmbeddedPortal | None = None
     profile_path, credentials = request.profile, request.credentials
     if case is not None:
-        portal, profile_path = _set_up_case(case, chromium, stack, progress)
+        portal, profile_path = _set_up_case(case, chromium, stack, progress, profiles)
         credentials = case.credentials
     if not chromium.can_side_load_extensions:
         progress.note(
@@ -180,18 +184,30 @@ def _resolve(
 
 
 def _set_up_case(
-    case: MockCase, chromium: Chromium, stack: contextlib.ExitStack, progress: Progress
+    case: MockCase,
+    chromium: Chromium,
+    stack: contextlib.ExitStack,
+    progress: Progress,
+    profiles: ProfileCache | None = None,
 ) -> tuple[EmbeddedPortal, Path]:
-    """Start the embedded portal in the case's state and build its profile (private copy)."""
-    portal = stack.enter_context(
-        EmbeddedPortal(case.build_portal if case.build_portal is not None else case.portal)
-    )
-    work = stack.enter_context(private_workdir())
+    """Start the embedded portal in the case's state and build its profile (private copy,
+    or the one ``profiles`` holds for the same recipe: the diagnosis only reads it)."""
+    building = case.build_portal if case.build_portal is not None else case.portal
+    portal = stack.enter_context(EmbeddedPortal(building))
     label = f"Scenario {case.scenario}" if case.scenario else "Set-up"
     progress.note(f"{label}: building its browser profile")
-    profile_dir = build_profile(
-        case.recipe, work / "profile", chromium=chromium, portal_url=portal.url
-    )
+    if profiles is not None:
+        profile_dir = profiles.profile(
+            case.recipe,
+            chromium=chromium,
+            portal_url=portal.url,
+            portal_state=building.model_dump_json(),
+        )
+    else:
+        work = stack.enter_context(private_workdir())
+        profile_dir = build_profile(
+            case.recipe, work / "profile", chromium=chromium, portal_url=portal.url
+        )
     if case.build_portal is not None:
         portal.set_config(case.portal)
     return portal, profile_dir
@@ -219,12 +235,14 @@ def run_diagnosis(
     chromium: Chromium | None = None,
     case: MockCase | None = None,
     driver: SharedDriver | None = None,
+    profiles: ProfileCache | None = None,
 ) -> tuple[Report, Path]:
     """Resolve ``request``, diagnose, write the report; returns the report and its folder.
 
-    ``driver``: a Playwright driver and browser budget shared with other diagnoses.
+    ``driver``: a Playwright driver and browser budget shared with other diagnoses;
+    ``profiles``: profiles built from recipes, shared with them too.
     Example: ``report, folder = run_diagnosis(DiagnosisRequest(report_dir=Path("out")))``
     diagnoses your default profile on the embedded portal with its demo account.
     """
-    with resolve(request, progress, chromium=chromium, case=case) as setup:
+    with resolve(request, progress, chromium=chromium, case=case, profiles=profiles) as setup:
         return diagnose(setup, progress, driver=driver), setup.report_dir

@@ -8,7 +8,8 @@ Installed with probe (entry point ``pytest11``), so any test can use:
   pytest-playwright: ``page.goto(probe_portal.url + "connexion")``.
 - ``probe_portal_factory(config=None, **fields)``: more portals, each in its own state.
 - ``probe_profile_factory(recipe, portal=None)``: a Chromium user-data-dir built from a
-  ``ProfileRecipe`` (or a dict of its fields), removed after the test.
+  ``ProfileRecipe`` (or a dict of its fields), removed after the test. Each recipe is
+  built once per test session (``probe_profile_cache``); every test gets its own copy.
 - ``probe_diagnose(...)``: a whole diagnosis in real Chromium, returning its ``Report``,
   for a scenario (``probe_diagnose("ad-blocker-hides-captcha")``) or for a set-up given
   piece by piece (``probe_diagnose(portal={...}, profile={...}, credentials=(id, pw))``).
@@ -19,6 +20,7 @@ imports nothing heavy (no Playwright, no Starlette) until a test asks for a fixt
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from probe.models import Report
     from probe.portal import EmbeddedPortal
     from probe.portal.state import PortalConfig
+    from probe.recipe_cache import ProfileCache
     from probe.recipes import ProfileRecipe
 
 MARKER = "probe_portal"
@@ -116,18 +119,34 @@ def probe_portal(
     return probe_portal_factory(config, **fields)
 
 
+@pytest.fixture(scope="session")
+def probe_profile_cache(tmp_path_factory: pytest.TempPathFactory) -> ProfileCache:
+    """Profiles built from recipes, each built once per test session and then reused.
+
+    Under pytest-xdist the workers share one cache folder (in the session's base
+    temporary folder), so a recipe is built once for the whole run.
+    """
+    from probe.recipe_cache import ProfileCache
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # this run's folder, shared by its workers
+    return ProfileCache(base / "probe-profile-cache")
+
+
 @pytest.fixture
 def probe_profile_factory(
-    tmp_path_factory: pytest.TempPathFactory, probe_chromium: Chromium
+    tmp_path_factory: pytest.TempPathFactory,
+    probe_chromium: Chromium,
+    probe_profile_cache: ProfileCache,
 ) -> Iterator[Callable[..., Path]]:
     """Build Chromium profiles from recipes; each is deleted after the test.
 
     Example: ``probe_profile_factory({"extensions": ["ad-shield"]})`` returns a
-    user-data-dir to open with ``launch_persistent_context``. A recipe that visits
-    ``{portal}`` pages needs ``portal=`` (a running ``EmbeddedPortal``).
+    user-data-dir to open with ``launch_persistent_context``: a copy of its own, of the
+    profile ``probe_profile_cache`` built. A recipe that visits ``{portal}`` pages needs
+    ``portal=`` (a running ``EmbeddedPortal``).
     """
-    from probe.recipes import build_profile
-
     built: list[Path] = []
 
     def build(
@@ -137,11 +156,12 @@ def probe_profile_factory(
     ) -> Path:
         folder = tmp_path_factory.mktemp("probe-profile")
         built.append(folder)
-        return build_profile(
+        return probe_profile_cache.copy(
             _recipe(recipe),
             folder / "user-data",
             chromium=probe_chromium,
             portal_url=portal.url if portal is not None else None,
+            portal_state=portal.runtime.config.model_dump_json() if portal is not None else "",
         )
 
     yield build
@@ -151,7 +171,9 @@ def probe_profile_factory(
 
 @pytest.fixture
 def probe_diagnose(
-    tmp_path_factory: pytest.TempPathFactory, probe_chromium: Chromium
+    tmp_path_factory: pytest.TempPathFactory,
+    probe_chromium: Chromium,
+    probe_profile_cache: ProfileCache,
 ) -> Callable[..., Report]:
     """Run a whole diagnosis in real Chromium and return its ``Report``.
 
@@ -183,7 +205,11 @@ def probe_diagnose(
             if portal is not None or profile is not None or credentials is not None:
                 raise TypeError("give a scenario name, or portal/profile/credentials, not both")
             report, _ = diagnose_scenario(
-                scenario, request, directory=scenarios_dir, chromium=probe_chromium
+                scenario,
+                request,
+                directory=scenarios_dir,
+                chromium=probe_chromium,
+                profiles=probe_profile_cache,
             )
             return report
         if credentials is None:
@@ -193,7 +219,9 @@ def probe_diagnose(
         case = MockCase(
             portal=_portal_config(portal), recipe=_recipe(profile), credentials=credentials
         )
-        report, _ = run_diagnosis(request, chromium=probe_chromium, case=case)
+        report, _ = run_diagnosis(
+            request, chromium=probe_chromium, case=case, profiles=probe_profile_cache
+        )
         return report
 
     return run

@@ -310,6 +310,7 @@ def fake_diagnoses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         *,
         chromium: Any = None,
         driver: Any = None,
+        profiles: Any = None,
     ) -> tuple[Report, Path]:
         assert chromium is FAKE_CHROMIUM  # found once, shared by every scenario
         with lock:
@@ -377,6 +378,7 @@ def test_a_crash_in_probe_is_a_failed_scenario_with_its_traceback_kept(
         *,
         chromium: Any = None,
         driver: Any = None,
+        profiles: Any = None,
     ) -> tuple[Report, Path]:
         raise KeyError("oops")
 

@@ -1,8 +1,9 @@
 """The acceptance test: every committed scenario, diagnosed in real Chromium, gets its verdict.
 
-This is ``probe ci`` through the real CLI (two scenarios at a time, each with its own
-portal and browsers), shared with the secrets test (``ci_run`` in conftest.py). It takes
-minutes; ``pytest tests/test_ci_all_scenarios.py -s`` prints the table at the end.
+This is ``probe ci --shard I/N`` through the real CLI (two browsers at a time, each
+scenario with its own portal), once per shard, shared with the secrets test (``ci_run``
+in conftest.py); the shards together are every scenario, once. It takes minutes;
+``pytest tests/test_ci_all_scenarios.py -s`` prints each shard's table.
 """
 
 from __future__ import annotations
@@ -12,15 +13,23 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from probe.ci import take_shard
 from probe.scenarios import expected_culprits, load_all
 from tests.ci_run import CiRun
+from tests.conftest import CI_SHARDS
 
-pytestmark = pytest.mark.browser
+
+def test_the_shards_together_are_every_scenario_once() -> None:
+    shards = [take_shard(load_all(), f"{i}/{CI_SHARDS}") for i in range(1, CI_SHARDS + 1)]
+    names = [s.name for shard in shards for s in shard]
+    assert sorted(names) == sorted(s.name for s in load_all())
+    assert all(shards), "no shard is empty"
 
 
+@pytest.mark.browser
 def test_every_scenario_gets_its_expected_verdict(ci_run: CiRun) -> None:
     print(ci_run.terminal)
-    scenarios = load_all()
+    scenarios = ci_run.scenarios
     wrong: dict[str, tuple[str, str, list[str]]] = {}
     for scenario in scenarios:
         report = json.loads((ci_run.root / "reports" / scenario.name / "report.json").read_text())

@@ -9,8 +9,8 @@ of them, so that ``probe ci --jobs 2`` runs two browsers on two cores, not two p
 
 Stopping (Ctrl-C, SIGTERM) is bounded as in ``probe.loops``: ``close`` cancels the
 diagnoses still running, gives them ``STOP_GRACE_S`` to close their browsers, stops the
-driver, and every thread waiting in ``run`` gets ``KeyboardInterrupt``, so its own
-clean-up (the private folder, a partial report) runs as it would after Ctrl-C.
+driver, and every thread waiting in ``run`` gets ``RunStopped``, so its own clean-up (the
+private folder, a partial report) runs as it would after Ctrl-C.
 """
 
 from __future__ import annotations
@@ -31,6 +31,15 @@ T = TypeVar("T")
 
 # What a diagnosis runs on the shared loop: given the driver and the browser slots.
 BrowserWork = Callable[[Playwright, asyncio.Semaphore], Coroutine[Any, Any, T]]
+
+
+class RunStopped(BaseException):  # noqa: N818  (a stop, like KeyboardInterrupt, not an error)
+    """The shared driver was closed (the run was stopped) before or while this work ran.
+
+    Not ``KeyboardInterrupt``: on that, a diagnosis stops every child process of probe
+    (``probe.engine.private_workdir``), and here those include the other scenarios'
+    profile builds, which must end on their own to clean up after themselves.
+    """
 
 
 class SharedDriver:
@@ -79,18 +88,18 @@ class SharedDriver:
     def run(self, work: BrowserWork[T]) -> T:
         """Run ``work(playwright, slots)`` on the shared loop and wait for its result.
 
-        Called from any thread but the loop's. ``KeyboardInterrupt`` when the driver was
-        closed before or while ``work`` ran (the run was stopped).
+        Called from any thread but the loop's. ``RunStopped`` when the driver was closed
+        before or while ``work`` ran (the run was stopped).
         """
         with self._guard:
             if self._closed or not self._thread.is_alive():
-                raise KeyboardInterrupt("the run was stopped")
+                raise RunStopped("the run was stopped")
             future = asyncio.run_coroutine_threadsafe(self._call(work), self._loop)
             self._waiting.add(future)
         try:
             return future.result()
         except concurrent.futures.CancelledError:
-            raise KeyboardInterrupt("the run was stopped") from None
+            raise RunStopped("the run was stopped") from None
         finally:
             with self._guard:
                 self._waiting.discard(future)

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from playwright.async_api import Playwright
 
-from probe.driver import SharedDriver
+from probe.driver import RunStopped, SharedDriver
 
 
 class Peak:
@@ -76,8 +76,8 @@ def test_closing_stops_the_work_under_way_and_refuses_more() -> None:
     thread.join(10)
     assert time.monotonic() - begun < 5
     assert cleaned == ["closed"]
-    assert len(stopped) == 1 and isinstance(stopped[0], KeyboardInterrupt)
-    with pytest.raises(KeyboardInterrupt):
+    assert len(stopped) == 1 and isinstance(stopped[0], RunStopped)
+    with pytest.raises(RunStopped):
         driver.run(endless)
 
 
@@ -101,7 +101,7 @@ def test_a_stubborn_clean_up_is_left_behind_after_the_grace_period() -> None:
     driver.close(grace=0.3)
     thread.join(10)
     assert not thread.is_alive() and time.monotonic() - begun < 5
-    assert isinstance(outcome[0], KeyboardInterrupt)
+    assert isinstance(outcome[0], RunStopped)
 
 
 def _stopped(driver: SharedDriver, work: object) -> BaseException:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -192,3 +193,63 @@ def test_a_signal_mid_run_cleans_up_like_ctrl_c(tmp_path: Path, stop: signal.Sig
     leftovers = [p.name for p in temporary.iterdir() if p.name.startswith(("probe-", "playwright"))]
     assert leftovers == [], sorted(str(p) for p in temporary.rglob("*"))[:10]
     assert not report.exists()
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(240)
+def test_probe_ci_stopped_mid_run_stops_every_scenario_and_cleans_up(tmp_path: Path) -> None:
+    """Several scenarios under way in one shared driver: SIGTERM stops them all, at once."""
+    import psutil
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "TMPDIR": str(temporary), "COLUMNS": "200"}
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    only = ["ad-blocker-among-sixteen", "extensions-clash", "oversized-cookies", "healthy"]
+    command = [sys.executable, "-m", "probe", "ci", "--jobs", "2"]
+    command += [arg for name in only for arg in ("--only", name)]
+    with subprocess.Popen(
+        [*command, "--report-dir", str(tmp_path / "ci")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        assert process.stderr is not None
+        try:
+            parent = psutil.Process(process.pid)
+            browsers: list[psutil.Process] = []
+            for _ in range(1200):  # up to 120 s: two diagnosis runs' browsers at once
+                browsers = _diagnosis_browsers(parent)
+                if len(browsers) >= 2 or process.poll() is not None:
+                    break
+                subprocess.run(["sleep", "0.1"], check=True)
+            assert len(browsers) >= 2, "no two diagnosis browsers ran at once"
+            process.send_signal(signal.SIGTERM)
+            rest = process.stderr.read()
+            code = process.wait(timeout=120)
+        finally:
+            if process.poll() is None:  # it did not stop: do not leave it running
+                process.kill()
+    assert code == 128 + signal.SIGTERM, rest
+    assert "stopped by SIGTERM; temporary copies were removed" in rest
+    assert "Traceback" not in rest
+    leftovers = [p.name for p in temporary.iterdir() if p.name.startswith(("probe-", "playwright"))]
+    assert leftovers == [], sorted(str(p) for p in temporary.rglob("*"))[:10]
+    assert [b.pid for b in browsers if b.is_running() and b.status() != psutil.STATUS_ZOMBIE] == []
+
+
+def _diagnosis_browsers(parent: Any) -> list[Any]:
+    """The main Chromium processes of diagnosis runs (not profile builds) under ``parent``."""
+    import psutil
+
+    found = []
+    for child in parent.children(recursive=True):
+        try:
+            line = child.cmdline()
+        except psutil.Error:
+            continue
+        main = not any(arg.startswith("--type=") for arg in line)
+        if main and any(arg.startswith("--user-data-dir=") and "/runs/run-" in arg for arg in line):
+            found.append(child)
+    return found

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from probe.chromium import Chromium, find_chromium
+from probe.chromium_engine import ChromiumEngine
 from probe.credentials import Credentials
 from probe.engine import (
     DiagnosisRequest,
@@ -165,8 +166,7 @@ def _resolve(
         )
     return DiagnosisSetup(
         request=request,
-        chromium=chromium,
-        profile=profile,
+        engine=ChromiumEngine(chromium, profile),
         target=target,
         description=description,
         # A given portal URL always comes with credentials (checked in resolve).

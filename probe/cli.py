@@ -270,6 +270,16 @@ def browser(
             help="With --portal: a Mailpit-like outbox URL to read security codes from.",
         ),
     ] = None,
+    max_codes: Annotated[
+        int,
+        typer.Option(
+            "--max-codes",
+            metavar="N",
+            min=1,
+            max=20,
+            help="When you type the security codes (second-factor.source = prompt) or probe cannot read them: how many runs may log in, each making the portal send one. The others stop before logging in and say so.",
+        ),
+    ] = 1,
     trace: Annotated[
         bool,
         typer.Option(
@@ -337,6 +347,7 @@ def browser(
         portal_source=source,
         no_submit=no_submit,
         ask_code=_ask_code if console.is_interactive() else None,
+        max_codes=max_codes,
         outbox_url=outbox,
         credentials=credentials,
         report_dir=report_dir,

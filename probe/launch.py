@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from probe.account_guard import code_budget
 from probe.chromium import Chromium, find_chromium
 from probe.credentials import Credentials
 from probe.engine import (
@@ -167,17 +168,9 @@ def _resolve(
         description, source = embedded_portal(portal), MOCK_SOURCE
         target = target_of(description, outbox_url=portal.outbox_url)
     progress.note(f"Portal: {target.login_url} (described by {source})")
-    if (
-        description.second_factor is not None
-        and target.code_source is None
-        and target.outbox_url is None
-        and not request.no_submit
-    ):
-        progress.note(
-            "Note: the portal asks for a security code and its description names no "
-            "source: every variant that logs in would trigger a code probe cannot read. "
-            "Declare second-factor.source (mailpit, totp or prompt), or run --no-submit."
-        )
+    codes = code_budget(description, target, no_submit=request.no_submit, allowed=request.max_codes)
+    if codes is not None:
+        progress.note(codes.announcement())
     return DiagnosisSetup(
         request=request,
         chromium=chromium,

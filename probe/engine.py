@@ -27,7 +27,7 @@ from playwright.async_api import async_playwright
 
 from probe import __version__, loops
 from probe.account_guard import LEADER, AccountGuard
-from probe.browser_engine import BrowserEngine, ProfileCopy
+from probe.browser_engine import BrowserEngine, EngineName, ProfileCopy
 from probe.credentials import Credentials, check_credentials
 from probe.diagnosis import Diagnosis
 from probe.errors import BadInput, PortalFailure
@@ -67,6 +67,10 @@ class DiagnosisRequest:
     report_dir: Path | None = None  # None: reports/<timestamp>/
     lang: Lang = "en"
     chromium_path: str | None = None  # None: Playwright's Chromium, then the system's
+    firefox_path: str | None = None  # None: Playwright's Firefox, then the system's
+    # The engine: None, the one whose profile ``profile`` is, else Chromium.
+    browser: EngineName | None = None
+    profile_name: str | None = None  # a profile of a folder holding several (else last used)
     headed: bool = False
     jobs: int = 2
     screenshots: bool = True

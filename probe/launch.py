@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from probe.browser_choice import choose_engine, chromium_profile_folder, firefox_profile
+from probe.browser_engine import BrowserEngine, EngineName
 from probe.chromium import Chromium, find_chromium
 from probe.chromium_engine import ChromiumEngine
 from probe.credentials import Credentials
@@ -28,6 +30,9 @@ from probe.engine import (
     private_workdir,
 )
 from probe.errors import BadInput
+from probe.firefox.discovery import Firefox, find_firefox
+from probe.firefox.engine import FirefoxEngine
+from probe.firefox_recipes import build_firefox_profile
 from probe.models import Report
 from probe.observation import Target
 from probe.portal import EmbeddedPortal
@@ -72,6 +77,7 @@ class MockCase:
     credentials: Credentials
     build_portal: PortalConfig | None = None
     scenario: str | None = None  # the scenario's name, shown in the report
+    engine: EngineName = "chromium"  # the browser the profile is built for and run in
 
 
 @contextlib.contextmanager
@@ -119,19 +125,33 @@ def _resolve(
     case: MockCase | None,
     report_dir: Path,
 ) -> DiagnosisSetup:
-    chromium = chromium or find_chromium(request.chromium_path)
     portal: EmbeddedPortal | None = None
     profile_path, credentials = request.profile, request.credentials
-    if case is not None:
-        portal, profile_path = _set_up_case(case, chromium, stack, progress)
-        credentials = case.credentials
-    if not chromium.can_side_load_extensions:
-        progress.note(
-            f"{chromium.describe()} cannot load extensions from a folder (Google Chrome 137+): "
-            "extension variants will not reproduce your extensions."
+    name = case.engine if case is not None else choose_engine(request.browser, profile_path)
+    if name == "firefox":
+        firefox = find_firefox(request.firefox_path)
+        if case is not None:
+            portal, profile_path = _set_up_case(case, firefox, stack, progress)
+            credentials = case.credentials
+        prepare_report_dir(report_dir)
+        engine: BrowserEngine = _firefox_engine(
+            firefox, profile_path, request.profile_name, progress, from_recipe=case is not None
         )
-    prepare_report_dir(report_dir)
-    profile = _locate(profile_path, chromium, progress, from_recipe=case is not None)
+    else:
+        chromium = chromium or find_chromium(request.chromium_path)
+        if case is not None:
+            portal, profile_path = _set_up_case(case, chromium, stack, progress)
+            credentials = case.credentials
+        else:
+            profile_path = chromium_profile_folder(profile_path, request.profile_name)
+        if not chromium.can_side_load_extensions:
+            progress.note(
+                f"{chromium.describe()} cannot load extensions from a folder (Google Chrome "
+                "137+): extension variants will not reproduce your extensions."
+            )
+        prepare_report_dir(report_dir)
+        profile = _locate(profile_path, chromium, progress, from_recipe=case is not None)
+        engine = ChromiumEngine(chromium, profile)
     identifier = credentials.identifier if credentials is not None else ""
     if request.portal_url is not None or request.portal_description is not None:
         description = request.portal_description or mock_description()
@@ -166,7 +186,7 @@ def _resolve(
         )
     return DiagnosisSetup(
         request=request,
-        engine=ChromiumEngine(chromium, profile),
+        engine=engine,
         target=target,
         description=description,
         # A given portal URL always comes with credentials (checked in resolve).
@@ -178,8 +198,23 @@ def _resolve(
     )
 
 
+def _firefox_engine(
+    firefox: Firefox,
+    path: Path | None,
+    profile_name: str | None,
+    progress: Progress,
+    *,
+    from_recipe: bool,
+) -> FirefoxEngine:
+    folder, kind, line = firefox_profile(path, profile_name)
+    if from_recipe:
+        line = "Profile: built from the scenario's recipe, read from a private copy"
+    progress.note(line)
+    return FirefoxEngine(firefox, folder, kind)
+
+
 def _set_up_case(
-    case: MockCase, chromium: Chromium, stack: contextlib.ExitStack, progress: Progress
+    case: MockCase, browser: Chromium | Firefox, stack: contextlib.ExitStack, progress: Progress
 ) -> tuple[EmbeddedPortal, Path]:
     """Start the embedded portal in the case's state and build its profile (private copy)."""
     portal = stack.enter_context(
@@ -188,9 +223,14 @@ def _set_up_case(
     work = stack.enter_context(private_workdir())
     label = f"Scenario {case.scenario}" if case.scenario else "Set-up"
     progress.note(f"{label}: building its browser profile")
-    profile_dir = build_profile(
-        case.recipe, work / "profile", chromium=chromium, portal_url=portal.url
-    )
+    if isinstance(browser, Firefox):
+        profile_dir = build_firefox_profile(
+            case.recipe, work / "profile", firefox=browser, portal_url=portal.url
+        )
+    else:
+        profile_dir = build_profile(
+            case.recipe, work / "profile", chromium=browser, portal_url=portal.url
+        )
     if case.build_portal is not None:
         portal.set_config(case.portal)
     return portal, profile_dir

@@ -115,16 +115,29 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# How each engine says that something inside the browser (an extension) blocked a
+# request: Chromium's net::ERR_BLOCKED_BY_CLIENT, Firefox's NS_ERROR_ABORT (measured with
+# Firefox ESR 153 and an add-on's blocking rule; Firefox also aborts a page's pending
+# requests that way when it navigates away, which the journey's stages do not do while
+# they look at what was blocked).
+BLOCKED_BY_CLIENT_ERRORS = ("ERR_BLOCKED_BY_CLIENT", "NS_ERROR_ABORT")
+
+
+def blocked_by_client(error: str) -> bool:
+    """True when ``error`` (a browser's error text) says the browser itself blocked it."""
+    return any(code in error for code in BLOCKED_BY_CLIENT_ERRORS)
+
+
 class FailedRequest(StrictModel):
-    """A request that did not complete, with Chromium's error text."""
+    """A request that did not complete, with the browser's error text."""
 
     url: str
     resource_type: str
-    error: str  # e.g. "net::ERR_BLOCKED_BY_CLIENT"
+    error: str  # e.g. "net::ERR_BLOCKED_BY_CLIENT" (Chromium), "NS_ERROR_ABORT" (Firefox)
 
     @property
     def blocked_by_client(self) -> bool:
-        return "ERR_BLOCKED_BY_CLIENT" in self.error
+        return blocked_by_client(self.error)
 
 
 class CookieGroup(StrictModel):

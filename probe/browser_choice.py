@@ -29,6 +29,8 @@ def detect_engine(folder: Path) -> EngineName | None:
         return "firefox"
     if is_regular(folder / "Preferences") or is_regular(folder / "Local State"):
         return "chromium"
+    if is_regular(folder / "Default" / "Preferences"):
+        return "chromium"
     return None
 
 

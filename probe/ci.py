@@ -208,6 +208,7 @@ def diagnose_scenario(
         recipe=loaded.profile,
         credentials=loaded.credentials.typed(),
         scenario=loaded.name,
+        engine=request.browser or "chromium",
     )
     return run_diagnosis(request, progress, chromium=chromium, case=case)
 

@@ -60,6 +60,15 @@ ChromiumOption = Annotated[
         show_envvar=True,
     ),
 ]
+FirefoxOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="PATH",
+        help="Firefox executable to drive (default: Playwright's Firefox, then the system's firefox-esr, firefox).",
+        envvar="PROBE_FIREFOX",
+        show_envvar=True,
+    ),
+]
 ScenarioDirOption = Annotated[
     Path | None, typer.Option("--dir", metavar="DIR", help="Scenario folder. Default: scenarios/.")
 ]
@@ -184,6 +193,12 @@ def _lang(value: str | None) -> Any:
     return value
 
 
+def _browser(value: str | None) -> Any:
+    if value is None or value in ("firefox", "chromium"):
+        return value
+    raise BadInput(f"--browser {value}: use 'firefox' or 'chromium'")
+
+
 @app.command()
 @reports_errors
 def browser(
@@ -191,7 +206,23 @@ def browser(
         Path | None,
         typer.Option(
             metavar="PATH",
-            help="Chromium/Chrome user-data-dir or one profile folder in it (Default, 'Profile 1'). Default: your Chromium, then Chrome profile, else a brand-new one. Never modified: probe works on a private copy.",
+            help="The browser profile: a Chromium/Chrome user-data-dir or one profile folder in it (Default, 'Profile 1'), or a Firefox profile folder or profiles folder (with profiles.ini). Default: your Chromium, then Chrome profile (your Firefox one with --browser firefox), else a brand-new one. Never modified: probe works on a private copy.",
+        ),
+    ] = None,
+    browser_name: Annotated[
+        str | None,
+        typer.Option(
+            "--browser",
+            metavar="firefox|chromium",
+            help="The browser to diagnose in. Default: the one whose profile --profile is, else Chromium.",
+        ),
+    ] = None,
+    profile_name: Annotated[
+        str | None,
+        typer.Option(
+            "--profile-name",
+            metavar="NAME",
+            help="In a folder holding several profiles: the one to read (Firefox: its name in profiles.ini; Chromium: its folder, 'Profile 1', or the name it shows). Default: the last used one.",
         ),
     ] = None,
     portal: Annotated[
@@ -258,6 +289,7 @@ def browser(
         typer.Option(metavar="fr|en", help="Report language: fr or en. Default: from your locale."),
     ] = None,
     chromium: ChromiumOption = None,
+    firefox: FirefoxOption = None,
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser windows.")] = False,
     jobs: Annotated[int, typer.Option(min=1, max=8, help="Browser runs at once.")] = 2,
     junit: Annotated[
@@ -281,13 +313,14 @@ def browser(
     """Diagnose why logging in fails in this browser profile, and write a report.
 
     Runs the whole login (CAPTCHA, password, security code, a check after login) in
-    real Chromium with your profile as it is and with variants of it (fresh profile,
-    private window, no extensions, cookies or site data cleared, settings reset), then
-    narrows down to the extension, cookie or setting to blame. Exit code: 0 access
-    works, 1 blocked (diagnosed), 2 bad input, 3 inconclusive.
+    real Chromium or Firefox with your profile as it is and with variants of it (fresh
+    profile, private window, no extensions, cookies or site data cleared, settings
+    reset), then narrows down to the extension, cookie or setting to blame. Exit code: 0
+    access works, 1 blocked (diagnosed), 2 bad input, 3 inconclusive.
 
     Examples: probe browser --scenario extensions-clash ;
-    probe browser --profile ~/.config/chromium --lang fr
+    probe browser --profile ~/.config/chromium --lang fr ;
+    probe browser --browser firefox --profile-name default-release
     """
     from probe.credentials import Credentials
     from probe.engine import DiagnosisRequest
@@ -295,6 +328,9 @@ def browser(
     # Read once above; the Playwright driver and every Chromium would inherit it.
     os.environ.pop("PROBE_PASSWORD", None)
     language = _lang(lang)
+    engine = _browser(browser_name)
+    if scenario is not None and profile_name is not None:
+        raise BadInput("--scenario builds its own profile: drop --profile-name")
     if scenario is not None and (
         user is not None or portal is not None or portal_url is not None or profile is not None
     ):
@@ -342,6 +378,9 @@ def browser(
         report_dir=report_dir,
         lang=language,
         chromium_path=chromium,
+        firefox_path=firefox,
+        browser=engine,
+        profile_name=profile_name,
         headed=headed,
         jobs=jobs,
         trace=trace,

@@ -152,6 +152,7 @@ def _resolve(
         prepare_report_dir(report_dir)
         profile = _locate(profile_path, chromium, progress, from_recipe=case is not None)
         engine = ChromiumEngine(chromium, profile)
+    progress.note(f"Browser: {engine.describe()}")
     identifier = credentials.identifier if credentials is not None else ""
     if request.portal_url is not None or request.portal_description is not None:
         description = request.portal_description or mock_description()

@@ -126,6 +126,12 @@ def _skip(rel: str) -> bool:
     return name.endswith("-shm")  # rebuilt from the database and its log
 
 
+def _skip_in_snapshot(rel: str) -> bool:
+    # The snapshot keeps the person's user.js (its settings are read from the copy); a
+    # run folder leaves it out and passes its prefs to Playwright, which writes its own.
+    return rel != "user.js" and _skip(rel)
+
+
 def make_private_dir(path: Path) -> None:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     if any(path.iterdir()):
@@ -164,7 +170,7 @@ def snapshot_profile(source: Path, dest: Path, attempts: int = 3) -> tuple[Path,
     make_private_dir(dest)
     for attempt in range(attempts):
         before = _stats(source)
-        copied = copy_tree(source, dest, skip=_skip)
+        copied = copy_tree(source, dest, skip=_skip_in_snapshot)
         if _stats(source) == before:
             return dest, copied.skipped
         if attempt + 1 < attempts:

@@ -183,7 +183,7 @@ def probe_diagnose(
         portal: PortalConfig | Mapping[str, Any] | None = None,
         profile: ProfileRecipe | Mapping[str, Any] | None = None,
         credentials: Credentials | tuple[str, str] | None = None,
-        scenarios_dir: Path | None = None,
+        scenarios_dir: str | Path | None = None,
         lang: str = "en",
         portal_description: PortalDescription | str | Path | None = None,
         portal_url: str | None = None,
@@ -207,7 +207,10 @@ def probe_diagnose(
                     "not both"
                 )
             report, _ = diagnose_scenario(
-                scenario, request, directory=scenarios_dir, chromium=probe_chromium
+                scenario,
+                request,
+                directory=Path(scenarios_dir) if scenarios_dir is not None else None,
+                chromium=probe_chromium,
             )
             return report
         described, source = _described(portal_description, portal_url, probe_chromium)

@@ -343,7 +343,14 @@ class Diagnosis:
     def env(self, name: str, description: str, kept: frozenset[str], **kw: object) -> Environment:
         credentials = kw.pop("credentials", self.credentials)
         assert isinstance(credentials, Credentials)
-        return Environment(name, description, kept, credentials, fresh=bool(kw.get("fresh")))
+        return Environment(
+            name,
+            description,
+            kept,
+            credentials,
+            fresh=bool(kw.get("fresh")),
+            private=bool(kw.get("private")),
+        )
 
     def fresh_env(self) -> Environment:
         return self.env("fresh", "A brand-new profile", frozenset(), fresh=True)
@@ -365,13 +372,13 @@ class Diagnosis:
             if removed:
                 label = name if first else self._numbered(name)
                 out.append((self.env(label, description, everything - removed), kind))
-        incognito = {e.id for e in inv.profile.extensions if e.incognito}
         private_kept = frozenset(
-            c.id for c in inv.components if c.kind == "setting" or c.id in incognito
+            c.id for c in inv.components if c.kind == "setting" or c.id in inv.private
         )
         if private_kept & everything != everything:
             label = "private" if first else self._numbered("private")
-            out.append((self.env(label, "A private window", private_kept & everything), "mixed"))
+            env = self.env(label, "A private window", private_kept & everything, private=True)
+            out.append((env, "mixed"))
         return out
 
     def _numbered(self, name: str) -> str:

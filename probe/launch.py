@@ -17,6 +17,7 @@ from pathlib import Path
 
 from probe.account_guard import code_budget
 from probe.chromium import Chromium, find_chromium
+from probe.chromium_engine import ChromiumEngine
 from probe.credentials import Credentials
 from probe.engine import (
     DiagnosisRequest,
@@ -173,8 +174,7 @@ def _resolve(
         progress.note(codes.announcement())
     return DiagnosisSetup(
         request=request,
-        chromium=chromium,
-        profile=profile,
+        engine=ChromiumEngine(chromium, profile),
         target=target,
         description=description,
         # A given portal URL always comes with credentials (checked in resolve).

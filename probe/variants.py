@@ -13,8 +13,7 @@ import asyncio
 import contextlib
 import shutil
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -23,55 +22,21 @@ from playwright.async_api import Error as PlaywrightError
 
 from probe import trace
 from probe.account_guard import AccountGuard, RunGate
-from probe.chromium import (
-    LAUNCH_TIMEOUT_S,
-    Chromium,
-    browser_environment,
-    check_command_line,
-    launch_args,
-    launch_failure,
+from probe.browser_engine import (
+    SITE_DATA_ID,
+    BrowserEngine,
+    EngineName,
+    Inventory,
+    ProfileCopy,
+    RunSpec,
 )
 from probe.credentials import Credentials
 from probe.evidence import EvidenceWatch
-from probe.extension_state import restore_rulesets
 from probe.journey import Journey
-from probe.models import Component, Evidence, StepName, VariantRun
+from probe.models import Evidence, StepName, VariantRun
 from probe.observation import Target, Timeouts
-from probe.profiles import (
-    SITE_DATA_DIRS,
-    Extension,
-    SettingId,
-    SourceProfile,
-    extension_launch_args,
-    prepare_run_dir,
-    read_cookies,
-)
 
-SITE_DATA_ID = "site-data"
-
-
-def extension_component(ext: Extension) -> Component:
-    return Component(kind="extension", id=ext.id, name=ext.name)
-
-
-def cookie_component(name: str, host: str) -> Component:
-    return Component(kind="cookie", id=f"{name}@{host}", name=name)
-
-
-def read_portal_cookies(profile: SourceProfile, sites: Iterable[str]) -> list[Component]:
-    """The cookies a profile holds for the portal's sites: names and hosts, never values."""
-    wanted = tuple(sites)
-    found = []
-    for cookie in read_cookies(profile):
-        bare = cookie.domain.lstrip(".")
-        if any(bare == site or site.endswith("." + bare) for site in wanted):
-            found.append(cookie_component(cookie.name, bare))
-    return found
-
-
-def has_site_data(profile: SourceProfile) -> bool:
-    root = profile.user_data_dir / profile.profile_name
-    return any((root / name).exists() and any((root / name).iterdir()) for name in SITE_DATA_DIRS)
+__all__ = ["SITE_DATA_ID", "Environment", "Inventory", "Progress", "Runner", "SilentProgress"]
 
 
 class Progress(Protocol):
@@ -106,43 +71,23 @@ class Environment:
     fresh: bool = False  # a brand-new profile: nothing of the person's at all
     stop_after: StepName | None = None  # end the journey once this step passed
     photographed: bool = True  # screenshots (the first costs ~0.4 s)
-
-
-@dataclass
-class Inventory:
-    """The person's environment, split into components."""
-
-    profile: SourceProfile
-    components: list[Component] = field(default_factory=list)
-
-    @property
-    def ids(self) -> frozenset[str]:
-        return frozenset(c.id for c in self.components)
-
-    def of_kind(self, kind: str) -> list[Component]:
-        return [c for c in self.components if c.kind == kind]
-
-    def by_id(self, component_id: str) -> Component:
-        return next(c for c in self.components if c.id == component_id)
-
-
-def take_inventory(profile: SourceProfile, target: Target) -> Inventory:
-    components = [extension_component(e) for e in profile.extensions if e.enabled]
-    components += read_portal_cookies(profile, target.sites)
-    if has_site_data(profile):
-        components.append(Component(kind="site-data", id=SITE_DATA_ID, name="Site data and cache"))
-    components += [Component(kind="setting", id=s.id, name=s.name) for s in profile.settings]
-    return Inventory(profile=profile, components=components)
+    private: bool = False  # a private window
+    engine: EngineName | None = None  # another engine than the person's (a fresh profile)
 
 
 class Runner:
-    """Runs the journey in environments, each in its own real Chromium."""
+    """Runs the journey in environments, each in its own real browser.
+
+    ``engine`` starts the person's browser on runs made from ``copy`` (its profile's
+    private copy); ``other``, when given, is the other engine, for a brand-new profile
+    in it (an environment with ``engine`` set).
+    """
 
     def __init__(
         self,
         playwright: Playwright,
-        chromium: Chromium,
-        inventory: Inventory,
+        engine: BrowserEngine,
+        copy: ProfileCopy,
         target: Target,
         work_dir: Path,
         *,
@@ -154,12 +99,15 @@ class Runner:
         origin: float | None = None,
         progress: Progress | None = None,
         no_submit: bool = False,
+        other: BrowserEngine | None = None,
     ) -> None:
         self.progress = progress or SilentProgress()
         self.no_submit = no_submit
         self.playwright = playwright
-        self.chromium = chromium
-        self.inventory = inventory
+        self.engine = engine
+        self.other = other
+        self.copy = copy
+        self.inventory = copy.inventory
         self.target = target
         self.work_dir = work_dir
         self.gate = gate
@@ -201,74 +149,33 @@ class Runner:
     async def _run(self, env: Environment, gate: RunGate | None) -> VariantRun:
         self._counter += 1
         self.browser_runs += 1
-        # The user-data-dir and the browser's own HOME, removed together afterwards.
         run_dir = self.work_dir / f"run-{self._counter}-{env.name}"
-        profile_dir = run_dir / "profile"
         started = time.monotonic()
         kept = env.kept & self.inventory.ids
-        extensions = [e for e in self.inventory.profile.extensions if e.enabled and e.id in kept]
-        cookies = self.inventory.of_kind("cookie")
-        kept_cookies = {c.id for c in cookies if c.id in kept}
-        settings: list[SettingId] = [s.id for s in self.inventory.profile.settings]
-        try:
-            user_data_dir = (
-                prepare_run_dir(
-                    self.inventory.profile,
-                    profile_dir,
-                    keep_cookies=True,  # the portal's own cookies are removed one by one below
-                    keep_site_data=not env.fresh and SITE_DATA_ID in kept,
-                    reset_settings=[s for s in settings if env.fresh or s not in kept],
-                    extensions=extensions,
-                )
-                if not env.fresh
-                else _empty_dir(profile_dir)
-            )
-            args = launch_args() + extension_launch_args(extensions)
-            check_command_line(args, extensions=len(extensions))
-            context = await self.playwright.chromium.launch_persistent_context(
-                str(user_data_dir),
-                executable_path=str(self.chromium.executable),
-                headless=not self.headed,
-                args=args,
-                ignore_default_args=["--disable-extensions"],
-                env=browser_environment(run_dir / "home"),
-                timeout=LAUNCH_TIMEOUT_S * 1000,
-                viewport={"width": 1000, "height": 720},
-                # The portal's language when its description says, else the person's.
-                locale=self.target.locale,
-                accept_downloads=True,
-                # Inside the run folder, so that the journey can measure a download.
-                downloads_path=str(run_dir / "downloads"),
-            )
-        except PlaywrightError as exc:
-            shutil.rmtree(run_dir, ignore_errors=True)
-            # A browser that cannot start makes every conclusion moot: say why, stop.
-            raise launch_failure(
-                str(exc),
-                executable=self.chromium.executable,
-                headed=self.headed,
-                extensions=len(extensions),
-            ) from None
-        except BaseException:
-            shutil.rmtree(run_dir, ignore_errors=True)
-            raise
-        watch: EvidenceWatch | None = None
+        engine = self.engine
+        if env.engine is not None and env.engine != self.engine.name:
+            if self.other is None or self.other.name != env.engine:
+                raise ValueError(f"no {env.engine} engine to run {env.name} in")
+            engine = self.other
+        spec = RunSpec(
+            kept=kept,
+            folder=run_dir,
+            fresh=env.fresh or engine is not self.engine,
+            private=env.private,
+            headed=self.headed,
+            locale=self.target.locale,
+            watch=env.stop_after is None,
+            sites=self.target.sites,
+        )
+        launched = await engine.launch(self.playwright, None if spec.fresh else self.copy, spec)
+        context = launched.context
+        watch: EvidenceWatch | None = launched.watch
         traced = False
         evidence: list[Evidence] = []
         trace_file: str | None = None
         try:
-            # Whole-journey runs ask the browser who did what (``probe.evidence``).
-            if env.stop_after is None and extensions:
-                watch = EvidenceWatch(context, extensions, self.target.sites)
-                await watch.start()
             if self.traces is not None and env.stop_after is None:
                 traced = await trace.start(context)
-            for cookie in cookies:
-                if cookie.id not in kept_cookies and not env.fresh:
-                    name, _, host = cookie.id.rpartition("@")
-                    await context.clear_cookies(name=name, domain=host)
-                    await context.clear_cookies(name=name, domain="." + host)
-            await restore_rulesets(context, extensions)  # reset by --load-extension
             journey = Journey(
                 context,
                 self.target,
@@ -280,7 +187,7 @@ class Runner:
                 stop_after=env.stop_after,
                 no_submit=self.no_submit,
                 name=env.name,
-                downloads=run_dir / "downloads",
+                downloads=spec.downloads,
             )
             result = await journey.run()
             if watch is not None:
@@ -319,8 +226,3 @@ async def _close(context: BrowserContext, run_dir: Path) -> None:
     with contextlib.suppress(PlaywrightError):
         await context.close()
     shutil.rmtree(run_dir, ignore_errors=True)
-
-
-def _empty_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path

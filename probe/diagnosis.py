@@ -154,11 +154,25 @@ def fails_the_same(run: VariantRun, base: VariantRun) -> bool:
     return mine is not None and mine == theirs
 
 
+def _stopped_at(run: VariantRun) -> int:
+    """The step a skipped run stopped at: it got through every step before it."""
+    for step in run.steps:
+        if step.outcome == "skipped" and step.detail == run.skipped_reason:
+            return STEP_NAMES.index(step.name)
+    return 0
+
+
 def got_further(run: VariantRun, base: VariantRun) -> bool:
-    """Login passes, or fails later, or fails differently at the same step."""
+    """Login passes, or fails later, or fails differently at the same step.
+
+    A run skipped on purpose (e.g. before a login that would send another security code)
+    got further when ``base`` failed before the step it stopped at; otherwise it cannot say.
+    """
     mine, theirs = reached(run), reached(base)
-    if mine is None or theirs is None:
+    if theirs is None:
         return False
+    if mine is None:
+        return _stopped_at(run) > theirs[0]
     return mine[0] > theirs[0] or (mine[0] == theirs[0] and mine[1] != theirs[1])
 
 
@@ -428,7 +442,8 @@ class Diagnosis:
                     self.proof = "fresh"  # a brand-new browser meets the same answer
             elif not blockers:
                 return make_verdict("inconclusive", "unknown", [])
-            else:
+            elif not (last.outcome == "skipped" and last.answer_on_record is None):
+                # (A run stopped on purpose says nothing of what is left: nothing added.)
                 blockers.append(make_blocker("unknown", [], last))
         return verdict_of(blockers)
 

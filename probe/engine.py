@@ -26,7 +26,7 @@ from pathlib import Path
 from playwright.async_api import async_playwright
 
 from probe import __version__, loops
-from probe.account_guard import LEADER, AccountGuard
+from probe.account_guard import LEADER, AccountGuard, code_budget
 from probe.browser_engine import BrowserEngine, EngineName, ProfileCopy
 from probe.credentials import Credentials, check_credentials
 from probe.diagnosis import Diagnosis
@@ -78,6 +78,9 @@ class DiagnosisRequest:
     timeouts: Timeouts = field(default_factory=Timeouts)
     no_submit: bool = False  # every variant up to the CAPTCHA; credentials never typed
     ask_code: Callable[[str], str] | None = None  # asks the person for a security code
+    # Logins that may make the portal send a code probe cannot read itself (a prompt, or
+    # no source): the runs past it stop before logging in (``probe.account_guard``).
+    max_codes: int = 1
 
 
 @dataclass(frozen=True)
@@ -303,6 +306,10 @@ async def _diagnose_async(
     started = time.monotonic()
     created = datetime.now(UTC)
     findings = check_credentials(setup.credentials)
+    codes = code_budget(
+        setup.description, setup.target, no_submit=request.no_submit, allowed=request.max_codes
+    )
+    guard = AccountGuard(leader=LEADER, codes=codes)
     async with async_playwright() as playwright:
         runner = Runner(
             playwright,
@@ -310,7 +317,7 @@ async def _diagnose_async(
             copy,
             setup.target,
             work / "runs",
-            gate=AccountGuard(leader=LEADER),
+            gate=guard,
             timeouts=timeouts_of(setup.description, request.timeouts),
             screenshots=(setup.report_dir / "screenshots") if request.screenshots else None,
             traces=(setup.report_dir / "traces") if request.trace else None,
@@ -327,6 +334,8 @@ async def _diagnose_async(
             verdict = await diagnosis.decide()
         finally:
             await runner.drain()
+    if codes is not None and guard.code_skips:
+        progress.note(codes.afterword(guard.code_skips))
     _keep_traces(diagnosis.runs, {"current", diagnosis.proof or "current"}, setup.report_dir)
     ran = {r.name for r in diagnosis.runs}
     skipped = [

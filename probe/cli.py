@@ -622,6 +622,15 @@ def ci(
         typer.Option("--only", metavar="NAME", help="Run just these scenarios (repeatable)."),
     ] = None,
     chromium: ChromiumOption = None,
+    firefox: FirefoxOption = None,
+    browser_names: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--browser",
+            metavar="firefox|chromium",
+            help="Run the scenarios only in this browser (repeatable). Default: each in the browsers its 'browsers' field lists (Chromium when it lists none); Firefox runs are left out, with a line saying so, when Firefox is not installed.",
+        ),
+    ] = None,
     trace: Annotated[
         bool, typer.Option("--trace", help="Keep Playwright traces (trace.zip) in each report.")
     ] = False,
@@ -639,7 +648,7 @@ def ci(
     A scenario targets the embedded portal in the state its [portal] table sets, or, with
     portal_description = "FILE", your own portal (set up by you) described by that file.
 
-    Examples: probe ci --jobs 2 --junit reports/junit.xml ;
+    Examples: probe ci --jobs 2 --junit reports/junit.xml ; probe ci --browser firefox ;
     probe ci --dir my-scenarios --portal-url http://staging.example:8001/accounts/login/
     """
     from probe.ci import run_ci
@@ -656,6 +665,8 @@ def ci(
         progress=console.line,
         trace=trace,
         portal_url=portal_url,
+        browsers=[_browser(b) for b in browser_names] if browser_names else None,
+        firefox_path=firefox,
     )
     console.table(
         f"probe ci: {summary.passed} passed, {summary.failed} failed",

@@ -182,3 +182,29 @@ def test_a_profile_of_the_other_engine_is_one_line_and_exit_2(tmp_path: Path) ->
     assert len(lines) == 1 and "is a Firefox profile, not a Chromium one" in lines[0]
     result = CliRunner().invoke(app, ["browser", "--browser", "safari"])
     assert result.exit_code == 2 and "use 'firefox' or 'chromium'" in result.output
+
+
+def test_scenarios_run_in_each_of_their_browsers_with_culprits_in_each_engines_ids() -> None:
+    from probe.ci import browser_runs, compare
+    from probe.firefox_recipes import gecko_id
+    from probe.models import Culprit
+    from probe.scenarios import load_scenario
+
+    both = load_scenario("ad-blocker-hides-captcha")
+    chromium_only = load_scenario("maintenance")
+    assert both.browsers == ["chromium", "firefox"] and chromium_only.browsers == ["chromium"]
+    runs = browser_runs([both, chromium_only], None)
+    assert [(s.name, e) for s, e in runs] == [
+        ("ad-blocker-hides-captcha", "chromium"),
+        ("ad-blocker-hides-captcha", "firefox"),
+        ("maintenance", "chromium"),
+    ]
+    assert [(s.name, e) for s, e in browser_runs([both, chromium_only], ["firefox"])] == [
+        ("ad-blocker-hides-captcha", "firefox")
+    ]
+    from probe.diagnosis import make_verdict
+
+    named = Culprit(kind="extension", id=gecko_id("ad-shield"), name="Ad Shield")
+    verdict = make_verdict("blocked", "extension", [named])
+    assert compare(both, verdict, "firefox") is None
+    assert "culprits differ" in (compare(both, verdict, "chromium") or "")

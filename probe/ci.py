@@ -259,6 +259,8 @@ def _run_one(
         portal_url=portal_url if scenario.target is not None else None,
         browser=engine,
         firefox_path=str(browser.executable) if isinstance(browser, Firefox) else None,
+        # A scenario's verdict does not depend on it: left out to keep probe ci short.
+        other_browser=False,
     )
     chromium = browser if isinstance(browser, Chromium) else None
     try:

@@ -319,6 +319,13 @@ def browser(
             help="Write Playwright traces of your browser's run and of the run proving the verdict.",
         ),
     ] = True,
+    other_browser: Annotated[
+        bool,
+        typer.Option(
+            "--other-browser/--no-other-browser",
+            help="When your browser and a brand-new profile of it both fail, try a brand-new profile of the other browser installed (Firefox or Chromium) and say whether switching browsers helps.",
+        ),
+    ] = True,
 ) -> None:
     """Diagnose why logging in fails in this browser profile, and write a report.
 
@@ -392,6 +399,7 @@ def browser(
         firefox_path=firefox,
         browser=engine,
         profile_name=profile_name,
+        other_browser=other_browser,
         headed=headed,
         jobs=jobs,
         trace=trace,

@@ -34,12 +34,14 @@ from probe.errors import BadInput, PortalFailure
 from probe.limitations import limitations_of, qualified
 from probe.models import (
     Lang,
+    OtherBrowser,
     PortalInfo,
     ProfileInfo,
     Report,
     VariantRun,
 )
 from probe.observation import Target, Timeouts
+from probe.other_browser import told, try_other_browser
 from probe.portal_description import PortalDescription
 from probe.portal_remedies import with_portal_texts
 from probe.portal_target import timeouts_of
@@ -77,6 +79,9 @@ class DiagnosisRequest:
     trace: bool = False  # Playwright traces of ``current`` and of the run proving the verdict
     timeouts: Timeouts = field(default_factory=Timeouts)
     no_submit: bool = False  # every variant up to the CAPTCHA; credentials never typed
+    # When the person's browser and a brand-new profile of it both fail: a brand-new
+    # profile of the other engine, when installed ("try another browser").
+    other_browser: bool = True
     ask_code: Callable[[str], str] | None = None  # asks the person for a security code
     # Logins that may make the portal send a code probe cannot read itself (a prompt, or
     # no source): the runs past it stop before logging in (``probe.account_guard``).
@@ -330,8 +335,19 @@ async def _diagnose_async(
         diagnosis = Diagnosis(
             runner, inventory, setup.credentials, jobs=request.jobs, no_submit=request.no_submit
         )
+        other: OtherBrowser | None = None
         try:
             verdict = await diagnosis.decide()
+            # Not where each login costs a security code the person types (a code budget):
+            # the answer would cost one more.
+            if setup.other is not None and request.other_browser and codes is None:
+                info = setup.other.info(headless=not request.headed)
+                label = f"{info.product} {info.version}"
+                other = await try_other_browser(
+                    diagnosis, setup.credentials, setup.other.name, label
+                )
+                if other is not None:
+                    verdict = told(verdict, other)
         finally:
             await runner.drain()
     if codes is not None and guard.code_skips:
@@ -362,6 +378,7 @@ async def _diagnose_async(
         verdict=verdict,
         variants=variants + skipped,
         drilldown=diagnosis.drilldown,
+        other_browser=other,
         browser_runs=runner.browser_runs,
         duration_ms=int((time.monotonic() - started) * 1000),
     )

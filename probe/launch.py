@@ -30,7 +30,7 @@ from probe.engine import (
     prepare_report_dir,
     private_workdir,
 )
-from probe.errors import BadInput
+from probe.errors import BadInput, ProbeError
 from probe.firefox.discovery import Firefox, find_firefox
 from probe.firefox.engine import FirefoxEngine
 from probe.firefox_recipes import build_firefox_profile
@@ -162,6 +162,7 @@ def _resolve(
         browser, profile_path, request, progress, report_dir, from_recipe=case is not None
     )
     progress.note(f"Browser: {engine.describe()}")
+    other = _other_engine(engine.name, request, chromium) if request.other_browser else None
     identifier = credentials.identifier if credentials is not None else ""
     if described is not None:
         description = described
@@ -183,6 +184,7 @@ def _resolve(
     return DiagnosisSetup(
         request=request,
         engine=engine,
+        other=other,
         target=target,
         description=description,
         # A given portal URL always comes with credentials (checked in resolve).
@@ -222,6 +224,18 @@ def _engine(
     prepare_report_dir(report_dir)
     profile = _locate(profile_path, browser, progress, from_recipe=from_recipe)
     return ChromiumEngine(browser, profile)
+
+
+def _other_engine(
+    name: EngineName, request: DiagnosisRequest, chromium: Chromium | None
+) -> BrowserEngine | None:
+    """The other engine, when installed: it only ever starts brand-new profiles."""
+    try:
+        if name == "chromium":
+            return FirefoxEngine(find_firefox(request.firefox_path), None, "fresh")
+        return ChromiumEngine(chromium or find_chromium(request.chromium_path), None)
+    except ProbeError:
+        return None
 
 
 def _set_up_case(

@@ -306,6 +306,22 @@ class Limitation(StrictModel):
     fr: str
 
 
+class OtherBrowser(StrictModel):
+    """What a brand-new profile of the other browser engine said ("try another browser").
+
+    Run only when the person's browser and a brand-new profile of it both failed.
+    ``helps``: it logs in; ``same``: it fails the same way; ``fails``: it fails too,
+    at another point or in another way.
+    """
+
+    engine: Literal["chromium", "firefox"]
+    browser: str  # as people call it, with its version: "Firefox ESR 153.8.0"
+    outcome: Literal["helps", "same", "fails"]
+    run: str  # the variant's name in ``variants``
+    summary_en: str
+    summary_fr: str
+
+
 class Report(StrictModel):
     schema_version: Literal[1] = SCHEMA_VERSION
     probe_version: str
@@ -319,5 +335,6 @@ class Report(StrictModel):
     verdict: Verdict
     variants: list[VariantRun]
     drilldown: list[DrillNode] = Field(default_factory=list)
+    other_browser: OtherBrowser | None = None  # "try another browser", when it was tried
     browser_runs: int
     duration_ms: int

@@ -24,7 +24,7 @@ from probe.errors import BadInput, BrowserFailure
 from probe.firefox.engine import plan_of, take_inventory
 from probe.firefox.profile import read_profile
 from probe.firefox.rundir import prepare_run_dir, snapshot_profile
-from probe.models import Component
+from probe.models import Component, VariantRun
 from probe.observation import Target, Timeouts
 from probe.portal_description import mock_description
 from probe.portal_target import pagemap_of
@@ -208,3 +208,44 @@ def test_scenarios_run_in_each_of_their_browsers_with_culprits_in_each_engines_i
     verdict = make_verdict("blocked", "extension", [named])
     assert compare(both, verdict, "firefox") is None
     assert "culprits differ" in (compare(both, verdict, "chromium") or "")
+
+
+def _run(name: str, outcome: str, step: str | None = None, symptom: str = "none") -> VariantRun:
+    return VariantRun(
+        name=name,
+        outcome=outcome,
+        failed_step=step,
+        symptom=symptom,
+    )
+
+
+def test_another_browser_is_tried_only_when_a_brand_new_profile_fails_too() -> None:
+    from probe.other_browser import judged, told, wanted
+
+    current = _run("current", "fail", "open-login", "maintenance")
+    fresh = _run("fresh", "fail", "open-login", "maintenance")
+    assert wanted([current, fresh])
+    assert not wanted([current, _run("fresh", "pass")])
+    assert not wanted([current])  # the brand-new profile never ran: the browser is to blame
+    assert not wanted([_run("current", "pass")])
+
+    helps = judged(_run("other-browser", "pass"), fresh, "firefox", "Firefox ESR 153")
+    assert helps is not None and helps.outcome == "helps"
+    assert "switching to Firefox ESR 153" in helps.summary_en
+    assert "passer à Firefox ESR 153" in helps.summary_fr
+    same = judged(
+        _run("other-browser", "fail", "open-login", "maintenance"), fresh, "chromium", "Chromium"
+    )
+    assert same is not None and same.outcome == "same"
+    assert "does not help" in same.summary_en and "n'y change rien" in same.summary_fr
+    other = judged(
+        _run("other-browser", "fail", "captcha", "captcha-missing"), fresh, "firefox", "Firefox"
+    )
+    assert other is not None and other.outcome == "fails"
+    assert judged(_run("other-browser", "skipped"), fresh, "firefox", "Firefox") is None
+
+    from probe.diagnosis import make_verdict
+
+    verdict = told(make_verdict("blocked", "maintenance", []), same)
+    assert verdict.summary_en.endswith(same.summary_en)
+    assert verdict.summary_fr.endswith(same.summary_fr)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from probe.browser_engine import EngineName
 from probe.engine import DiagnosisRequest
 from probe.errors import ProbeError
 from probe.firefox.discovery import Firefox, find_firefox
@@ -151,3 +152,32 @@ def test_a_given_profile_stays_byte_for_byte_and_no_cookie_value_is_written(
                 contents += [archive.read(name) for name in archive.namelist()]
         assert not any(v in data for v in values for data in contents), path
     assert not any(v.decode() in result.output for v in values)
+
+
+@pytest.mark.parametrize(("engine", "other"), [("firefox", "Chromium"), ("chromium", "Firefox")])
+def test_when_a_brand_new_profile_fails_too_the_other_browser_says_switching_does_not_help(
+    engine: EngineName, other: str, tmp_path: Path
+) -> None:
+    from probe.scenarios import load_scenario
+
+    scenario = load_scenario("maintenance")
+    case = MockCase(
+        portal=scenario.portal,
+        recipe=ProfileRecipe(),
+        credentials=demo_credentials(),
+        engine=engine,
+    )
+    report, _ = run_diagnosis(DiagnosisRequest(report_dir=tmp_path / "report"), case=case)
+    assert (report.verdict.status, report.verdict.factor) == ("blocked", "maintenance")
+    assert [v.name for v in report.variants if v.outcome != "skipped"] == [
+        "current",
+        "fresh",
+        "other-browser",
+    ]
+    found = report.other_browser
+    assert found is not None and (found.outcome, found.engine) == ("same", other.lower())
+    assert found.browser.startswith(other)
+    assert report.verdict.summary_en.endswith("switching browsers does not help.")
+    assert "changer de navigateur n'y change rien" in report.verdict.summary_fr
+    page = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert "switching browsers does not help" in page

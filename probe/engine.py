@@ -70,6 +70,9 @@ class DiagnosisRequest:
     chromium_path: str | None = None  # None: Playwright's Chromium, then the system's
     headed: bool = False
     jobs: int = 2
+    # Runs that differ only in extensions, cookies or site data reuse up to ``jobs``
+    # running browsers (``probe.browser_pool``); False: every run starts its own.
+    reuse_browsers: bool = True
     screenshots: bool = True
     trace: bool = False  # Playwright traces of ``current`` and of the run proving the verdict
     timeouts: Timeouts = field(default_factory=Timeouts)
@@ -316,6 +319,7 @@ async def _diagnose_async(
             origin=started,
             progress=progress,
             no_submit=request.no_submit,
+            browsers=request.jobs if request.reuse_browsers else 0,
         )
         diagnosis = Diagnosis(
             runner, inventory, setup.credentials, jobs=request.jobs, no_submit=request.no_submit
@@ -356,5 +360,6 @@ async def _diagnose_async(
         variants=variants + skipped,
         drilldown=diagnosis.drilldown,
         browser_runs=runner.browser_runs,
+        browsers_started=runner.browsers_started,
         duration_ms=int((time.monotonic() - started) * 1000),
     )

@@ -304,5 +304,8 @@ class Report(StrictModel):
     verdict: Verdict
     variants: list[VariantRun]
     drilldown: list[DrillNode] = Field(default_factory=list)
-    browser_runs: int
+    browser_runs: int  # journeys run (one per variant or narrowing-down run)
+    # Browsers started for them: fewer when runs reused a running browser. None in
+    # reports written before probe counted them apart.
+    browsers_started: int | None = None
     duration_ms: int

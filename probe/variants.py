@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from playwright.async_api import BrowserContext, Playwright
+from playwright.async_api import BrowserContext, Page, Playwright
 from playwright.async_api import Error as PlaywrightError
 
 from probe import trace
 from probe.account_guard import AccountGuard, RunGate
+from probe.browser_pool import BrowserPool, BrowserSetup, RunNeeds
 from probe.chromium import (
     LAUNCH_TIMEOUT_S,
     Chromium,
@@ -46,6 +47,7 @@ from probe.profiles import (
     prepare_run_dir,
     read_cookies,
 )
+from probe.warm_chromium import ChromiumWarmBrowser
 
 SITE_DATA_ID = "site-data"
 
@@ -154,6 +156,7 @@ class Runner:
         origin: float | None = None,
         progress: Progress | None = None,
         no_submit: bool = False,
+        browsers: int = 0,
     ) -> None:
         self.progress = progress or SilentProgress()
         self.no_submit = no_submit
@@ -168,12 +171,24 @@ class Runner:
         self.traces = traces  # a Playwright trace of each whole-journey run goes there
         self.headed = headed
         self.origin = origin if origin is not None else time.monotonic()
-        self.browser_runs = 0
+        self.browser_runs = 0  # journeys run
+        self.browsers_started = 0  # Chromiums launched (fewer when runs reuse them)
+        self._extension_ids = frozenset(c.id for c in inventory.of_kind("extension"))
+        self._setting_ids: list[SettingId] = [s.id for s in inventory.profile.settings]
+        # ``browsers`` running browsers kept for the runs that can reuse one
+        # (``probe.browser_pool``); 0: every run starts a browser of its own.
+        self.pool: BrowserPool[ChromiumWarmBrowser] | None = (
+            BrowserPool(self._start_warm, browsers, extensions=self._extension_ids)
+            if browsers > 0
+            else None
+        )
         self._closing: set[asyncio.Task[None]] = set()
         self._counter = 0
 
     async def drain(self) -> None:
         """Wait until every browser this runner started is closed and its folder removed."""
+        if self.pool is not None:
+            await self.pool.close()
         while self._closing:
             await asyncio.gather(*list(self._closing), return_exceptions=True)
 
@@ -201,31 +216,181 @@ class Runner:
     async def _run(self, env: Environment, gate: RunGate | None) -> VariantRun:
         self._counter += 1
         self.browser_runs += 1
-        # The user-data-dir and the browser's own HOME, removed together afterwards.
-        run_dir = self.work_dir / f"run-{self._counter}-{env.name}"
-        profile_dir = run_dir / "profile"
         started = time.monotonic()
         kept = env.kept & self.inventory.ids
         extensions = [e for e in self.inventory.profile.extensions if e.enabled and e.id in kept]
         cookies = self.inventory.of_kind("cookie")
-        kept_cookies = {c.id for c in cookies if c.id in kept}
+        dropped = [] if env.fresh else [c.id for c in cookies if c.id not in kept]
+        warm = await self._warm_browser(env, kept, dropped)
+        page: Page | None = None
+        if warm is not None:
+            lent, page = warm
+            context, run_dir = lent.context, lent.run_dir
+        else:
+            # The user-data-dir and the browser's own HOME, removed together afterwards.
+            run_dir = self.work_dir / f"run-{self._counter}-{env.name}"
+            context = await self._launch(
+                run_dir,
+                extensions,
+                fresh=env.fresh,
+                site_data=not env.fresh and SITE_DATA_ID in kept,
+                reset_settings=self._resets(env, kept),
+            )
+        watch: EvidenceWatch | None = None
+        traced = False
+        evidence: list[Evidence] = []
+        trace_file: str | None = None
+        done = False
+        try:
+            # Whole-journey runs ask the browser who did what (``probe.evidence``).
+            if env.stop_after is None and extensions:
+                watch = EvidenceWatch(context, extensions, self.target.sites)
+                await watch.start()
+            if self.traces is not None and env.stop_after is None:
+                traced = await trace.start(context)
+            if warm is None:
+                for cookie_id in dropped:
+                    name, _, host = cookie_id.rpartition("@")
+                    await context.clear_cookies(name=name, domain=host)
+                    await context.clear_cookies(name=name, domain="." + host)
+                await restore_rulesets(context, extensions)  # reset by --load-extension
+            journey = Journey(
+                context,
+                self.target,
+                env.credentials,
+                gate=gate,
+                timeouts=self.timeouts,
+                screenshots=self.screenshots if env.photographed else None,
+                screenshot_every_step=env.name == "current",
+                stop_after=env.stop_after,
+                no_submit=self.no_submit,
+                name=env.name,
+                downloads=run_dir / "downloads",
+                page=page,
+            )
+            result = await journey.run()
+            if watch is not None:
+                evidence = await watch.conclude()
+            if traced and self.traces is not None:
+                out = self.traces / f"{env.name}.zip"
+                typed = env.credentials
+                secrets = [typed.identifier, typed.password, typed.provisional_code or ""]
+                if await trace.stop(context, run_dir / "trace.zip", out, secrets):
+                    trace_file = f"{self.traces.name}/{out.name}"
+            done = result.symptom != "browser-crashed"
+        finally:
+            if warm is not None and self.pool is not None:
+                if done:
+                    self.pool.give_back(warm[0])
+                else:  # stopped half-way or crashed: a state nobody can vouch for
+                    self.pool.discard(warm[0])
+            else:
+                # Closing takes ~0.3 s: let it overlap with the next runs (see ``drain``).
+                closing = asyncio.create_task(_close(context, run_dir))
+                self._closing.add(closing)
+                closing.add_done_callback(self._closing.discard)
+        failing = next((s for s in result.steps if s.outcome == "fail"), None)
+        return VariantRun(
+            name=env.name,
+            description=env.description,
+            outcome="skipped" if result.skipped_reason else ("pass" if result.passed else "fail"),
+            symptom=result.symptom,
+            failed_step=result.failed_step,
+            message=failing.message if failing else None,
+            skipped_reason=result.skipped_reason,
+            answer_on_record=result.answer_on_record,
+            evidence=evidence,
+            trace=trace_file,
+            kept=sorted(kept),
+            steps=result.steps,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            started_ms=int((started - self.origin) * 1000),
+        )
+
+    def _resets(self, env: Environment, kept: frozenset[str]) -> frozenset[SettingId]:
         settings: list[SettingId] = [s.id for s in self.inventory.profile.settings]
+        return frozenset(s for s in settings if env.fresh or s not in kept)
+
+    async def _warm_browser(
+        self, env: Environment, kept: frozenset[str], dropped: list[str]
+    ) -> tuple[ChromiumWarmBrowser, Page] | None:
+        """A running browser set to ``env`` (``probe.warm_chromium``); None: start one for it.
+
+        The one place where a run reuses a browser or gets its own; which runs may is
+        ``probe.browser_pool.refusal``. Chromium only: the pool is made for it.
+        """
+        if self.pool is None:
+            return None
+        needs = RunNeeds(
+            extensions=frozenset(c for c in kept if c in self._extension_ids),
+            reset_settings=frozenset(self._resets(env, kept)),
+            site_data=not env.fresh and SITE_DATA_ID in kept,
+            fresh=env.fresh,
+        )
+        lent = await self.pool.lease(needs)
+        if lent is None:
+            return None
+        try:
+            return lent, await lent.prepare(kept, dropped)
+        except PlaywrightError:
+            self.pool.discard(lent)  # it no longer answers: this run starts its own
+            return None
+
+    async def _start_warm(self, setup: BrowserSetup) -> ChromiumWarmBrowser:
+        """Start a browser for the pool: every extension a run may keep, loaded."""
+        self._counter += 1
+        run_dir = self.work_dir / f"browser-{self._counter}"
+        extensions = [
+            e for e in self.inventory.profile.extensions if e.enabled and e.id in setup.extensions
+        ]
+        run_dir.mkdir(parents=True, exist_ok=True)
+        switch = ChromiumWarmBrowser.switch_folder(run_dir)
+        context = await self._launch(
+            run_dir,
+            extensions,
+            fresh=False,
+            site_data=setup.site_data,
+            reset_settings=frozenset(s for s in self._setting_ids if s in setup.reset_settings),
+            helpers=[switch],
+        )
+        warm = ChromiumWarmBrowser(context, run_dir, setup, extensions, self.target.site_urls())
+        try:
+            await restore_rulesets(context, extensions)  # reset by --load-extension
+            await warm.start(switch)
+        except BaseException:
+            await warm.close()
+            raise
+        return warm
+
+    async def _launch(
+        self,
+        run_dir: Path,
+        extensions: list[Extension],
+        *,
+        fresh: bool,
+        site_data: bool,
+        reset_settings: frozenset[SettingId],
+        helpers: Iterable[Path] = (),
+    ) -> BrowserContext:
+        """Start Chromium on a new user-data-dir made from the snapshot, in ``run_dir``."""
+        self.browsers_started += 1
+        profile_dir = run_dir / "profile"
         try:
             user_data_dir = (
                 prepare_run_dir(
                     self.inventory.profile,
                     profile_dir,
-                    keep_cookies=True,  # the portal's own cookies are removed one by one below
-                    keep_site_data=not env.fresh and SITE_DATA_ID in kept,
-                    reset_settings=[s for s in settings if env.fresh or s not in kept],
+                    keep_cookies=True,  # the portal's own cookies are removed one by one later
+                    keep_site_data=site_data,
+                    reset_settings=sorted(reset_settings),
                     extensions=extensions,
                 )
-                if not env.fresh
+                if not fresh
                 else _empty_dir(profile_dir)
             )
-            args = launch_args() + extension_launch_args(extensions)
+            args = launch_args() + extension_launch_args(extensions, helpers=helpers)
             check_command_line(args, extensions=len(extensions))
-            context = await self.playwright.chromium.launch_persistent_context(
+            return await self.playwright.chromium.launch_persistent_context(
                 str(user_data_dir),
                 executable_path=str(self.chromium.executable),
                 headless=not self.headed,
@@ -252,67 +417,6 @@ class Runner:
         except BaseException:
             shutil.rmtree(run_dir, ignore_errors=True)
             raise
-        watch: EvidenceWatch | None = None
-        traced = False
-        evidence: list[Evidence] = []
-        trace_file: str | None = None
-        try:
-            # Whole-journey runs ask the browser who did what (``probe.evidence``).
-            if env.stop_after is None and extensions:
-                watch = EvidenceWatch(context, extensions, self.target.sites)
-                await watch.start()
-            if self.traces is not None and env.stop_after is None:
-                traced = await trace.start(context)
-            for cookie in cookies:
-                if cookie.id not in kept_cookies and not env.fresh:
-                    name, _, host = cookie.id.rpartition("@")
-                    await context.clear_cookies(name=name, domain=host)
-                    await context.clear_cookies(name=name, domain="." + host)
-            await restore_rulesets(context, extensions)  # reset by --load-extension
-            journey = Journey(
-                context,
-                self.target,
-                env.credentials,
-                gate=gate,
-                timeouts=self.timeouts,
-                screenshots=self.screenshots if env.photographed else None,
-                screenshot_every_step=env.name == "current",
-                stop_after=env.stop_after,
-                no_submit=self.no_submit,
-                name=env.name,
-                downloads=run_dir / "downloads",
-            )
-            result = await journey.run()
-            if watch is not None:
-                evidence = await watch.conclude()
-            if traced and self.traces is not None:
-                out = self.traces / f"{env.name}.zip"
-                typed = env.credentials
-                secrets = [typed.identifier, typed.password, typed.provisional_code or ""]
-                if await trace.stop(context, run_dir / "trace.zip", out, secrets):
-                    trace_file = f"{self.traces.name}/{out.name}"
-        finally:
-            # Closing takes ~0.3 s: let it overlap with the next runs (see ``drain``).
-            closing = asyncio.create_task(_close(context, run_dir))
-            self._closing.add(closing)
-            closing.add_done_callback(self._closing.discard)
-        failing = next((s for s in result.steps if s.outcome == "fail"), None)
-        return VariantRun(
-            name=env.name,
-            description=env.description,
-            outcome="skipped" if result.skipped_reason else ("pass" if result.passed else "fail"),
-            symptom=result.symptom,
-            failed_step=result.failed_step,
-            message=failing.message if failing else None,
-            skipped_reason=result.skipped_reason,
-            answer_on_record=result.answer_on_record,
-            evidence=evidence,
-            trace=trace_file,
-            kept=sorted(kept),
-            steps=result.steps,
-            duration_ms=int((time.monotonic() - started) * 1000),
-            started_ms=int((started - self.origin) * 1000),
-        )
 
 
 async def _close(context: BrowserContext, run_dir: Path) -> None:

@@ -10,11 +10,13 @@ Only what can be set back exactly is applied live. A fresh launch stays needed w
 
 - the run starts from a brand-new profile (``fresh``): nothing of the person's browser;
 - its settings differ from the browser's (settings are read when Chromium starts);
-- it keeps the person's site data and the browser already ran a journey: the portal's
-  pages write local storage, IndexedDB, service workers and caches, and what they wrote
-  over the person's own data cannot be told apart from it;
-- it keeps the person's site data and the browser was started without it, or the other
-  way round (one started without site data never holds the person's);
+- it keeps the person's site data and the browser was started without it;
+- the browser holds the person's site data for the portal's own origins (a service
+  worker, caches, local storage...) and already ran a journey: the portal's pages write
+  there, and what they wrote over the person's data cannot be told apart from it; nor
+  can such a browser serve a run that leaves site data out. When the portal's origins
+  held nothing at start (``clean``), clearing them after each run sets them back
+  exactly, and the person's data for other sites is left as it was;
 - it keeps an extension the browser did not load (extensions can be switched on and off
   in a running Chromium, not added with the person's state).
 
@@ -56,19 +58,23 @@ class BrowserSetup:
         return cls(extensions | needs.extensions, needs.reset_settings, needs.site_data)
 
 
-def refusal(setup: BrowserSetup, used: bool, needs: RunNeeds) -> str | None:
+def refusal(setup: BrowserSetup, used: bool, needs: RunNeeds, clean: bool = False) -> str | None:
     """Why a browser started with ``setup`` cannot serve ``needs``; None when it can.
 
-    ``used``: a journey already ran in it.
+    ``used``: a journey already ran in it. ``clean``: the portal's origins held no site
+    data when it started (always so for a browser started without the person's).
     """
     if needs.fresh:
         return "a brand-new profile"
     if needs.reset_settings != setup.reset_settings:
         return "other settings (read when the browser starts)"
-    if needs.site_data != setup.site_data:
-        return "site data kept in one, not in the other"
-    if needs.site_data and used:
-        return "the person's site data, which an earlier run may have changed"
+    if needs.site_data and not setup.site_data:
+        return "the person's site data, which the browser was started without"
+    if setup.site_data and not clean:
+        if not needs.site_data:
+            return "the browser holds the person's site data for the portal"
+        if used:
+            return "the person's site data for the portal, which an earlier run may have changed"
     if not needs.extensions <= setup.extensions:
         return "an extension the browser did not load"
     return None
@@ -79,6 +85,7 @@ class WarmBrowser(Protocol):
 
     setup: BrowserSetup
     used: bool  # a journey ran in it
+    clean: bool  # the portal's origins held no site data when it started
 
     async def close(self) -> None: ...
 
@@ -117,7 +124,8 @@ class BrowserPool(Generic[B]):
         if needs.fresh:
             return None
         fit = next(
-            (b for b in reversed(self._idle) if refusal(b.setup, b.used, needs) is None), None
+            (b for b in reversed(self._idle) if refusal(b.setup, b.used, needs, b.clean) is None),
+            None,
         )
         if fit is not None:
             self._idle.remove(fit)

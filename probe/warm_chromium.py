@@ -20,8 +20,14 @@ Chromium only (Firefox runs keep launching a browser each): measured in Chromium
   orders the Cookie header).
 - Site data: a browser that already ran a journey has the portal's origins' storage
   (local storage, IndexedDB, service workers, Cache Storage...) cleared and the HTTP
-  cache emptied before the next run. Such a browser was started without the person's
-  site data (``probe.browser_pool.refusal``), and a cold run's cache starts empty too.
+  cache emptied before the next run (a cold run's cache starts empty too). That sets
+  them back exactly when they held nothing at start: always for a browser started
+  without the person's site data; for one started with it, checked at start
+  (``clean``): DevTools' quota usage of each origin (IndexedDB, service workers, caches,
+  file systems), and local storage, which that usage leaves out, read from a blank page
+  of each origin answered by probe itself (nothing reaches the portal) while every
+  extension is off (a content script could write there). Otherwise the browser serves
+  one run keeping site data (``probe.browser_pool.refusal``).
 
 What is not set back: what an extension writes into its own storage during a run (a
 blocker's counters); the scenarios' extensions write nothing there that changes what
@@ -144,6 +150,7 @@ class ChromiumWarmBrowser:
         self.downloads = run_dir / "downloads"
         self.setup = setup
         self.used = False
+        self.clean = not setup.site_data  # checked in ``start`` when it holds the person's
         self.sites = list(sites)  # the portal's origins ("http://portal.localhost:8000/")
         self._ids = {ext.id: _loaded_id(ext) for ext in extensions}
         self._enabled = set(self._ids)
@@ -170,6 +177,32 @@ class ChromiumWarmBrowser:
             found = await self._rules_apply(component, None)
             if found is not None:
                 self._rule_probes[component] = found
+        if self.setup.site_data:
+            self.clean = await self._portal_clean()
+
+    async def _portal_clean(self) -> bool:
+        """Whether the portal's origins hold no site data (what ``clean`` says)."""
+        assert self._switch is not None and self._session is not None
+        for origin in self.sites:
+            usage = await self._session.send(
+                "Storage.getUsageAndQuota", {"origin": origin.rstrip("/")}
+            )
+            if usage.get("usage"):
+                return False
+        if self._enabled:
+            await self._switch.evaluate(_SWITCH, [(self._ids[c], False) for c in self._enabled])
+            self._enabled = set()
+        page = await self.context.new_page()
+        try:
+            await page.route("**/*", lambda route: route.fulfill(body="", content_type="text/html"))
+            for origin in self.sites:
+                await page.goto(origin)
+                if await page.evaluate("localStorage.length"):
+                    return False
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                await page.close()
+        return True
 
     async def prepare(self, kept: frozenset[str], dropped_cookies: Iterable[str]) -> Page:
         """Set the browser to a run keeping ``kept``; returns the run's new page."""

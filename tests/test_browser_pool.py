@@ -17,6 +17,7 @@ class FakeBrowser:
     def __init__(self, setup: BrowserSetup, number: int) -> None:
         self.setup = setup
         self.used = False
+        self.clean = not setup.site_data
         self.number = number
         self.closed = False
 
@@ -50,24 +51,31 @@ def setup(
     return BrowserSetup(extensions, resets, site_data)
 
 
+PERSON = setup(site_data=True)  # started with the person's site data
+
+
 @pytest.mark.parametrize(
-    ("browser", "used", "run", "reason"),
+    ("browser", "used", "clean", "run", "reason"),
     [
-        (setup(), True, needs({"a"}), None),  # a subset of the extensions: switched live
-        (setup(), True, needs(set()), None),  # no extension at all
-        (setup(), True, needs(fresh=True), "a brand-new profile"),
-        (setup(), False, needs(resets=frozenset({"javascript"})), "other settings"),
-        (setup(frozenset({"a"})), False, needs({"a", "b"}), "an extension the browser did not"),
-        (setup(site_data=True), False, needs(site_data=True), None),  # untouched since start
-        (setup(site_data=True), True, needs(site_data=True), "an earlier run may have changed"),
-        (setup(site_data=False), False, needs(site_data=True), "site data kept in one"),
-        (setup(site_data=True), False, needs(site_data=False), "site data kept in one"),
+        (setup(), True, True, needs({"a"}), None),  # a subset of the extensions: switched live
+        (setup(), True, True, needs(set()), None),  # no extension at all
+        (setup(), True, True, needs(fresh=True), "a brand-new profile"),
+        (setup(), False, True, needs(resets=frozenset({"javascript"})), "other settings"),
+        (setup(frozenset({"a"})), False, True, needs({"a", "b"}), "did not load"),
+        (setup(), False, True, needs(site_data=True), "started without"),
+        # The person's site data for the portal: one run keeping it, untouched since start.
+        (PERSON, False, False, needs(site_data=True), None),
+        (PERSON, True, False, needs(site_data=True), "an earlier run may have changed"),
+        (PERSON, False, False, needs(site_data=False), "holds the person's site data"),
+        # None for the portal: cleared after each run, it is as it started.
+        (PERSON, True, True, needs(site_data=True), None),
+        (PERSON, True, True, needs(site_data=False), None),
     ],
 )
 def test_refusal_names_why_a_run_needs_a_browser_of_its_own(
-    browser: BrowserSetup, used: bool, run: RunNeeds, reason: str | None
+    browser: BrowserSetup, used: bool, clean: bool, run: RunNeeds, reason: str | None
 ) -> None:
-    said = refusal(browser, used, run)
+    said = refusal(browser, used, run, clean)
     if reason is None:
         assert said is None
     else:
@@ -138,12 +146,13 @@ def test_a_browser_that_does_not_fit_makes_room_for_one_that_does() -> None:
     asyncio.run(scenario())
 
 
-def test_a_browser_that_kept_the_person_s_site_data_serves_one_run_only() -> None:
+def test_a_browser_holding_the_person_s_portal_data_serves_one_run_only() -> None:
     async def scenario() -> None:
         launcher = FakeLauncher()
         pool: BrowserPool[FakeBrowser] = BrowserPool(launcher, 2, extensions=ALL)
         lent = await pool.lease(needs(site_data=True))
         assert lent is not None
+        assert not lent.clean  # the person's data for the portal, as the browser found it
         lent.used = True
         pool.give_back(lent)
         again = await pool.lease(needs(site_data=True))
@@ -167,5 +176,23 @@ def test_a_discarded_browser_is_closed_and_never_lent_again() -> None:
         assert fresh is not None and fresh is not lent
         await pool.close()
         assert lent.closed and fresh.closed
+
+    asyncio.run(scenario())
+
+
+def test_a_browser_whose_portal_origins_were_empty_serves_every_run_keeping_site_data() -> None:
+    async def scenario() -> None:
+        launcher = FakeLauncher()
+        pool: BrowserPool[FakeBrowser] = BrowserPool(launcher, 2, extensions=ALL)
+        lent = await pool.lease(needs(site_data=True))
+        assert lent is not None
+        lent.clean, lent.used = True, True
+        pool.give_back(lent)
+        for run in (needs({"a"}, site_data=True), needs(site_data=False)):
+            again = await pool.lease(run)
+            assert again is lent
+            pool.give_back(again)
+        await pool.close()
+        assert len(launcher.started) == 1
 
     asyncio.run(scenario())

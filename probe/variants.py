@@ -176,12 +176,14 @@ class Runner:
         self._extension_ids = frozenset(c.id for c in inventory.of_kind("extension"))
         self._setting_ids: list[SettingId] = [s.id for s in inventory.profile.settings]
         # ``browsers`` running browsers kept for the runs that can reuse one
-        # (``probe.browser_pool``); 0: every run starts a browser of its own.
+        # (``probe.browser_pool``); 0: every run starts a browser of its own. A browser
+        # that ignores --load-extension (branded Chrome 137+) cannot load the switch.
         self.pool: BrowserPool[ChromiumWarmBrowser] | None = (
             BrowserPool(self._start_warm, browsers, extensions=self._extension_ids)
-            if browsers > 0
+            if browsers > 0 and chromium.can_side_load_extensions
             else None
         )
+        self._reuse = True  # until a pooled browser fails to start its switch
         self._closing: set[asyncio.Task[None]] = set()
         self._counter = 0
 
@@ -319,7 +321,7 @@ class Runner:
         The one place where a run reuses a browser or gets its own; which runs may is
         ``probe.browser_pool.refusal``. Chromium only: the pool is made for it.
         """
-        if self.pool is None:
+        if self.pool is None or not self._reuse:
             return None
         needs = RunNeeds(
             extensions=frozenset(c for c in kept if c in self._extension_ids),
@@ -327,7 +329,13 @@ class Runner:
             site_data=not env.fresh and SITE_DATA_ID in kept,
             fresh=env.fresh,
         )
-        lent = await self.pool.lease(needs)
+        try:
+            lent = await self.pool.lease(needs)
+        except PlaywrightError:
+            # Started, but the switch or the checks did not answer: no more reuse in this
+            # diagnosis, every run starts its own browser as before.
+            self._reuse = False
+            return None
         if lent is None:
             return None
         try:

@@ -81,8 +81,8 @@ import json, sys, time
 from pathlib import Path
 from probe.chromium import find_chromium
 from probe.engine import DiagnosisRequest, DiagnosisSetup, diagnose, prepare_report_dir
-from probe.launch import EMBEDDED_SITES, demo_credentials
-from probe.observation import Target
+from probe.launch import demo_credentials
+from benchmarks.naive import bench_target
 from probe.profiles import locate_profile
 args = json.loads(sys.argv[1])
 started = time.monotonic()
@@ -100,7 +100,7 @@ else:
     )
     report = diagnose(DiagnosisSetup(
         request=request, chromium=find_chromium(), profile=locate_profile(Path(args["profile"])),
-        target=Target(url=args["portal"], sites=EMBEDDED_SITES, outbox_url=args["outbox"]),
+        target=bench_target(args),
         credentials=demo_credentials(), report_dir=prepare_report_dir(Path(args["report"])),
         portal_embedded=True, profile_from_recipe=True,
     ))

@@ -13,9 +13,10 @@ from playwright.async_api import async_playwright
 from probe.account_guard import AccountGuard
 from probe.chromium import find_chromium, launch_args
 from probe.credentials import Credentials
-from probe.launch import EMBEDDED_SITES
 from probe.observation import Target, Timeouts
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
+from probe.portal_description import mock_description
+from probe.portal_target import relocated, target_of
 from probe.profiles import (
     extension_launch_args,
     locate_profile,
@@ -23,6 +24,11 @@ from probe.profiles import (
     snapshot_profile,
 )
 from probe.variants import Environment, Runner, take_inventory
+
+
+def bench_target(args: dict[str, Any]) -> Target:
+    """The embedded portal the parent started, as the core is told about it."""
+    return target_of(relocated(mock_description(), args["portal"]), outbox_url=args["outbox"])
 
 
 def naive_diagnosis(args: dict[str, Any]) -> tuple[int, str]:
@@ -63,7 +69,7 @@ async def _cold_launch(args: dict[str, Any]) -> tuple[int, str]:
 
 async def _naive(args: dict[str, Any]) -> tuple[int, str]:
     chromium = find_chromium(args["chromium"])
-    target = Target(url=args["portal"], sites=EMBEDDED_SITES, outbox_url=args["outbox"])
+    target = bench_target(args)
     credentials = Credentials(DEMO_IDENTIFIER, DEMO_PASSWORD)
     with tempfile.TemporaryDirectory(prefix="probe-naive-") as tmp:
         snapshot = snapshot_profile(locate_profile(Path(args["profile"])), Path(tmp) / "snap")

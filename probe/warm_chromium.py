@@ -25,8 +25,8 @@ Chromium only (Firefox runs keep launching a browser each): measured in Chromium
   without the person's site data; for one started with it, checked at start
   (``clean``): DevTools' quota usage of each origin (IndexedDB, service workers, caches,
   file systems), and local storage, which that usage leaves out, read from a blank page
-  of each origin answered by probe itself (nothing reaches the portal) while every
-  extension is off (a content script could write there). Otherwise the browser serves
+  of each origin answered by probe itself (nothing reaches the portal) while the
+  extensions with content scripts are off (a content script could write there). Otherwise the browser serves
   one run keeping site data (``probe.browser_pool.refusal``).
 
 What is not set back: what an extension writes into its own storage during a run (a
@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -156,6 +157,7 @@ class ChromiumWarmBrowser:
         self._enabled = set(self._ids)
         self._rule_probes: dict[str, dict[str, str]] = {}
         self._network = {ext.id for ext in extensions if may_hold_network_rules(ext)}
+        self._scripted = {ext.id for ext in extensions if _has_content_scripts(ext)}
         self._switch: Page | None = None
         self._session: CDPSession | None = None
         self._cookies: list[dict[str, Any]] = []
@@ -173,10 +175,9 @@ class ChromiumWarmBrowser:
         await self._switch.goto(f"chrome-extension://{extension_id(switch_folder)}/switch.html")
         self._session = await self.context.new_cdp_session(self._switch)
         self._cookies = [dict(c) for c in await self.context.cookies()]  # memory only
-        for component in sorted(self._network):
-            found = await self._rules_apply(component, None)
-            if found is not None:
-                self._rule_probes[component] = found
+        network = sorted(self._network)
+        found = await asyncio.gather(*(self._rules_apply(c, None) for c in network))
+        self._rule_probes = {c: probe for c, probe in zip(network, found, strict=True) if probe}
         if self.setup.site_data:
             self.clean = await self._portal_clean()
 
@@ -189,9 +190,11 @@ class ChromiumWarmBrowser:
             )
             if usage.get("usage"):
                 return False
-        if self._enabled:
-            await self._switch.evaluate(_SWITCH, [(self._ids[c], False) for c in self._enabled])
-            self._enabled = set()
+        # Only content scripts write into a page's storage: those extensions go off.
+        scripted = {c for c in self._enabled if c in self._scripted}
+        if scripted:
+            await self._switch.evaluate(_SWITCH, [(self._ids[c], False) for c in sorted(scripted)])
+            self._enabled -= scripted
         page = await self.context.new_page()
         try:
             await page.route("**/*", lambda route: route.fulfill(body="", content_type="text/html"))
@@ -280,6 +283,14 @@ def _loaded_id(ext: Extension) -> str:
         return extension_id(ext.path)
     except ValueError:
         return ext.id
+
+
+def _has_content_scripts(ext: Extension) -> bool:
+    try:
+        manifest = json.loads((ext.path / "manifest.json").read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return True  # cannot tell: count it in
+    return not isinstance(manifest, dict) or bool(manifest.get("content_scripts"))
 
 
 def _cookie_id(cookie: dict[str, Any]) -> str:

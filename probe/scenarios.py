@@ -94,10 +94,23 @@ class Scenario(_Strict):
     portal: PortalConfig = Field(default_factory=PortalConfig)
     build_portal: PortalConfig | None = None
     profile: ProfileRecipe = Field(default_factory=ProfileRecipe)
-    credentials: ScenarioCredentials
+    # Every run stops after the CAPTCHA and types no credentials (probe browser --no-submit).
+    no_submit: bool = False
+    credentials: ScenarioCredentials = Field(
+        default_factory=lambda: ScenarioCredentials(identifier="", password="")
+    )
     expect: Expectation
     _described: PortalDescription | None = PrivateAttr(default=None)
     _described_by: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _credentials_unless_no_submit(self) -> Scenario:
+        if "credentials" not in self.model_fields_set and not self.no_submit:
+            raise ValueError(
+                "[credentials] is missing: give what the person types "
+                "(or no_submit = true, which types nothing)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _mock_state_or_description(self) -> Scenario:

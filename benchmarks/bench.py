@@ -80,6 +80,7 @@ CHILD = """
 import json, sys, time
 from pathlib import Path
 from probe.chromium import find_chromium
+from probe.chromium_engine import ChromiumEngine
 from probe.engine import DiagnosisRequest, DiagnosisSetup, diagnose, prepare_report_dir
 from probe.launch import demo_credentials
 from benchmarks.naive import bench_target
@@ -98,8 +99,9 @@ else:
     request = DiagnosisRequest(
         report_dir=Path(args["report"]), jobs=args["jobs"], reuse_browsers=args["reuse"]
     )
+    engine = ChromiumEngine(find_chromium(), locate_profile(Path(args["profile"])))
     report = diagnose(DiagnosisSetup(
-        request=request, chromium=find_chromium(), profile=locate_profile(Path(args["profile"])),
+        request=request, engine=engine,
         target=bench_target(args),
         credentials=demo_credentials(), report_dir=prepare_report_dir(Path(args["report"])),
         portal_embedded=True, profile_from_recipe=True,

@@ -12,6 +12,7 @@ from playwright.async_api import async_playwright
 
 from probe.account_guard import AccountGuard
 from probe.chromium import find_chromium, launch_args
+from probe.chromium_engine import ChromiumEngine
 from probe.credentials import Credentials
 from probe.observation import Target, Timeouts
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
@@ -23,7 +24,7 @@ from probe.profiles import (
     prepare_run_dir,
     snapshot_profile,
 )
-from probe.variants import Environment, Runner, take_inventory
+from probe.variants import Environment, Runner
 
 
 def bench_target(args: dict[str, Any]) -> Target:
@@ -71,15 +72,16 @@ async def _naive(args: dict[str, Any]) -> tuple[int, str]:
     chromium = find_chromium(args["chromium"])
     target = bench_target(args)
     credentials = Credentials(DEMO_IDENTIFIER, DEMO_PASSWORD)
+    engine = ChromiumEngine(chromium, locate_profile(Path(args["profile"])))
     with tempfile.TemporaryDirectory(prefix="probe-naive-") as tmp:
-        snapshot = snapshot_profile(locate_profile(Path(args["profile"])), Path(tmp) / "snap")
-        inventory = take_inventory(snapshot, target)
+        copy = engine.copy_profile(Path(tmp) / "snap", target.sites)
+        inventory = copy.inventory
         everything = inventory.ids
         async with async_playwright() as playwright:
             runner = Runner(
                 playwright,
-                chromium,
-                inventory,
+                engine,
+                copy,
                 target,
                 Path(tmp) / "runs",
                 gate=AccountGuard(),

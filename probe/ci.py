@@ -11,6 +11,7 @@ counts as a failed scenario and the run goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 import traceback
@@ -197,27 +198,62 @@ def diagnose_scenario(
 
     ``request`` says where and how to report (folder, language, Chromium path, jobs...);
     the scenario brings the portal, the profile and the credentials, so the request
-    names none. ``chromium``: one already found. Returns the report and its folder.
+    names none (but ``portal_url``: where a described portal the scenario targets runs). ``chromium``: one already found. Returns the report and its folder.
 
     Example: ``report, folder = diagnose_scenario("maintenance", DiagnosisRequest())``.
     """
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, directory)
-    case = MockCase(
-        portal=loaded.portal,
-        build_portal=loaded.build_portal,
-        recipe=loaded.profile,
-        credentials=loaded.credentials.typed(),
-        scenario=loaded.name,
+    check_portal_url([loaded], request.portal_url)
+    if loaded.no_submit:
+        request = dataclasses.replace(request, no_submit=True)
+    return run_diagnosis(request, progress, chromium=chromium, case=scenario_case(loaded))
+
+
+def scenario_case(scenario: Scenario) -> MockCase:
+    """What a scenario sets up: the embedded portal's state, or the described portal it
+    targets (``portal_description``), with its profile recipe and credentials."""
+    described, source = scenario.target or (None, None)
+    return MockCase(
+        portal=scenario.portal,
+        build_portal=scenario.build_portal,
+        recipe=scenario.profile,
+        credentials=scenario.credentials.typed(),
+        scenario=scenario.name,
+        description=described,
+        source=source,
     )
-    return run_diagnosis(request, progress, chromium=chromium, case=case)
+
+
+def check_portal_url(scenarios: Sequence[Scenario], portal_url: str | None) -> None:
+    """``--portal-url`` moves the described portal the scenarios target; it means nothing
+    to scenarios on the embedded portal."""
+    if portal_url is None:
+        return
+    if not portal_url.startswith(("http://", "https://")):
+        raise BadInput(f"--portal-url {portal_url}: not an http(s) URL")
+    if not any(s.target is not None for s in scenarios):
+        raise BadInput(
+            f"--portal-url {portal_url}: none of these scenarios targets a described portal "
+            "(portal_description); they run on the embedded one"
+        )
 
 
 def _run_one(
-    scenario: Scenario, root: Path, chromium: Chromium, lang: Lang, trace: bool = False
+    scenario: Scenario,
+    root: Path,
+    chromium: Chromium,
+    lang: Lang,
+    trace: bool = False,
+    portal_url: str | None = None,
 ) -> ScenarioResult:
     out_dir = root / scenario.name
     started = time.monotonic()
-    request = DiagnosisRequest(report_dir=out_dir, lang=lang, trace=trace)
+    request = DiagnosisRequest(
+        report_dir=out_dir,
+        lang=lang,
+        trace=trace,
+        portal_url=portal_url if scenario.target is not None else None,
+    )
     try:
         report, written = diagnose_scenario(scenario, request, chromium=chromium)
     except ProbeError as exc:
@@ -259,14 +295,19 @@ def run_ci(
     progress: Callable[[str], object] | None = None,
     lang: Lang = "en",
     trace: bool = False,
+    portal_url: str | None = None,
 ) -> CiSummary:
     """Diagnose the scenarios (all, ``only`` some, or one shard) and compare verdicts.
+
+    ``portal_url``: where the described portal that scenarios with ``portal_description``
+    target runs, when not at its file's ``login_url``.
 
     Example: ``run_ci(jobs=2, shard="1/2", junit=Path("junit.xml")).failed == 0``.
     """
     if jobs < 1:
         raise BadInput(f"--jobs {jobs}: at least 1")
     chosen = take_shard(select(load_all(directory), only), shard)
+    check_portal_url(chosen, portal_url)
     root = report_dir or Path("reports") / datetime.now().strftime("ci-%Y%m%d-%H%M%S")
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -278,7 +319,9 @@ def run_ci(
     started = time.monotonic()
     results: list[ScenarioResult] = []
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="scenario") as pool:
-        futures = [pool.submit(_run_one, s, root, chromium, lang, trace) for s in chosen]
+        futures = [
+            pool.submit(_run_one, s, root, chromium, lang, trace, portal_url) for s in chosen
+        ]
         for future in as_completed(futures):
             result = future.result()
             results.append(result)

@@ -206,7 +206,7 @@ def browser(
         typer.Option(
             "--portal-url",
             metavar="URL",
-            help="Where the described portal is, when not at its file's login_url (another host or port).",
+            help="Where the described portal is, when not at its file's login_url (another host or port); with --scenario, where the portal its portal_description describes runs.",
         ),
     ] = None,
     federation: Annotated[
@@ -278,6 +278,16 @@ def browser(
             help="With --portal: a Mailpit-like outbox URL to read security codes from.",
         ),
     ] = None,
+    max_codes: Annotated[
+        int,
+        typer.Option(
+            "--max-codes",
+            metavar="N",
+            min=1,
+            max=20,
+            help="When you type the security codes (second-factor.source = prompt) or probe cannot read them: how many runs may log in, each making the portal send one. The others stop before logging in and say so.",
+        ),
+    ] = 1,
     trace: Annotated[
         bool,
         typer.Option(
@@ -303,9 +313,7 @@ def browser(
     # Read once above; the Playwright driver and every Chromium would inherit it.
     os.environ.pop("PROBE_PASSWORD", None)
     language = _lang(lang)
-    if scenario is not None and (
-        user is not None or portal is not None or portal_url is not None or profile is not None
-    ):
+    if scenario is not None and (user is not None or portal is not None or profile is not None):
         raise BadInput(
             "--scenario brings its own portal, profile and credentials: "
             "drop --user/--portal/--profile, or drop --scenario"
@@ -332,7 +340,7 @@ def browser(
             "(or --no-submit, which types none)"
         )
     description, source = None, None
-    if portal is not None or portal_url is not None:
+    if scenario is None and (portal is not None or portal_url is not None):
         from probe.portal_choice import choose_portal
 
         choice = choose_portal(portal, portal_url, chromium_path=chromium)
@@ -341,10 +349,13 @@ def browser(
         description, source = choice.description, choice.source
     request = DiagnosisRequest(
         profile=profile.expanduser() if profile else None,
+        # With --scenario: where the described portal it targets runs.
+        portal_url=portal_url if scenario is not None else None,
         portal_description=description,
         portal_source=source,
         no_submit=no_submit,
         ask_code=_ask_code if console.is_interactive() else None,
+        max_codes=max_codes,
         outbox_url=outbox,
         credentials=credentials,
         report_dir=report_dir,
@@ -509,7 +520,13 @@ def portal_serve(
     if scenario is not None:
         from probe.scenarios import load_scenario
 
-        config = load_scenario(scenario).portal
+        loaded = load_scenario(scenario)
+        if loaded.target is not None:
+            raise BadInput(
+                f"--scenario {scenario}: it targets the portal described by "
+                f"{loaded.target[1]}, which you run yourself, not the embedded one"
+            )
+        config = loaded.portal
     try:
         running = EmbeddedPortal(config, port=port).start()
     except OSError as exc:
@@ -578,10 +595,22 @@ def ci(
     trace: Annotated[
         bool, typer.Option("--trace", help="Keep Playwright traces (trace.zip) in each report.")
     ] = False,
+    portal_url: Annotated[
+        str | None,
+        typer.Option(
+            "--portal-url",
+            metavar="URL",
+            help="Where the portal that scenarios with portal_description target runs, when not at its file's login_url (e.g. another port).",
+        ),
+    ] = None,
 ) -> None:
     """Run every scenario and check each verdict against the expected one (exit 1 if any differs).
 
-    Example: probe ci --jobs 2 --junit reports/junit.xml
+    A scenario targets the embedded portal in the state its [portal] table sets, or, with
+    portal_description = "FILE", your own portal (set up by you) described by that file.
+
+    Examples: probe ci --jobs 2 --junit reports/junit.xml ;
+    probe ci --dir my-scenarios --portal-url http://staging.example:8001/accounts/login/
     """
     from probe.ci import run_ci
 
@@ -596,6 +625,7 @@ def ci(
         chromium_path=chromium,
         progress=console.line,
         trace=trace,
+        portal_url=portal_url,
     )
     console.table(
         f"probe ci: {summary.passed} passed, {summary.failed} failed",

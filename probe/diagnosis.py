@@ -154,11 +154,25 @@ def fails_the_same(run: VariantRun, base: VariantRun) -> bool:
     return mine is not None and mine == theirs
 
 
+def _stopped_at(run: VariantRun) -> int:
+    """The step a skipped run stopped at: it got through every step before it."""
+    for step in run.steps:
+        if step.outcome == "skipped" and step.detail == run.skipped_reason:
+            return STEP_NAMES.index(step.name)
+    return 0
+
+
 def got_further(run: VariantRun, base: VariantRun) -> bool:
-    """Login passes, or fails later, or fails differently at the same step."""
+    """Login passes, or fails later, or fails differently at the same step.
+
+    A run skipped on purpose (e.g. before a login that would send another security code)
+    got further when ``base`` failed before the step it stopped at; otherwise it cannot say.
+    """
     mine, theirs = reached(run), reached(base)
-    if mine is None or theirs is None:
+    if theirs is None:
         return False
+    if mine is None:
+        return _stopped_at(run) > theirs[0]
     return mine[0] > theirs[0] or (mine[0] == theirs[0] and mine[1] != theirs[1])
 
 
@@ -329,7 +343,14 @@ class Diagnosis:
     def env(self, name: str, description: str, kept: frozenset[str], **kw: object) -> Environment:
         credentials = kw.pop("credentials", self.credentials)
         assert isinstance(credentials, Credentials)
-        return Environment(name, description, kept, credentials, fresh=bool(kw.get("fresh")))
+        return Environment(
+            name,
+            description,
+            kept,
+            credentials,
+            fresh=bool(kw.get("fresh")),
+            private=bool(kw.get("private")),
+        )
 
     def fresh_env(self) -> Environment:
         return self.env("fresh", "A brand-new profile", frozenset(), fresh=True)
@@ -351,13 +372,13 @@ class Diagnosis:
             if removed:
                 label = name if first else self._numbered(name)
                 out.append((self.env(label, description, everything - removed), kind))
-        incognito = {e.id for e in inv.profile.extensions if e.incognito}
         private_kept = frozenset(
-            c.id for c in inv.components if c.kind == "setting" or c.id in incognito
+            c.id for c in inv.components if c.kind == "setting" or c.id in inv.private
         )
         if private_kept & everything != everything:
             label = "private" if first else self._numbered("private")
-            out.append((self.env(label, "A private window", private_kept & everything), "mixed"))
+            env = self.env(label, "A private window", private_kept & everything, private=True)
+            out.append((env, "mixed"))
         return out
 
     def _numbered(self, name: str) -> str:
@@ -420,8 +441,15 @@ class Diagnosis:
                 if self._fresh is not None and self._fresh.outcome == "fail" and not blockers[:-1]:
                     self.proof = "fresh"  # a brand-new browser meets the same answer
             elif not blockers:
-                return make_verdict("inconclusive", "unknown", [])
-            else:
+                stopped = any(
+                    r.outcome == "skipped" and r.answer_on_record is None and _stopped_at(r) > 0
+                    for r in self.runs
+                )
+                return make_verdict(
+                    "inconclusive", "unknown", [], "runs-stopped" if stopped else ""
+                )
+            elif not (last.outcome == "skipped" and last.answer_on_record is None):
+                # (A run stopped on purpose says nothing of what is left: nothing added.)
                 blockers.append(make_blocker("unknown", [], last))
         return verdict_of(blockers)
 

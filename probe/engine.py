@@ -26,14 +26,13 @@ from pathlib import Path
 from playwright.async_api import async_playwright
 
 from probe import __version__, loops
-from probe.account_guard import LEADER, AccountGuard
-from probe.chromium import Chromium
+from probe.account_guard import LEADER, AccountGuard, code_budget
+from probe.browser_engine import BrowserEngine, ProfileCopy
 from probe.credentials import Credentials, check_credentials
 from probe.diagnosis import Diagnosis
 from probe.errors import BadInput, PortalFailure
 from probe.limitations import limitations_of, qualified
 from probe.models import (
-    BrowserInfo,
     Lang,
     PortalInfo,
     ProfileInfo,
@@ -44,8 +43,8 @@ from probe.observation import Target, Timeouts
 from probe.portal_description import PortalDescription
 from probe.portal_remedies import with_portal_texts
 from probe.portal_target import timeouts_of
-from probe.profiles import SourceProfile, snapshot_profile
-from probe.variants import Inventory, Progress, Runner, SilentProgress, take_inventory
+from probe.profiles import SourceProfile
+from probe.variants import Progress, Runner, SilentProgress
 
 
 @dataclass(frozen=True)
@@ -78,6 +77,9 @@ class DiagnosisRequest:
     timeouts: Timeouts = field(default_factory=Timeouts)
     no_submit: bool = False  # every variant up to the CAPTCHA; credentials never typed
     ask_code: Callable[[str], str] | None = None  # asks the person for a security code
+    # Logins that may make the portal send a code probe cannot read itself (a prompt, or
+    # no source): the runs past it stop before logging in (``probe.account_guard``).
+    max_codes: int = 1
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,7 @@ class DiagnosisSetup:
     """A request resolved: everything ``diagnose`` drives, found, started and checked."""
 
     request: DiagnosisRequest
-    chromium: Chromium
-    profile: SourceProfile
+    engine: BrowserEngine  # the person's browser, on the person's profile
     target: Target  # the running portal's URLs and how its pages look
     description: PortalDescription  # where the target came from (remedies, waits)
     credentials: Credentials
@@ -94,6 +95,9 @@ class DiagnosisSetup:
     portal_embedded: bool = False  # the target is the embedded mock portal
     profile_from_recipe: bool = False  # the profile was built for a scenario, not given
     scenario: str | None = None
+    # The other engine, installed: a brand-new profile in it tells whether switching
+    # browsers helps. None: not installed (or not wanted).
+    other: BrowserEngine | None = None
 
 
 def default_report_dir() -> Path:
@@ -272,24 +276,21 @@ def diagnose(setup: DiagnosisSetup, progress: Progress | None = None) -> Report:
     """Run a whole diagnosis of ``setup`` and write its report into ``setup.report_dir``."""
     progress = progress or SilentProgress()
     with private_workdir() as work:
-        snapshot = snapshot_profile(setup.profile, work / "snapshot")
-        for warning in snapshot.warnings:  # what copying found (damaged or changing files)
-            if warning not in setup.profile.warnings:
-                progress.note(f"Note: {warning}")
-        inventory = take_inventory(snapshot, setup.target)
-        report = loops.run(_diagnose_async(setup, inventory, work, progress))
-        report.limitations = limitations_of(snapshot.notes)  # what no run could replay
-        report.verdict = qualified(report.verdict, snapshot.notes, setup.target.sites)
+        copy = setup.engine.copy_profile(work / "snapshot", setup.target.sites)
+        for warning in copy.warnings:  # what copying found (damaged or changing files)
+            progress.note(f"Note: {warning}")
+        report = loops.run(_diagnose_async(setup, copy, work, progress))
+        report.limitations = limitations_of(copy.notes)  # what no run could replay
+        report.verdict = qualified(report.verdict, copy.notes, setup.target.sites)
         report.verdict = with_portal_texts(report.verdict, setup.description)
     report.portal = PortalInfo(
         url=setup.target.login_url, embedded=setup.portal_embedded, scenario=setup.scenario
     )
+    profile = setup.engine.profile_info()
     report.profile = ProfileInfo(
-        source=None
-        if setup.profile.kind == "fresh" or setup.profile_from_recipe
-        else str(setup.profile.profile_dir),
-        kind="recipe" if setup.profile_from_recipe else setup.profile.kind,
-        components=inventory.components,
+        source=None if setup.profile_from_recipe else profile.source,
+        kind="recipe" if setup.profile_from_recipe else profile.kind,
+        components=copy.inventory.components,
     )
     from probe.report import write_report
 
@@ -298,20 +299,24 @@ def diagnose(setup: DiagnosisSetup, progress: Progress | None = None) -> Report:
 
 
 async def _diagnose_async(
-    setup: DiagnosisSetup, inventory: Inventory, work: Path, progress: Progress
+    setup: DiagnosisSetup, copy: ProfileCopy, work: Path, progress: Progress
 ) -> Report:
-    request, chromium = setup.request, setup.chromium
+    request, inventory = setup.request, copy.inventory
     started = time.monotonic()
     created = datetime.now(UTC)
     findings = check_credentials(setup.credentials)
+    codes = code_budget(
+        setup.description, setup.target, no_submit=request.no_submit, allowed=request.max_codes
+    )
+    guard = AccountGuard(leader=LEADER, codes=codes)
     async with async_playwright() as playwright:
         runner = Runner(
             playwright,
-            chromium,
-            inventory,
+            setup.engine,
+            copy,
             setup.target,
             work / "runs",
-            gate=AccountGuard(leader=LEADER),
+            gate=guard,
             timeouts=timeouts_of(setup.description, request.timeouts),
             screenshots=(setup.report_dir / "screenshots") if request.screenshots else None,
             traces=(setup.report_dir / "traces") if request.trace else None,
@@ -319,6 +324,7 @@ async def _diagnose_async(
             origin=started,
             progress=progress,
             no_submit=request.no_submit,
+            other=setup.other,
             browsers=request.jobs if request.reuse_browsers else 0,
         )
         diagnosis = Diagnosis(
@@ -328,6 +334,8 @@ async def _diagnose_async(
             verdict = await diagnosis.decide()
         finally:
             await runner.drain()
+    if codes is not None and guard.code_skips:
+        progress.note(codes.afterword(guard.code_skips))
     _keep_traces(diagnosis.runs, {"current", diagnosis.proof or "current"}, setup.report_dir)
     ran = {r.name for r in diagnosis.runs}
     skipped = [
@@ -348,12 +356,7 @@ async def _diagnose_async(
         created_at=created,
         lang=request.lang,
         portal=PortalInfo(url=setup.target.login_url),
-        browser=BrowserInfo(
-            product=chromium.product,
-            version=chromium.version,
-            executable=str(chromium.executable),
-            headless=not request.headed,
-        ),
+        browser=setup.engine.info(headless=not request.headed),
         profile=ProfileInfo(source=None, kind="fresh"),
         credentials=findings,
         verdict=verdict,

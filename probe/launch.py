@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from probe.account_guard import code_budget
 from probe.chromium import Chromium, find_chromium
+from probe.chromium_engine import ChromiumEngine
 from probe.credentials import Credentials
 from probe.engine import (
     DiagnosisRequest,
@@ -33,7 +35,7 @@ from probe.portal import EmbeddedPortal
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, PortalConfig
 from probe.portal_choice import PortalChoice, check_login_page
 from probe.portal_description import MOCK_DESCRIPTION, PortalDescription, mock_description
-from probe.portal_target import relocated, target_of
+from probe.portal_target import origin_of, relocated, target_of
 from probe.profiles import SourceProfile, locate_profile
 from probe.recipes import ProfileRecipe, build_profile
 from probe.report.files import discard_partial_report
@@ -60,10 +62,13 @@ def embedded_target(portal: EmbeddedPortal) -> Target:
 
 @dataclass(frozen=True)
 class MockCase:
-    """A set-up on the embedded portal given piece by piece (what a scenario file holds).
+    """A set-up given piece by piece (what a scenario file holds): a portal, a profile
+    recipe, credentials.
 
-    The portal starts in ``build_portal`` (default: ``portal``) while the profile is built
-    from ``recipe``, then switches to ``portal`` for the diagnosis.
+    On the embedded portal (no ``description``): it starts in ``build_portal`` (default:
+    ``portal``) while the profile is built from ``recipe``, then switches to ``portal``
+    for the diagnosis. With a ``description``: the portal is one the caller runs and set
+    up (at the description's ``login_url``); nothing is started and ``portal`` is unused.
     """
 
     portal: PortalConfig
@@ -71,6 +76,8 @@ class MockCase:
     credentials: Credentials
     build_portal: PortalConfig | None = None
     scenario: str | None = None  # the scenario's name, shown in the report
+    description: PortalDescription | None = None  # a portal probe does not start
+    source: str | None = None  # the description's file, named in messages
 
 
 @contextlib.contextmanager
@@ -84,17 +91,19 @@ def resolve(
     """Resolve ``request`` into a set-up that stays valid (portal running) inside the block.
 
     ``chromium``: one already found (``probe ci`` shares one between scenarios). ``case``:
-    the portal, profile and credentials come from it instead of the request. A report
+    the portal, profile and credentials come from it instead of the request (a case on a
+    described portal takes ``request.portal_url``: where that portal runs). A report
     folder this creates is removed again if the block fails before writing into it.
     """
     if case is not None and (
         request.profile is not None
-        or request.portal_url is not None
         or request.credentials is not None
+        or request.portal_description is not None
+        or (request.portal_url is not None and case.description is None)
     ):
         raise ValueError("a MockCase brings its own portal, profile and credentials")
     given = request.portal_url is not None or request.portal_description is not None
-    if given and request.credentials is None and not request.no_submit:
+    if given and case is None and request.credentials is None and not request.no_submit:
         raise BadInput("--portal needs --user (and a password): probe knows no account there")
     progress = progress or SilentProgress()
     if request.report_dir is None:
@@ -121,9 +130,23 @@ def _resolve(
     chromium = chromium or find_chromium(request.chromium_path)
     portal: EmbeddedPortal | None = None
     profile_path, credentials = request.profile, request.credentials
+    given, source = request.portal_description, request.portal_source
+    if case is not None and case.description is not None:
+        given, source = case.description, case.source
+    described: PortalDescription | None = None
+    if request.portal_url is not None or given is not None:
+        # A portal probe does not start: its login page must answer before anything else.
+        described = given or mock_description()
+        source = source or (MOCK_SOURCE if given is None else "the portal description")
+        if request.portal_url is not None:
+            described = relocated(described, request.portal_url)
+        check_login_page(PortalChoice(described, source))
     if case is not None:
-        portal, profile_path = _set_up_case(case, chromium, stack, progress)
         credentials = case.credentials
+        if described is not None:
+            profile_path = _build_case_profile(case, chromium, stack, progress, described.login_url)
+        else:
+            portal, profile_path = _set_up_case(case, chromium, stack, progress)
     if not chromium.can_side_load_extensions:
         progress.note(
             f"{chromium.describe()} cannot load extensions from a folder (Google Chrome 137+): "
@@ -132,14 +155,8 @@ def _resolve(
     prepare_report_dir(report_dir)
     profile = _locate(profile_path, chromium, progress, from_recipe=case is not None)
     identifier = credentials.identifier if credentials is not None else ""
-    if request.portal_url is not None or request.portal_description is not None:
-        description = request.portal_description or mock_description()
-        source = request.portal_source or (
-            MOCK_SOURCE if request.portal_description is None else "the portal description"
-        )
-        if request.portal_url is not None:
-            description = relocated(description, request.portal_url)
-        check_login_page(PortalChoice(description, source))
+    if described is not None:
+        description = described
         target = target_of(
             description,
             outbox_url=request.outbox_url,
@@ -152,21 +169,12 @@ def _resolve(
         description, source = embedded_portal(portal), MOCK_SOURCE
         target = target_of(description, outbox_url=portal.outbox_url)
     progress.note(f"Portal: {target.login_url} (described by {source})")
-    if (
-        description.second_factor is not None
-        and target.code_source is None
-        and target.outbox_url is None
-        and not request.no_submit
-    ):
-        progress.note(
-            "Note: the portal asks for a security code and its description names no "
-            "source: every variant that logs in would trigger a code probe cannot read. "
-            "Declare second-factor.source (mailpit, totp or prompt), or run --no-submit."
-        )
+    codes = code_budget(description, target, no_submit=request.no_submit, allowed=request.max_codes)
+    if codes is not None:
+        progress.note(codes.announcement())
     return DiagnosisSetup(
         request=request,
-        chromium=chromium,
-        profile=profile,
+        engine=ChromiumEngine(chromium, profile),
         target=target,
         description=description,
         # A given portal URL always comes with credentials (checked in resolve).
@@ -185,15 +193,27 @@ def _set_up_case(
     portal = stack.enter_context(
         EmbeddedPortal(case.build_portal if case.build_portal is not None else case.portal)
     )
-    work = stack.enter_context(private_workdir())
-    label = f"Scenario {case.scenario}" if case.scenario else "Set-up"
-    progress.note(f"{label}: building its browser profile")
-    profile_dir = build_profile(
-        case.recipe, work / "profile", chromium=chromium, portal_url=portal.url
-    )
+    profile_dir = _build_case_profile(case, chromium, stack, progress, portal.url)
     if case.build_portal is not None:
         portal.set_config(case.portal)
     return portal, profile_dir
+
+
+def _build_case_profile(
+    case: MockCase,
+    chromium: Chromium,
+    stack: contextlib.ExitStack,
+    progress: Progress,
+    portal_url: str,
+) -> Path:
+    """The case's profile, built in a private folder removed with ``stack``; a recipe's
+    ``{portal}`` is the origin of ``portal_url``."""
+    work = stack.enter_context(private_workdir())
+    label = f"Scenario {case.scenario}" if case.scenario else "Set-up"
+    progress.note(f"{label}: building its browser profile")
+    return build_profile(
+        case.recipe, work / "profile", chromium=chromium, portal_url=origin_of(portal_url)
+    )
 
 
 def _locate(

@@ -276,7 +276,9 @@ class BrowserInfo(StrictModel):
 
 class ProfileInfo(StrictModel):
     source: str | None  # the folder read, or None for a fresh profile
-    kind: Literal["given", "default-chromium", "default-chrome", "fresh", "recipe"]
+    kind: Literal[
+        "given", "default-chromium", "default-chrome", "default-firefox", "fresh", "recipe"
+    ]
     components: list[Component] = Field(default_factory=list)
 
 

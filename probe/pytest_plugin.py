@@ -12,6 +12,10 @@ Installed with probe (entry point ``pytest11``), so any test can use:
 - ``probe_diagnose(...)``: a whole diagnosis in real Chromium, returning its ``Report``,
   for a scenario (``probe_diagnose("ad-blocker-hides-captcha")``) or for a set-up given
   piece by piece (``probe_diagnose(portal={...}, profile={...}, credentials=(id, pw))``).
+  Your own portal (running, set up by your test or CI): ``probe_diagnose(
+  portal_description="my-portal.toml", portal_url=url, profile={...}, credentials=(id,
+  pw))``, or one of your scenarios that names it (``probe_diagnose("fresh",
+  scenarios_dir=..., portal_url=url)``).
 
 The plugin is loaded in every pytest run where probe is installed, so this module
 imports nothing heavy (no Playwright, no Starlette) until a test asks for a fixture.
@@ -19,6 +23,7 @@ imports nothing heavy (no Playwright, no Starlette) until a test asks for a fixt
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
     from probe.models import Report
     from probe.portal import EmbeddedPortal
     from probe.portal.state import PortalConfig
+    from probe.portal_description import PortalDescription
     from probe.recipes import ProfileRecipe
 
 MARKER = "probe_portal"
@@ -124,8 +130,10 @@ def probe_profile_factory(
 
     Example: ``probe_profile_factory({"extensions": ["ad-shield"]})`` returns a
     user-data-dir to open with ``launch_persistent_context``. A recipe that visits
-    ``{portal}`` pages needs ``portal=`` (a running ``EmbeddedPortal``).
+    ``{portal}`` pages needs ``portal=``: a running ``EmbeddedPortal``, or your portal's
+    URL (its origin stands for ``{portal}``).
     """
+    from probe.portal_target import origin_of
     from probe.recipes import build_profile
 
     built: list[Path] = []
@@ -133,15 +141,16 @@ def probe_profile_factory(
     def build(
         recipe: ProfileRecipe | Mapping[str, Any] | None = None,
         *,
-        portal: EmbeddedPortal | None = None,
+        portal: EmbeddedPortal | str | None = None,
     ) -> Path:
         folder = tmp_path_factory.mktemp("probe-profile")
         built.append(folder)
+        url = portal if isinstance(portal, str) or portal is None else portal.url
         return build_profile(
             _recipe(recipe),
             folder / "user-data",
             chromium=probe_chromium,
-            portal_url=portal.url if portal is not None else None,
+            portal_url=origin_of(url) if url is not None else None,
         )
 
     yield build
@@ -159,6 +168,13 @@ def probe_diagnose(
     ``probe_diagnose(portal={"captcha": {"mode": "never"}}, profile={"extensions":
     ["ad-shield"]}, credentials=("1850775123456", "Ameli-Demo-2026!"))``. The report
     folder (``index.html``, ``report.json``) is under pytest's temporary directory.
+
+    Your own portal, running and set up by your test or CI: ``portal_description`` (its
+    description file, a loaded ``PortalDescription``, or its login page's URL, which
+    drafts one as ``probe browser --portal URL`` does) and ``portal_url`` (where it runs,
+    when not at the file's ``login_url``), with a ``profile`` recipe and ``credentials``;
+    ``no_submit=True`` types none. ``portal_url`` also goes with a scenario whose file
+    names a ``portal_description``.
     """
 
     def run(
@@ -167,8 +183,11 @@ def probe_diagnose(
         portal: PortalConfig | Mapping[str, Any] | None = None,
         profile: ProfileRecipe | Mapping[str, Any] | None = None,
         credentials: Credentials | tuple[str, str] | None = None,
-        scenarios_dir: Path | None = None,
+        scenarios_dir: str | Path | None = None,
         lang: str = "en",
+        portal_description: PortalDescription | str | Path | None = None,
+        portal_url: str | None = None,
+        no_submit: bool = False,
     ) -> Report:
         from probe.ci import diagnose_scenario
         from probe.credentials import Credentials
@@ -178,22 +197,63 @@ def probe_diagnose(
         request = DiagnosisRequest(
             report_dir=tmp_path_factory.mktemp("probe-report"),
             lang="fr" if lang == "fr" else "en",
+            portal_url=portal_url,
+            no_submit=no_submit,
         )
         if scenario is not None:
-            if portal is not None or profile is not None or credentials is not None:
-                raise TypeError("give a scenario name, or portal/profile/credentials, not both")
+            if any(v is not None for v in (portal, profile, credentials, portal_description)):
+                raise TypeError(
+                    "give a scenario name, or portal/portal_description/profile/credentials, "
+                    "not both"
+                )
             report, _ = diagnose_scenario(
-                scenario, request, directory=scenarios_dir, chromium=probe_chromium
+                scenario,
+                request,
+                directory=Path(scenarios_dir) if scenarios_dir is not None else None,
+                chromium=probe_chromium,
             )
             return report
-        if credentials is None:
+        described, source = _described(portal_description, portal_url, probe_chromium)
+        if described is not None and portal is not None:
+            raise TypeError(
+                "portal= sets the embedded portal's state: drop it with your own portal"
+            )
+        if credentials is None and no_submit:
+            credentials = Credentials("", "")  # never typed
+        elif credentials is None and described is not None:
+            raise TypeError("your own portal needs credentials=(identifier, password)")
+        elif credentials is None:
             credentials = demo_credentials()
         elif isinstance(credentials, tuple):
             credentials = Credentials(*credentials)
         case = MockCase(
-            portal=_portal_config(portal), recipe=_recipe(profile), credentials=credentials
+            portal=_portal_config(portal),
+            recipe=_recipe(profile),
+            credentials=credentials,
+            description=described,
+            source=source,
         )
+        request = dataclasses.replace(request, portal_url=None)  # already in the description
         report, _ = run_diagnosis(request, chromium=probe_chromium, case=case)
         return report
 
     return run
+
+
+def _described(
+    given: PortalDescription | str | Path | None, portal_url: str | None, chromium: Chromium
+) -> tuple[PortalDescription | None, str | None]:
+    """The description ``probe_diagnose`` was given, moved to ``portal_url``."""
+    from probe.portal_choice import choose_portal
+    from probe.portal_description import PortalDescription
+    from probe.portal_target import relocated
+
+    if isinstance(given, PortalDescription):
+        moved = relocated(given, portal_url) if portal_url is not None else given
+        return moved, given.name
+    if given is None and portal_url is None:
+        return None, None  # the embedded portal
+    if given is None:
+        raise TypeError("portal_url= needs portal_description= (or a scenario that names one)")
+    choice = choose_portal(str(given), portal_url, chromium=chromium)
+    return choice.description, choice.source

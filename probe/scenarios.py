@@ -10,6 +10,12 @@ A scenario's portal has two states: ``[build_portal]`` while its browser profile
 built (e.g. the release whose service worker the profile keeps) and ``[portal]`` during
 the diagnosis. Without ``[build_portal]`` both are the same. The engine is only given the
 running portal's URLs: it never reads either state.
+
+A scenario can instead target a portal the team runs and sets up itself (their staging
+portal, or the second test portal a test starts): ``portal_description`` names its
+description file, relative to the scenario file. The portal is then at the file's
+``login_url`` (or where ``probe ci --portal-url`` says), and ``[portal]`` and
+``[build_portal]``, the embedded mock's state, are not allowed.
 """
 
 from __future__ import annotations
@@ -21,13 +27,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from probe import resources
 from probe.credentials import Credentials
 from probe.errors import BadInput
 from probe.models import Factor, Status
 from probe.portal.state import PortalConfig
+from probe.portal_description import PortalDescription, load_description
 from probe.profiles import extension_id
 from probe.recipes import ProfileRecipe, fixtures_dir
 
@@ -82,11 +89,38 @@ class Scenario(_Strict):
     name: str = ""  # the file's stem; filled in by the loader when left out
     description: str
     reproduces: str  # the domain reference's failure mode this case stands for
+    # A portal the team runs itself: its description file, relative to the scenario file.
+    portal_description: str | None = None
     portal: PortalConfig = Field(default_factory=PortalConfig)
     build_portal: PortalConfig | None = None
     profile: ProfileRecipe = Field(default_factory=ProfileRecipe)
-    credentials: ScenarioCredentials
+    # Every run stops after the CAPTCHA and types no credentials (probe browser --no-submit).
+    no_submit: bool = False
+    credentials: ScenarioCredentials = Field(
+        default_factory=lambda: ScenarioCredentials(identifier="", password="")
+    )
     expect: Expectation
+    _described: PortalDescription | None = PrivateAttr(default=None)
+    _described_by: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _credentials_unless_no_submit(self) -> Scenario:
+        if "credentials" not in self.model_fields_set and not self.no_submit:
+            raise ValueError(
+                "[credentials] is missing: give what the person types "
+                "(or no_submit = true, which types nothing)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _mock_state_or_description(self) -> Scenario:
+        mock_state = {"portal", "build_portal"} & self.model_fields_set
+        if self.portal_description is not None and mock_state:
+            raise ValueError(
+                f"[{sorted(mock_state)[0]}] sets the embedded portal's state, but this scenario "
+                "targets the portal of portal_description, which you set up yourself: drop one"
+            )
+        return self
 
     @model_validator(mode="after")
     def _same_accounts_while_building(self) -> Scenario:
@@ -102,6 +136,18 @@ class Scenario(_Strict):
     @property
     def portal_while_building(self) -> PortalConfig:
         return self.build_portal if self.build_portal is not None else self.portal
+
+    @property
+    def target(self) -> tuple[PortalDescription, str] | None:
+        """The description of the portal it targets and the file it came from; None: the
+        embedded mock portal."""
+        if self._described is None or self._described_by is None:
+            return None
+        return self._described, self._described_by
+
+    def describe_target(self, description: PortalDescription, source: str) -> None:
+        """Attach the loaded ``portal_description`` (the loader does it)."""
+        self._described, self._described_by = description, source
 
 
 # ------------------------------------------------------------------ loading
@@ -209,9 +255,18 @@ def load_file(path: Path) -> Scenario:
         )
     data["name"] = stem
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise BadInput(_one_line(path, exc)) from None
+    if scenario.portal_description is not None:
+        described = path.parent / scenario.portal_description
+        if not described.is_file():
+            raise BadInput(
+                f"{_shown(path)}: portal_description: no such file {_shown(described)} "
+                "(the path is relative to the scenario file)"
+            )
+        scenario.describe_target(load_description(described), _shown(described))
+    return scenario
 
 
 def scenario_files(directory: Path | None = None) -> list[Path]:

@@ -13,8 +13,7 @@ import asyncio
 import contextlib
 import shutil
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -23,57 +22,23 @@ from playwright.async_api import Error as PlaywrightError
 
 from probe import trace
 from probe.account_guard import AccountGuard, RunGate
-from probe.browser_pool import BrowserPool, BrowserSetup, RunNeeds
-from probe.chromium import (
-    LAUNCH_TIMEOUT_S,
-    Chromium,
-    browser_environment,
-    check_command_line,
-    launch_args,
-    launch_failure,
+from probe.browser_engine import (
+    SITE_DATA_ID,
+    BrowserEngine,
+    EngineName,
+    Inventory,
+    ProfileCopy,
+    RunSpec,
 )
+from probe.browser_pool import BrowserPool, BrowserSetup, RunNeeds
 from probe.credentials import Credentials
 from probe.evidence import EvidenceWatch
-from probe.extension_state import restore_rulesets
 from probe.journey import Journey
-from probe.models import Component, Evidence, StepName, VariantRun
+from probe.models import Evidence, StepName, VariantRun
 from probe.observation import Target, Timeouts
-from probe.profiles import (
-    SITE_DATA_DIRS,
-    Extension,
-    SettingId,
-    SourceProfile,
-    extension_launch_args,
-    prepare_run_dir,
-    read_cookies,
-)
-from probe.warm_chromium import ChromiumWarmBrowser
+from probe.warm_chromium import ChromiumWarmBrowser, start_warm
 
-SITE_DATA_ID = "site-data"
-
-
-def extension_component(ext: Extension) -> Component:
-    return Component(kind="extension", id=ext.id, name=ext.name)
-
-
-def cookie_component(name: str, host: str) -> Component:
-    return Component(kind="cookie", id=f"{name}@{host}", name=name)
-
-
-def read_portal_cookies(profile: SourceProfile, sites: Iterable[str]) -> list[Component]:
-    """The cookies a profile holds for the portal's sites: names and hosts, never values."""
-    wanted = tuple(sites)
-    found = []
-    for cookie in read_cookies(profile):
-        bare = cookie.domain.lstrip(".")
-        if any(bare == site or site.endswith("." + bare) for site in wanted):
-            found.append(cookie_component(cookie.name, bare))
-    return found
-
-
-def has_site_data(profile: SourceProfile) -> bool:
-    root = profile.user_data_dir / profile.profile_name
-    return any((root / name).exists() and any((root / name).iterdir()) for name in SITE_DATA_DIRS)
+__all__ = ["SITE_DATA_ID", "Environment", "Inventory", "Progress", "Runner", "SilentProgress"]
 
 
 class Progress(Protocol):
@@ -108,43 +73,23 @@ class Environment:
     fresh: bool = False  # a brand-new profile: nothing of the person's at all
     stop_after: StepName | None = None  # end the journey once this step passed
     photographed: bool = True  # screenshots (the first costs ~0.4 s)
-
-
-@dataclass
-class Inventory:
-    """The person's environment, split into components."""
-
-    profile: SourceProfile
-    components: list[Component] = field(default_factory=list)
-
-    @property
-    def ids(self) -> frozenset[str]:
-        return frozenset(c.id for c in self.components)
-
-    def of_kind(self, kind: str) -> list[Component]:
-        return [c for c in self.components if c.kind == kind]
-
-    def by_id(self, component_id: str) -> Component:
-        return next(c for c in self.components if c.id == component_id)
-
-
-def take_inventory(profile: SourceProfile, target: Target) -> Inventory:
-    components = [extension_component(e) for e in profile.extensions if e.enabled]
-    components += read_portal_cookies(profile, target.sites)
-    if has_site_data(profile):
-        components.append(Component(kind="site-data", id=SITE_DATA_ID, name="Site data and cache"))
-    components += [Component(kind="setting", id=s.id, name=s.name) for s in profile.settings]
-    return Inventory(profile=profile, components=components)
+    private: bool = False  # a private window
+    engine: EngineName | None = None  # another engine than the person's (a fresh profile)
 
 
 class Runner:
-    """Runs the journey in environments, each in its own real Chromium."""
+    """Runs the journey in environments, each in its own real browser.
+
+    ``engine`` starts the person's browser on runs made from ``copy`` (its profile's
+    private copy); ``other``, when given, is the other engine, for a brand-new profile
+    in it (an environment with ``engine`` set).
+    """
 
     def __init__(
         self,
         playwright: Playwright,
-        chromium: Chromium,
-        inventory: Inventory,
+        engine: BrowserEngine,
+        copy: ProfileCopy,
         target: Target,
         work_dir: Path,
         *,
@@ -156,13 +101,16 @@ class Runner:
         origin: float | None = None,
         progress: Progress | None = None,
         no_submit: bool = False,
+        other: BrowserEngine | None = None,
         browsers: int = 0,
     ) -> None:
         self.progress = progress or SilentProgress()
         self.no_submit = no_submit
         self.playwright = playwright
-        self.chromium = chromium
-        self.inventory = inventory
+        self.engine = engine
+        self.other = other
+        self.copy = copy
+        self.inventory = copy.inventory
         self.target = target
         self.work_dir = work_dir
         self.gate = gate
@@ -172,15 +120,16 @@ class Runner:
         self.headed = headed
         self.origin = origin if origin is not None else time.monotonic()
         self.browser_runs = 0  # journeys run
-        self.browsers_started = 0  # Chromiums launched (fewer when runs reuse them)
-        self._extension_ids = frozenset(c.id for c in inventory.of_kind("extension"))
-        self._setting_ids: list[SettingId] = [s.id for s in inventory.profile.settings]
+        self.browsers_started = 0  # browsers launched (fewer when runs reuse them)
+        self._extension_ids = frozenset(c.id for c in self.inventory.of_kind("extension"))
+        self._setting_ids = frozenset(c.id for c in self.inventory.of_kind("setting"))
         # ``browsers`` running browsers kept for the runs that can reuse one
-        # (``probe.browser_pool``); 0: every run starts a browser of its own. A browser
-        # that ignores --load-extension (branded Chrome 137+) cannot load the switch.
+        # (``probe.browser_pool``); 0: every run starts a browser of its own. Chromium
+        # only, and not one that ignores --load-extension (branded Chrome 137+): it could
+        # not load the extension switch. Firefox runs keep starting a browser each.
         self.pool: BrowserPool[ChromiumWarmBrowser] | None = (
             BrowserPool(self._start_warm, browsers, extensions=self._extension_ids)
-            if browsers > 0 and chromium.can_side_load_extensions
+            if browsers > 0 and ChromiumWarmBrowser.can_drive(engine)
             else None
         )
         self._reuse = True  # until a pooled browser fails to start its switch
@@ -218,44 +167,43 @@ class Runner:
     async def _run(self, env: Environment, gate: RunGate | None) -> VariantRun:
         self._counter += 1
         self.browser_runs += 1
+        run_dir = self.work_dir / f"run-{self._counter}-{env.name}"
         started = time.monotonic()
         kept = env.kept & self.inventory.ids
-        extensions = [e for e in self.inventory.profile.extensions if e.enabled and e.id in kept]
-        cookies = self.inventory.of_kind("cookie")
-        dropped = [] if env.fresh else [c.id for c in cookies if c.id not in kept]
-        warm = await self._warm_browser(env, kept, dropped)
+        watch: EvidenceWatch | None = None
         page: Page | None = None
+        warm = await self._warm_browser(env, kept)
         if warm is not None:
             lent, page = warm
-            context, run_dir = lent.context, lent.run_dir
+            context, run_dir, downloads = lent.context, lent.run_dir, lent.downloads
+            if env.stop_after is None:  # whole-journey runs ask who did what
+                watch = await lent.watch(kept, self.target.sites)
         else:
-            # The user-data-dir and the browser's own HOME, removed together afterwards.
-            run_dir = self.work_dir / f"run-{self._counter}-{env.name}"
-            context = await self._launch(
-                run_dir,
-                extensions,
-                fresh=env.fresh,
-                site_data=not env.fresh and SITE_DATA_ID in kept,
-                reset_settings=self._resets(env, kept),
+            engine = self.engine
+            if env.engine is not None and env.engine != self.engine.name:
+                if self.other is None or self.other.name != env.engine:
+                    raise ValueError(f"no {env.engine} engine to run {env.name} in")
+                engine = self.other
+            spec = RunSpec(
+                kept=kept,
+                folder=run_dir,
+                fresh=env.fresh or engine is not self.engine,
+                private=env.private,
+                headed=self.headed,
+                locale=self.target.locale,
+                watch=env.stop_after is None,
+                sites=self.target.sites,
             )
-        watch: EvidenceWatch | None = None
+            self.browsers_started += 1
+            launched = await engine.launch(self.playwright, None if spec.fresh else self.copy, spec)
+            context, watch, downloads = launched.context, launched.watch, spec.downloads
         traced = False
         evidence: list[Evidence] = []
         trace_file: str | None = None
         done = False
         try:
-            # Whole-journey runs ask the browser who did what (``probe.evidence``).
-            if env.stop_after is None and extensions:
-                watch = EvidenceWatch(context, extensions, self.target.sites)
-                await watch.start()
             if self.traces is not None and env.stop_after is None:
                 traced = await trace.start(context)
-            if warm is None:
-                for cookie_id in dropped:
-                    name, _, host = cookie_id.rpartition("@")
-                    await context.clear_cookies(name=name, domain=host)
-                    await context.clear_cookies(name=name, domain="." + host)
-                await restore_rulesets(context, extensions)  # reset by --load-extension
             journey = Journey(
                 context,
                 self.target,
@@ -267,7 +215,7 @@ class Runner:
                 stop_after=env.stop_after,
                 no_submit=self.no_submit,
                 name=env.name,
-                downloads=run_dir / "downloads",
+                downloads=downloads,
                 page=page,
             )
             result = await journey.run()
@@ -309,30 +257,30 @@ class Runner:
             started_ms=int((started - self.origin) * 1000),
         )
 
-    def _resets(self, env: Environment, kept: frozenset[str]) -> frozenset[SettingId]:
-        settings: list[SettingId] = [s.id for s in self.inventory.profile.settings]
-        return frozenset(s for s in settings if env.fresh or s not in kept)
-
     async def _warm_browser(
-        self, env: Environment, kept: frozenset[str], dropped: list[str]
+        self, env: Environment, kept: frozenset[str]
     ) -> tuple[ChromiumWarmBrowser, Page] | None:
         """A running browser set to ``env`` (``probe.warm_chromium``); None: start one for it.
 
         The one place where a run reuses a browser or gets its own; which runs may is
-        ``probe.browser_pool.refusal``. Chromium only: the pool is made for it.
+        ``probe.browser_pool.refusal``. A private window and a run in the other engine
+        always start their own (a private window is the engine's own mode when it has one).
         """
-        if self.pool is None or not self._reuse:
+        if self.pool is None or not self._reuse or env.private:
+            return None
+        if env.engine is not None and env.engine != self.engine.name:
             return None
         needs = RunNeeds(
             extensions=frozenset(c for c in kept if c in self._extension_ids),
-            reset_settings=frozenset(self._resets(env, kept)),
+            reset_settings=self._setting_ids if env.fresh else self._setting_ids - kept,
             site_data=not env.fresh and SITE_DATA_ID in kept,
             fresh=env.fresh,
         )
+        dropped = [c.id for c in self.inventory.of_kind("cookie") if c.id not in kept]
         try:
             lent = await self.pool.lease(needs)
         except PlaywrightError:
-            # Started, but the switch or the checks did not answer: no more reuse in this
+            # Started, but its switch or its checks did not answer: no more reuse in this
             # diagnosis, every run starts its own browser as before.
             self._reuse = False
             return None
@@ -347,92 +295,19 @@ class Runner:
     async def _start_warm(self, setup: BrowserSetup) -> ChromiumWarmBrowser:
         """Start a browser for the pool: every extension a run may keep, loaded."""
         self._counter += 1
-        run_dir = self.work_dir / f"browser-{self._counter}"
-        extensions = [
-            e for e in self.inventory.profile.extensions if e.enabled and e.id in setup.extensions
-        ]
-        run_dir.mkdir(parents=True, exist_ok=True)
-        switch = ChromiumWarmBrowser.switch_folder(run_dir)
-        context = await self._launch(
-            run_dir,
-            extensions,
-            fresh=False,
-            site_data=setup.site_data,
-            reset_settings=frozenset(s for s in self._setting_ids if s in setup.reset_settings),
-            helpers=[switch],
-        )
-        warm = ChromiumWarmBrowser(context, run_dir, setup, extensions, self.target.site_urls())
-        try:
-            await restore_rulesets(context, extensions)  # reset by --load-extension
-            await warm.start(switch)
-        except BaseException:
-            await warm.close()
-            raise
-        return warm
-
-    async def _launch(
-        self,
-        run_dir: Path,
-        extensions: list[Extension],
-        *,
-        fresh: bool,
-        site_data: bool,
-        reset_settings: frozenset[SettingId],
-        helpers: Iterable[Path] = (),
-    ) -> BrowserContext:
-        """Start Chromium on a new user-data-dir made from the snapshot, in ``run_dir``."""
         self.browsers_started += 1
-        profile_dir = run_dir / "profile"
-        try:
-            user_data_dir = (
-                prepare_run_dir(
-                    self.inventory.profile,
-                    profile_dir,
-                    keep_cookies=True,  # the portal's own cookies are removed one by one later
-                    keep_site_data=site_data,
-                    reset_settings=sorted(reset_settings),
-                    extensions=extensions,
-                )
-                if not fresh
-                else _empty_dir(profile_dir)
-            )
-            args = launch_args() + extension_launch_args(extensions, helpers=helpers)
-            check_command_line(args, extensions=len(extensions))
-            return await self.playwright.chromium.launch_persistent_context(
-                str(user_data_dir),
-                executable_path=str(self.chromium.executable),
-                headless=not self.headed,
-                args=args,
-                ignore_default_args=["--disable-extensions"],
-                env=browser_environment(run_dir / "home"),
-                timeout=LAUNCH_TIMEOUT_S * 1000,
-                viewport={"width": 1000, "height": 720},
-                # The portal's language when its description says, else the person's.
-                locale=self.target.locale,
-                accept_downloads=True,
-                # Inside the run folder, so that the journey can measure a download.
-                downloads_path=str(run_dir / "downloads"),
-            )
-        except PlaywrightError as exc:
-            shutil.rmtree(run_dir, ignore_errors=True)
-            # A browser that cannot start makes every conclusion moot: say why, stop.
-            raise launch_failure(
-                str(exc),
-                executable=self.chromium.executable,
-                headed=self.headed,
-                extensions=len(extensions),
-            ) from None
-        except BaseException:
-            shutil.rmtree(run_dir, ignore_errors=True)
-            raise
+        return await start_warm(
+            self.engine,
+            self.playwright,
+            self.copy,
+            setup,
+            self.work_dir / f"browser-{self._counter}",
+            headed=self.headed,
+            target=self.target,
+        )
 
 
 async def _close(context: BrowserContext, run_dir: Path) -> None:
     with contextlib.suppress(PlaywrightError):
         await context.close()
     shutil.rmtree(run_dir, ignore_errors=True)
-
-
-def _empty_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path

@@ -44,12 +44,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import BrowserContext, CDPSession, Page
+from playwright.async_api import BrowserContext, CDPSession, Page, Playwright
 from playwright.async_api import Error as PlaywrightError
 
+from probe.browser_engine import SITE_DATA_ID, BrowserEngine, ProfileCopy, RunSpec
 from probe.browser_pool import BrowserSetup
-from probe.evidence import may_hold_network_rules
-from probe.profiles import Extension, extension_id
+from probe.chromium_engine import ChromiumEngine
+from probe.evidence import EvidenceWatch, may_hold_network_rules
+from probe.observation import Target
+from probe.profiles import Extension, SourceProfile, extension_id
 
 SWITCH_FOLDER = Path(__file__).resolve().parent / "extension_switch"
 RULES_WAIT_S = 2.0
@@ -135,6 +138,49 @@ _RULES_APPLY = """async ([known, seconds]) => {
 }"""
 
 
+async def start_warm(
+    engine: BrowserEngine,
+    playwright: Playwright,
+    copy: ProfileCopy,
+    setup: BrowserSetup,
+    folder: Path,
+    *,
+    headed: bool,
+    target: Target,
+) -> ChromiumWarmBrowser:
+    """Start a Chromium for the pool: ``setup``'s extensions (with the switch), all of the
+    person's cookies, the site data when ``setup`` keeps it, its settings."""
+    snapshot = copy.source
+    assert isinstance(engine, ChromiumEngine) and isinstance(snapshot, SourceProfile)
+    inventory = copy.inventory
+    kept = (
+        setup.extensions
+        | {c.id for c in inventory.of_kind("cookie")}
+        | {c.id for c in inventory.of_kind("setting") if c.id not in setup.reset_settings}
+        | ({SITE_DATA_ID} if setup.site_data else set())
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    switch = folder / "extension-switch"
+    shutil.copytree(SWITCH_FOLDER, switch, dirs_exist_ok=True)
+    spec = RunSpec(
+        kept=frozenset(kept) & inventory.ids,
+        folder=folder,
+        headed=headed,
+        locale=target.locale,
+        sites=target.sites,
+        switch=switch,
+    )
+    launched = await engine.launch(playwright, copy, spec)
+    extensions = [e for e in snapshot.extensions if e.enabled and e.id in setup.extensions]
+    warm = ChromiumWarmBrowser(launched.context, folder, setup, extensions, target.site_urls())
+    try:
+        await warm.start(switch)
+    except BaseException:
+        await warm.close()
+        raise
+    return warm
+
+
 class ChromiumWarmBrowser:
     """One running Chromium, lent to one run at a time (``probe.browser_pool.WarmBrowser``)."""
 
@@ -153,6 +199,7 @@ class ChromiumWarmBrowser:
         self.used = False
         self.clean = not setup.site_data  # checked in ``start`` when it holds the person's
         self.sites = list(sites)  # the portal's origins ("http://portal.localhost:8000/")
+        self._extensions = list(extensions)
         self._ids = {ext.id: _loaded_id(ext) for ext in extensions}
         self._enabled = set(self._ids)
         self._rule_probes: dict[str, dict[str, str]] = {}
@@ -163,11 +210,18 @@ class ChromiumWarmBrowser:
         self._cookies: list[dict[str, Any]] = []
 
     @staticmethod
-    def switch_folder(run_dir: Path) -> Path:
-        """A copy of the switch extension for one browser (Chromium writes into what it loads)."""
-        folder = run_dir / "extension-switch"
-        shutil.copytree(SWITCH_FOLDER, folder, dirs_exist_ok=True)
-        return folder
+    def can_drive(engine: BrowserEngine) -> bool:
+        """Chromium that loads extensions from the command line (the switch is one)."""
+        return isinstance(engine, ChromiumEngine) and engine.chromium.can_side_load_extensions
+
+    async def watch(self, kept: frozenset[str], sites: Sequence[str]) -> EvidenceWatch | None:
+        """Ask the browser who did what during the next journey (``probe.evidence``)."""
+        extensions = [e for e in self._extensions if e.id in kept]
+        if not extensions:
+            return None
+        watch = EvidenceWatch(self.context, extensions, sites)
+        await watch.start()
+        return watch
 
     async def start(self, switch_folder: Path) -> None:
         """Called once the browser runs: the switch page, the cookies, the rules to wait for."""

@@ -105,7 +105,8 @@ def inventory(
     if site_data:
         comps.append(Component(kind="site-data", id="site-data", name="Site data"))
     comps += [Component(kind="setting", id=s.id, name=s.name) for s in sets]
-    return Inventory(profile=profile, components=comps)
+    private = frozenset(e.id for e in profile.extensions if e.incognito)
+    return Inventory(components=comps, private=private)
 
 
 def decide(

@@ -27,9 +27,10 @@ import pytest
 from typer.testing import CliRunner, Result
 
 import probe.chromium
+import probe.chromium_engine
 import probe.profiles.reading
-import probe.variants
 from probe.chromium import browser_environment, launch_failure
+from probe.chromium_engine import read_portal_cookies
 from probe.cli import app
 from probe.errors import BadInput, BrowserFailure, NoSpaceLeft
 from probe.profiles import (
@@ -42,7 +43,6 @@ from probe.profiles import (
     snapshot_profile,
 )
 from probe.profiles.files import CopyBudget, Unreadable, read_regular
-from probe.variants import read_portal_cookies
 from tests.profile_helpers import install, make_profile, register
 
 ERROR_PREFIX = "probe: error: "
@@ -549,7 +549,7 @@ def test_a_browser_that_never_answers_stops_at_probes_launch_deadline(
     fake = tmp_path / "chromium"
     fake.write_text(FAKE_CHROMIUM)
     fake.chmod(0o755)
-    monkeypatch.setattr(probe.variants, "LAUNCH_TIMEOUT_S", 2)
+    monkeypatch.setattr(probe.chromium_engine, "LAUNCH_TIMEOUT_S", 2)
     monkeypatch.setattr(probe.chromium, "LAUNCH_TIMEOUT_S", 2)
     profile_dir = make_profile(tmp_path / "udd")
 

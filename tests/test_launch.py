@@ -51,7 +51,7 @@ def test_without_a_portal_url_the_embedded_portal_runs_for_the_block_only(
             "idp.localhost",
         )
         assert setup.credentials == demo_credentials()
-        assert setup.report_dir.is_dir() and setup.profile.kind == "given"
+        assert setup.report_dir.is_dir() and setup.engine.profile_info().kind == "given"
     assert not answers(login)
 
 

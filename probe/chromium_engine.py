@@ -151,7 +151,8 @@ class ChromiumEngine:
             else:
                 profile_dir.mkdir(parents=True, exist_ok=True)
                 user_data_dir = profile_dir
-            args = launch_args() + extension_launch_args(extensions)
+            helpers = [spec.switch] if spec.switch is not None else []
+            args = launch_args() + extension_launch_args(extensions, helpers=helpers)
             check_command_line(args, extensions=len(extensions))
             context = await playwright.chromium.launch_persistent_context(
                 str(user_data_dir),

@@ -11,6 +11,7 @@ counts as a failed scenario and the run goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 import traceback
@@ -207,6 +208,8 @@ def diagnose_scenario(
     """
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, directory)
     check_portal_url([loaded], request.portal_url)
+    if loaded.no_submit:
+        request = dataclasses.replace(request, no_submit=True)
     case = scenario_case(loaded, request.browser or "chromium")
     return run_diagnosis(request, progress, chromium=chromium, case=case)
 

@@ -292,6 +292,14 @@ def browser(
     firefox: FirefoxOption = None,
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser windows.")] = False,
     jobs: Annotated[int, typer.Option(min=1, max=8, help="Browser runs at once.")] = 2,
+    reuse: Annotated[
+        bool,
+        typer.Option(
+            "--reuse/--no-reuse",
+            help="Let runs that differ only in extensions, cookies or site data reuse running "
+            "browsers (at most --jobs); --no-reuse starts a new browser for every run.",
+        ),
+    ] = True,
     junit: Annotated[
         Path | None, typer.Option(help="Also write JUnit XML here (one test case per variant).")
     ] = None,
@@ -402,6 +410,7 @@ def browser(
         other_browser=other_browser,
         headed=headed,
         jobs=jobs,
+        reuse_browsers=reuse,
         trace=trace,
     )
     _check_outputs(junit)

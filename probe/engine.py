@@ -75,6 +75,9 @@ class DiagnosisRequest:
     profile_name: str | None = None  # a profile of a folder holding several (else last used)
     headed: bool = False
     jobs: int = 2
+    # Runs that differ only in extensions, cookies or site data reuse up to ``jobs``
+    # running browsers (``probe.browser_pool``); False: every run starts its own.
+    reuse_browsers: bool = True
     screenshots: bool = True
     trace: bool = False  # Playwright traces of ``current`` and of the run proving the verdict
     timeouts: Timeouts = field(default_factory=Timeouts)
@@ -331,6 +334,7 @@ async def _diagnose_async(
             progress=progress,
             no_submit=request.no_submit,
             other=setup.other,
+            browsers=request.jobs if request.reuse_browsers else 0,
         )
         diagnosis = Diagnosis(
             runner, inventory, setup.credentials, jobs=request.jobs, no_submit=request.no_submit
@@ -380,5 +384,6 @@ async def _diagnose_async(
         drilldown=diagnosis.drilldown,
         other_browser=other,
         browser_runs=runner.browser_runs,
+        browsers_started=runner.browsers_started,
         duration_ms=int((time.monotonic() - started) * 1000),
     )

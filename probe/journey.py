@@ -122,8 +122,10 @@ class Journey:
         no_submit: bool = False,
         name: str = "run",
         downloads: Path | None = None,
+        page: Page | None = None,
     ) -> None:
         self.context = context
+        self.page = page  # None: the context's first page (a browser started for this run)
         self.target = target
         self.map = target.pagemap
         self.credentials = credentials
@@ -145,7 +147,9 @@ class Journey:
         self.secrets: list[str] = [credentials.identifier, credentials.password]
 
     async def run(self) -> JourneyResult:
-        page = self.context.pages[0] if self.context.pages else await self.context.new_page()
+        page = self.page or (
+            self.context.pages[0] if self.context.pages else await self.context.new_page()
+        )
         page.set_default_timeout(self.timeouts.navigation)
         recorder = Recorder(self.context, page, self.target)
         steps: list[Step] = []

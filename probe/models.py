@@ -336,5 +336,8 @@ class Report(StrictModel):
     variants: list[VariantRun]
     drilldown: list[DrillNode] = Field(default_factory=list)
     other_browser: OtherBrowser | None = None  # "try another browser", when it was tried
-    browser_runs: int
+    browser_runs: int  # journeys run (one per variant or narrowing-down run)
+    # Browsers started for them: fewer when runs reused a running browser. None in
+    # reports written before probe counted them apart.
+    browsers_started: int | None = None
     duration_ms: int

@@ -102,10 +102,23 @@ class Scenario(_Strict):
     profile: ProfileRecipe = Field(default_factory=ProfileRecipe)
     # The browsers it runs in with ``probe ci``, each with a profile built for it.
     browsers: list[EngineName] = Field(default_factory=_chromium_only, min_length=1)
-    credentials: ScenarioCredentials
+    # Every run stops after the CAPTCHA and types no credentials (probe browser --no-submit).
+    no_submit: bool = False
+    credentials: ScenarioCredentials = Field(
+        default_factory=lambda: ScenarioCredentials(identifier="", password="")
+    )
     expect: Expectation
     _described: PortalDescription | None = PrivateAttr(default=None)
     _described_by: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _credentials_unless_no_submit(self) -> Scenario:
+        if "credentials" not in self.model_fields_set and not self.no_submit:
+            raise ValueError(
+                "[credentials] is missing: give what the person types "
+                "(or no_submit = true, which types nothing)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _mock_state_or_description(self) -> Scenario:

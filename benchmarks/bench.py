@@ -4,14 +4,23 @@ Run by hand (not a test):  .venv/bin/python benchmarks/bench.py [--repeat 5]
 
 Cases (embedded portal, real headless Chromium):
   healthy      a profile with 3 harmless extensions and a few cookies; login works
-  extension    an ad blocker hiding the CAPTCHA among 16 extensions (15 harmless)
+  extension    1 culprit among 16 extensions, named by evidence: an ad blocker's network
+               rules hide the CAPTCHA (scenario ad-blocker-among-sixteen)
+  no-evidence  1 culprit among 16 extensions that evidence cannot name: a form filler's
+               script breaks the login, and 5 extensions run scripts in the portal's pages
+               (more than evidence takes as suspects), so it is found by elimination
+  cosmetic     a cosmetic filter's CSS (no script, no network rule) hides the CAPTCHA box,
+               among 5 extensions
   maintenance  the portal answers 503 for maintenance
 
 Each diagnosis runs in a child process (``probe.engine.diagnose``, the core the CLI calls),
 timed from start to verdict, with the peak memory of that process and all its children
-(the Chromium processes) sampled every 50 ms. The naive way is measured in the same
-run: one cold ``launch_persistent_context`` per checklist variant, one after the other,
-and for the extension case one run per extension to find the culprit.
+(the Chromium processes) sampled every 50 ms. Measured in the same run, for comparison:
+the same diagnosis with every run in a browser of its own (``--no-reuse``), one cold
+launch of Chromium with the case's profile (start, first page, no journey: the unit the
+targets count in), and the naive way: one cold ``launch_persistent_context`` per
+checklist variant, one after the other, and for the extension cases one run per
+extension to find the culprit.
 """
 
 from __future__ import annotations
@@ -51,6 +60,16 @@ CASES = {
         PortalConfig(),
         lambda: ProfileRecipe(extensions=["ad-shield", *harmless_extensions()[:15]]),
     ),
+    "no-evidence": (
+        PortalConfig(),
+        lambda: ProfileRecipe(
+            extensions=["form-filler-pro", "pair-a", *_with_scripts(harmless_extensions(), 14)]
+        ),
+    ),
+    "cosmetic": (
+        PortalConfig(),
+        lambda: ProfileRecipe(extensions=["cosmetic-filter", *harmless_extensions()[:4]]),
+    ),
     "maintenance": (
         PortalConfig(maintenance=MaintenanceConfig(enabled=True)),
         lambda: ProfileRecipe(extensions=harmless_extensions()[:3]),
@@ -61,26 +80,38 @@ CHILD = """
 import json, sys, time
 from pathlib import Path
 from probe.chromium import find_chromium
+from probe.chromium_engine import ChromiumEngine
 from probe.engine import DiagnosisRequest, DiagnosisSetup, diagnose, prepare_report_dir
-from probe.launch import EMBEDDED_SITES, demo_credentials
-from probe.observation import Target
+from probe.launch import demo_credentials
+from benchmarks.naive import bench_target
+from probe.portal_description import mock_description
+from probe.portal_target import relocated
 from probe.profiles import locate_profile
 args = json.loads(sys.argv[1])
 started = time.monotonic()
-if args["naive"]:
+launches = None
+if args["naive"] == "launch":
+    from benchmarks.naive import cold_launch
+    runs, verdict = cold_launch(args)
+elif args["naive"]:
     from benchmarks.naive import naive_diagnosis
     runs, verdict = naive_diagnosis(args)
 else:
     # The parent runs the embedded portal and built the profile: the core is handed both.
-    request = DiagnosisRequest(report_dir=Path(args["report"]), jobs=args["jobs"])
+    request = DiagnosisRequest(
+        report_dir=Path(args["report"]), jobs=args["jobs"], reuse_browsers=args["reuse"]
+    )
+    engine = ChromiumEngine(find_chromium(), locate_profile(Path(args["profile"])))
     report = diagnose(DiagnosisSetup(
-        request=request, chromium=find_chromium(), profile=locate_profile(Path(args["profile"])),
-        target=Target(url=args["portal"], sites=EMBEDDED_SITES, outbox_url=args["outbox"]),
+        request=request, engine=engine,
+        target=bench_target(args), description=relocated(mock_description(), args["portal"]),
         credentials=demo_credentials(), report_dir=prepare_report_dir(Path(args["report"])),
         portal_embedded=True, profile_from_recipe=True,
     ))
     runs, verdict = report.browser_runs, report.verdict.factor
-print(json.dumps({"seconds": time.monotonic() - started, "runs": runs, "verdict": verdict}))
+    launches = report.browsers_started
+print(json.dumps({"seconds": time.monotonic() - started, "runs": runs, "verdict": verdict,
+                  "launches": launches}))
 """
 
 
@@ -104,7 +135,7 @@ def measure(args: dict[str, object]) -> dict[str, float]:
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, json.dumps(args)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         env=env,
         cwd=ROOT,
     )
@@ -121,9 +152,11 @@ def measure(args: dict[str, object]) -> dict[str, float]:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    out, _ = child.communicate()
+    out, err = child.communicate()
     done.set()
     sampler.join()
+    if child.returncode != 0:
+        raise SystemExit(f"a measured diagnosis failed:\n{err.decode()[-2000:]}")
     result = json.loads(out.decode().strip().splitlines()[-1])
     result["wall"] = time.monotonic() - wall
     result["peak_mib"] = peak_pss / 2**20
@@ -138,7 +171,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--naive-repeat", type=int, default=2)
-    parser.add_argument("--cases", nargs="*", default=list(CASES))
+    parser.add_argument(
+        "--no-reuse-repeat", type=int, default=2, help="diagnoses with every run a new browser"
+    )
+    parser.add_argument("--launch-repeat", type=int, default=3, help="cold launches measured")
+    parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
     options = parser.parse_args()
     chromium = find_chromium()
     rows = []
@@ -155,24 +192,33 @@ def main() -> None:
                     "report": str(Path(tmp) / f"report-{name}"),
                     "jobs": options.jobs,
                     "chromium": str(chromium.executable),
+                    "reuse": True,
                 }
                 fast = [measure({**base, "naive": False}) for _ in range(options.repeat)]
+                cold = [
+                    measure({**base, "naive": False, "reuse": False})
+                    for _ in range(options.no_reuse_repeat)
+                ]
+                launch = [
+                    measure({**base, "naive": "launch"}) for _ in range(options.launch_repeat)
+                ]
                 naive = [measure({**base, "naive": True}) for _ in range(options.naive_repeat)]
             med = statistics.median(r["seconds"] for r in fast)
-            naive_med = statistics.median(r["seconds"] for r in naive)
+            unit = statistics.median(r["seconds"] for r in launch)
             rows.append(
                 (
                     name,
                     f"{med:.2f}",
                     f"{min(r['seconds'] for r in fast):.2f}-{max(r['seconds'] for r in fast):.2f}",
                     f"{statistics.median(r['wall'] for r in fast):.2f}",
-                    str(fast[0]["runs"]),
+                    f"{fast[0]['launches']}/{fast[0]['runs']}",
                     str(fast[0]["verdict"]),
                     f"{max(r['peak_mib'] for r in fast):.0f}",
                     f"{max(r['peak_rss_mib'] for r in fast):.0f}",
-                    f"{naive_med:.2f}",
-                    str(naive[0]["runs"]),
-                    f"{naive_med / med:.1f}x",
+                    f"{unit:.2f}",
+                    f"{med / unit:.1f}",
+                    _versus(cold, med),
+                    _versus(naive, med),
                 )
             )
             print(f"{name}: done", file=sys.stderr)
@@ -181,21 +227,37 @@ def main() -> None:
         "median s",
         "range s",
         "CLI wall s",
-        "runs",
+        "launches/runs",
         "verdict",
         "peak PSS MiB",
         "peak RSS MiB",
-        "naive s",
-        "naive runs",
-        "speed-up",
+        "cold launch s",
+        "in cold launches",
+        "no-reuse s (speed-up)",
+        "naive s (speed-up)",
     )
     print(
-        f"\ncores: {os.cpu_count()}, {chromium.describe()}, repeat={options.repeat}, jobs={options.jobs}\n"
+        f"\ncores: {os.cpu_count()}, {chromium.describe()}, repeat={options.repeat}, "
+        f"jobs={options.jobs}\n"
     )
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:
         print("| " + " | ".join(row) + " |")
+
+
+def _versus(results: list[dict[str, float]], median: float) -> str:
+    """'12.30 (2.1x)': the other way's median, and how many times faster this one is."""
+    if not results:
+        return "-"
+    other = statistics.median(r["seconds"] for r in results)
+    return f"{other:.2f} ({other / median:.1f}x)"
+
+
+def _with_scripts(harmless: list[str], count: int) -> list[str]:
+    """``count`` harmless extensions, those whose no-op content script runs on every page first."""
+    scripted = {"harmless/dictionary-lookup", "harmless/json-viewer", "harmless/word-counter"}
+    return sorted(harmless, key=lambda name: name not in scripted)[:count]
 
 
 if __name__ == "__main__":

@@ -11,32 +11,77 @@ from typing import Any
 from playwright.async_api import async_playwright
 
 from probe.account_guard import AccountGuard
-from probe.chromium import find_chromium
+from probe.chromium import find_chromium, launch_args
+from probe.chromium_engine import ChromiumEngine
 from probe.credentials import Credentials
-from probe.launch import EMBEDDED_SITES
 from probe.observation import Target, Timeouts
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
-from probe.profiles import locate_profile, snapshot_profile
-from probe.variants import Environment, Runner, take_inventory
+from probe.portal_description import mock_description
+from probe.portal_target import relocated, target_of
+from probe.profiles import (
+    extension_launch_args,
+    locate_profile,
+    prepare_run_dir,
+    snapshot_profile,
+)
+from probe.variants import Environment, Runner
+
+
+def bench_target(args: dict[str, Any]) -> Target:
+    """The embedded portal the parent started, as the core is told about it."""
+    return target_of(relocated(mock_description(), args["portal"]), outbox_url=args["outbox"])
 
 
 def naive_diagnosis(args: dict[str, Any]) -> tuple[int, str]:
     return asyncio.run(_naive(args))
 
 
+def cold_launch(args: dict[str, Any]) -> tuple[int, str]:
+    """One cold start of Chromium with the case's profile and extensions, to its first page."""
+    return asyncio.run(_cold_launch(args))
+
+
+async def _cold_launch(args: dict[str, Any]) -> tuple[int, str]:
+    chromium = find_chromium(args["chromium"])
+    with tempfile.TemporaryDirectory(prefix="probe-launch-") as tmp:
+        snapshot = snapshot_profile(locate_profile(Path(args["profile"])), Path(tmp) / "snap")
+        extensions = [e for e in snapshot.extensions if e.enabled]
+        user_data_dir = prepare_run_dir(
+            snapshot,
+            Path(tmp) / "run",
+            keep_cookies=True,
+            keep_site_data=True,
+            reset_settings=[],
+            extensions=extensions,
+        )
+        async with async_playwright() as playwright:
+            context = await playwright.chromium.launch_persistent_context(
+                str(user_data_dir),
+                executable_path=str(chromium.executable),
+                headless=True,
+                args=launch_args() + extension_launch_args(extensions),
+                ignore_default_args=["--disable-extensions"],
+            )
+            page = context.pages[0] if context.pages else await context.new_page()
+            await page.goto("about:blank")
+            await context.close()
+    return 1, "none"
+
+
 async def _naive(args: dict[str, Any]) -> tuple[int, str]:
     chromium = find_chromium(args["chromium"])
-    target = Target(url=args["portal"], sites=EMBEDDED_SITES, outbox_url=args["outbox"])
+    target = bench_target(args)
     credentials = Credentials(DEMO_IDENTIFIER, DEMO_PASSWORD)
+    engine = ChromiumEngine(chromium, locate_profile(Path(args["profile"])))
     with tempfile.TemporaryDirectory(prefix="probe-naive-") as tmp:
-        snapshot = snapshot_profile(locate_profile(Path(args["profile"])), Path(tmp) / "snap")
-        inventory = take_inventory(snapshot, target)
+        copy = engine.copy_profile(Path(tmp) / "snap", target.sites)
+        inventory = copy.inventory
         everything = inventory.ids
         async with async_playwright() as playwright:
             runner = Runner(
                 playwright,
-                chromium,
-                inventory,
+                engine,
+                copy,
                 target,
                 Path(tmp) / "runs",
                 gate=AccountGuard(),

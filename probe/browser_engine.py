@@ -89,6 +89,9 @@ class RunSpec:
     locale: str | None = None  # the browser's language; None: the person's own
     watch: bool = False  # ask the browser who did what (whole-journey runs)
     sites: tuple[str, ...] = ()  # the portal's hosts (what the evidence is about)
+    # Chromium: a copy of probe's extension switch to load too (a browser kept running
+    # for several runs, ``probe.warm_chromium``); other engines ignore it.
+    switch: Path | None = None
 
     @property
     def downloads(self) -> Path:

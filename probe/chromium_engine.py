@@ -84,10 +84,11 @@ def take_inventory(profile: SourceProfile, sites: Iterable[str]) -> Inventory:
 
 @dataclass(frozen=True)
 class ChromiumEngine:
-    """Chromium ``chromium`` on the person's ``profile`` (a located user-data-dir)."""
+    """Chromium ``chromium`` on the person's ``profile`` (a located user-data-dir; None:
+    only brand-new profiles, as the other browser of a Firefox diagnosis)."""
 
     chromium: Chromium
-    profile: SourceProfile
+    profile: SourceProfile | None
 
     @property
     def name(self) -> EngineName:
@@ -105,12 +106,13 @@ class ChromiumEngine:
         return self.chromium.describe()
 
     def profile_info(self) -> ProfileInfo:
-        fresh = self.profile.kind == "fresh"
-        return ProfileInfo(
-            source=None if fresh else str(self.profile.profile_dir), kind=self.profile.kind
-        )
+        if self.profile is None or self.profile.kind == "fresh":
+            return ProfileInfo(source=None, kind="fresh")
+        return ProfileInfo(source=str(self.profile.profile_dir), kind=self.profile.kind)
 
     def copy_profile(self, dest: Path, sites: tuple[str, ...]) -> ProfileCopy:
+        if self.profile is None:
+            raise ValueError("this engine has no profile to copy: it starts brand-new ones")
         snapshot = snapshot_profile(self.profile, dest)
         return ProfileCopy(
             inventory=take_inventory(snapshot, sites),
@@ -149,7 +151,8 @@ class ChromiumEngine:
             else:
                 profile_dir.mkdir(parents=True, exist_ok=True)
                 user_data_dir = profile_dir
-            args = launch_args() + extension_launch_args(extensions)
+            helpers = [spec.switch] if spec.switch is not None else []
+            args = launch_args() + extension_launch_args(extensions, helpers=helpers)
             check_command_line(args, extensions=len(extensions))
             context = await playwright.chromium.launch_persistent_context(
                 str(user_data_dir),

@@ -11,6 +11,7 @@ counts as a failed scenario and the run goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 import traceback
@@ -22,10 +23,12 @@ from pathlib import Path
 
 import jinja2
 
+from probe.browser_engine import EngineName
 from probe.chromium import Chromium, find_chromium
 from probe.driver import SharedDriver
 from probe.engine import DiagnosisRequest, private_workdir
 from probe.errors import BadInput, ProbeError
+from probe.firefox.discovery import Firefox, find_firefox
 from probe.launch import MockCase, run_diagnosis
 from probe.models import Lang, Report, Verdict
 from probe.recipe_cache import ProfileCache
@@ -48,6 +51,7 @@ class ScenarioResult:
     report_dir: Path | None = None  # where its index.html is, when it was written
     mismatch: str | None = None  # why it failed; None when the verdict is as expected
     error: str | None = None  # the diagnosis itself failed (then there is no report)
+    engine: EngineName = "chromium"  # the browser it ran in
 
     @property
     def passed(self) -> bool:
@@ -55,7 +59,8 @@ class ScenarioResult:
 
     @property
     def name(self) -> str:
-        return self.scenario.name
+        """The scenario's name; ``name [firefox]`` for its run in Firefox."""
+        return self.scenario.name + (f" [{self.engine}]" if self.engine != "chromium" else "")
 
     @property
     def description(self) -> str:
@@ -122,15 +127,15 @@ class CiSummary:
 # ---------------------------------------------------------------- comparing
 
 
-def compare(scenario: Scenario, verdict: Verdict) -> str | None:
-    """Why ``verdict`` is not the one ``scenario`` expects, or None when it is."""
+def compare(scenario: Scenario, verdict: Verdict, engine: EngineName = "chromium") -> str | None:
+    """Why ``verdict`` (in ``engine``) is not the one ``scenario`` expects, or None when it is."""
     expect = scenario.expect
     problems = []
     if (verdict.status, verdict.factor) != (expect.status, expect.factor):
         problems.append(
             f"expected {expect.status} / {expect.factor}, got {verdict.status} / {verdict.factor}"
         )
-    wanted = expected_culprits(scenario)
+    wanted = expected_culprits(scenario, engine)
     if wanted is not None:
         got = {c.id for c in verdict.culprits}
         if got != wanted:
@@ -210,17 +215,15 @@ def diagnose_scenario(
     """
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, directory)
     check_portal_url([loaded], request.portal_url)
+    if loaded.no_submit:
+        request = dataclasses.replace(request, no_submit=True)
+    case = scenario_case(loaded, request.browser or "chromium")
     return run_diagnosis(
-        request,
-        progress,
-        chromium=chromium,
-        case=scenario_case(loaded),
-        driver=driver,
-        profiles=profiles,
+        request, progress, chromium=chromium, case=case, driver=driver, profiles=profiles
     )
 
 
-def scenario_case(scenario: Scenario) -> MockCase:
+def scenario_case(scenario: Scenario, engine: EngineName = "chromium") -> MockCase:
     """What a scenario sets up: the embedded portal's state, or the described portal it
     targets (``portal_description``), with its profile recipe and credentials."""
     described, source = scenario.target or (None, None)
@@ -232,6 +235,7 @@ def scenario_case(scenario: Scenario) -> MockCase:
         scenario=scenario.name,
         description=described,
         source=source,
+        engine=engine,
     )
 
 
@@ -251,28 +255,34 @@ def check_portal_url(scenarios: Sequence[Scenario], portal_url: str | None) -> N
 
 def _run_one(
     scenario: Scenario,
+    engine: EngineName,
     root: Path,
-    chromium: Chromium,
+    browser: Chromium | Firefox,
     lang: Lang,
     trace: bool = False,
     portal_url: str | None = None,
     driver: SharedDriver | None = None,
     profiles: ProfileCache | None = None,
 ) -> ScenarioResult:
-    out_dir = root / scenario.name
+    out_dir = root / (scenario.name if engine == "chromium" else f"{scenario.name}-{engine}")
     started = time.monotonic()
     request = DiagnosisRequest(
         report_dir=out_dir,
         lang=lang,
         trace=trace,
         portal_url=portal_url if scenario.target is not None else None,
+        browser=engine,
+        firefox_path=str(browser.executable) if isinstance(browser, Firefox) else None,
+        # A scenario's verdict does not depend on it: left out to keep probe ci short.
+        other_browser=False,
     )
+    chromium = browser if isinstance(browser, Chromium) else None
     try:
         report, written = diagnose_scenario(
             scenario, request, chromium=chromium, driver=driver, profiles=profiles
         )
     except ProbeError as exc:
-        return ScenarioResult(scenario, time.monotonic() - started, error=str(exc))
+        return ScenarioResult(scenario, time.monotonic() - started, error=str(exc), engine=engine)
     except Exception as exc:  # a bug in probe: keep the run going, keep the evidence
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
@@ -280,14 +290,28 @@ def _run_one(
             scenario,
             time.monotonic() - started,
             error=f"probe crashed: {type(exc).__name__}: {exc} (see {out_dir / 'error.txt'})",
+            engine=engine,
         )
     return ScenarioResult(
         scenario,
         time.monotonic() - started,
         report=report,
         report_dir=written,
-        mismatch=compare(scenario, report.verdict),
+        mismatch=compare(scenario, report.verdict, engine),
+        engine=engine,
     )
+
+
+def browser_runs(
+    scenarios: Sequence[Scenario], browsers: Sequence[EngineName] | None
+) -> list[tuple[Scenario, EngineName]]:
+    """Each scenario in each of its browsers (only ``browsers`` when given)."""
+    return [
+        (s, engine)
+        for s in scenarios
+        for engine in s.browsers
+        if browsers is None or engine in browsers
+    ]
 
 
 def _line(result: ScenarioResult, done: int, total: int) -> str:
@@ -311,13 +335,19 @@ def run_ci(
     lang: Lang = "en",
     trace: bool = False,
     portal_url: str | None = None,
+    browsers: Sequence[EngineName] | None = None,
+    firefox_path: str | None = None,
 ) -> CiSummary:
     """Diagnose the scenarios (all, ``only`` some, or one shard) and compare verdicts.
 
     ``jobs``: browsers at once across the whole run. The scenarios share one Playwright
     driver and that budget; ``jobs + 1`` of them are under way at once, so that one
     builds its profile or writes its report while the others' browsers run. Scenarios
-    with the same recipe share one profile, built once into a private temporary folder.
+    with the same recipe share one Chromium profile, built once into a private temporary
+    folder. Each runs in each browser its ``browsers`` lists (only those of ``browsers``
+    when given). Without ``browsers``, the Firefox runs are left out, with a line saying
+    so, when no Firefox is installed.
+
     ``portal_url``: where the described portal that scenarios with ``portal_description``
     target runs, when not at its file's ``login_url``.
 
@@ -332,12 +362,22 @@ def run_ci(
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BadInput(f"--report-dir {root}: cannot write there ({exc.strerror})") from None
-    chromium = find_chromium(chromium_path)
     say = progress or (lambda _text: None)
-    say(
-        f"probe ci: {len(chosen)} scenario(s), {jobs} browser(s) at a time, "
-        f"in {chromium.describe()}"
-    )
+    runs = browser_runs(chosen, browsers)
+    found: dict[EngineName, Chromium | Firefox] = {}
+    if any(engine == "chromium" for _, engine in runs):
+        found["chromium"] = find_chromium(chromium_path)
+    if any(engine == "firefox" for _, engine in runs):
+        try:
+            found["firefox"] = find_firefox(firefox_path)
+        except ProbeError as exc:
+            if browsers is not None or firefox_path is not None:
+                raise
+            left = sum(engine == "firefox" for _, engine in runs)
+            say(f"probe ci: {left} Firefox run(s) left out ({exc})")
+            runs = [(s, engine) for s, engine in runs if engine != "firefox"]
+    where = ", ".join(b.describe() for b in found.values())
+    say(f"probe ci: {len(runs)} scenario run(s), {jobs} browser(s) at a time, in {where}")
     started = time.monotonic()
     results: list[ScenarioResult] = []
     with private_workdir() as scratch:
@@ -346,13 +386,24 @@ def run_ci(
         pool = ThreadPoolExecutor(max_workers=jobs + 1, thread_name_prefix="scenario")
         try:
             futures = [
-                pool.submit(_run_one, s, root, chromium, lang, trace, portal_url, driver, profiles)
-                for s in chosen
+                pool.submit(
+                    _run_one,
+                    s,
+                    engine,
+                    root,
+                    found[engine],
+                    lang,
+                    trace,
+                    portal_url,
+                    driver,
+                    profiles,
+                )
+                for s, engine in runs
             ]
             for future in as_completed(futures):
                 result = future.result()
                 results.append(result)
-                say(_line(result, len(results), len(chosen)))
+                say(_line(result, len(results), len(runs)))
         finally:
             # Stopped (Ctrl-C, SIGTERM): scenarios not started never start, those under
             # way are cancelled and clean up in their threads, which are waited for.

@@ -60,6 +60,15 @@ ChromiumOption = Annotated[
         show_envvar=True,
     ),
 ]
+FirefoxOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="PATH",
+        help="Firefox executable to drive (default: Playwright's Firefox, then the system's firefox-esr, firefox).",
+        envvar="PROBE_FIREFOX",
+        show_envvar=True,
+    ),
+]
 ScenarioDirOption = Annotated[
     Path | None, typer.Option("--dir", metavar="DIR", help="Scenario folder. Default: scenarios/.")
 ]
@@ -184,6 +193,12 @@ def _lang(value: str | None) -> Any:
     return value
 
 
+def _browser(value: str | None) -> Any:
+    if value is None or value in ("firefox", "chromium"):
+        return value
+    raise BadInput(f"--browser {value}: use 'firefox' or 'chromium'")
+
+
 @app.command()
 @reports_errors
 def browser(
@@ -191,7 +206,23 @@ def browser(
         Path | None,
         typer.Option(
             metavar="PATH",
-            help="Chromium/Chrome user-data-dir or one profile folder in it (Default, 'Profile 1'). Default: your Chromium, then Chrome profile, else a brand-new one. Never modified: probe works on a private copy.",
+            help="The browser profile: a Chromium/Chrome user-data-dir or one profile folder in it (Default, 'Profile 1'), or a Firefox profile folder or profiles folder (with profiles.ini). Default: your Chromium, then Chrome profile (your Firefox one with --browser firefox), else a brand-new one. Never modified: probe works on a private copy.",
+        ),
+    ] = None,
+    browser_name: Annotated[
+        str | None,
+        typer.Option(
+            "--browser",
+            metavar="firefox|chromium",
+            help="The browser to diagnose in. Default: the one whose profile --profile is, else Chromium.",
+        ),
+    ] = None,
+    profile_name: Annotated[
+        str | None,
+        typer.Option(
+            "--profile-name",
+            metavar="NAME",
+            help="In a folder holding several profiles: the one to read (Firefox: its name in profiles.ini; Chromium: its folder, 'Profile 1', or the name it shows). Default: the last used one.",
         ),
     ] = None,
     portal: Annotated[
@@ -258,8 +289,17 @@ def browser(
         typer.Option(metavar="fr|en", help="Report language: fr or en. Default: from your locale."),
     ] = None,
     chromium: ChromiumOption = None,
+    firefox: FirefoxOption = None,
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser windows.")] = False,
     jobs: Annotated[int, typer.Option(min=1, max=8, help="Browser runs at once.")] = 2,
+    reuse: Annotated[
+        bool,
+        typer.Option(
+            "--reuse/--no-reuse",
+            help="Let runs that differ only in extensions, cookies or site data reuse running "
+            "browsers (at most --jobs); --no-reuse starts a new browser for every run.",
+        ),
+    ] = True,
     junit: Annotated[
         Path | None, typer.Option(help="Also write JUnit XML here (one test case per variant).")
     ] = None,
@@ -287,17 +327,25 @@ def browser(
             help="Write Playwright traces of your browser's run and of the run proving the verdict.",
         ),
     ] = True,
+    other_browser: Annotated[
+        bool,
+        typer.Option(
+            "--other-browser/--no-other-browser",
+            help="When your browser and a brand-new profile of it both fail, try a brand-new profile of the other browser installed (Firefox or Chromium) and say whether switching browsers helps.",
+        ),
+    ] = True,
 ) -> None:
     """Diagnose why logging in fails in this browser profile, and write a report.
 
     Runs the whole login (CAPTCHA, password, security code, a check after login) in
-    real Chromium with your profile as it is and with variants of it (fresh profile,
-    private window, no extensions, cookies or site data cleared, settings reset), then
-    narrows down to the extension, cookie or setting to blame. Exit code: 0 access
-    works, 1 blocked (diagnosed), 2 bad input, 3 inconclusive.
+    real Chromium or Firefox with your profile as it is and with variants of it (fresh
+    profile, private window, no extensions, cookies or site data cleared, settings
+    reset), then narrows down to the extension, cookie or setting to blame. Exit code: 0
+    access works, 1 blocked (diagnosed), 2 bad input, 3 inconclusive.
 
     Examples: probe browser --scenario extensions-clash ;
-    probe browser --profile ~/.config/chromium --lang fr
+    probe browser --profile ~/.config/chromium --lang fr ;
+    probe browser --browser firefox --profile-name default-release
     """
     from probe.credentials import Credentials
     from probe.engine import DiagnosisRequest
@@ -305,6 +353,9 @@ def browser(
     # Read once above; the Playwright driver and every Chromium would inherit it.
     os.environ.pop("PROBE_PASSWORD", None)
     language = _lang(lang)
+    engine = _browser(browser_name)
+    if scenario is not None and profile_name is not None:
+        raise BadInput("--scenario builds its own profile: drop --profile-name")
     if scenario is not None and (user is not None or portal is not None or profile is not None):
         raise BadInput(
             "--scenario brings its own portal, profile and credentials: "
@@ -353,8 +404,13 @@ def browser(
         report_dir=report_dir,
         lang=language,
         chromium_path=chromium,
+        firefox_path=firefox,
+        browser=engine,
+        profile_name=profile_name,
+        other_browser=other_browser,
         headed=headed,
         jobs=jobs,
+        reuse_browsers=reuse,
         trace=trace,
     )
     _check_outputs(junit)
@@ -585,6 +641,15 @@ def ci(
         typer.Option("--only", metavar="NAME", help="Run just these scenarios (repeatable)."),
     ] = None,
     chromium: ChromiumOption = None,
+    firefox: FirefoxOption = None,
+    browser_names: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--browser",
+            metavar="firefox|chromium",
+            help="Run the scenarios only in this browser (repeatable). Default: each in the browsers its 'browsers' field lists (Chromium when it lists none); Firefox runs are left out, with a line saying so, when Firefox is not installed.",
+        ),
+    ] = None,
     trace: Annotated[
         bool, typer.Option("--trace", help="Keep Playwright traces (trace.zip) in each report.")
     ] = False,
@@ -602,7 +667,7 @@ def ci(
     A scenario targets the embedded portal in the state its [portal] table sets, or, with
     portal_description = "FILE", your own portal (set up by you) described by that file.
 
-    Examples: probe ci --jobs 2 --junit reports/junit.xml ;
+    Examples: probe ci --jobs 2 --junit reports/junit.xml ; probe ci --browser firefox ;
     probe ci --dir my-scenarios --portal-url http://staging.example:8001/accounts/login/
     """
     from probe.ci import run_ci
@@ -619,6 +684,8 @@ def ci(
         progress=console.line,
         trace=trace,
         portal_url=portal_url,
+        browsers=[_browser(b) for b in browser_names] if browser_names else None,
+        firefox_path=firefox,
     )
     console.table(
         f"probe ci: {summary.passed} passed, {summary.failed} failed",

@@ -18,6 +18,7 @@ from probe.journey import NO_SUBMIT
 from probe.models import Lang, Report, VariantRun
 from probe.report.i18n import format_decimal, text
 from probe.report.redact import strip_controls
+from probe.report.view import runs_text
 
 # In CI logs (no terminal) Rich would assume 80 columns and cut table cells.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -117,7 +118,7 @@ def verdict_panel(report: Report, report_dir: Path, lang: Lang) -> None:
         "console.footer",
         lang,
         factor=verdict.factor,
-        runs=report.browser_runs,
+        runs=runs_text(report, lang),
         duration=f"{format_decimal(report.duration_ms / 1000, lang)} s",
     )
     body.append(f"\n{footer}\n", style="dim")

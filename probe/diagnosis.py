@@ -444,7 +444,13 @@ class Diagnosis:
                 if self._fresh is not None and self._fresh.outcome == "fail" and not blockers[:-1]:
                     self.proof = "fresh"  # a brand-new browser meets the same answer
             elif not blockers:
-                return make_verdict("inconclusive", "unknown", [])
+                stopped = any(
+                    r.outcome == "skipped" and r.answer_on_record is None and _stopped_at(r) > 0
+                    for r in self.runs
+                )
+                return make_verdict(
+                    "inconclusive", "unknown", [], "runs-stopped" if stopped else ""
+                )
             elif not (last.outcome == "skipped" and last.answer_on_record is None):
                 # (A run stopped on purpose says nothing of what is left: nothing added.)
                 blockers.append(make_blocker("unknown", [], last))

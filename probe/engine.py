@@ -29,19 +29,21 @@ from playwright.async_api import Playwright, async_playwright
 
 from probe import __version__, loops
 from probe.account_guard import LEADER, AccountGuard, code_budget
-from probe.browser_engine import BrowserEngine, ProfileCopy
+from probe.browser_engine import BrowserEngine, EngineName, ProfileCopy
 from probe.credentials import Credentials, check_credentials
 from probe.diagnosis import Diagnosis
 from probe.errors import BadInput, PortalFailure
 from probe.limitations import limitations_of, qualified
 from probe.models import (
     Lang,
+    OtherBrowser,
     PortalInfo,
     ProfileInfo,
     Report,
     VariantRun,
 )
 from probe.observation import Target, Timeouts
+from probe.other_browser import told, try_other_browser
 from probe.portal_description import PortalDescription
 from probe.portal_remedies import with_portal_texts
 from probe.portal_target import timeouts_of
@@ -74,12 +76,22 @@ class DiagnosisRequest:
     report_dir: Path | None = None  # None: reports/<timestamp>/
     lang: Lang = "en"
     chromium_path: str | None = None  # None: Playwright's Chromium, then the system's
+    firefox_path: str | None = None  # None: Playwright's Firefox, then the system's
+    # The engine: None, the one whose profile ``profile`` is, else Chromium.
+    browser: EngineName | None = None
+    profile_name: str | None = None  # a profile of a folder holding several (else last used)
     headed: bool = False
     jobs: int = 2
+    # Runs that differ only in extensions, cookies or site data reuse up to ``jobs``
+    # running browsers (``probe.browser_pool``); False: every run starts its own.
+    reuse_browsers: bool = True
     screenshots: bool = True
     trace: bool = False  # Playwright traces of ``current`` and of the run proving the verdict
     timeouts: Timeouts = field(default_factory=Timeouts)
     no_submit: bool = False  # every variant up to the CAPTCHA; credentials never typed
+    # When the person's browser and a brand-new profile of it both fail: a brand-new
+    # profile of the other engine, when installed ("try another browser").
+    other_browser: bool = True
     ask_code: Callable[[str], str] | None = None  # asks the person for a security code
     # Logins that may make the portal send a code probe cannot read itself (a prompt, or
     # no source): the runs past it stop before logging in (``probe.account_guard``).
@@ -354,6 +366,7 @@ async def _diagnose_async(
             progress=progress,
             no_submit=request.no_submit,
             other=setup.other,
+            browsers=request.jobs if request.reuse_browsers else 0,
         )
         diagnosis = Diagnosis(
             runner,
@@ -363,8 +376,19 @@ async def _diagnose_async(
             no_submit=request.no_submit,
             slots=slots,
         )
+        other: OtherBrowser | None = None
         try:
             verdict = await diagnosis.decide()
+            # Not where each login costs a security code the person types (a code budget):
+            # the answer would cost one more.
+            if setup.other is not None and request.other_browser and codes is None:
+                info = setup.other.info(headless=not request.headed)
+                label = f"{info.product} {info.version}"
+                other = await try_other_browser(
+                    diagnosis, setup.credentials, setup.other.name, label
+                )
+                if other is not None:
+                    verdict = told(verdict, other)
         finally:
             await runner.drain()
     if codes is not None and guard.code_skips:
@@ -395,6 +419,8 @@ async def _diagnose_async(
         verdict=verdict,
         variants=variants + skipped,
         drilldown=diagnosis.drilldown,
+        other_browser=other,
         browser_runs=runner.browser_runs,
+        browsers_started=runner.browsers_started,
         duration_ms=int((time.monotonic() - started) * 1000),
     )

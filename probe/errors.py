@@ -26,7 +26,7 @@ class PortalFailure(ProbeError):
 
 
 class ChromiumMissing(ProbeError):
-    """No browser to drive was found on this machine."""
+    """No browser to drive (Chromium, or Firefox when asked for) was found on this machine."""
 
     exit_code = 2
 

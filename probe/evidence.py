@@ -82,7 +82,7 @@ class _Blocked:
     initiator: str | None
 
 
-def _may_hold_network_rules(ext: Extension) -> bool:
+def may_hold_network_rules(ext: Extension) -> bool:
     try:
         manifest = json.loads((ext.path / "manifest.json").read_text(encoding="utf-8-sig"))
     except (OSError, ValueError):
@@ -224,10 +224,13 @@ class EvidenceWatch:
     async def conclude(self) -> list[Evidence]:
         """What was seen, in the order of the extensions given; asks about blocked requests."""
         self._done = True
+        # A pooled browser runs other journeys after this one: stop listening to it.
+        self.context.remove_listener("requestfailed", self._on_failed)
+        self.context.remove_listener("page", self._on_page)
         found: list[Evidence] = []
         if self._blocked:
             for loaded, ext in self._loaded.items():
-                if not _may_hold_network_rules(ext):
+                if not may_hold_network_rules(ext):
                     continue
                 for blocked in await self._ask(loaded):
                     url = public_url(blocked.url) or blocked.url

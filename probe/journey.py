@@ -28,8 +28,16 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from probe.code_sources import OutboxCodes
 from probe.credentials import Credentials
-from probe.models import Step, StepName, Symptom
-from probe.observation import Recorder, Target, Timeouts, browser_gone, reported, visible_text
+from probe.models import Step, StepName, Symptom, blocked_by_client
+from probe.observation import (
+    Recorder,
+    Target,
+    Timeouts,
+    browser_gone,
+    reported,
+    shows,
+    visible_text,
+)
 from probe.page_steps import SKIPPED, read_message, solve_captcha, submit
 from probe.pagemap import public_url
 from probe.report.redact import clean_step, clean_text
@@ -114,8 +122,10 @@ class Journey:
         no_submit: bool = False,
         name: str = "run",
         downloads: Path | None = None,
+        page: Page | None = None,
     ) -> None:
         self.context = context
+        self.page = page  # None: the context's first page (a browser started for this run)
         self.target = target
         self.map = target.pagemap
         self.credentials = credentials
@@ -137,7 +147,9 @@ class Journey:
         self.secrets: list[str] = [credentials.identifier, credentials.password]
 
     async def run(self) -> JourneyResult:
-        page = self.context.pages[0] if self.context.pages else await self.context.new_page()
+        page = self.page or (
+            self.context.pages[0] if self.context.pages else await self.context.new_page()
+        )
         page.set_default_timeout(self.timeouts.navigation)
         recorder = Recorder(self.context, page, self.target)
         steps: list[Step] = []
@@ -282,7 +294,7 @@ class Journey:
             response = await page.goto(self.target.login_url, wait_until="domcontentloaded")
         except PlaywrightError as exc:
             text = str(exc).splitlines()[0]
-            if "net::ERR_BLOCKED_BY_CLIENT" in text:
+            if blocked_by_client(text):
                 raise _Failure(
                     "page-error", "Something inside the browser blocked the portal."
                 ) from exc
@@ -301,7 +313,7 @@ class Journey:
                     symptom, "The portal showed a message instead of the login form.", message
                 )
             raise _Failure("login-form-missing", "The page has no login form.", message)
-        if self.map.noscript and await page.locator(self.map.noscript).first.is_visible():
+        if self.map.noscript and await shows(page, self.map.noscript):
             raise _Failure(
                 "javascript-disabled",
                 "JavaScript is switched off in this browser; the portal needs it.",

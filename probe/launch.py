@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from probe.account_guard import code_budget
+from probe.browser_choice import choose_engine, chromium_profile_folder, firefox_profile
+from probe.browser_engine import BrowserEngine, EngineName
 from probe.chromium import Chromium, find_chromium
 from probe.chromium_engine import ChromiumEngine
 from probe.credentials import Credentials
@@ -29,7 +31,10 @@ from probe.engine import (
     prepare_report_dir,
     private_workdir,
 )
-from probe.errors import BadInput
+from probe.errors import BadInput, ProbeError
+from probe.firefox.discovery import Firefox, find_firefox
+from probe.firefox.engine import FirefoxEngine
+from probe.firefox_recipes import build_firefox_profile
 from probe.models import Report
 from probe.observation import Target
 from probe.portal import EmbeddedPortal
@@ -80,6 +85,7 @@ class MockCase:
     scenario: str | None = None  # the scenario's name, shown in the report
     description: PortalDescription | None = None  # a portal probe does not start
     source: str | None = None  # the description's file, named in messages
+    engine: EngineName = "chromium"  # the browser the profile is built for and run in
 
 
 @contextlib.contextmanager
@@ -132,7 +138,6 @@ def _resolve(
     report_dir: Path,
     profiles: ProfileCache | None = None,
 ) -> DiagnosisSetup:
-    chromium = chromium or find_chromium(request.chromium_path)
     portal: EmbeddedPortal | None = None
     profile_path, credentials = request.profile, request.credentials
     given, source = request.portal_description, request.portal_source
@@ -146,21 +151,25 @@ def _resolve(
         if request.portal_url is not None:
             described = relocated(described, request.portal_url)
         check_login_page(PortalChoice(described, source))
+    name = case.engine if case is not None else choose_engine(request.browser, profile_path)
+    browser: Chromium | Firefox
+    if name == "firefox":
+        browser = find_firefox(request.firefox_path)
+    else:
+        browser = chromium or find_chromium(request.chromium_path)
     if case is not None:
         credentials = case.credentials
         if described is not None:
             profile_path = _build_case_profile(
-                case, chromium, stack, progress, described.login_url, profiles
+                case, browser, stack, progress, described.login_url, profiles
             )
         else:
-            portal, profile_path = _set_up_case(case, chromium, stack, progress, profiles)
-    if not chromium.can_side_load_extensions:
-        progress.note(
-            f"{chromium.describe()} cannot load extensions from a folder (Google Chrome 137+): "
-            "extension variants will not reproduce your extensions."
-        )
-    prepare_report_dir(report_dir)
-    profile = _locate(profile_path, chromium, progress, from_recipe=case is not None)
+            portal, profile_path = _set_up_case(case, browser, stack, progress, profiles)
+    engine = _engine(
+        browser, profile_path, request, progress, report_dir, from_recipe=case is not None
+    )
+    progress.note(f"Browser: {engine.describe()}")
+    other = _other_engine(engine.name, request, chromium) if request.other_browser else None
     identifier = credentials.identifier if credentials is not None else ""
     if described is not None:
         description = described
@@ -181,7 +190,8 @@ def _resolve(
         progress.note(codes.announcement())
     return DiagnosisSetup(
         request=request,
-        engine=ChromiumEngine(chromium, profile),
+        engine=engine,
+        other=other,
         target=target,
         description=description,
         # A given portal URL always comes with credentials (checked in resolve).
@@ -193,9 +203,51 @@ def _resolve(
     )
 
 
+def _engine(
+    browser: Chromium | Firefox,
+    profile_path: Path | None,
+    request: DiagnosisRequest,
+    progress: Progress,
+    report_dir: Path,
+    *,
+    from_recipe: bool,
+) -> BrowserEngine:
+    """The engine of ``browser`` on the profile at ``profile_path`` (located, checked)."""
+    if isinstance(browser, Firefox):
+        prepare_report_dir(report_dir)
+        name = None if from_recipe else request.profile_name
+        folder, kind, line = firefox_profile(profile_path, name)
+        if from_recipe:
+            line = "Profile: built from the scenario's recipe, read from a private copy"
+        progress.note(line)
+        return FirefoxEngine(browser, folder, kind)
+    if not from_recipe:
+        profile_path = chromium_profile_folder(profile_path, request.profile_name)
+    if not browser.can_side_load_extensions:
+        progress.note(
+            f"{browser.describe()} cannot load extensions from a folder (Google Chrome 137+): "
+            "extension variants will not reproduce your extensions."
+        )
+    prepare_report_dir(report_dir)
+    profile = _locate(profile_path, browser, progress, from_recipe=from_recipe)
+    return ChromiumEngine(browser, profile)
+
+
+def _other_engine(
+    name: EngineName, request: DiagnosisRequest, chromium: Chromium | None
+) -> BrowserEngine | None:
+    """The other engine, when installed: it only ever starts brand-new profiles."""
+    try:
+        if name == "chromium":
+            return FirefoxEngine(find_firefox(request.firefox_path), None, "fresh")
+        return ChromiumEngine(chromium or find_chromium(request.chromium_path), None)
+    except ProbeError:
+        return None
+
+
 def _set_up_case(
     case: MockCase,
-    chromium: Chromium,
+    browser: Chromium | Firefox,
     stack: contextlib.ExitStack,
     progress: Progress,
     profiles: ProfileCache | None = None,
@@ -205,7 +257,7 @@ def _set_up_case(
     portal = stack.enter_context(EmbeddedPortal(building))
     profile_dir = _build_case_profile(
         case,
-        chromium,
+        browser,
         stack,
         progress,
         portal.url,
@@ -219,7 +271,7 @@ def _set_up_case(
 
 def _build_case_profile(
     case: MockCase,
-    chromium: Chromium,
+    browser: Chromium | Firefox,
     stack: contextlib.ExitStack,
     progress: Progress,
     portal_url: str,
@@ -234,12 +286,16 @@ def _build_case_profile(
     label = f"Scenario {case.scenario}" if case.scenario else "Set-up"
     progress.note(f"{label}: building its browser profile")
     origin = origin_of(portal_url)
-    if profiles is not None:
+    if isinstance(browser, Chromium) and profiles is not None:
         return profiles.profile(
-            case.recipe, chromium=chromium, portal_url=origin, portal_state=portal_state
+            case.recipe, chromium=browser, portal_url=origin, portal_state=portal_state
         )
     work = stack.enter_context(private_workdir())
-    return build_profile(case.recipe, work / "profile", chromium=chromium, portal_url=origin)
+    if isinstance(browser, Firefox):
+        return build_firefox_profile(
+            case.recipe, work / "profile", firefox=browser, portal_url=origin
+        )
+    return build_profile(case.recipe, work / "profile", chromium=browser, portal_url=origin)
 
 
 def _locate(

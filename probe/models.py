@@ -115,16 +115,29 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# How each engine says that something inside the browser (an extension) blocked a
+# request: Chromium's net::ERR_BLOCKED_BY_CLIENT, Firefox's NS_ERROR_ABORT (measured with
+# Firefox ESR 153 and an add-on's blocking rule; Firefox also aborts a page's pending
+# requests that way when it navigates away, which the journey's stages do not do while
+# they look at what was blocked).
+BLOCKED_BY_CLIENT_ERRORS = ("ERR_BLOCKED_BY_CLIENT", "NS_ERROR_ABORT")
+
+
+def blocked_by_client(error: str) -> bool:
+    """True when ``error`` (a browser's error text) says the browser itself blocked it."""
+    return any(code in error for code in BLOCKED_BY_CLIENT_ERRORS)
+
+
 class FailedRequest(StrictModel):
-    """A request that did not complete, with Chromium's error text."""
+    """A request that did not complete, with the browser's error text."""
 
     url: str
     resource_type: str
-    error: str  # e.g. "net::ERR_BLOCKED_BY_CLIENT"
+    error: str  # e.g. "net::ERR_BLOCKED_BY_CLIENT" (Chromium), "NS_ERROR_ABORT" (Firefox)
 
     @property
     def blocked_by_client(self) -> bool:
-        return "ERR_BLOCKED_BY_CLIENT" in self.error
+        return blocked_by_client(self.error)
 
 
 class CookieGroup(StrictModel):
@@ -293,6 +306,22 @@ class Limitation(StrictModel):
     fr: str
 
 
+class OtherBrowser(StrictModel):
+    """What a brand-new profile of the other browser engine said ("try another browser").
+
+    Run only when the person's browser and a brand-new profile of it both failed.
+    ``helps``: it logs in; ``same``: it fails the same way; ``fails``: it fails too,
+    at another point or in another way.
+    """
+
+    engine: Literal["chromium", "firefox"]
+    browser: str  # as people call it, with its version: "Firefox ESR 153.8.0"
+    outcome: Literal["helps", "same", "fails"]
+    run: str  # the variant's name in ``variants``
+    summary_en: str
+    summary_fr: str
+
+
 class Report(StrictModel):
     schema_version: Literal[1] = SCHEMA_VERSION
     probe_version: str
@@ -306,5 +335,9 @@ class Report(StrictModel):
     verdict: Verdict
     variants: list[VariantRun]
     drilldown: list[DrillNode] = Field(default_factory=list)
-    browser_runs: int
+    other_browser: OtherBrowser | None = None  # "try another browser", when it was tried
+    browser_runs: int  # journeys run (one per variant or narrowing-down run)
+    # Browsers started for them: fewer when runs reused a running browser. None in
+    # reports written before probe counted them apart.
+    browsers_started: int | None = None
     duration_ms: int

@@ -8,6 +8,7 @@ secrets are masked in screenshots, cookie values are only measured.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ from probe.report.redact import MAX_TEXT_CHARS, bounded
 # What one step keeps of a page's noise; the rest is only counted.
 MAX_CONSOLE_ERRORS = 20
 MAX_FAILED_REQUESTS = 30
+# A screenshot that has not come after this long will not come.
+SCREENSHOT_DEADLINE_S = 5.0
 # Kept for the whole run (the CAPTCHA stage looks back at blocked requests).
 _MAX_FAILED_KEPT = 1_000
 
@@ -172,16 +175,16 @@ class Recorder:
 
     async def _screenshot(self, folder: Path, filename: str) -> str | None:
         folder.mkdir(parents=True, exist_ok=True)
+        masks = [self.page.locator(sel) for sel in self.target.pagemap.masked_fields]
+        shot = self.page.screenshot(
+            path=folder / filename, type="jpeg", quality=60, mask=masks, timeout=3_000
+        )
         try:
-            masks = [self.page.locator(sel) for sel in self.target.pagemap.masked_fields]
-            await self.page.screenshot(
-                path=folder / filename,
-                type="jpeg",
-                quality=60,
-                mask=masks,
-                timeout=3_000,
-            )
-        except PlaywrightError:
+            # Firefox over BiDi never answers a screenshot of a page with JavaScript
+            # off: Playwright's own timeout does not end it, this deadline does.
+            await asyncio.wait_for(shot, SCREENSHOT_DEADLINE_S)
+        except (PlaywrightError, TimeoutError):
+            (folder / filename).unlink(missing_ok=True)
             return None
         return f"{folder.name}/{filename}"
 
@@ -201,6 +204,33 @@ def browser_gone(error: BaseException | None) -> bool:
 def reported(error: BaseException | None) -> str:
     text = str(error).strip()
     return f"The browser reported: {text.splitlines()[0] if text else 'error'}"
+
+
+# Asked of the page through Playwright's own script world, which runs even when the
+# page's JavaScript is switched off.
+_HAS_BOX = """(element) => {
+    const box = element.getBoundingClientRect();
+    const style = getComputedStyle(element);
+    return box.width > 0 && box.height > 0 && style.visibility !== "hidden";
+}"""
+
+
+async def shows(page: Page | Frame, selector: str) -> bool:
+    """True when the first element ``selector`` matches is shown on the page.
+
+    Playwright's ``is_visible`` says False for a ``<noscript>`` block that Firefox
+    renders with JavaScript off (measured with Firefox ESR 153 over BiDi: an inline box of
+    1264x19 pixels); its layout box is asked as well.
+    """
+    locator = page.locator(selector).first
+    try:
+        if await locator.count() == 0:
+            return False
+        if await locator.is_visible():
+            return True
+        return bool(await locator.evaluate(_HAS_BOX, timeout=2_000))
+    except PlaywrightError:
+        return False
 
 
 async def visible_text(page: Page | Frame, selector: str) -> str | None:

@@ -207,7 +207,7 @@ def probe_diagnose(
         portal: PortalConfig | Mapping[str, Any] | None = None,
         profile: ProfileRecipe | Mapping[str, Any] | None = None,
         credentials: Credentials | tuple[str, str] | None = None,
-        scenarios_dir: Path | None = None,
+        scenarios_dir: str | Path | None = None,
         lang: str = "en",
         portal_description: PortalDescription | str | Path | None = None,
         portal_url: str | None = None,
@@ -233,7 +233,7 @@ def probe_diagnose(
             report, _ = diagnose_scenario(
                 scenario,
                 request,
-                directory=scenarios_dir,
+                directory=Path(scenarios_dir) if scenarios_dir is not None else None,
                 chromium=probe_chromium,
                 profiles=probe_profile_cache,
             )

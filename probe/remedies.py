@@ -253,6 +253,11 @@ def _summary(
                 "Chromium stopped in the middle of a run, so probe cannot conclude; run it again.",
                 "Chromium s'est arrêté en pleine exécution : probe ne peut pas conclure ; relancez-le.",
             )
+        case "unknown" if symptom_note == "runs-stopped":
+            return (
+                "Login fails, and the runs that could tell why were stopped before logging in (each says why in the report), so probe cannot conclude.",
+                "La connexion échoue, et les essais qui pourraient dire pourquoi ont été arrêtés avant de se connecter (chacun dit pourquoi dans le rapport) : probe ne peut pas conclure.",
+            )
         case "unknown":
             return (
                 "Login fails, and no single change of browser set-up explains why.",

@@ -30,8 +30,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from probe import resources
+from probe.browser_engine import EngineName
 from probe.credentials import Credentials
 from probe.errors import BadInput
+from probe.firefox_recipes import gecko_id
 from probe.models import Factor, Status
 from probe.portal.state import PortalConfig
 from probe.portal_description import PortalDescription, load_description
@@ -83,6 +85,10 @@ class Expectation(_Strict):
         return self
 
 
+def _chromium_only() -> list[EngineName]:
+    return ["chromium"]
+
+
 class Scenario(_Strict):
     """One case: portal state, browser profile recipe, credentials, expected verdict."""
 
@@ -94,10 +100,25 @@ class Scenario(_Strict):
     portal: PortalConfig = Field(default_factory=PortalConfig)
     build_portal: PortalConfig | None = None
     profile: ProfileRecipe = Field(default_factory=ProfileRecipe)
-    credentials: ScenarioCredentials
+    # The browsers it runs in with ``probe ci``, each with a profile built for it.
+    browsers: list[EngineName] = Field(default_factory=_chromium_only, min_length=1)
+    # Every run stops after the CAPTCHA and types no credentials (probe browser --no-submit).
+    no_submit: bool = False
+    credentials: ScenarioCredentials = Field(
+        default_factory=lambda: ScenarioCredentials(identifier="", password="")
+    )
     expect: Expectation
     _described: PortalDescription | None = PrivateAttr(default=None)
     _described_by: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _credentials_unless_no_submit(self) -> Scenario:
+        if "credentials" not in self.model_fields_set and not self.no_submit:
+            raise ValueError(
+                "[credentials] is missing: give what the person types "
+                "(or no_submit = true, which types nothing)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _mock_state_or_description(self) -> Scenario:
@@ -293,15 +314,16 @@ def load_scenario(name: str, directory: Path | None = None) -> Scenario:
     return load_file(by_name[name])
 
 
-def expected_culprits(scenario: Scenario) -> frozenset[str] | None:
-    """The culprit ids the scenario expects, with fixture extension names turned into ids."""
+def expected_culprits(scenario: Scenario, engine: EngineName = "chromium") -> frozenset[str] | None:
+    """The culprit ids the scenario expects, with fixture extension names turned into the
+    ids ``engine`` gives them (Chromium's from the key, Firefox's ``<name>@probe.fixtures``)."""
     if scenario.expect.culprits is None:
         return None
-    return frozenset(_culprit_id(c) for c in scenario.expect.culprits)
+    return frozenset(_culprit_id(c, engine) for c in scenario.expect.culprits)
 
 
-def _culprit_id(culprit: str) -> str:
+def _culprit_id(culprit: str, engine: EngineName) -> str:
     folder = fixtures_dir() / "extensions" / culprit
     if "@" not in culprit and (folder / "manifest.json").is_file():
-        return extension_id(folder)
+        return gecko_id(culprit) if engine == "firefox" else extension_id(folder)
     return culprit

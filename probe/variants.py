@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from playwright.async_api import BrowserContext, Playwright
+from playwright.async_api import BrowserContext, Page, Playwright
 from playwright.async_api import Error as PlaywrightError
 
 from probe import trace
@@ -30,11 +30,13 @@ from probe.browser_engine import (
     ProfileCopy,
     RunSpec,
 )
+from probe.browser_pool import BrowserPool, BrowserSetup, RunNeeds
 from probe.credentials import Credentials
 from probe.evidence import EvidenceWatch
 from probe.journey import Journey
 from probe.models import Evidence, StepName, VariantRun
 from probe.observation import Target, Timeouts
+from probe.warm_chromium import ChromiumWarmBrowser, start_warm
 
 __all__ = ["SITE_DATA_ID", "Environment", "Inventory", "Progress", "Runner", "SilentProgress"]
 
@@ -100,6 +102,7 @@ class Runner:
         progress: Progress | None = None,
         no_submit: bool = False,
         other: BrowserEngine | None = None,
+        browsers: int = 0,
     ) -> None:
         self.progress = progress or SilentProgress()
         self.no_submit = no_submit
@@ -116,12 +119,27 @@ class Runner:
         self.traces = traces  # a Playwright trace of each whole-journey run goes there
         self.headed = headed
         self.origin = origin if origin is not None else time.monotonic()
-        self.browser_runs = 0
+        self.browser_runs = 0  # journeys run
+        self.browsers_started = 0  # browsers launched (fewer when runs reuse them)
+        self._extension_ids = frozenset(c.id for c in self.inventory.of_kind("extension"))
+        self._setting_ids = frozenset(c.id for c in self.inventory.of_kind("setting"))
+        # ``browsers`` running browsers kept for the runs that can reuse one
+        # (``probe.browser_pool``); 0: every run starts a browser of its own. Chromium
+        # only, and not one that ignores --load-extension (branded Chrome 137+): it could
+        # not load the extension switch. Firefox runs keep starting a browser each.
+        self.pool: BrowserPool[ChromiumWarmBrowser] | None = (
+            BrowserPool(self._start_warm, browsers, extensions=self._extension_ids)
+            if browsers > 0 and ChromiumWarmBrowser.can_drive(engine)
+            else None
+        )
+        self._reuse = True  # until a pooled browser fails to start its switch
         self._closing: set[asyncio.Task[None]] = set()
         self._counter = 0
 
     async def drain(self) -> None:
         """Wait until every browser this runner started is closed and its folder removed."""
+        if self.pool is not None:
+            await self.pool.close()
         while self._closing:
             await asyncio.gather(*list(self._closing), return_exceptions=True)
 
@@ -152,27 +170,37 @@ class Runner:
         run_dir = self.work_dir / f"run-{self._counter}-{env.name}"
         started = time.monotonic()
         kept = env.kept & self.inventory.ids
-        engine = self.engine
-        if env.engine is not None and env.engine != self.engine.name:
-            if self.other is None or self.other.name != env.engine:
-                raise ValueError(f"no {env.engine} engine to run {env.name} in")
-            engine = self.other
-        spec = RunSpec(
-            kept=kept,
-            folder=run_dir,
-            fresh=env.fresh or engine is not self.engine,
-            private=env.private,
-            headed=self.headed,
-            locale=self.target.locale,
-            watch=env.stop_after is None,
-            sites=self.target.sites,
-        )
-        launched = await engine.launch(self.playwright, None if spec.fresh else self.copy, spec)
-        context = launched.context
-        watch: EvidenceWatch | None = launched.watch
+        watch: EvidenceWatch | None = None
+        page: Page | None = None
+        warm = await self._warm_browser(env, kept)
+        if warm is not None:
+            lent, page = warm
+            context, run_dir, downloads = lent.context, lent.run_dir, lent.downloads
+            if env.stop_after is None:  # whole-journey runs ask who did what
+                watch = await lent.watch(kept, self.target.sites)
+        else:
+            engine = self.engine
+            if env.engine is not None and env.engine != self.engine.name:
+                if self.other is None or self.other.name != env.engine:
+                    raise ValueError(f"no {env.engine} engine to run {env.name} in")
+                engine = self.other
+            spec = RunSpec(
+                kept=kept,
+                folder=run_dir,
+                fresh=env.fresh or engine is not self.engine,
+                private=env.private,
+                headed=self.headed,
+                locale=self.target.locale,
+                watch=env.stop_after is None,
+                sites=self.target.sites,
+            )
+            self.browsers_started += 1
+            launched = await engine.launch(self.playwright, None if spec.fresh else self.copy, spec)
+            context, watch, downloads = launched.context, launched.watch, spec.downloads
         traced = False
         evidence: list[Evidence] = []
         trace_file: str | None = None
+        done = False
         try:
             if self.traces is not None and env.stop_after is None:
                 traced = await trace.start(context)
@@ -187,7 +215,8 @@ class Runner:
                 stop_after=env.stop_after,
                 no_submit=self.no_submit,
                 name=env.name,
-                downloads=spec.downloads,
+                downloads=downloads,
+                page=page,
             )
             result = await journey.run()
             if watch is not None:
@@ -198,11 +227,18 @@ class Runner:
                 secrets = [typed.identifier, typed.password, typed.provisional_code or ""]
                 if await trace.stop(context, run_dir / "trace.zip", out, secrets):
                     trace_file = f"{self.traces.name}/{out.name}"
+            done = result.symptom != "browser-crashed"
         finally:
-            # Closing takes ~0.3 s: let it overlap with the next runs (see ``drain``).
-            closing = asyncio.create_task(_close(context, run_dir))
-            self._closing.add(closing)
-            closing.add_done_callback(self._closing.discard)
+            if warm is not None and self.pool is not None:
+                if done:
+                    self.pool.give_back(warm[0])
+                else:  # stopped half-way or crashed: a state nobody can vouch for
+                    self.pool.discard(warm[0])
+            else:
+                # Closing takes ~0.3 s: let it overlap with the next runs (see ``drain``).
+                closing = asyncio.create_task(_close(context, run_dir))
+                self._closing.add(closing)
+                closing.add_done_callback(self._closing.discard)
         failing = next((s for s in result.steps if s.outcome == "fail"), None)
         return VariantRun(
             name=env.name,
@@ -219,6 +255,55 @@ class Runner:
             steps=result.steps,
             duration_ms=int((time.monotonic() - started) * 1000),
             started_ms=int((started - self.origin) * 1000),
+        )
+
+    async def _warm_browser(
+        self, env: Environment, kept: frozenset[str]
+    ) -> tuple[ChromiumWarmBrowser, Page] | None:
+        """A running browser set to ``env`` (``probe.warm_chromium``); None: start one for it.
+
+        The one place where a run reuses a browser or gets its own; which runs may is
+        ``probe.browser_pool.refusal``. A private window and a run in the other engine
+        always start their own (a private window is the engine's own mode when it has one).
+        """
+        if self.pool is None or not self._reuse or env.private:
+            return None
+        if env.engine is not None and env.engine != self.engine.name:
+            return None
+        needs = RunNeeds(
+            extensions=frozenset(c for c in kept if c in self._extension_ids),
+            reset_settings=self._setting_ids if env.fresh else self._setting_ids - kept,
+            site_data=not env.fresh and SITE_DATA_ID in kept,
+            fresh=env.fresh,
+        )
+        dropped = [c.id for c in self.inventory.of_kind("cookie") if c.id not in kept]
+        try:
+            lent = await self.pool.lease(needs)
+        except PlaywrightError:
+            # Started, but its switch or its checks did not answer: no more reuse in this
+            # diagnosis, every run starts its own browser as before.
+            self._reuse = False
+            return None
+        if lent is None:
+            return None
+        try:
+            return lent, await lent.prepare(kept, dropped)
+        except PlaywrightError:
+            self.pool.discard(lent)  # it no longer answers: this run starts its own
+            return None
+
+    async def _start_warm(self, setup: BrowserSetup) -> ChromiumWarmBrowser:
+        """Start a browser for the pool: every extension a run may keep, loaded."""
+        self._counter += 1
+        self.browsers_started += 1
+        return await start_warm(
+            self.engine,
+            self.playwright,
+            self.copy,
+            setup,
+            self.work_dir / f"browser-{self._counter}",
+            headed=self.headed,
+            target=self.target,
         )
 
 

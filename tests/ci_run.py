@@ -2,9 +2,10 @@
 
 It is the costliest thing in the suite (every scenario in real Chromium), so the
 acceptance test (every verdict as expected) and the secrets test (nothing leaks) read
-the same run of each shard, and the shards run on several pytest-xdist workers at once. While it runs, the embedded portals are watched: every one-time code,
-CAPTCHA token, OIDC code and token, session id, CSRF token and signed cookie they hand
-out is recorded, to be searched for in everything the run wrote.
+the same run of each shard, and the shards run on several pytest-xdist workers at once.
+While it runs, the embedded portals are watched: every one-time code, CAPTCHA token, OIDC
+code and token, session id, CSRF token and signed cookie they hand out is recorded, to be
+searched for in everything the run wrote.
 """
 
 from __future__ import annotations

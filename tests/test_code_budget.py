@@ -192,3 +192,32 @@ def test_javascript_off_is_named_whichever_run_took_the_one_code(first: str) -> 
     assert runner.logins == 1
     if first == "fresh":  # the variant the symptom points at could not log in
         assert "settings-reset" in runner.stopped
+
+
+class AfterLoginRunner(FakeRunner):
+    """``current`` logs in (the one code) and fails after; every other run is stopped."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda env: None)
+
+    async def run(self, env: Environment) -> VariantRun:
+        self.browser_runs += 1
+        self.names.append(env.name)
+        if env.name == "current":
+            return VariantRun(
+                name="current",
+                outcome="fail",
+                symptom="download-failed",
+                failed_step="download-check",
+                kept=sorted(env.kept),
+            )
+        return stopped_before_login(env.name)
+
+
+def test_when_the_runs_that_could_tell_were_stopped_the_verdict_says_so() -> None:
+    runner = AfterLoginRunner()
+    verdict = loops.run(Diagnosis(runner, inventory(1), GOOD).decide())
+    assert (verdict.status, verdict.factor) == ("inconclusive", "unknown")
+    assert "stopped before logging in" in verdict.summary_en
+    assert "arrêtés avant de se connecter" in verdict.summary_fr
+    assert "fresh" in runner.names

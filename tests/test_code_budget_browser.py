@@ -159,6 +159,7 @@ def test_a_run_that_would_send_a_second_code_is_stopped_and_the_way_to_run_it_sa
     assert [run.name for run in stopped] == ["fresh"]
     assert "you type each one" in (stopped[0].skipped_reason or "")
     assert report.verdict.status == "inconclusive"  # the only run that could tell did not run
+    assert "stopped before logging in" in report.verdict.summary_en
     assert notes.lines[-1] == (
         "1 run(s) stopped before logging in: each would have made the portal send another "
         "security code (you type each one: second-factor.source is prompt). To run them "

@@ -16,6 +16,7 @@ import pytest
 from probe.errors import PortalFailure
 from probe.models import Report
 from probe.portal_description import load_description
+from probe.profiles import locate_profile, read_cookies
 from tests.portals.allauth_altcha import DEMO_PASSWORD, DEMO_USERNAME, AllauthAltchaPortal
 
 pytestmark = pytest.mark.browser
@@ -76,3 +77,18 @@ def test_a_portal_that_is_not_running_is_one_clear_error(probe_diagnose: Diagnos
             portal_url="http://app2.localhost:9/accounts/login/",
             credentials=(DEMO_USERNAME, DEMO_PASSWORD),
         )
+
+
+def test_a_recipe_plants_cookies_and_visits_pages_of_the_teams_portal(
+    allauth: AllauthAltchaPortal, probe_profile_factory: Callable[..., Path]
+) -> None:
+    profile = probe_profile_factory(
+        {
+            "cookies": [{"name": "theme", "domain": "app2.localhost", "size": 64}],
+            "visit": ["{portal}/accounts/login/"],
+        },
+        portal=allauth.login_url,  # {portal} is its origin
+    )
+    cookies = {(c.name, c.domain) for c in read_cookies(locate_profile(profile))}
+    assert ("theme", "app2.localhost") in cookies  # planted for that portal's host
+    assert ("csrftoken", "app2.localhost") in cookies  # set by Django when the page was visited

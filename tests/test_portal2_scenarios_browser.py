@@ -51,9 +51,10 @@ def test_probe_ci_runs_the_second_portals_scenarios_against_the_running_portal(
         env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
-    assert "probe ci: 4 passed, 0 failed" in result.output
+    assert "probe ci: 5 passed, 0 failed" in result.output
     cases = {str(c.get("name")): c for c in ET.parse(junit).getroot().iter("testcase")}
     assert set(cases) == {
+        "ad-blocker-no-submit",
         "fresh-gets-in",
         "ad-blocker-hides-captcha",
         "javascript-disabled",
@@ -75,6 +76,13 @@ def test_probe_ci_runs_the_second_portals_scenarios_against_the_running_portal(
         for variant in blocked["variants"]
         for step in variant["steps"]
     )
+    # The same profile in safe mode: named without a single credential typed.
+    safe = reports["ad-blocker-no-submit"]
+    assert [c["name"] for c in safe["verdict"]["culprits"]] == ["Ad Shield"]
+    for variant in safe["variants"]:
+        for step in variant["steps"]:
+            if step["name"] == "credentials":
+                assert step["outcome"] == "skipped", variant["name"]
     wrong = reports["wrong-password"]["variants"][0]
     assert wrong["message"] == "The username and/or password you specified are not correct."
     assert reports["javascript-disabled"]["variants"][0]["symptom"] == "javascript-disabled"

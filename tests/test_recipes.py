@@ -28,7 +28,15 @@ from probe.recipes import (
 
 # build_profile starts no browser when a recipe plants no cookies and visits nothing.
 NO_BROWSER = Chromium(Path("/nonexistent/chromium"), "156.0.0.0", "Chromium", "test")
-HAND_WRITTEN = ["ad-shield", "form-filler-pro", "my-filters", "pair-a", "pair-b", "private-ok"]
+HAND_WRITTEN = [
+    "ad-shield",
+    "cosmetic-filter",
+    "form-filler-pro",
+    "my-filters",
+    "pair-a",
+    "pair-b",
+    "private-ok",
+]
 
 
 def all_extensions() -> list[str]:
@@ -83,7 +91,8 @@ def test_fixture_extension_is_a_complete_mv3_extension(name: str) -> None:
     for icon in manifest["icons"].values():
         assert (folder / icon).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     for script in manifest.get("content_scripts", []):
-        assert all((folder / js).is_file() for js in script["js"])
+        assert all((folder / js).is_file() for js in script.get("js", []))
+        assert all((folder / css).is_file() for css in script.get("css", []))
     if "background" in manifest:
         assert (folder / manifest["background"]["service_worker"]).is_file()
 

@@ -35,6 +35,7 @@ import pytest
 from playwright.async_api import BrowserType
 from playwright.sync_api import sync_playwright
 
+import probe.chromium_engine
 import probe.engine
 import probe.profiles
 from probe.chromium import Chromium, launch_args
@@ -234,7 +235,10 @@ def test_every_variant_and_the_drill_down_leave_a_read_only_profile_byte_for_byt
     assert changed == []
     # 2. Not one write attempt from probe's process, and no Chromium pointed at it.
     assert writes == []
-    assert len(launches) == report.browser_runs
+    # Runs reuse running browsers: every browser started is counted, none unaccounted for.
+    assert len(launches) == report.browsers_started
+    assert report.browsers_started is not None
+    assert report.browsers_started <= report.browser_runs
     assert not [line for line in launches if str(profile) in line]
     # 3. Copies only in a private folder, gone afterwards.
     assert watch.work_dirs_seen > 0, "the copy was never seen in TMPDIR"
@@ -300,7 +304,7 @@ def test_a_profile_in_use_by_a_running_chromium_is_diagnosed_without_touching_it
         copied.extend(str(p.relative_to(dest_root)) for p in dest_root.rglob("*"))
         return made
 
-    monkeypatch.setattr(probe.engine, "snapshot_profile", snapshot_and_list)
+    monkeypatch.setattr(probe.chromium_engine, "snapshot_profile", snapshot_and_list)
 
     with no_writes_under(profile) as writes:
         report, _ = run_diagnosis(

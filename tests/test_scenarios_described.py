@@ -104,6 +104,7 @@ def test_the_embedded_portals_state_beside_a_description_is_refused(
 def test_the_second_portals_scenarios_load_and_expect_the_issues_verdicts() -> None:
     scenarios = {s.name: s for s in load_all(PORTAL2_SCENARIOS)}
     expected = {
+        "ad-blocker-no-submit": ("blocked", "extension"),
         "fresh-gets-in": ("ok", "none"),
         "ad-blocker-hides-captcha": ("blocked", "extension"),
         "javascript-disabled": ("blocked", "browser-setting"),
@@ -115,6 +116,18 @@ def test_the_second_portals_scenarios_load_and_expect_the_issues_verdicts() -> N
         assert scenario.target[0].name == "allauth-altcha"
     blocker = scenarios["ad-blocker-hides-captcha"].profile.extensions
     assert "ad-shield" in blocker and len(blocker) > 1  # among harmless ones
+    assert [n for n, s in scenarios.items() if s.no_submit] == ["ad-blocker-no-submit"]
+
+
+def test_credentials_may_be_left_out_only_with_no_submit(tmp_path: Path) -> None:
+    without = DESCRIBED.format(path=str(PORTAL2 / "portal.toml")).replace(
+        '[credentials]\nidentifier = "demo"\npassword = "Sunflower-42"\n', ""
+    )
+    assert "[credentials]" not in without
+    message = error_of(write(tmp_path, "nocreds", without))
+    assert "[credentials] is missing" in message and "no_submit = true" in message
+    safe = load_file(write(tmp_path, "safe", "no_submit = true\n" + without))
+    assert safe.no_submit and ci.scenario_case(safe).credentials.identifier == ""
 
 
 def test_portal_url_is_refused_when_no_scenario_targets_a_described_portal(

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from probe.errors import BadInput, BrowserFailure
+from probe.errors import BadInput, ChromiumMissing
 from probe.firefox.files import UnsafeFile, is_real_dir, is_regular, read_text
 
 ENV_VAR = "PROBE_FIREFOX"
@@ -149,7 +149,7 @@ def find_firefox(option: str | Path | None = None, env: Mapping[str, str] | None
     for path, source in candidates:
         if _executable(path):
             return _make(path, source)
-    raise BrowserFailure(INSTALL_HINT)
+    raise ChromiumMissing(INSTALL_HINT)
 
 
 # --- profiles ---------------------------------------------------------------------

@@ -78,6 +78,19 @@ _SKIPPED_NAMES = frozenset(
         # extensions.json and the extensions folder, so dropped add-ons stay dropped.
         "addonStartup.json.lz4",
         HOME_FOLDER,
+        # Never copied: history and bookmarks, saved passwords and their key, form
+        # history, the Firefox account; a login does not depend on them.
+        "places.sqlite",
+        "places.sqlite-wal",
+        "favicons.sqlite",
+        "favicons.sqlite-wal",
+        "bookmarkbackups",
+        "logins.json",
+        "logins-backup.json",
+        "key4.db",
+        "formhistory.sqlite",
+        "formhistory.sqlite-wal",
+        "signedInUser.json",
     }
 )
 
@@ -89,6 +102,7 @@ class RunPlan:
     addons: frozenset[str] | None = None  # add-on ids kept; None keeps them all
     drop_cookies_for: tuple[str, ...] = ()  # hosts (the portal's)
     drop_all_cookies: bool = False
+    drop_cookies: tuple[tuple[str, str], ...] = ()  # (name, host) of single cookies
     drop_site_data_for: tuple[str, ...] = ()
     drop_all_site_data: bool = False
     reset_settings: frozenset[SettingId] = frozenset()
@@ -110,6 +124,12 @@ def _skip(rel: str) -> bool:
     if "/" not in rel and name in _SKIPPED_NAMES:
         return True
     return name.endswith("-shm")  # rebuilt from the database and its log
+
+
+def _skip_in_snapshot(rel: str) -> bool:
+    # The snapshot keeps the person's user.js (its settings are read from the copy); a
+    # run folder leaves it out and passes its prefs to Playwright, which writes its own.
+    return rel != "user.js" and _skip(rel)
 
 
 def make_private_dir(path: Path) -> None:
@@ -150,7 +170,7 @@ def snapshot_profile(source: Path, dest: Path, attempts: int = 3) -> tuple[Path,
     make_private_dir(dest)
     for attempt in range(attempts):
         before = _stats(source)
-        copied = copy_tree(source, dest, skip=_skip)
+        copied = copy_tree(source, dest, skip=_skip_in_snapshot)
         if _stats(source) == before:
             return dest, copied.skipped
         if attempt + 1 < attempts:
@@ -175,8 +195,11 @@ def prepare_run_dir(profile: FirefoxProfile, dest: Path, plan: RunPlan) -> RunDi
     if plan.drop_all_cookies:
         for name in ("cookies.sqlite", "cookies.sqlite-wal", "cookies.sqlite-shm"):
             (dest / name).unlink(missing_ok=True)
-    elif plan.drop_cookies_for:
-        _drop_cookies(dest / "cookies.sqlite", plan.drop_cookies_for, warnings)
+    else:
+        if plan.drop_cookies_for:
+            _drop_cookies(dest / "cookies.sqlite", plan.drop_cookies_for, warnings)
+        if plan.drop_cookies:
+            _drop_named_cookies(dest / "cookies.sqlite", plan.drop_cookies, warnings)
     _drop_site_data(profile, dest, plan, warnings)
     user_prefs = _user_prefs(profile, dest, plan.reset_settings)
     if plan.private:
@@ -276,6 +299,31 @@ def _drop_cookies(database: Path, hosts: tuple[str, ...], warnings: list[str]) -
                     connection.execute(
                         "DELETE FROM moz_cookies WHERE probe_sent_to(host, ?)", (host,)
                     )
+            connection.commit()
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        for name in ("cookies.sqlite", "cookies.sqlite-wal", "cookies.sqlite-shm"):
+            (database.parent / name).unlink(missing_ok=True)
+        warnings.append(f"cookies.sqlite could not be edited ({exc}): the run has no cookies")
+
+
+def _drop_named_cookies(
+    database: Path, cookies: tuple[tuple[str, str], ...], warnings: list[str]
+) -> None:
+    """Delete first-party cookies by name and host (``.host`` and ``host`` alike)."""
+    if not is_regular(database):
+        return
+    try:
+        connection = sqlite3.connect(database)
+        try:
+            for name, host in cookies:
+                bare = host.lstrip(".").lower()
+                connection.execute(
+                    "DELETE FROM moz_cookies WHERE name = ? AND lower(host) IN (?, ?)",
+                    (name, bare, "." + bare),
+                )
             connection.commit()
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:

@@ -231,13 +231,17 @@ def _reset_setting(prefs: dict[str, Any], setting: SettingId) -> None:
             prefs.pop("proxy", None)
 
 
-def extension_launch_args(extensions: Iterable[Extension]) -> list[str]:
+def extension_launch_args(
+    extensions: Iterable[Extension], *, helpers: Iterable[Path] = ()
+) -> list[str]:
     """Chromium flags that load exactly ``extensions`` (and no other installed one).
 
-    The caller also passes ``ignore_default_args=["--disable-extensions"]`` to Playwright
-    when the list is not empty.
+    ``helpers``: folders of probe's own extensions to load beside them (the switch a
+    pooled browser turns extensions on and off with). The caller also passes
+    ``ignore_default_args=["--disable-extensions"]`` to Playwright when the list is not
+    empty.
     """
-    paths = list(dict.fromkeys(str(e.path) for e in extensions))
+    paths = list(dict.fromkeys([str(e.path) for e in extensions] + [str(p) for p in helpers]))
     if not paths:
         return []
     for path in paths:

@@ -411,7 +411,7 @@ def _facts(report: Report, lang: Lang) -> list[Fact]:
         facts.append(Fact(text("profile-source", lang), report.profile.source))
     facts += [
         Fact(text("factor", lang), vocab.pick(vocab.FACTORS, report.verdict.factor, lang)),
-        Fact(text("browser-runs", lang), format_int(report.browser_runs, lang)),
+        Fact(text("browser-runs", lang), runs_text(report, lang)),
         Fact(text("total-time", lang), format_duration(report.duration_ms, lang)),
         Fact(
             text("report-version", lang), f"{report.schema_version} (probe {report.probe_version})"
@@ -432,3 +432,12 @@ def _components(report: Report, lang: Lang) -> list[Fact]:
         Fact(text("cookies", lang), format_int(cookie_count, lang)),
         Fact(text("site-data", lang), text("present", lang) if "site-data" in groups else none),
     ]
+
+
+def runs_text(report: Report, lang: Lang) -> str:
+    """The journeys run, and the browsers started for them when runs reused browsers."""
+    runs = format_int(report.browser_runs, lang)
+    started = report.browsers_started
+    if started is None or started == report.browser_runs:
+        return runs
+    return text("runs-in-browsers", lang, runs=runs, browsers=format_int(started, lang))

@@ -252,6 +252,6 @@ def _diagnosis_browsers(parent: Any) -> list[Any]:
         except psutil.Error:
             continue
         main = not any(arg.startswith("--type=") for arg in line)
-        if main and any(arg.startswith("--user-data-dir=") and "/runs/run-" in arg for arg in line):
+        if main and any(arg.startswith("--user-data-dir=") and "/runs/" in arg for arg in line):
             found.append(child)
     return found

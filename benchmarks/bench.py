@@ -84,6 +84,8 @@ from probe.chromium_engine import ChromiumEngine
 from probe.engine import DiagnosisRequest, DiagnosisSetup, diagnose, prepare_report_dir
 from probe.launch import demo_credentials
 from benchmarks.naive import bench_target
+from probe.portal_description import mock_description
+from probe.portal_target import relocated
 from probe.profiles import locate_profile
 args = json.loads(sys.argv[1])
 started = time.monotonic()
@@ -102,7 +104,7 @@ else:
     engine = ChromiumEngine(find_chromium(), locate_profile(Path(args["profile"])))
     report = diagnose(DiagnosisSetup(
         request=request, engine=engine,
-        target=bench_target(args),
+        target=bench_target(args), description=relocated(mock_description(), args["portal"]),
         credentials=demo_credentials(), report_dir=prepare_report_dir(Path(args["report"])),
         portal_embedded=True, profile_from_recipe=True,
     ))
@@ -133,7 +135,7 @@ def measure(args: dict[str, object]) -> dict[str, float]:
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, json.dumps(args)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         env=env,
         cwd=ROOT,
     )
@@ -150,9 +152,11 @@ def measure(args: dict[str, object]) -> dict[str, float]:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    out, _ = child.communicate()
+    out, err = child.communicate()
     done.set()
     sampler.join()
+    if child.returncode != 0:
+        raise SystemExit(f"a measured diagnosis failed:\n{err.decode()[-2000:]}")
     result = json.loads(out.decode().strip().splitlines()[-1])
     result["wall"] = time.monotonic() - wall
     result["peak_mib"] = peak_pss / 2**20

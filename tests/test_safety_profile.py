@@ -35,6 +35,7 @@ import pytest
 from playwright.async_api import BrowserType
 from playwright.sync_api import sync_playwright
 
+import probe.chromium_engine
 import probe.engine
 import probe.profiles
 from probe.chromium import Chromium, launch_args
@@ -303,7 +304,7 @@ def test_a_profile_in_use_by_a_running_chromium_is_diagnosed_without_touching_it
         copied.extend(str(p.relative_to(dest_root)) for p in dest_root.rglob("*"))
         return made
 
-    monkeypatch.setattr(probe.engine, "snapshot_profile", snapshot_and_list)
+    monkeypatch.setattr(probe.chromium_engine, "snapshot_profile", snapshot_and_list)
 
     with no_writes_under(profile) as writes:
         report, _ = run_diagnosis(

@@ -17,10 +17,11 @@ to the runner.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from probe.errors import BrowserFailure
 from probe.models import BrowserInfo, Component, ProfileInfo
@@ -37,6 +38,15 @@ ENGINE_NAMES: tuple[EngineName, ...] = ("chromium", "firefox")
 ENGINE_LABELS: dict[EngineName, str] = {"chromium": "Chromium", "firefox": "Firefox"}
 
 SITE_DATA_ID = "site-data"
+
+
+def playwright_error_lines(message: str) -> tuple[str, list[str]]:
+    """Playwright's error ``message`` as its first line (without the
+    ``BrowserType.launch_persistent_context:`` naming Playwright's call, not the cause)
+    and the lines after it."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    first = re.sub(r"^BrowserType\.\w+: ", "", lines[0]) if lines else "unknown error"
+    return first, lines[1:]
 
 
 def other_engine(name: EngineName) -> EngineName:
@@ -96,6 +106,17 @@ class RunSpec:
     @property
     def downloads(self) -> Path:
         return self.folder / "downloads"
+
+    def context_options(self) -> dict[str, Any]:
+        """What every engine's browser context gets (``launch_persistent_context``)."""
+        return {
+            "viewport": {"width": 1000, "height": 720},
+            # The portal's language when its description says, else the person's.
+            "locale": self.locale,
+            "accept_downloads": True,
+            # Inside the run folder, so that the journey can measure a download.
+            "downloads_path": str(self.downloads),
+        }
 
 
 @dataclass

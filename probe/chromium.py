@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from probe.browser_engine import playwright_error_lines
 from probe.errors import BadInput, BrowserFailure, ChromiumMissing
 
 ENV_VAR = "PROBE_CHROMIUM"
@@ -133,13 +134,11 @@ def launch_failure(
             f"Chromium did not answer within {LAUNCH_TIMEOUT_S} s of being started; check "
             f"that '{executable} --version' works, or point --chromium at another browser"
         )
-    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
-    # "BrowserType.launch_persistent_context: ..." names Playwright's call, not the cause.
-    first = re.sub(r"^BrowserType\.\w+: ", "", lines[0]) if lines else "unknown error"
+    first, rest = playwright_error_lines(message)
     # Chromium logs harmless errors (D-Bus, GPU) on its way; the last one is the cause.
     causes = [
         line
-        for line in lines[1:]
+        for line in rest
         if ("error" in line.lower() or "fatal" in line.lower()) and "<launching>" not in line
     ]
     cause = causes[-1] if causes else None

@@ -162,15 +162,12 @@ class ChromiumEngine:
                 ignore_default_args=["--disable-extensions"],
                 env=browser_environment(spec.folder / "home"),
                 timeout=LAUNCH_TIMEOUT_S * 1000,
-                viewport={"width": 1000, "height": 720},
-                # The portal's language when its description says, else the person's.
-                locale=spec.locale,
-                accept_downloads=True,
-                # Inside the run folder, so that the journey can measure a download.
-                downloads_path=str(spec.downloads),
+                **spec.context_options(),
             )
-        except PlaywrightError as exc:
+        except BaseException as exc:
             shutil.rmtree(spec.folder, ignore_errors=True)
+            if not isinstance(exc, PlaywrightError):
+                raise
             # A browser that cannot start makes every conclusion moot: say why, stop.
             raise launch_failure(
                 str(exc),
@@ -178,9 +175,6 @@ class ChromiumEngine:
                 headed=spec.headed,
                 extensions=len(extensions),
             ) from None
-        except BaseException:
-            shutil.rmtree(spec.folder, ignore_errors=True)
-            raise
         launched = Launched(context=context)
         try:
             # Whole-journey runs ask the browser who did what (``probe.evidence``).

@@ -34,9 +34,9 @@ from probe.recipes import (
     _extension_fixture,
     _fixture,
     _portal_url,
-    _visit,
     fixtures_dir,
     load_cookie_jar,
+    visit_and_plant,
 )
 
 GECKO_SUFFIX = "@probe.fixtures"
@@ -136,24 +136,8 @@ def _turn_off(records: Path, disabled: set[str]) -> None:
 def _start_once(
     profile_dir: Path, firefox: Firefox, seeds: list[CookieSeed], visits: list[str]
 ) -> None:
-    expires = time.time() + 365 * 24 * 3600  # session cookies would not be saved to disk
-    cookies: list[Any] = [
-        {
-            "name": s.name,
-            "value": s.value(),
-            "domain": s.domain,
-            "path": s.path,
-            "expires": expires,
-            "sameSite": "Lax",
-        }
-        for s in seeds
-    ]
     with _building_firefox(profile_dir, firefox) as context:
-        page = context.pages[0] if context.pages else context.new_page()
-        for url in visits:
-            _visit(page, url)
-        if cookies:
-            context.add_cookies(cookies)
+        visit_and_plant(context, visits, seeds)
         # Firefox writes extensions.json once its add-on manager has started.
         deadline = time.monotonic() + 10
         while not (profile_dir / "extensions.json").exists() and time.monotonic() < deadline:

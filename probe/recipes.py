@@ -228,11 +228,11 @@ def _portal_url(url: str, portal_url: str | None) -> str:
     return url.replace("{portal}", portal_url.rstrip("/"))
 
 
-def _plant(
-    user_data_dir: Path, chromium: Chromium, seeds: list[CookieSeed], visits: list[str]
-) -> None:
-    expires = time.time() + 365 * 24 * 3600  # session cookies would not be saved to disk
-    cookies: list[Any] = [
+def planted_cookies(seeds: Iterable[CookieSeed]) -> list[Any]:
+    """The cookies of ``seeds`` as Playwright's ``add_cookies`` takes them, kept a year
+    (session cookies would not be saved to disk)."""
+    expires = time.time() + 365 * 24 * 3600
+    return [
         {
             "name": s.name,
             "value": s.value(),
@@ -243,14 +243,27 @@ def _plant(
         }
         for s in seeds
     ]
+
+
+def _plant(
+    user_data_dir: Path, chromium: Chromium, seeds: list[CookieSeed], visits: list[str]
+) -> None:
     with _building_browser(user_data_dir, chromium) as context:
-        page = context.pages[0] if context.pages else context.new_page()
-        # Pages first, cookies after: what a visit installs (a service worker) must not
-        # depend on the planted cookies, which may be too many for the portal.
-        for url in visits:
-            _visit(page, url)
-        if cookies:
-            context.add_cookies(cookies)
+        visit_and_plant(context, visits, seeds)
+
+
+def visit_and_plant(context: Any, visits: list[str], seeds: list[CookieSeed]) -> None:
+    """Open ``visits`` in a browser building a profile, then plant the cookies of ``seeds``.
+
+    Pages first, cookies after: what a visit installs (a service worker) must not depend
+    on the planted cookies, which may be too many for the portal.
+    """
+    page = context.pages[0] if context.pages else context.new_page()
+    for url in visits:
+        _visit(page, url)
+    cookies = planted_cookies(seeds)
+    if cookies:
+        context.add_cookies(cookies)
 
 
 @contextlib.contextmanager

@@ -181,3 +181,56 @@ def test_when_a_brand_new_profile_fails_too_the_other_browser_says_switching_doe
     assert "changer de navigateur n'y change rien" in report.verdict.summary_fr
     page = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
     assert "switching browsers does not help" in page
+
+
+def test_the_engine_runs_a_private_window_with_the_addons_allowed_in_private_only(
+    firefox: Firefox, tmp_path: Path
+) -> None:
+    """FirefoxEngine through the seam: the inventory of a profile Firefox wrote, then a
+    run keeping everything (the blocking add-on stops the CAPTCHA's script with
+    NS_ERROR_ABORT) and a private window (only the add-on allowed in private runs)."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from probe.browser_engine import RunSpec
+    from probe.firefox.engine import FirefoxEngine
+
+    with EmbeddedPortal() as portal:
+        source = build_firefox_profile(
+            ProfileRecipe(
+                extensions=["ad-shield", "harmless/notes"],
+                incognito_extensions=["harmless/notes"],
+            ),
+            tmp_path / "person",
+            firefox=firefox,
+            portal_url=portal.url,
+        )
+        engine = FirefoxEngine(firefox, source)
+        sites = ("portal.localhost", "captcha.localhost")
+        copy = engine.copy_profile(tmp_path / "copy", sites)
+        assert {c.name for c in copy.inventory.of_kind("extension")} == {"Ad Shield", "Notes"}
+        assert copy.inventory.private == {gecko_id("harmless/notes")}
+        login = portal.url.rstrip("/") + "/connexion"
+
+        async def failed_requests(spec: RunSpec) -> list[str]:
+            async with async_playwright() as playwright:
+                launched = await engine.launch(playwright, copy, spec)
+                try:
+                    page = launched.context.pages[0]
+                    failures: list[str] = []
+                    page.on("requestfailed", lambda r: failures.append(r.failure or ""))
+                    await page.goto(login, wait_until="load")
+                    await page.wait_for_timeout(1000)
+                    return failures
+                finally:
+                    await launched.context.close()
+
+        everything = RunSpec(kept=copy.inventory.ids, folder=tmp_path / "run-1", sites=sites)
+        assert "NS_ERROR_ABORT" in asyncio.run(failed_requests(everything))
+        # Everything kept, in a private window: Firefox itself leaves out Ad Shield, not
+        # allowed in private windows (what the diagnosis's private variant relies on).
+        private = RunSpec(
+            kept=copy.inventory.ids, folder=tmp_path / "run-2", private=True, sites=sites
+        )
+        assert asyncio.run(failed_requests(private)) == []

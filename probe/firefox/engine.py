@@ -13,7 +13,6 @@ BiDi counterpart): a culprit add-on is singled out by elimination.
 
 from __future__ import annotations
 
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from probe.browser_engine import (
     Launched,
     ProfileCopy,
     RunSpec,
+    playwright_error_lines,
 )
 from probe.errors import BrowserFailure
 from probe.firefox.discovery import Firefox
@@ -127,18 +127,13 @@ class FirefoxEngine:
                 self.firefox, run.path, run.user_prefs, headless=not spec.headed
             )
             context = await playwright.firefox.launch_persistent_context(
-                **options,
-                viewport={"width": 1000, "height": 720},
-                locale=spec.locale,
-                accept_downloads=True,
-                downloads_path=str(spec.downloads),
+                **options, **spec.context_options()
             )
-        except PlaywrightError as exc:
+        except BaseException as exc:
             shutil.rmtree(spec.folder, ignore_errors=True)
+            if not isinstance(exc, PlaywrightError):
+                raise
             raise launch_failure(str(exc), self.firefox, headed=spec.headed) from None
-        except BaseException:
-            shutil.rmtree(spec.folder, ignore_errors=True)
-            raise
         return Launched(context=context)
 
 
@@ -174,6 +169,5 @@ def launch_failure(message: str, firefox: Firefox, *, headed: bool) -> BrowserFa
             f"Firefox did not answer within {LAUNCH_TIMEOUT_MS // 1000} s of being started; "
             f"check that '{firefox.executable} --version' works, or point --firefox at another"
         )
-    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
-    first = re.sub(r"^BrowserType\.\w+: ", "", lines[0]) if lines else "unknown error"
+    first, _ = playwright_error_lines(message)
     return BrowserFailure(f"Firefox did not start: {first[:300]}")

@@ -13,7 +13,7 @@ import os
 import shutil
 import sqlite3
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -278,27 +278,17 @@ def _drop_addon_records(path: Path, dropped: set[str], warnings: list[str]) -> N
         path.write_text(json.dumps(data), encoding="utf-8")
 
 
-def _drop_cookies(database: Path, hosts: tuple[str, ...], warnings: list[str]) -> None:
+def _edit_cookies(
+    database: Path, warnings: list[str], edit: Callable[[sqlite3.Connection], None]
+) -> None:
+    """Run ``edit`` on the run folder's cookies.sqlite and write it back in full; a
+    database that cannot be edited is removed (the run then has no cookies, and says so)."""
     if not is_regular(database):
         return
     try:
         connection = sqlite3.connect(database)
         try:
-            connection.create_function("probe_sent_to", 2, _sent_to, deterministic=True)
-            connection.create_function("probe_under", 2, _partitioned_under, deterministic=True)
-            for host in hosts:
-                try:
-                    # Clearing a site's cookies in Firefox also clears the third-party
-                    # cookies kept under it (partitioned).
-                    connection.execute(
-                        "DELETE FROM moz_cookies WHERE probe_sent_to(host, ?1)"
-                        " OR probe_under(originAttributes, ?1)",
-                        (host,),
-                    )
-                except sqlite3.OperationalError:  # no originAttributes column (old schema)
-                    connection.execute(
-                        "DELETE FROM moz_cookies WHERE probe_sent_to(host, ?)", (host,)
-                    )
+            edit(connection)
             connection.commit()
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
@@ -307,31 +297,41 @@ def _drop_cookies(database: Path, hosts: tuple[str, ...], warnings: list[str]) -
         for name in ("cookies.sqlite", "cookies.sqlite-wal", "cookies.sqlite-shm"):
             (database.parent / name).unlink(missing_ok=True)
         warnings.append(f"cookies.sqlite could not be edited ({exc}): the run has no cookies")
+
+
+def _drop_cookies(database: Path, hosts: tuple[str, ...], warnings: list[str]) -> None:
+    def edit(connection: sqlite3.Connection) -> None:
+        connection.create_function("probe_sent_to", 2, _sent_to, deterministic=True)
+        connection.create_function("probe_under", 2, _partitioned_under, deterministic=True)
+        for host in hosts:
+            try:
+                # Clearing a site's cookies in Firefox also clears the third-party
+                # cookies kept under it (partitioned).
+                connection.execute(
+                    "DELETE FROM moz_cookies WHERE probe_sent_to(host, ?1)"
+                    " OR probe_under(originAttributes, ?1)",
+                    (host,),
+                )
+            except sqlite3.OperationalError:  # no originAttributes column (old schema)
+                connection.execute("DELETE FROM moz_cookies WHERE probe_sent_to(host, ?)", (host,))
+
+    _edit_cookies(database, warnings, edit)
 
 
 def _drop_named_cookies(
     database: Path, cookies: tuple[tuple[str, str], ...], warnings: list[str]
 ) -> None:
     """Delete first-party cookies by name and host (``.host`` and ``host`` alike)."""
-    if not is_regular(database):
-        return
-    try:
-        connection = sqlite3.connect(database)
-        try:
-            for name, host in cookies:
-                bare = host.lstrip(".").lower()
-                connection.execute(
-                    "DELETE FROM moz_cookies WHERE name = ? AND lower(host) IN (?, ?)",
-                    (name, bare, "." + bare),
-                )
-            connection.commit()
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            connection.close()
-    except sqlite3.Error as exc:
-        for name in ("cookies.sqlite", "cookies.sqlite-wal", "cookies.sqlite-shm"):
-            (database.parent / name).unlink(missing_ok=True)
-        warnings.append(f"cookies.sqlite could not be edited ({exc}): the run has no cookies")
+
+    def edit(connection: sqlite3.Connection) -> None:
+        for name, host in cookies:
+            bare = host.lstrip(".").lower()
+            connection.execute(
+                "DELETE FROM moz_cookies WHERE name = ? AND lower(host) IN (?, ?)",
+                (name, bare, "." + bare),
+            )
+
+    _edit_cookies(database, warnings, edit)
 
 
 def _sent_to(cookie_host: object, host: str) -> bool:

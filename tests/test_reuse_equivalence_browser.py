@@ -34,6 +34,7 @@ REUSING = [
     "javascript-off-and-ad-blocker",
     "oversized-cookies",
     "oversized-cookies-and-ad-blocker",
+    "sixteen-large-cookies",
     "user-filter-hides-captcha",
 ]
 

@@ -25,11 +25,13 @@ import jinja2
 
 from probe.browser_engine import EngineName
 from probe.chromium import Chromium, find_chromium
-from probe.engine import DiagnosisRequest
+from probe.driver import SharedDriver
+from probe.engine import DiagnosisRequest, private_workdir
 from probe.errors import BadInput, ProbeError
 from probe.firefox.discovery import Firefox, find_firefox
 from probe.launch import MockCase, run_diagnosis
 from probe.models import Lang, Report, Verdict
+from probe.recipe_cache import ProfileCache
 from probe.report import append_scenarios_summary, write_scenario_junit
 from probe.report.files import write_text
 from probe.scenarios import Scenario, closest_names, expected_culprits, load_all, load_scenario
@@ -197,12 +199,17 @@ def diagnose_scenario(
     *,
     directory: Path | None = None,
     chromium: Chromium | None = None,
+    driver: SharedDriver | None = None,
+    profiles: ProfileCache | None = None,
 ) -> tuple[Report, Path]:
     """Diagnose one scenario: portal in its state, profile built from its recipe.
 
     ``request`` says where and how to report (folder, language, Chromium path, jobs...);
     the scenario brings the portal, the profile and the credentials, so the request
-    names none (but ``portal_url``: where a described portal the scenario targets runs). ``chromium``: one already found. Returns the report and its folder.
+    names none (but ``portal_url``: where a described portal the scenario targets runs).
+    ``chromium``: one already found; ``driver``: a Playwright driver and browser budget
+    shared with other scenarios; ``profiles``: profiles built from recipes, shared with
+    them too. Returns the report and its folder.
 
     Example: ``report, folder = diagnose_scenario("maintenance", DiagnosisRequest())``.
     """
@@ -211,7 +218,9 @@ def diagnose_scenario(
     if loaded.no_submit:
         request = dataclasses.replace(request, no_submit=True)
     case = scenario_case(loaded, request.browser or "chromium")
-    return run_diagnosis(request, progress, chromium=chromium, case=case)
+    return run_diagnosis(
+        request, progress, chromium=chromium, case=case, driver=driver, profiles=profiles
+    )
 
 
 def scenario_case(scenario: Scenario, engine: EngineName = "chromium") -> MockCase:
@@ -252,6 +261,8 @@ def _run_one(
     lang: Lang,
     trace: bool = False,
     portal_url: str | None = None,
+    driver: SharedDriver | None = None,
+    profiles: ProfileCache | None = None,
 ) -> ScenarioResult:
     out_dir = root / (scenario.name if engine == "chromium" else f"{scenario.name}-{engine}")
     started = time.monotonic()
@@ -267,7 +278,9 @@ def _run_one(
     )
     chromium = browser if isinstance(browser, Chromium) else None
     try:
-        report, written = diagnose_scenario(scenario, request, chromium=chromium)
+        report, written = diagnose_scenario(
+            scenario, request, chromium=chromium, driver=driver, profiles=profiles
+        )
     except ProbeError as exc:
         return ScenarioResult(scenario, time.monotonic() - started, error=str(exc), engine=engine)
     except Exception as exc:  # a bug in probe: keep the run going, keep the evidence
@@ -327,9 +340,13 @@ def run_ci(
 ) -> CiSummary:
     """Diagnose the scenarios (all, ``only`` some, or one shard) and compare verdicts.
 
-    Each runs in each browser its ``browsers`` lists (only those of ``browsers`` when
-    given). Without ``browsers``, the Firefox runs are left out, with a line saying so,
-    when no Firefox is installed.
+    ``jobs``: browsers at once across the whole run. The scenarios share one Playwright
+    driver and that budget; ``jobs + 1`` of them are under way at once, so that one
+    builds its profile or writes its report while the others' browsers run. Scenarios
+    with the same recipe share one Chromium profile, built once into a private temporary
+    folder. Each runs in each browser its ``browsers`` lists (only those of ``browsers``
+    when given). Without ``browsers``, the Firefox runs are left out, with a line saying
+    so, when no Firefox is installed.
 
     ``portal_url``: where the described portal that scenarios with ``portal_description``
     target runs, when not at its file's ``login_url``.
@@ -360,18 +377,39 @@ def run_ci(
             say(f"probe ci: {left} Firefox run(s) left out ({exc})")
             runs = [(s, engine) for s, engine in runs if engine != "firefox"]
     where = ", ".join(b.describe() for b in found.values())
-    say(f"probe ci: {len(runs)} scenario run(s), {jobs} at a time, in {where}")
+    say(f"probe ci: {len(runs)} scenario run(s), {jobs} browser(s) at a time, in {where}")
     started = time.monotonic()
     results: list[ScenarioResult] = []
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="scenario") as pool:
-        futures = [
-            pool.submit(_run_one, s, engine, root, found[engine], lang, trace, portal_url)
-            for s, engine in runs
-        ]
-        for future in as_completed(futures):
-            result = future.result()
-            results.append(result)
-            say(_line(result, len(results), len(runs)))
+    with private_workdir() as scratch:
+        profiles = ProfileCache(scratch / "profiles")
+        driver = SharedDriver(browsers=jobs).start()
+        pool = ThreadPoolExecutor(max_workers=jobs + 1, thread_name_prefix="scenario")
+        try:
+            futures = [
+                pool.submit(
+                    _run_one,
+                    s,
+                    engine,
+                    root,
+                    found[engine],
+                    lang,
+                    trace,
+                    portal_url,
+                    driver,
+                    profiles,
+                )
+                for s, engine in runs
+            ]
+            for future in as_completed(futures):
+                result = future.result()
+                results.append(result)
+                say(_line(result, len(results), len(runs)))
+        finally:
+            # Stopped (Ctrl-C, SIGTERM): scenarios not started never start, those under
+            # way are cancelled and clean up in their threads, which are waited for.
+            pool.shutdown(wait=False, cancel_futures=True)
+            driver.close()
+            pool.shutdown(wait=True)
     results.sort(key=lambda r: r.name)
     summary = CiSummary(
         results=results,

@@ -621,7 +621,9 @@ def scenarios_list(
 @app.command()
 @reports_errors
 def ci(
-    jobs: Annotated[int, typer.Option(min=1, max=8, help="Scenarios at once.")] = 2,
+    jobs: Annotated[
+        int, typer.Option(min=1, max=8, help="Browsers at once, across all the scenarios.")
+    ] = 2,
     shard: Annotated[
         str | None,
         typer.Option(metavar="I/N", help="Run only shard I of N, e.g. 1/2 (for a CI matrix)."),

@@ -320,7 +320,10 @@ class Diagnosis:
         jobs: int = 2,
         max_drill_runs: int = 16,
         no_submit: bool = False,
+        slots: asyncio.Semaphore | None = None,
     ) -> None:
+        """``jobs``: runs side by side (the halves of a narrowing round...); ``slots``: the
+        browsers that may run at once, shared with other diagnoses (default: ``jobs``)."""
         self.runner = runner
         self.inventory = inventory
         self.credentials = credentials
@@ -330,7 +333,7 @@ class Diagnosis:
         self.runs: list[VariantRun] = []
         self.drilldown: list[DrillNode] = []
         self.proof: str | None = None  # the run that shows the verdict's fix works
-        self._slots = asyncio.Semaphore(self.jobs)
+        self._slots = slots if slots is not None else asyncio.Semaphore(self.jobs)
         self._by_kept: dict[frozenset[str], VariantRun] = {}
         self._fresh: VariantRun | None = None
         self._counters: dict[str, int] = {}

@@ -18,12 +18,14 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from playwright.async_api import async_playwright
+from playwright.async_api import Playwright, async_playwright
 
 from probe import __version__, loops
 from probe.account_guard import LEADER, AccountGuard, code_budget
@@ -47,6 +49,11 @@ from probe.portal_remedies import with_portal_texts
 from probe.portal_target import timeouts_of
 from probe.profiles import SourceProfile
 from probe.variants import Progress, Runner, SilentProgress
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from probe.driver import SharedDriver
 
 
 @dataclass(frozen=True)
@@ -283,14 +290,23 @@ def describe_profile(profile: SourceProfile, *, from_recipe: bool = False) -> st
     return f"Profile: {label.get(profile.kind, profile.kind)} ({where}), read from a private copy"
 
 
-def diagnose(setup: DiagnosisSetup, progress: Progress | None = None) -> Report:
-    """Run a whole diagnosis of ``setup`` and write its report into ``setup.report_dir``."""
+def diagnose(
+    setup: DiagnosisSetup, progress: Progress | None = None, *, driver: SharedDriver | None = None
+) -> Report:
+    """Run a whole diagnosis of ``setup`` and write its report into ``setup.report_dir``.
+
+    ``driver``: run the browsers in that shared Playwright driver, within its browser
+    budget (``probe ci``); by default the diagnosis starts a driver of its own.
+    """
     progress = progress or SilentProgress()
     with private_workdir() as work:
         copy = setup.engine.copy_profile(work / "snapshot", setup.target.sites)
         for warning in copy.warnings:  # what copying found (damaged or changing files)
             progress.note(f"Note: {warning}")
-        report = loops.run(_diagnose_async(setup, copy, work, progress))
+        if driver is not None:
+            report = driver.run(partial(_diagnose_async, setup, copy, work, progress))
+        else:
+            report = loops.run(_diagnose_async(setup, copy, work, progress))
         report.limitations = limitations_of(copy.notes)  # what no run could replay
         report.verdict = qualified(report.verdict, copy.notes, setup.target.sites)
         report.verdict = with_portal_texts(report.verdict, setup.description)
@@ -309,9 +325,25 @@ def diagnose(setup: DiagnosisSetup, progress: Progress | None = None) -> Report:
     return report
 
 
+@contextlib.asynccontextmanager
+async def _driver(shared: Playwright | None) -> AsyncIterator[Playwright]:
+    """The shared driver when there is one, else one of this diagnosis's own."""
+    if shared is not None:
+        yield shared
+        return
+    async with async_playwright() as own:
+        yield own
+
+
 async def _diagnose_async(
-    setup: DiagnosisSetup, copy: ProfileCopy, work: Path, progress: Progress
+    setup: DiagnosisSetup,
+    copy: ProfileCopy,
+    work: Path,
+    progress: Progress,
+    shared: Playwright | None = None,
+    slots: asyncio.Semaphore | None = None,
 ) -> Report:
+    """The browser runs and the verdict; ``slots``: a browser budget shared with others."""
     request, inventory = setup.request, copy.inventory
     started = time.monotonic()
     created = datetime.now(UTC)
@@ -320,7 +352,7 @@ async def _diagnose_async(
         setup.description, setup.target, no_submit=request.no_submit, allowed=request.max_codes
     )
     guard = AccountGuard(leader=LEADER, codes=codes)
-    async with async_playwright() as playwright:
+    async with _driver(shared) as playwright:
         runner = Runner(
             playwright,
             setup.engine,
@@ -339,7 +371,12 @@ async def _diagnose_async(
             browsers=request.jobs if request.reuse_browsers else 0,
         )
         diagnosis = Diagnosis(
-            runner, inventory, setup.credentials, jobs=request.jobs, no_submit=request.no_submit
+            runner,
+            inventory,
+            setup.credentials,
+            jobs=request.jobs,
+            no_submit=request.no_submit,
+            slots=slots,
         )
         other: OtherBrowser | None = None
         try:

@@ -21,6 +21,7 @@ from probe.browser_engine import BrowserEngine, EngineName
 from probe.chromium import Chromium, find_chromium
 from probe.chromium_engine import ChromiumEngine
 from probe.credentials import Credentials
+from probe.driver import SharedDriver
 from probe.engine import (
     DiagnosisRequest,
     DiagnosisSetup,
@@ -42,6 +43,7 @@ from probe.portal_choice import PortalChoice, check_login_page
 from probe.portal_description import MOCK_DESCRIPTION, PortalDescription, mock_description
 from probe.portal_target import origin_of, relocated, target_of
 from probe.profiles import SourceProfile, locate_profile
+from probe.recipe_cache import ProfileCache
 from probe.recipes import ProfileRecipe, build_profile
 from probe.report.files import discard_partial_report
 from probe.variants import Progress, SilentProgress
@@ -93,13 +95,15 @@ def resolve(
     *,
     chromium: Chromium | None = None,
     case: MockCase | None = None,
+    profiles: ProfileCache | None = None,
 ) -> Iterator[DiagnosisSetup]:
     """Resolve ``request`` into a set-up that stays valid (portal running) inside the block.
 
     ``chromium``: one already found (``probe ci`` shares one between scenarios). ``case``:
     the portal, profile and credentials come from it instead of the request (a case on a
-    described portal takes ``request.portal_url``: where that portal runs). A report
-    folder this creates is removed again if the block fails before writing into it.
+    described portal takes ``request.portal_url``: where that portal runs); ``profiles``:
+    where the case's profile is built once and reused. A report folder this creates is
+    removed again if the block fails before writing into it.
     """
     if case is not None and (
         request.profile is not None
@@ -118,7 +122,7 @@ def resolve(
         wanted, created = request.report_dir, not request.report_dir.exists()
     try:
         with contextlib.ExitStack() as stack:
-            yield _resolve(request, progress, stack, chromium, case, wanted)
+            yield _resolve(request, progress, stack, chromium, case, wanted, profiles)
     except BaseException:
         # A run that stopped early (bad input, Ctrl-C, SIGTERM) leaves no partial report.
         discard_partial_report(wanted, created=created)
@@ -132,6 +136,7 @@ def _resolve(
     chromium: Chromium | None,
     case: MockCase | None,
     report_dir: Path,
+    profiles: ProfileCache | None = None,
 ) -> DiagnosisSetup:
     portal: EmbeddedPortal | None = None
     profile_path, credentials = request.profile, request.credentials
@@ -155,9 +160,11 @@ def _resolve(
     if case is not None:
         credentials = case.credentials
         if described is not None:
-            profile_path = _build_case_profile(case, browser, stack, progress, described.login_url)
+            profile_path = _build_case_profile(
+                case, browser, stack, progress, described.login_url, profiles
+            )
         else:
-            portal, profile_path = _set_up_case(case, browser, stack, progress)
+            portal, profile_path = _set_up_case(case, browser, stack, progress, profiles)
     engine = _engine(
         browser, profile_path, request, progress, report_dir, from_recipe=case is not None
     )
@@ -239,13 +246,24 @@ def _other_engine(
 
 
 def _set_up_case(
-    case: MockCase, browser: Chromium | Firefox, stack: contextlib.ExitStack, progress: Progress
+    case: MockCase,
+    browser: Chromium | Firefox,
+    stack: contextlib.ExitStack,
+    progress: Progress,
+    profiles: ProfileCache | None = None,
 ) -> tuple[EmbeddedPortal, Path]:
-    """Start the embedded portal in the case's state and build its profile (private copy)."""
-    portal = stack.enter_context(
-        EmbeddedPortal(case.build_portal if case.build_portal is not None else case.portal)
+    """Start the embedded portal in the case's state and build its profile."""
+    building = case.build_portal if case.build_portal is not None else case.portal
+    portal = stack.enter_context(EmbeddedPortal(building))
+    profile_dir = _build_case_profile(
+        case,
+        browser,
+        stack,
+        progress,
+        portal.url,
+        profiles,
+        portal_state=building.model_dump_json(),
     )
-    profile_dir = _build_case_profile(case, browser, stack, progress, portal.url)
     if case.build_portal is not None:
         portal.set_config(case.portal)
     return portal, profile_dir
@@ -257,19 +275,27 @@ def _build_case_profile(
     stack: contextlib.ExitStack,
     progress: Progress,
     portal_url: str,
+    profiles: ProfileCache | None = None,
+    *,
+    portal_state: str = "",
 ) -> Path:
-    """The case's profile, built in a private folder removed with ``stack``; a recipe's
-    ``{portal}`` is the origin of ``portal_url``."""
-    work = stack.enter_context(private_workdir())
+    """The case's profile, built in a private folder removed with ``stack``, or the one
+    ``profiles`` holds for the same recipe (the diagnosis only reads it); a recipe's
+    ``{portal}`` is the origin of ``portal_url``. ``portal_state``: the embedded portal's
+    state while it is built (a described portal's is not known: its URL stands for it)."""
     label = f"Scenario {case.scenario}" if case.scenario else "Set-up"
     progress.note(f"{label}: building its browser profile")
+    origin = origin_of(portal_url)
+    if isinstance(browser, Chromium) and profiles is not None:
+        return profiles.profile(
+            case.recipe, chromium=browser, portal_url=origin, portal_state=portal_state
+        )
+    work = stack.enter_context(private_workdir())
     if isinstance(browser, Firefox):
         return build_firefox_profile(
-            case.recipe, work / "profile", firefox=browser, portal_url=origin_of(portal_url)
+            case.recipe, work / "profile", firefox=browser, portal_url=origin
         )
-    return build_profile(
-        case.recipe, work / "profile", chromium=browser, portal_url=origin_of(portal_url)
-    )
+    return build_profile(case.recipe, work / "profile", chromium=browser, portal_url=origin)
 
 
 def _locate(
@@ -293,11 +319,15 @@ def run_diagnosis(
     *,
     chromium: Chromium | None = None,
     case: MockCase | None = None,
+    driver: SharedDriver | None = None,
+    profiles: ProfileCache | None = None,
 ) -> tuple[Report, Path]:
     """Resolve ``request``, diagnose, write the report; returns the report and its folder.
 
+    ``driver``: a Playwright driver and browser budget shared with other diagnoses;
+    ``profiles``: profiles built from recipes, shared with them too.
     Example: ``report, folder = run_diagnosis(DiagnosisRequest(report_dir=Path("out")))``
     diagnoses your default profile on the embedded portal with its demo account.
     """
-    with resolve(request, progress, chromium=chromium, case=case) as setup:
-        return diagnose(setup, progress), setup.report_dir
+    with resolve(request, progress, chromium=chromium, case=case, profiles=profiles) as setup:
+        return diagnose(setup, progress, driver=driver), setup.report_dir

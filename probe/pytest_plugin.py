@@ -8,7 +8,8 @@ Installed with probe (entry point ``pytest11``), so any test can use:
   pytest-playwright: ``page.goto(probe_portal.url + "connexion")``.
 - ``probe_portal_factory(config=None, **fields)``: more portals, each in its own state.
 - ``probe_profile_factory(recipe, portal=None)``: a Chromium user-data-dir built from a
-  ``ProfileRecipe`` (or a dict of its fields), removed after the test.
+  ``ProfileRecipe`` (or a dict of its fields), removed after the test. Each recipe is
+  built once per test session (``probe_profile_cache``); every test gets its own copy.
 - ``probe_diagnose(...)``: a whole diagnosis in real Chromium, returning its ``Report``,
   for a scenario (``probe_diagnose("ad-blocker-hides-captcha")``) or for a set-up given
   piece by piece (``probe_diagnose(portal={...}, profile={...}, credentials=(id, pw))``).
@@ -24,6 +25,7 @@ imports nothing heavy (no Playwright, no Starlette) until a test asks for a fixt
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from probe.portal import EmbeddedPortal
     from probe.portal.state import PortalConfig
     from probe.portal_description import PortalDescription
+    from probe.recipe_cache import ProfileCache
     from probe.recipes import ProfileRecipe
 
 MARKER = "probe_portal"
@@ -122,19 +125,36 @@ def probe_portal(
     return probe_portal_factory(config, **fields)
 
 
+@pytest.fixture(scope="session")
+def probe_profile_cache(tmp_path_factory: pytest.TempPathFactory) -> ProfileCache:
+    """Profiles built from recipes, each built once per test session and then reused.
+
+    Under pytest-xdist the workers share one cache folder (in the session's base
+    temporary folder), so a recipe is built once for the whole run.
+    """
+    from probe.recipe_cache import ProfileCache
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # this run's folder, shared by its workers
+    return ProfileCache(base / "probe-profile-cache")
+
+
 @pytest.fixture
 def probe_profile_factory(
-    tmp_path_factory: pytest.TempPathFactory, probe_chromium: Chromium
+    tmp_path_factory: pytest.TempPathFactory,
+    probe_chromium: Chromium,
+    probe_profile_cache: ProfileCache,
 ) -> Iterator[Callable[..., Path]]:
     """Build Chromium profiles from recipes; each is deleted after the test.
 
     Example: ``probe_profile_factory({"extensions": ["ad-shield"]})`` returns a
-    user-data-dir to open with ``launch_persistent_context``. A recipe that visits
-    ``{portal}`` pages needs ``portal=``: a running ``EmbeddedPortal``, or your portal's
-    URL (its origin stands for ``{portal}``).
+    user-data-dir to open with ``launch_persistent_context``: a copy of its own, of the
+    profile ``probe_profile_cache`` built. A recipe that visits ``{portal}`` pages needs
+    ``portal=``: a running ``EmbeddedPortal``, or your portal's URL (its origin stands
+    for ``{portal}``).
     """
     from probe.portal_target import origin_of
-    from probe.recipes import build_profile
 
     built: list[Path] = []
 
@@ -146,11 +166,13 @@ def probe_profile_factory(
         folder = tmp_path_factory.mktemp("probe-profile")
         built.append(folder)
         url = portal if isinstance(portal, str) or portal is None else portal.url
-        return build_profile(
+        embedded = portal if portal is not None and not isinstance(portal, str) else None
+        return probe_profile_cache.copy(
             _recipe(recipe),
             folder / "user-data",
             chromium=probe_chromium,
             portal_url=origin_of(url) if url is not None else None,
+            portal_state=embedded.runtime.config.model_dump_json() if embedded else "",
         )
 
     yield build
@@ -160,7 +182,9 @@ def probe_profile_factory(
 
 @pytest.fixture
 def probe_diagnose(
-    tmp_path_factory: pytest.TempPathFactory, probe_chromium: Chromium
+    tmp_path_factory: pytest.TempPathFactory,
+    probe_chromium: Chromium,
+    probe_profile_cache: ProfileCache,
 ) -> Callable[..., Report]:
     """Run a whole diagnosis in real Chromium and return its ``Report``.
 
@@ -211,6 +235,7 @@ def probe_diagnose(
                 request,
                 directory=Path(scenarios_dir) if scenarios_dir is not None else None,
                 chromium=probe_chromium,
+                profiles=probe_profile_cache,
             )
             return report
         described, source = _described(portal_description, portal_url, probe_chromium)
@@ -234,7 +259,9 @@ def probe_diagnose(
             source=source,
         )
         request = dataclasses.replace(request, portal_url=None)  # already in the description
-        report, _ = run_diagnosis(request, chromium=probe_chromium, case=case)
+        report, _ = run_diagnosis(
+            request, chromium=probe_chromium, case=case, profiles=probe_profile_cache
+        )
         return report
 
     return run

@@ -7,10 +7,10 @@ Chromium only (Firefox runs keep launching a browser each): measured in Chromium
   host permission, so it touches no page), turns an extension on or off in 5-110 ms.
   The enabled set is global to the browser: a pool keeps one browser per run at once.
 - A rule-based extension switched back on blocks nothing for a moment (~0.3 s for a
-  large list) while Chromium loads its rules again. At start-up, each extension that
-  may hold network rules is asked (``declarativeNetRequest.testMatchOutcome``, from one
-  of its pages) for a request its own rules match; after each switch back on, that same
-  question is asked again until it matches.
+  large list) while Chromium loads its rules again. Before an extension that may hold
+  network rules is first switched off, it is asked (``declarativeNetRequest.
+  testMatchOutcome``, from one of its pages) for a request its own rules match; after
+  each switch back on, that same question is asked again until it matches.
 - Pages already open keep what a content script did to them: every run gets a new page,
   and the earlier run's pages are closed.
 - Cookies: the browser starts with all of the person's cookies; their values are read
@@ -55,7 +55,8 @@ from probe.observation import Target
 from probe.profiles import Extension, SourceProfile, extension_id
 
 SWITCH_FOLDER = Path(__file__).resolve().parent / "extension_switch"
-RULES_WAIT_S = 2.0
+RULES_WAIT_S = 2.0  # a blocker switched back on: until its rules match again
+PROBE_WAIT_S = 0.5  # a blocker whose rules apply: a request they match, at once
 
 # Storage of an origin, as DevTools names it: everything but cookies (set back apart).
 SITE_STORAGE = ",".join(
@@ -205,6 +206,8 @@ class ChromiumWarmBrowser:
         self._rule_probes: dict[str, dict[str, str]] = {}
         self._network = {ext.id for ext in extensions if may_hold_network_rules(ext)}
         self._scripted = {ext.id for ext in extensions if _has_content_scripts(ext)}
+        self._probed: set[str] = set()
+        self._switch_url = ""
         self._switch: Page | None = None
         self._session: CDPSession | None = None
         self._cookies: list[dict[str, Any]] = []
@@ -224,31 +227,59 @@ class ChromiumWarmBrowser:
         return watch
 
     async def start(self, switch_folder: Path) -> None:
-        """Called once the browser runs: the switch page, the cookies, the rules to wait for."""
-        self._switch = await self.context.new_page()
-        await self._switch.goto(f"chrome-extension://{extension_id(switch_folder)}/switch.html")
-        self._session = await self.context.new_cdp_session(self._switch)
+        """Called once the browser runs: its cookies, and whether the portal's origins are clean.
+
+        The rest waits until a run needs it (the first journey often is the only one):
+        the switch page opens at the first switch, and a blocker's rules are checked just
+        before it is first switched off (they apply then: a journey already ran).
+        """
+        self._switch_url = f"chrome-extension://{extension_id(switch_folder)}/switch.html"
         self._cookies = [dict(c) for c in await self.context.cookies()]  # memory only
-        network = sorted(self._network)
-        found = await asyncio.gather(*(self._rules_apply(c, None) for c in network))
-        self._rule_probes = {c: probe for c, probe in zip(network, found, strict=True) if probe}
         if self.setup.site_data:
             self.clean = await self._portal_clean()
 
+    async def _control(self) -> tuple[Page, CDPSession]:
+        """The switch page, and a DevTools session on it (for storage and cache)."""
+        if self._switch is None or self._session is None:
+            self._switch = await self.context.new_page()
+            await self._switch.goto(self._switch_url)
+            self._session = await self.context.new_cdp_session(self._switch)
+        return self._switch, self._session
+
+    async def _switch_off_first(self, components: Iterable[str]) -> None:
+        """Before a blocker is first switched off: a request its rules match, to wait for later."""
+        new = sorted(c for c in components if c in self._network and c not in self._probed)
+        self._probed.update(new)
+        found = await asyncio.gather(*(self._rules_apply(c, None, PROBE_WAIT_S) for c in new))
+        self._rule_probes.update({c: req for c, req in zip(new, found, strict=True) if req})
+
+    async def _turn(self, wanted: set[str]) -> None:
+        """Switch the extensions so that exactly ``wanted`` are on; wait for blockers' rules."""
+        changes = [(self._ids[c], c in wanted) for c in sorted(self._enabled ^ wanted)]
+        if not changes:
+            return
+        await self._switch_off_first(self._enabled - wanted)
+        switch, _ = await self._control()
+        await switch.evaluate(_SWITCH, changes)
+        switched_on = wanted - self._enabled
+        self._enabled = set(wanted)
+        await asyncio.gather(
+            *(
+                self._rules_apply(c, self._rule_probes[c], RULES_WAIT_S)
+                for c in sorted(switched_on)
+                if c in self._rule_probes
+            )
+        )
+
     async def _portal_clean(self) -> bool:
         """Whether the portal's origins hold no site data (what ``clean`` says)."""
-        assert self._switch is not None and self._session is not None
+        _, session = await self._control()
         for origin in self.sites:
-            usage = await self._session.send(
-                "Storage.getUsageAndQuota", {"origin": origin.rstrip("/")}
-            )
+            usage = await session.send("Storage.getUsageAndQuota", {"origin": origin.rstrip("/")})
             if usage.get("usage"):
                 return False
         # Only content scripts write into a page's storage: those extensions go off.
-        scripted = {c for c in self._enabled if c in self._scripted}
-        if scripted:
-            await self._switch.evaluate(_SWITCH, [(self._ids[c], False) for c in sorted(scripted)])
-            self._enabled -= scripted
+        await self._turn({c for c in self._enabled if c not in self._scripted})
         page = await self.context.new_page()
         try:
             await page.route("**/*", lambda route: route.fulfill(body="", content_type="text/html"))
@@ -263,31 +294,19 @@ class ChromiumWarmBrowser:
 
     async def prepare(self, kept: frozenset[str], dropped_cookies: Iterable[str]) -> Page:
         """Set the browser to a run keeping ``kept``; returns the run's new page."""
-        assert self._switch is not None and self._session is not None
         for page in self.context.pages:
             if page is not self._switch:
                 with contextlib.suppress(PlaywrightError):
                     await page.close()
-        wanted = {c for c in self._ids if c in kept}
-        changes = [(self._ids[c], c in wanted) for c in sorted(self._enabled ^ wanted)]
-        if changes:
-            await self._switch.evaluate(_SWITCH, changes)
-        switched_on = wanted - self._enabled
-        self._enabled = wanted
-        await asyncio.gather(
-            *(
-                self._rules_apply(c, self._rule_probes[c])
-                for c in sorted(switched_on)
-                if c in self._rule_probes
-            )
-        )
+        await self._turn({c for c in self._ids if c in kept})
         if self.used:
+            _, session = await self._control()
             for origin in self.sites:
-                await self._session.send(
+                await session.send(
                     "Storage.clearDataForOrigin",
                     {"origin": origin.rstrip("/"), "storageTypes": SITE_STORAGE},
                 )
-            await self._session.send("Network.clearBrowserCache")
+            await session.send("Network.clearBrowserCache")
         await self._reset_cookies(set(dropped_cookies))
         shutil.rmtree(self.downloads, ignore_errors=True)
         self.downloads.mkdir(parents=True, exist_ok=True)
@@ -310,14 +329,15 @@ class ChromiumWarmBrowser:
             await self.context.add_cookies(missing)  # type: ignore[arg-type]
 
     async def _rules_apply(
-        self, component: str, known: dict[str, str] | None
+        self, component: str, known: dict[str, str] | None, seconds: float
     ) -> dict[str, str] | None:
-        """Wait until the extension's rules match the request they matched at start-up."""
+        """Wait (up to ``seconds``) until the extension's rules match ``known``, or, with
+        None, one of the requests its own rules describe; returns the request matched."""
         page: Page | None = None
         try:
             page = await self.context.new_page()
             await page.goto(f"chrome-extension://{self._ids[component]}/manifest.json")
-            found = await page.evaluate(_RULES_APPLY, [known, RULES_WAIT_S])
+            found = await page.evaluate(_RULES_APPLY, [known, seconds])
         except PlaywrightError:
             return None
         finally:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command, and CI's: set up, then the gates (lint, format, types, import
 # contracts), each stopping the run with one line if it fails, then the whole test suite
-# (fast tier and real-Chromium tier). Arguments go to pytest, e.g. -m "not browser".
+# (fast tier and real-Chromium tier), spread over the cores. Arguments go to pytest, e.g.
+# -m "not browser", or -n 0 for one process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -22,7 +23,9 @@ gate "import contracts" .venv/bin/lint-imports
 
 printf '\033[1m==> %s\033[0m\n' "pytest"
 status=0
-.venv/bin/python -m pytest "$@" || status=$?
+# pytest-xdist: one worker per core (tests/conftest.py keeps each probe ci shard's tests on
+# one worker). Arguments come after, so -n 0 runs everything in this one process.
+.venv/bin/python -m pytest -n auto "$@" || status=$?
 if [ "$status" -eq 5 ]; then
   # pytest's "no tests collected": a run that tested nothing must not pass.
   echo "test.sh: pytest collected no tests; check the arguments or the -m/-k selection" >&2

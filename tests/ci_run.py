@@ -1,10 +1,11 @@
-"""One ``probe ci`` run over every scenario, shared by the tests that need one.
+"""``probe ci`` over every scenario, in shards, each shared by the tests that need one.
 
 It is the costliest thing in the suite (every scenario in real Chromium), so the
 acceptance test (every verdict as expected) and the secrets test (nothing leaks) read
-the same run. While it runs, the embedded portals are watched: every one-time code,
-CAPTCHA token, OIDC code and token, session id, CSRF token and signed cookie they hand
-out is recorded, to be searched for in everything the run wrote.
+the same run of each shard, and the shards run on several pytest-xdist workers at once.
+While it runs, the embedded portals are watched: every one-time code, CAPTCHA token, OIDC
+code and token, session id, CSRF token and signed cookie they hand out is recorded, to be
+searched for in everything the run wrote.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import probe.portal.idp
 import probe.portal.oidc
 import probe.portal.runtime
 import probe.portal.sessions
+from probe.ci import take_shard
 from probe.cli import app
 from probe.portal.state import DEMO_PARTNER_PASSWORD, DEMO_PASSWORD, PortalConfig
 from probe.recipes import CookieSeed, load_cookie_jar
@@ -161,15 +163,18 @@ class CiRun:
     root: Path
     junit: Path
     terminal: str
-    scenarios: list[Scenario]
+    scenarios: list[Scenario]  # the shard's
     found: Secrets
+    shard: str
 
 
-def watched_ci_run(root: Path) -> CiRun:
-    """``probe ci`` over every scenario, with the portals' secrets recorded."""
+def watched_ci_run(root: Path, shard: str) -> CiRun:
+    """``probe ci --shard SHARD``, with the portals' secrets recorded.
+
+    What every scenario types and plants is searched for, not only the shard's.
+    """
     found = Secrets()
-    scenarios = load_all()
-    typed_secrets(scenarios, found)
+    typed_secrets(load_all(), found)
     with pytest.MonkeyPatch.context() as monkeypatch:
         record_portal_secrets(monkeypatch, found)
         result = CliRunner().invoke(
@@ -178,6 +183,8 @@ def watched_ci_run(root: Path) -> CiRun:
                 "ci",
                 "--jobs",
                 "2",
+                "--shard",
+                shard,
                 "--report-dir",
                 str(root / "reports"),
                 "--junit",
@@ -190,6 +197,7 @@ def watched_ci_run(root: Path) -> CiRun:
         root=root,
         junit=root / "junit.xml",
         terminal=result.stdout + result.stderr,
-        scenarios=scenarios,
+        scenarios=take_shard(load_all(), shard),
         found=found,
+        shard=shard,
     )

@@ -1,4 +1,4 @@
-"""Shared fixtures: real Chromium for pytest-playwright, the embedded portal, one ci run.
+"""Shared fixtures: real Chromium for pytest-playwright, the embedded portal, the ci run.
 
 The Chromium is the plugin's ``probe_chromium`` (probe/pytest_plugin.py), the one a portal
 team's tests get too.
@@ -6,6 +6,7 @@ team's tests get too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -38,9 +39,41 @@ def portal() -> Iterator[EmbeddedPortal]:
         yield running
 
 
-@pytest.fixture(scope="session")
-def ci_run(tmp_path_factory: pytest.TempPathFactory) -> CiRun:
-    """``probe ci`` over every scenario, once per test session (see tests/ci_run.py)."""
+# The one costly run, split so that pytest-xdist spreads it over the workers: each shard's
+# tests stay on one worker (``pytest_xdist_make_scheduler`` below), so each shard runs once.
+CI_SHARDS = 4
+_SHARD_ID = re.compile(r"\[(?:[^\]]*-)?(shard\d+of\d+)(?:-[^\]]*)?\]$")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``-n``'s default (``--dist load``), except that a ci shard's tests are one unit.
+
+    ``--dist loadgroup`` would do, but with pytest 9.2 its ``xdist_group`` marks are lost
+    (xdist 3.8 renames the tests through an attribute pytest no longer reads). Units go out
+    largest first, so the shards start at once and the other tests fill in around them.
+    """
+    if config.getvalue("dist") != "load":
+        return None  # an explicit --dist is the caller's choice
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ShardScheduling(LoadScopeScheduling):  # type: ignore[misc]  # untyped
+        def _split_scope(self, nodeid: str) -> str:
+            found = _SHARD_ID.search(nodeid)
+            return found.group(1) if found else nodeid
+
+    return ShardScheduling(config, log)
+
+
+@pytest.fixture(
+    scope="session",
+    params=[f"{i}/{CI_SHARDS}" for i in range(1, CI_SHARDS + 1)],
+    ids=[f"shard{i}of{CI_SHARDS}" for i in range(1, CI_SHARDS + 1)],
+)
+def ci_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> CiRun:
+    """``probe ci --shard I/N`` over one shard of the scenarios, once per test session
+    (see tests/ci_run.py); the tests that use it run once per shard."""
     from tests.ci_run import watched_ci_run
 
-    return watched_ci_run(tmp_path_factory.mktemp("ci"))
+    shard: str = request.param
+    return watched_ci_run(tmp_path_factory.mktemp(f"ci{shard.replace('/', 'of')}"), shard)

@@ -304,7 +304,13 @@ def fake_diagnoses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     lock = threading.Lock()
 
     def fake(
-        loaded: Scenario, request: Any, progress: Any = None, *, chromium: Any = None
+        loaded: Scenario,
+        request: Any,
+        progress: Any = None,
+        *,
+        chromium: Any = None,
+        driver: Any = None,
+        profiles: Any = None,
     ) -> tuple[Report, Path]:
         assert chromium is FAKE_CHROMIUM  # found once, shared by every scenario
         with lock:
@@ -366,7 +372,13 @@ def test_a_crash_in_probe_is_a_failed_scenario_with_its_traceback_kept(
     scenario_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def crash(
-        loaded: Scenario, request: Any, progress: Any = None, *, chromium: Any = None
+        loaded: Scenario,
+        request: Any,
+        progress: Any = None,
+        *,
+        chromium: Any = None,
+        driver: Any = None,
+        profiles: Any = None,
     ) -> tuple[Report, Path]:
         raise KeyError("oops")
 

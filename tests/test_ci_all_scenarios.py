@@ -1,9 +1,10 @@
 """The acceptance test: every committed scenario, diagnosed in real Chromium (and in real
 Firefox, those whose ``browsers`` lists it), gets its verdict.
 
-This is ``probe ci`` through the real CLI (two scenarios at a time, each with its own
-portal and browsers), shared with the secrets test (``ci_run`` in conftest.py). It takes
-minutes; ``pytest tests/test_ci_all_scenarios.py -s`` prints the table at the end.
+This is ``probe ci --shard I/N`` through the real CLI (two browsers at a time, each
+scenario with its own portal), once per shard, shared with the secrets test (``ci_run``
+in conftest.py); the shards together are every scenario, once. It takes minutes;
+``pytest tests/test_ci_all_scenarios.py -s`` prints each shard's table.
 """
 
 from __future__ import annotations
@@ -13,18 +14,27 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from probe.ci import browser_runs
+from probe.ci import browser_runs, take_shard
 from probe.scenarios import expected_culprits, load_all
 from tests.ci_run import CiRun
+from tests.conftest import CI_SHARDS
 
-pytestmark = pytest.mark.browser
+
+def test_the_shards_together_are_every_scenario_once() -> None:
+    shards = [take_shard(load_all(), f"{i}/{CI_SHARDS}") for i in range(1, CI_SHARDS + 1)]
+    names = [s.name for shard in shards for s in shard]
+    assert sorted(names) == sorted(s.name for s in load_all())
+    assert all(shards), "no shard is empty"
+    # Firefox is checked too: some scenarios run in it (each shard runs both browsers of its
+    # scenarios).
+    assert any(engine == "firefox" for _, engine in browser_runs(load_all(), None))
 
 
+@pytest.mark.browser
 def test_every_scenario_gets_its_expected_verdict(ci_run: CiRun) -> None:
     print(ci_run.terminal)
-    scenarios = load_all()
+    scenarios = ci_run.scenarios
     runs = browser_runs(scenarios, None)
-    assert any(engine == "firefox" for _, engine in runs)
     wrong: dict[str, tuple[str, str, list[str]]] = {}
     for scenario, engine in runs:
         folder = scenario.name if engine == "chromium" else f"{scenario.name}-{engine}"

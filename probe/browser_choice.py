@@ -18,6 +18,7 @@ from probe.errors import BadInput
 from probe.firefox.discovery import choose_profile, find_profile, is_firefox_profile
 from probe.firefox.engine import FirefoxProfileKind
 from probe.firefox.files import is_real_dir, is_regular, read_text
+from probe.profiles.reading import chromium_roots
 
 
 def detect_engine(folder: Path) -> EngineName | None:
@@ -97,17 +98,11 @@ def chromium_profile_folder(path: Path | None, profile_name: str | None) -> Path
     if profile_name is None:
         return path
     if path is None:
-        import os
-
-        config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-        path = next(
-            (p for p in (config / "chromium", config / "google-chrome") if is_real_dir(p)),
-            None,
-        )
+        path = next((p for _, p in chromium_roots() if is_real_dir(p)), None)
         if path is None:
             raise BadInput(
-                f"--profile-name {profile_name}: no Chromium or Chrome folder found; "
-                "give it with --profile"
+                f"--profile-name {profile_name}: no Chromium, Chrome, Edge or Brave folder "
+                "found; give it with --profile"
             )
     path = path.expanduser().absolute()
     if is_regular(path / "Preferences"):

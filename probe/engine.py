@@ -284,6 +284,8 @@ def describe_profile(profile: SourceProfile, *, from_recipe: bool = False) -> st
         "given": "given",
         "default-chromium": "your Chromium's",
         "default-chrome": "your Chrome's",
+        "default-edge": "your Edge's",
+        "default-brave": "your Brave's",
     }
     return f"Profile: {label.get(profile.kind, profile.kind)} ({where}), read from a private copy"
 

@@ -290,7 +290,14 @@ class BrowserInfo(StrictModel):
 class ProfileInfo(StrictModel):
     source: str | None  # the folder read, or None for a fresh profile
     kind: Literal[
-        "given", "default-chromium", "default-chrome", "default-firefox", "fresh", "recipe"
+        "given",
+        "default-chromium",
+        "default-chrome",
+        "default-edge",
+        "default-brave",
+        "default-firefox",
+        "fresh",
+        "recipe",
     ]
     components: list[Component] = Field(default_factory=list)
 

@@ -249,3 +249,58 @@ def test_another_browser_is_tried_only_when_a_brand_new_profile_fails_too() -> N
     verdict = told(make_verdict("blocked", "maintenance", []), same)
     assert verdict.summary_en.endswith(same.summary_en)
     assert verdict.summary_fr.endswith(same.summary_fr)
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "where"),
+    [
+        ("linux", {}, ".config/{linux}"),
+        ("linux", {"XDG_CONFIG_HOME": "{home}/xdg"}, "xdg/{linux}"),
+        ("darwin", {}, "Library/Application Support/{mac}"),
+        ("win32", {"LOCALAPPDATA": "{home}/AppData/Local"}, "AppData/Local/{win}/User Data"),
+    ],
+)
+def test_chromium_family_folders_on_each_platform(
+    platform: str, env: dict[str, str], where: str, tmp_path: Path
+) -> None:
+    from probe.profiles.reading import chromium_roots
+
+    names = {
+        "default-chromium": ("chromium", "Chromium", "Chromium"),
+        "default-chrome": ("google-chrome", "Google/Chrome", "Google/Chrome"),
+        "default-edge": ("microsoft-edge", "Microsoft Edge", "Microsoft/Edge"),
+        "default-brave": (
+            "BraveSoftware/Brave-Browser",
+            "BraveSoftware/Brave-Browser",
+            "BraveSoftware/Brave-Browser",
+        ),
+    }
+    given = {k: v.replace("{home}", str(tmp_path)) for k, v in env.items()}
+    roots = chromium_roots(platform, tmp_path, given)
+    assert [kind for kind, _ in roots] == list(names)
+    for kind, folder in roots:
+        linux, mac, win = names[kind]
+        expected = tmp_path / where.format(linux=linux, mac=mac, win=win)
+        assert folder == expected, kind
+    # A layout made here: the first one holding a profile is the person's.
+    edge = dict(roots)["default-edge"]
+    _chromium_dir(edge, ("Default", "Marie"), ("Profile 1", "Work"))
+    found = next(kind for kind, folder in roots if detect_engine(folder) == "chromium")
+    assert found == "default-edge"
+
+
+def test_the_default_profile_can_be_edge_or_brave(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from probe.profiles import locate_profile
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    _chromium_dir(tmp_path / "xdg" / "BraveSoftware" / "Brave-Browser", ("Default", "Me"))
+    assert locate_profile(None).kind == "default-brave"
+    _chromium_dir(tmp_path / "xdg" / "microsoft-edge", ("Default", "Me"))
+    profile = locate_profile(None)
+    assert (profile.kind, profile.user_data_dir) == (
+        "default-edge",
+        tmp_path / "xdg" / "microsoft-edge",
+    )

@@ -9,7 +9,9 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -69,7 +71,9 @@ class Setting:
 class SourceProfile:
     user_data_dir: Path
     profile_name: str  # "Default", "Profile 1"
-    kind: Literal["given", "default-chromium", "default-chrome", "fresh"]
+    kind: Literal[
+        "given", "default-chromium", "default-chrome", "default-edge", "default-brave", "fresh"
+    ]
     extensions: tuple[Extension, ...]
     settings: tuple[Setting, ...]  # non-default settings that matter for logging in
     chromium_version: str | None  # the browser version that last used the profile
@@ -128,12 +132,43 @@ def locate_profile(path: Path | None) -> SourceProfile:
     return _read_profile(path, name, "given", notes)
 
 
+DefaultKind = Literal["default-chromium", "default-chrome", "default-edge", "default-brave"]
+
+
+def chromium_roots(
+    platform: str | None = None, home: Path | None = None, env: Mapping[str, str] | None = None
+) -> list[tuple[DefaultKind, Path]]:
+    """Where Chromium, Chrome, Edge and Brave keep their user-data-dir on this platform,
+    in the order probe looks for the person's profile."""
+    platform = platform or sys.platform
+    home = home or Path.home()
+    env = os.environ if env is None else env
+    if platform.startswith("win"):
+        local = Path(env.get("LOCALAPPDATA") or home / "AppData" / "Local")
+        base, names = (
+            local,
+            ("Chromium", "Google/Chrome", "Microsoft/Edge", "BraveSoftware/Brave-Browser"),
+        )
+        return [(k, base / n / "User Data") for k, n in zip(_KINDS, names, strict=True)]
+    if platform == "darwin":
+        base = home / "Library" / "Application Support"
+        names = ("Chromium", "Google/Chrome", "Microsoft Edge", "BraveSoftware/Brave-Browser")
+    else:
+        base = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+        names = ("chromium", "google-chrome", "microsoft-edge", "BraveSoftware/Brave-Browser")
+    return [(k, base / n) for k, n in zip(_KINDS, names, strict=True)]
+
+
+_KINDS: tuple[DefaultKind, ...] = (
+    "default-chromium",
+    "default-chrome",
+    "default-edge",
+    "default-brave",
+)
+
+
 def _default_profile() -> SourceProfile:
-    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    candidates: tuple[tuple[Literal["default-chromium", "default-chrome"], Path], ...] = (
-        ("default-chromium", config / "chromium"),
-        ("default-chrome", config / "google-chrome"),
-    )
+    candidates = chromium_roots()
     for kind, folder in candidates:
         name, notes = _pick_profile(folder) if folder.is_dir() else (None, [])
         if name is not None:

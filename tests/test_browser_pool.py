@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from probe import loops
 from probe.browser_pool import BrowserPool, BrowserSetup, RunNeeds, refusal
 
 ALL = frozenset({"a", "b", "c"})
@@ -110,7 +111,7 @@ def test_narrowing_down_runs_reuse_the_browsers_and_never_run_two_in_one() -> No
         assert (pool.launches, pool.reuses) == (2, 4)
         return launcher, order
 
-    launcher, order = asyncio.run(scenario())
+    launcher, order = loops.run(scenario())
     assert len(launcher.started) == 2
     assert order[:2] == [1, 2]
     assert set(order[2:]) <= {1, 2}
@@ -126,7 +127,7 @@ def test_a_full_pool_of_busy_browsers_lets_the_run_start_its_own() -> None:
         assert await pool.lease(needs(fresh=True)) is None  # a fresh profile never comes from it
         await pool.close()
 
-    asyncio.run(scenario())
+    loops.run(scenario())
 
 
 def test_a_browser_that_does_not_fit_makes_room_for_one_that_does() -> None:
@@ -143,7 +144,7 @@ def test_a_browser_that_does_not_fit_makes_room_for_one_that_does() -> None:
         assert other.setup.reset_settings == {"javascript"}
         await pool.close()
 
-    asyncio.run(scenario())
+    loops.run(scenario())
 
 
 def test_a_browser_holding_the_person_s_portal_data_serves_one_run_only() -> None:
@@ -162,7 +163,7 @@ def test_a_browser_holding_the_person_s_portal_data_serves_one_run_only() -> Non
         await pool.close()
         assert len(launcher.started) == 2
 
-    asyncio.run(scenario())
+    loops.run(scenario())
 
 
 def test_a_discarded_browser_is_closed_and_never_lent_again() -> None:
@@ -177,7 +178,7 @@ def test_a_discarded_browser_is_closed_and_never_lent_again() -> None:
         await pool.close()
         assert lent.closed and fresh.closed
 
-    asyncio.run(scenario())
+    loops.run(scenario())
 
 
 def test_a_browser_whose_portal_origins_were_empty_serves_every_run_keeping_site_data() -> None:
@@ -195,4 +196,4 @@ def test_a_browser_whose_portal_origins_were_empty_serves_every_run_keeping_site
         await pool.close()
         assert len(launcher.started) == 1
 
-    asyncio.run(scenario())
+    loops.run(scenario())

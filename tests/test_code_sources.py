@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from datetime import UTC, datetime
@@ -11,6 +10,7 @@ import httpx
 import pyotp
 import pytest
 
+from probe import loops
 from probe.code_sources import MailpitCodes, PromptCodes, TotpCodes, code_source
 from probe.errors import BadInput
 from probe.portal_description import MailpitSource, PromptSource, TotpSource
@@ -50,7 +50,7 @@ def test_mailpit_gives_the_newest_code_sent_to_the_account() -> None:
     source = MailpitCodes(
         "http://mailpit.test:8025", "demo@example.org", transport=_mailpit(messages, bodies)
     )
-    found = asyncio.run(source.code(since=time.time() - 10, timeout=0))
+    found = loops.run(source.code(since=time.time() - 10, timeout=0))
     assert found.code == "481516"
 
 
@@ -61,13 +61,13 @@ def test_mailpit_ignores_a_code_sent_before_the_login() -> None:
     source = MailpitCodes(
         "http://mailpit.test:8025", "a@b.c", transport=_mailpit(messages, {"old": "123456"})
     )
-    assert asyncio.run(source.code(since=time.time() - 10, timeout=0)).code is None
+    assert loops.run(source.code(since=time.time() - 10, timeout=0)).code is None
 
 
 def test_totp_code_is_the_authenticator_app_code(monkeypatch: pytest.MonkeyPatch) -> None:
     secret = pyotp.random_base32()
     monkeypatch.setenv("MY_PORTAL_TOTP", secret)
-    code = asyncio.run(TotpCodes("MY_PORTAL_TOTP").code(since=0, timeout=0)).code
+    code = loops.run(TotpCodes("MY_PORTAL_TOTP").code(since=0, timeout=0)).code
     assert code is not None and len(code) == 6
     assert pyotp.TOTP(secret).verify(code, valid_window=1)
 
@@ -89,7 +89,7 @@ def test_prompt_reads_what_the_person_typed() -> None:
         asked.append(question)
         return " 123 456 "
 
-    assert asyncio.run(PromptCodes(ask).code(since=0, timeout=0)).code == "123456"
+    assert loops.run(PromptCodes(ask).code(since=0, timeout=0)).code == "123456"
     assert asked == ["Security code the portal just sent you"]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from probe import loops
 from probe.browser_engine import EngineName
 from probe.engine import DiagnosisRequest
 from probe.errors import ProbeError
@@ -189,7 +190,6 @@ def test_the_engine_runs_a_private_window_with_the_addons_allowed_in_private_onl
     """FirefoxEngine through the seam: the inventory of a profile Firefox wrote, then a
     run keeping everything (the blocking add-on stops the CAPTCHA's script with
     NS_ERROR_ABORT) and a private window (only the add-on allowed in private runs)."""
-    import asyncio
 
     from playwright.async_api import async_playwright
 
@@ -227,10 +227,10 @@ def test_the_engine_runs_a_private_window_with_the_addons_allowed_in_private_onl
                     await launched.context.close()
 
         everything = RunSpec(kept=copy.inventory.ids, folder=tmp_path / "run-1", sites=sites)
-        assert "NS_ERROR_ABORT" in asyncio.run(failed_requests(everything))
+        assert "NS_ERROR_ABORT" in loops.run(failed_requests(everything))
         # Everything kept, in a private window: Firefox itself leaves out Ad Shield, not
         # allowed in private windows (what the diagnosis's private variant relies on).
         private = RunSpec(
             kept=copy.inventory.ids, folder=tmp_path / "run-2", private=True, sites=sites
         )
-        assert asyncio.run(failed_requests(private)) == []
+        assert loops.run(failed_requests(private)) == []

@@ -120,7 +120,8 @@ class BrowserPool(Generic[B]):
         self.launches = 0
         self.reuses = 0
 
-    async def lease(self, needs: RunNeeds) -> B | None:
+    async def lease(self, needs: RunNeeds, *, start: bool = True) -> B | None:
+        """An idle browser that fits ``needs``, else (with ``start``) a new one."""
         if needs.fresh:
             return None
         fit = next(
@@ -132,6 +133,8 @@ class BrowserPool(Generic[B]):
             self._busy.append(fit)
             self.reuses += 1
             return fit
+        if not start:
+            return None  # a run alone: its own cold browser starts sooner
         if len(self._idle) + len(self._busy) + self._starting >= self.size:
             if not self._idle:
                 return None  # every browser is busy: this run starts one of its own

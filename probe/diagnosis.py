@@ -474,6 +474,9 @@ class Diagnosis:
         else:
             kind = SYMPTOM_HINTS.get(current.symptom)
             hinted = next(((e, k) for e, k in self.checklist() if k == kind), None)
+            if hinted is not None and len(self.inventory.of_kind(hinted[1])) > 1:
+                # When it logs in, narrowing down among them starts from its browser.
+                hinted = (dataclasses.replace(hinted[0], series=True), hinted[1])
             second = hinted[0] if hinted else None
         fresh_task = asyncio.create_task(self._fresh_run())
         second_run = await self.run(second) if second is not None else None
@@ -713,6 +716,7 @@ class Diagnosis:
             self.env(f"drill-{self._drills}", "", kept),
             stop_after=current.failed_step,
             photographed=False,
+            series=True,
         )
         names = {c.id: c.name for c in self.inventory.components}
         env = dataclasses.replace(

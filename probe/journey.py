@@ -131,6 +131,9 @@ class Journey:
         self.credentials = credentials
         self.gate = gate
         self.timeouts = timeouts or Timeouts()
+        # The longest wait from pressing the login button to its first request, seconds:
+        # how soon a form that works sends (see ``Runner``'s narrowing-down runs).
+        self.sent_after: float | None = None
         self.screenshots = screenshots
         self.screenshot_every_step = screenshot_every_step
         # Narrowing-down runs only need to know whether the failure reproduces: they
@@ -352,6 +355,7 @@ class Journey:
                     self.map,
                     lambda: page.click(self.map.submit, timeout=3_000),
                     self.timeouts.submit,
+                    self.timeouts.sent_within or None,
                 )
             except PlaywrightError as exc:
                 answer = "form-broken"
@@ -360,6 +364,8 @@ class Journey:
                     "Pressing the login button did nothing: the form was not sent"
                     f" (still on {public_url(before)}).",
                 ) from exc
+            if answered.sent_after is not None:
+                self.sent_after = max(self.sent_after or 0.0, answered.sent_after)
             if answered.response is None and answered.status is not None:
                 recorder.last_document_status = answered.status  # the in-page answer's
             try:
@@ -454,7 +460,11 @@ class Journey:
         self.secrets.append(found.code)
         await page.fill(self.map.code_input, found.code)
         answered = await submit(
-            page, self.map, lambda: page.click(self.map.code_submit), self.timeouts.navigation
+            page,
+            self.map,
+            lambda: page.click(self.map.code_submit),
+            self.timeouts.navigation,
+            self.timeouts.sent_within or None,
         )
         if answered.response is None and answered.status is not None:
             recorder.last_document_status = answered.status

@@ -63,6 +63,7 @@ class Timeouts:
     captcha_appear: int = 5_000
     captcha_token: int = 5_000
     submit: int = 6_000
+    sent_within: int = 2_000  # no request at all after pressing a button: it sent nothing
     code_arrival: int = 4_000
     download: int = 15_000  # the document a check after login downloads, once it started
     step: int = 60_000  # any one step of the journey, whatever it waits for

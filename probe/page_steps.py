@@ -18,7 +18,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Frame, Page, Response
+from playwright.async_api import Frame, Page, Request, Response
 
 from probe.models import FailedRequest, Symptom
 from probe.observation import Timeouts, visible_text
@@ -149,27 +149,76 @@ class Answer:
 
     response: Response | None
     status: int | None  # the HTTP status of the new page or of the in-page request
+    sent_after: float | None = None  # seconds from the press to the first request
 
 
 async def submit(
-    page: Page, pagemap: PageMap, click: Callable[[], Awaitable[None]], timeout_ms: int
+    page: Page,
+    pagemap: PageMap,
+    click: Callable[[], Awaitable[None]],
+    timeout_ms: int,
+    sent_within_ms: int | None = None,
 ) -> Answer:
     """Press the button and wait for the answer the way this portal gives it.
 
-    Raises PlaywrightError when nothing answers within ``timeout_ms``.
+    Raises PlaywrightError when nothing answers within ``timeout_ms``, or, sooner, when
+    the page sent nothing at all within ``sent_within_ms`` of the press: not a request of
+    any kind, so the form was never sent (a script stopped it) and no answer can come. A
+    slow portal is told apart from a broken form that way: once anything went out, the
+    whole ``timeout_ms`` is waited. (A login sent over an already open WebSocket sends no
+    request: such a portal needs ``sent_within_ms`` None.)
     """
-    if not pagemap.answer_in_page:
-        async with page.expect_navigation(
-            timeout=timeout_ms, wait_until="domcontentloaded"
-        ) as navigation:
-            await click()
-        response = await navigation.value
-        return Answer(response, response.status if response is not None else None)
-    return await _in_page_answer(page, pagemap, click, timeout_ms)
+    sent = asyncio.Event()
+    times: list[float] = []  # when the button was pressed, when the first request left
+
+    def on_request(_request: Request) -> None:
+        if not sent.is_set():
+            times.append(time.monotonic())
+            sent.set()
+
+    async def press() -> None:
+        pressed = time.monotonic()
+        await click()
+        times.insert(0, pressed)
+
+    page.on("request", on_request)
+    try:
+        if not pagemap.answer_in_page:
+            async with page.expect_navigation(
+                timeout=timeout_ms, wait_until="domcontentloaded"
+            ) as navigation:
+                await press()
+                await _until_sent(sent, sent_within_ms)
+            response = await navigation.value
+            answer = Answer(response, response.status if response is not None else None)
+        else:
+            answer = await _in_page_answer(page, pagemap, press, timeout_ms, sent, sent_within_ms)
+    finally:
+        page.remove_listener("request", on_request)
+    if len(times) == 2:
+        answer.sent_after = max(0.0, times[1] - times[0])
+    return answer
+
+
+async def _until_sent(sent: asyncio.Event, within_ms: int | None) -> None:
+    """Raise PlaywrightError unless the page sent a request within ``within_ms``."""
+    if within_ms is None:
+        return
+    try:
+        await asyncio.wait_for(sent.wait(), within_ms / 1000)
+    except TimeoutError as exc:
+        raise PlaywrightError(
+            f"nothing was sent within {within_ms / 1000:g} s after pressing the button"
+        ) from exc
 
 
 async def _in_page_answer(
-    page: Page, pagemap: PageMap, click: Callable[[], Awaitable[None]], timeout_ms: int
+    page: Page,
+    pagemap: PageMap,
+    click: Callable[[], Awaitable[None]],
+    timeout_ms: int,
+    sent: asyncio.Event,
+    sent_within_ms: int | None,
 ) -> Answer:
     answered: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
 
@@ -190,8 +239,11 @@ async def _in_page_answer(
     page.on("framenavigated", on_navigation)
     try:
         await click()
+        started = time.monotonic()
+        await _until_sent(sent, sent_within_ms)
+        left = timeout_ms / 1000 - (time.monotonic() - started)
         try:
-            status = await asyncio.wait_for(asyncio.shield(answered), timeout_ms / 1000)
+            status = await asyncio.wait_for(asyncio.shield(answered), max(left, 0.001))
         except TimeoutError as exc:
             raise PlaywrightError(
                 f"no answer within {timeout_ms / 1000:g} s after pressing the button"

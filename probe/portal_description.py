@@ -148,6 +148,10 @@ class CredentialsStep(DescriptionModel):
     submit: Selector
     answer: Literal["navigation", "in-page"] = "navigation"  # in-page: fetch/XHR, no new page
     submit_timeout_ms: Millis | None = None  # None: probe's default (6 s)
+    # Nothing at all sent this long after the press: the form is broken (no need to wait
+    # for submit_timeout_ms). None: probe's default (2 s); 0: always wait the whole time
+    # (a portal that logs in over an already open WebSocket sends no request).
+    sent_within_ms: Millis | None = None
 
 
 class OutboxSource(DescriptionModel):

@@ -105,6 +105,7 @@ def timeouts_of(description: PortalDescription, base: Timeouts | None = None) ->
         "captcha_appear": captcha.appear_timeout_ms if captcha else None,
         "captcha_token": captcha.token_timeout_ms if captcha else None,
         "submit": description.credentials.submit_timeout_ms,
+        "sent_within": description.credentials.sent_within_ms,
         "code_arrival": code.arrival_timeout_ms if code else None,
     }
     return dataclasses.replace(timeouts, **{k: v for k, v in declared.items() if v is not None})

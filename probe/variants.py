@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import shutil
 import time
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ from probe.journey import Journey
 from probe.models import Evidence, StepName, VariantRun
 from probe.observation import Target, Timeouts
 from probe.warm_chromium import ChromiumWarmBrowser, start_warm
+
+# A narrowing-down run's shortest wait for a form to send anything (see ``narrowing_timeouts``).
+SENT_WITHIN_FLOOR_MS = 1_000
 
 __all__ = ["SITE_DATA_ID", "Environment", "Inventory", "Progress", "Runner", "SilentProgress"]
 
@@ -75,6 +79,9 @@ class Environment:
     photographed: bool = True  # screenshots (the first costs ~0.4 s)
     private: bool = False  # a private window
     engine: EngineName | None = None  # another engine than the person's (a fresh profile)
+    # More runs like this one follow (narrowing down): worth starting a browser that
+    # can be switched from run to run. Other runs reuse one only when one is idle.
+    series: bool = False
 
 
 class Runner:
@@ -133,6 +140,7 @@ class Runner:
             else None
         )
         self._reuse = True  # until a pooled browser fails to start its switch
+        self._sent_after: float | None = None  # the slowest send seen of a working form
         self._closing: set[asyncio.Task[None]] = set()
         self._counter = 0
 
@@ -209,7 +217,7 @@ class Runner:
                 self.target,
                 env.credentials,
                 gate=gate,
-                timeouts=self.timeouts,
+                timeouts=self._timeouts_for(env),
                 screenshots=self.screenshots if env.photographed else None,
                 screenshot_every_step=env.name == "current",
                 stop_after=env.stop_after,
@@ -219,6 +227,8 @@ class Runner:
                 page=page,
             )
             result = await journey.run()
+            if journey.sent_after is not None:
+                self._sent_after = max(self._sent_after or 0.0, journey.sent_after)
             if watch is not None:
                 evidence = await watch.conclude()
             if traced and self.traces is not None:
@@ -257,6 +267,11 @@ class Runner:
             started_ms=int((started - self.origin) * 1000),
         )
 
+    def _timeouts_for(self, env: Environment) -> Timeouts:
+        if env.stop_after is None:
+            return self.timeouts
+        return narrowing_timeouts(self.timeouts, self._sent_after)
+
     async def _warm_browser(
         self, env: Environment, kept: frozenset[str]
     ) -> tuple[ChromiumWarmBrowser, Page] | None:
@@ -278,7 +293,7 @@ class Runner:
         )
         dropped = [c.id for c in self.inventory.of_kind("cookie") if c.id not in kept]
         try:
-            lent = await self.pool.lease(needs)
+            lent = await self.pool.lease(needs, start=env.series)
         except PlaywrightError:
             # Started, but its switch or its checks did not answer: no more reuse in this
             # diagnosis, every run starts its own browser as before.
@@ -305,6 +320,21 @@ class Runner:
             headed=self.headed,
             target=self.target,
         )
+
+
+def narrowing_timeouts(timeouts: Timeouts, sent_after: float | None) -> Timeouts:
+    """A narrowing-down run's waits: less for a form that sends nothing.
+
+    Once a form that works was seen to send (its first request ``sent_after`` s after the
+    press), a narrowing-down run whose form sends nothing within ten times that (at least
+    ``SENT_WITHIN_FLOOR_MS``, at most the usual wait) has the form that does not work: the
+    run it is compared with already showed how that looks.
+    """
+    usual = timeouts.sent_within
+    if sent_after is None or not usual:
+        return timeouts
+    learned = int(sent_after * 10_000)
+    return dataclasses.replace(timeouts, sent_within=min(usual, max(SENT_WITHIN_FLOOR_MS, learned)))
 
 
 async def _close(context: BrowserContext, run_dir: Path) -> None:

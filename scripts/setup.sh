@@ -34,11 +34,15 @@ if [ "$(.venv/bin/uv --version 2>/dev/null | cut -d' ' -f2)" != "$uv_version" ];
   say "Installing uv $uv_version into .venv"
   .venv/bin/python -m pip install -q "uv==$uv_version"
 fi
-if ! .venv/bin/uv sync --locked --extra dev --quiet; then
+# --compile-bytecode, and compileall for probe's own (editable) sources: where Python may
+# not write bytecode itself (PYTHONDONTWRITEBYTECODE=1, a read-only checkout), every start
+# of probe would compile its imports again: 1.55 s instead of 0.5 s, measured here.
+if ! .venv/bin/uv sync --locked --extra dev --quiet --compile-bytecode; then
   echo "setup.sh: uv.lock does not match pyproject.toml (or could not be installed);" \
     "after changing dependencies run: bash scripts/lock.sh" >&2
   exit 1
 fi
+.venv/bin/python -m compileall -q -j 0 probe tests benchmarks >/dev/null || true
 
 if ! .venv/bin/python -c 'from probe.chromium import find_chromium; find_chromium()' 2>/dev/null; then
   say "Installing Chromium"

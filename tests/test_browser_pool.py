@@ -197,3 +197,20 @@ def test_a_browser_whose_portal_origins_were_empty_serves_every_run_keeping_site
         assert len(launcher.started) == 1
 
     loops.run(scenario())
+
+
+def test_a_run_alone_starts_no_pooled_browser_but_takes_an_idle_one() -> None:
+    # A run that no series follows (``start=False``): a pooled browser costs it more to
+    # start than a plain one, so none is started for it; an idle one that fits is used.
+    async def scenario() -> None:
+        launcher = FakeLauncher()
+        pool: BrowserPool[FakeBrowser] = BrowserPool(launcher, 2, extensions=ALL)
+        assert await pool.lease(needs(), start=False) is None
+        assert launcher.started == []
+        lent = await pool.lease(needs({"a"}))  # a series: started
+        assert lent is not None
+        pool.give_back(lent)
+        assert await pool.lease(needs({"b"}), start=False) is lent
+        await pool.close()
+
+    loops.run(scenario())

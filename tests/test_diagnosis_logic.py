@@ -55,11 +55,14 @@ class FakeRunner:
         self.browser_runs = 0
         self.names: list[str] = []
         self.kept: dict[str, frozenset[str]] = {}
+        self.series: set[str] = set()  # runs that said more like them follow
 
     async def run(self, env: Environment) -> VariantRun:
         self.browser_runs += 1
         self.names.append(env.name)
         self.kept[env.name] = env.kept
+        if env.series:
+            self.series.add(env.name)
         symptom = self.rule(env)
         return VariantRun(
             name=env.name,
@@ -131,6 +134,9 @@ def test_one_blocking_extension_among_sixteen_is_named() -> None:
     drill = [n for n in runner.names if n.startswith("drill-")]
     assert len(drill) <= 10
     assert "security check" in verdict.summary_en
+    # Narrowing down, and the variant it starts from, ask for browsers that can be switched
+    # from run to run; the person's browser as it is, a run alone, does not.
+    assert runner.series == {"no-extensions", *drill}
 
 
 def test_two_extensions_that_only_block_together() -> None:

@@ -1,0 +1,33 @@
+"""How long a narrowing-down run waits for a form to send anything (``narrowing_timeouts``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from probe.observation import Timeouts
+from probe.variants import SENT_WITHIN_FLOOR_MS, narrowing_timeouts
+
+
+@pytest.mark.parametrize(
+    ("sent_after", "expected"),
+    [
+        (None, 2_000),  # no form seen sending yet: the usual wait
+        (0.02, SENT_WITHIN_FLOOR_MS),  # ten times 20 ms is under the floor
+        (0.15, 1_500),  # ten times what the working form took
+        (0.9, 2_000),  # never more than the usual wait
+    ],
+)
+def test_the_wait_follows_how_soon_a_working_form_sent(
+    sent_after: float | None, expected: int
+) -> None:
+    assert narrowing_timeouts(Timeouts(sent_within=2_000), sent_after).sent_within == expected
+
+
+def test_a_portal_that_turned_the_short_wait_off_keeps_it_off() -> None:
+    assert narrowing_timeouts(Timeouts(sent_within=0), 0.02).sent_within == 0
+
+
+def test_the_other_waits_are_left_as_they_are() -> None:
+    base = Timeouts(submit=9_000, navigation=12_000)
+    shorter = narrowing_timeouts(base, 0.01)
+    assert (shorter.submit, shorter.navigation) == (9_000, 12_000)

@@ -85,6 +85,10 @@ class DiagnosisRequest:
     # Runs that differ only in extensions, cookies or site data reuse up to ``jobs``
     # running browsers (``probe.browser_pool``); False: every run starts its own.
     reuse_browsers: bool = True
+    # Every run that can takes a switchable browser, a run alone too (by default only
+    # narrowing down starts them: for one run a plain browser starts sooner). Tests use it
+    # to put the switching to work on every scenario.
+    reuse_every_run: bool = False
     screenshots: bool = True
     trace: bool = False  # Playwright traces of ``current`` and of the run proving the verdict
     timeouts: Timeouts = field(default_factory=Timeouts)
@@ -369,6 +373,7 @@ async def _diagnose_async(
             no_submit=request.no_submit,
             other=setup.other,
             browsers=request.jobs if request.reuse_browsers else 0,
+            reuse_every_run=request.reuse_every_run,
         )
         diagnosis = Diagnosis(
             runner,

@@ -110,6 +110,7 @@ class Runner:
         no_submit: bool = False,
         other: BrowserEngine | None = None,
         browsers: int = 0,
+        reuse_every_run: bool = False,
     ) -> None:
         self.progress = progress or SilentProgress()
         self.no_submit = no_submit
@@ -140,6 +141,7 @@ class Runner:
             else None
         )
         self._reuse = True  # until a pooled browser fails to start its switch
+        self._every_run = reuse_every_run  # not only series start pooled browsers
         self._sent_after: float | None = None  # the slowest send seen of a working form
         self._closing: set[asyncio.Task[None]] = set()
         self._counter = 0
@@ -293,7 +295,7 @@ class Runner:
         )
         dropped = [c.id for c in self.inventory.of_kind("cookie") if c.id not in kept]
         try:
-            lent = await self.pool.lease(needs, start=env.series)
+            lent = await self.pool.lease(needs, start=env.series or self._every_run)
         except PlaywrightError:
             # Started, but its switch or its checks did not answer: no more reuse in this
             # diagnosis, every run starts its own browser as before.

@@ -1,10 +1,13 @@
 """Reusing running browsers changes no verdict.
 
-Every scenario is diagnosed with reuse on by the acceptance run (``ci_run``), which checks
-its expected verdict. The scenarios where a browser served more than one run are
-diagnosed here again with every run in a browser of its own (``reuse_browsers=False``),
-and must get the verdict, blockers and culprits the acceptance run got with reuse; a
-last test checks that no scenario where reuse happens is missing from that list.
+Every scenario is diagnosed by the acceptance run (``ci_run``, the default: narrowing down
+reuses switchable browsers, a run alone starts a plain one), which checks its expected
+verdict. The scenarios listed here are diagnosed again the other way: where the acceptance
+run reused a browser, with every run in a browser of its own (``reuse_browsers=False``);
+where it did not, with a switchable browser for every run that can take one
+(``reuse_every_run``, so that switching extensions, cookies and site data is put to work
+on every scenario that has any). Both must get the same verdict, blockers and culprits; a
+last test checks that no scenario where reuse happens by default is missing from the list.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from tests.conftest import CI_SHARDS
 
 pytestmark = pytest.mark.browser
 
-# The scenarios where runs reuse a browser (measured: probe ci, Chromium 156).
+# The scenarios where runs can share a browser: extensions, cookies or site data to switch
+# (measured: probe ci, Chromium 156; with reuse_every_run each of them reuses one).
 REUSING = [
     "ad-blocker-among-sixteen",
     "ad-blocker-hides-captcha",
@@ -77,12 +81,20 @@ def shard_of(name: str) -> str:
 def test_reusing_browsers_gives_the_verdict_of_a_browser_per_run(
     name: str, ci_run: CiRun, probe_chromium: Chromium, tmp_path: Path
 ) -> None:
-    reused = reused_report(ci_run, name)
-    assert reused["browsers_started"] < reused["browser_runs"], "no run reused a browser"
-    request = DiagnosisRequest(report_dir=tmp_path, reuse_browsers=False, trace=False)
-    launched, _ = diagnose_scenario(name, request, chromium=probe_chromium)
-    assert launched.browsers_started == launched.browser_runs
-    assert verdict_of(launched.model_dump(mode="json")) == verdict_of(reused)
+    default = reused_report(ci_run, name)
+    reused_by_default = default["browsers_started"] < default["browser_runs"]
+    request = DiagnosisRequest(
+        report_dir=tmp_path,
+        reuse_browsers=not reused_by_default,
+        reuse_every_run=not reused_by_default,
+        trace=False,
+    )
+    other, _ = diagnose_scenario(name, request, chromium=probe_chromium)
+    if reused_by_default:
+        assert other.browsers_started == other.browser_runs
+    else:
+        assert other.browsers_started < other.browser_runs, "no run reused a browser"
+    assert verdict_of(other.model_dump(mode="json")) == verdict_of(default)
 
 
 def test_every_scenario_where_runs_reuse_a_browser_is_compared(ci_run: CiRun) -> None:

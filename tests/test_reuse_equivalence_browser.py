@@ -93,7 +93,8 @@ def test_reusing_browsers_gives_the_verdict_of_a_browser_per_run(
     if reused_by_default:
         assert other.browsers_started == other.browser_runs
     else:
-        assert other.browsers_started < other.browser_runs, "no run reused a browser"
+        started = other.browsers_started
+        assert started is not None and started < other.browser_runs, "no run reused a browser"
     assert verdict_of(other.model_dump(mode="json")) == verdict_of(default)
 
 

@@ -27,6 +27,7 @@ from probe.pagemap import PageMap, fold
 # Request types a CAPTCHA widget loads itself with.
 WIDGET_REQUESTS = ("script", "sub_frame", "fetch", "xhr")
 SKIPPED: Literal["skipped"] = "skipped"
+HIDDEN_FOR_S = 1.0  # a rendered widget's box out of sight this long: something hides it
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,11 @@ async def solve_captcha(
             f"The security check did not appear within {timeouts.captcha_appear / 1000:g} s.",
         )
     assert where is not None
+    if await _hidden(page, pagemap.captcha_container):
+        return StepProblem(
+            "captcha-missing",
+            "The security check is on the page, but something hides it (a style rule).",
+        )
     await where.click(pagemap.captcha_checkbox, timeout=3_000)
     token = page.locator(pagemap.captcha_token)
     deadline = time.monotonic() + timeouts.captcha_token / 1000
@@ -116,6 +122,25 @@ async def solve_captcha(
         f"The security check appeared but gave no answer within "
         f"{timeouts.captcha_token / 1000:g} s.",
     )
+
+
+async def _hidden(page: Page, container: str) -> bool:
+    """The widget rendered, but its box stays out of sight (``display: none``, no size...).
+
+    Looked at for ``HIDDEN_FOR_S``: a widget that shows itself with a short delay is not
+    hidden. Clicking a hidden box would wait for Playwright's click timeout instead.
+    """
+    box = page.locator(container).first
+    deadline = time.monotonic() + HIDDEN_FOR_S
+    while True:
+        try:
+            if await box.is_visible():
+                return False
+        except PlaywrightError:
+            return False  # cannot tell: the click says the rest
+        if time.monotonic() >= deadline:
+            return True
+        await asyncio.sleep(0.1)
 
 
 async def _captcha_failed(where: Page | Frame, pagemap: PageMap) -> str | None:

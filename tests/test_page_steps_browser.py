@@ -142,3 +142,31 @@ def test_an_error_next_to_a_field_is_read_when_there_is_no_banner() -> None:
     assert loops.run(_messages_of(html, pagemap)) == "Enter a valid e-mail."
     with_banner = '<div id="banner">Too many requests.</div>' + html
     assert loops.run(_messages_of(with_banner, pagemap)) == "Too many requests."
+
+
+async def _captcha_with_style(url: str, pagemap: PageMap, css: str) -> object:
+    async with async_playwright() as playwright:
+        browser = await launch(playwright, find_chromium())
+        try:
+            page = await browser.new_page(bypass_csp=True)  # the portal allows no inline style
+            await page.goto(url, wait_until="domcontentloaded")
+            await page.add_style_tag(content=css)
+            return await solve_captcha(page, pagemap, [], Timeouts())
+        finally:
+            await browser.close()
+
+
+def test_a_captcha_box_hidden_by_a_style_rule_is_reported_as_not_shown(
+    portal: EmbeddedPortal,
+) -> None:
+    # A cosmetic filter's rule (fixtures/extensions/cosmetic-filter): the widget renders,
+    # nothing shows it; said as such, not as a click that timed out.
+    pagemap = pagemap_of(relocated(mock_description(), portal.url))
+    hidden = "#captcha { display: none !important; }"
+    problem = loops.run(_captcha_with_style(portal.url + "connexion", pagemap, hidden))
+    assert isinstance(problem, StepProblem)
+    assert problem.symptom == "captcha-missing"
+    assert "something hides it" in problem.detail
+    # A style that leaves the box in sight changes nothing.
+    shown = "#captcha { outline: 1px solid red; }"
+    assert loops.run(_captcha_with_style(portal.url + "connexion", pagemap, shown)) is None

@@ -30,6 +30,10 @@ _KNOWN: list[tuple[re.Pattern[str], str]] = [
             "captcha-blocked",
         ),
         (r"The security check did not appear within (?P<seconds>[\d.]+) s\.", "captcha-missing"),
+        (
+            r"The security check is on the page, but something hides it \(a style rule\)\.",
+            "captcha-hidden",
+        ),
         (r"The security check refused this browser\.", "captcha-refused"),
         (
             r"The security check appeared but gave no answer within (?P<seconds>[\d.]+) s\.",

@@ -134,6 +134,8 @@ class Journey:
         # The longest wait from pressing the login button to its first request, seconds:
         # how soon a form that works sends (see ``Runner``'s narrowing-down runs).
         self.sent_after: float | None = None
+        # The longest wait for the CAPTCHA widget to render, seconds, where it did.
+        self.captcha_after: float | None = None
         self.screenshots = screenshots
         self.screenshot_every_step = screenshot_every_step
         # Narrowing-down runs only need to know whether the failure reproduces: they
@@ -327,12 +329,17 @@ class Journey:
     async def _captcha(self, page: Page, recorder: Recorder) -> str | None:
         if self.credentials.method == "franceconnect":
             return "skipped"
-        problem = await solve_captcha(page, self.map, recorder.failed, self.timeouts)
+        problem = await solve_captcha(
+            page, self.map, recorder.failed, self.timeouts, shown=self._captcha_shown
+        )
         if problem == SKIPPED:
             return "skipped"
         if problem is not None:
             raise _Failure(problem.symptom, problem.detail, problem.message)
         return None
+
+    def _captcha_shown(self, seconds: float) -> None:
+        self.captcha_after = max(self.captcha_after or 0.0, seconds)
 
     async def _credentials(self, page: Page, recorder: Recorder) -> str | None:
         # The gate was entered just before (see ``_within_deadline``).

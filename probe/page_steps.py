@@ -64,13 +64,21 @@ async def _shows(where: Page | Frame, selector: str) -> bool:
 
 
 async def solve_captcha(
-    page: Page, pagemap: PageMap, failed: list[FailedRequest], timeouts: Timeouts
+    page: Page,
+    pagemap: PageMap,
+    failed: list[FailedRequest],
+    timeouts: Timeouts,
+    shown: Callable[[float], None] | None = None,
 ) -> StepProblem | Literal["skipped"] | None:
-    """Wait for the widget, click it, wait for its token. None when solved."""
+    """Wait for the widget, click it, wait for its token. None when solved.
+
+    ``shown`` is told how many seconds the widget took to render, once it did.
+    """
     if not pagemap.captcha_container or await page.locator(pagemap.captcha_container).count() == 0:
         return SKIPPED
     rendered = pagemap.captcha_rendered or pagemap.captcha_checkbox
-    deadline = time.monotonic() + timeouts.captcha_appear / 1000
+    waited = time.monotonic()
+    deadline = waited + timeouts.captcha_appear / 1000
     where: Page | Frame | None = None
     while time.monotonic() < deadline:
         where = await _widget_root(page, pagemap)
@@ -90,6 +98,8 @@ async def solve_captcha(
             f"The security check did not appear within {timeouts.captcha_appear / 1000:g} s.",
         )
     assert where is not None
+    if shown is not None:
+        shown(time.monotonic() - waited)
     if await _hidden(page, pagemap.captcha_container):
         return StepProblem(
             "captcha-missing",

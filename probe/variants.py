@@ -39,8 +39,11 @@ from probe.models import Evidence, StepName, VariantRun
 from probe.observation import Target, Timeouts
 from probe.warm_chromium import ChromiumWarmBrowser, start_warm
 
-# A narrowing-down run's shortest wait for a form to send anything (see ``narrowing_timeouts``).
+# A narrowing-down run's shortest waits (see ``narrowing_timeouts``): for a form to send
+# anything, for the CAPTCHA widget to render (its frame is another site: under load, a new
+# renderer process may take a second to start).
 SENT_WITHIN_FLOOR_MS = 1_000
+CAPTCHA_APPEAR_FLOOR_MS = 2_000
 
 __all__ = ["SITE_DATA_ID", "Environment", "Inventory", "Progress", "Runner", "SilentProgress"]
 
@@ -143,6 +146,7 @@ class Runner:
         self._reuse = True  # until a pooled browser fails to start its switch
         self._every_run = reuse_every_run  # not only series start pooled browsers
         self._sent_after: float | None = None  # the slowest send seen of a working form
+        self._captcha_after: float | None = None  # the slowest CAPTCHA widget seen rendering
         self._closing: set[asyncio.Task[None]] = set()
         self._counter = 0
 
@@ -231,6 +235,8 @@ class Runner:
             result = await journey.run()
             if journey.sent_after is not None:
                 self._sent_after = max(self._sent_after or 0.0, journey.sent_after)
+            if journey.captcha_after is not None:
+                self._captcha_after = max(self._captcha_after or 0.0, journey.captcha_after)
             if watch is not None:
                 evidence = await watch.conclude()
             if traced and self.traces is not None:
@@ -272,7 +278,7 @@ class Runner:
     def _timeouts_for(self, env: Environment) -> Timeouts:
         if env.stop_after is None:
             return self.timeouts
-        return narrowing_timeouts(self.timeouts, self._sent_after)
+        return narrowing_timeouts(self.timeouts, self._sent_after, self._captcha_after)
 
     async def _warm_browser(
         self, env: Environment, kept: frozenset[str]
@@ -324,19 +330,29 @@ class Runner:
         )
 
 
-def narrowing_timeouts(timeouts: Timeouts, sent_after: float | None) -> Timeouts:
-    """A narrowing-down run's waits: less for a form that sends nothing.
+def narrowing_timeouts(
+    timeouts: Timeouts, sent_after: float | None, captcha_after: float | None = None
+) -> Timeouts:
+    """A narrowing-down run's waits: less for what the working runs showed comes quickly.
 
     Once a form that works was seen to send (its first request ``sent_after`` s after the
     press), a narrowing-down run whose form sends nothing within ten times that (at least
-    ``SENT_WITHIN_FLOOR_MS``, at most the usual wait) has the form that does not work: the
-    run it is compared with already showed how that looks.
+    ``SENT_WITHIN_FLOOR_MS``, at most the usual wait) has the form that does not work; the
+    same for a CAPTCHA widget seen rendering ``captcha_after`` s into its step (at least
+    ``CAPTCHA_APPEAR_FLOOR_MS``). The run it is compared with already showed how that looks.
     """
-    usual = timeouts.sent_within
-    if sent_after is None or not usual:
-        return timeouts
-    learned = int(sent_after * 10_000)
-    return dataclasses.replace(timeouts, sent_within=min(usual, max(SENT_WITHIN_FLOOR_MS, learned)))
+    return dataclasses.replace(
+        timeouts,
+        sent_within=_learned(timeouts.sent_within, sent_after, SENT_WITHIN_FLOOR_MS),
+        captcha_appear=_learned(timeouts.captcha_appear, captcha_after, CAPTCHA_APPEAR_FLOOR_MS),
+    )
+
+
+def _learned(usual: int, seen: float | None, floor: int) -> int:
+    """Ten times what was ``seen`` (seconds), in ms, between ``floor`` and ``usual``."""
+    if seen is None or not usual:
+        return usual  # not seen yet, or the wait is off
+    return min(usual, max(floor, int(seen * 10_000)))
 
 
 async def _close(context: BrowserContext, run_dir: Path) -> None:

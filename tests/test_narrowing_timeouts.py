@@ -1,11 +1,12 @@
-"""How long a narrowing-down run waits for a form to send anything (``narrowing_timeouts``)."""
+"""How long a narrowing-down run waits for a form to send anything, and for the CAPTCHA widget
+(``narrowing_timeouts``)."""
 
 from __future__ import annotations
 
 import pytest
 
 from probe.observation import Timeouts
-from probe.variants import SENT_WITHIN_FLOOR_MS, narrowing_timeouts
+from probe.variants import CAPTCHA_APPEAR_FLOOR_MS, SENT_WITHIN_FLOOR_MS, narrowing_timeouts
 
 
 @pytest.mark.parametrize(
@@ -27,7 +28,24 @@ def test_a_portal_that_turned_the_short_wait_off_keeps_it_off() -> None:
     assert narrowing_timeouts(Timeouts(sent_within=0), 0.02).sent_within == 0
 
 
+@pytest.mark.parametrize(
+    ("captcha_after", "expected"),
+    [
+        (None, 5_000),  # no widget seen rendering yet: the usual wait
+        (0.05, CAPTCHA_APPEAR_FLOOR_MS),  # ten times 50 ms is under the floor
+        (0.31, 3_100),  # ten times what the widget took where it worked
+        (0.8, 5_000),  # never more than the usual wait
+    ],
+)
+def test_the_captcha_wait_follows_how_soon_the_widget_rendered(
+    captcha_after: float | None, expected: int
+) -> None:
+    shorter = narrowing_timeouts(Timeouts(captcha_appear=5_000), None, captcha_after)
+    assert shorter.captcha_appear == expected
+    assert shorter.sent_within == Timeouts().sent_within  # each wait learns from its own
+
+
 def test_the_other_waits_are_left_as_they_are() -> None:
-    base = Timeouts(submit=9_000, navigation=12_000)
-    shorter = narrowing_timeouts(base, 0.01)
-    assert (shorter.submit, shorter.navigation) == (9_000, 12_000)
+    base = Timeouts(submit=9_000, navigation=12_000, captcha_token=7_000)
+    shorter = narrowing_timeouts(base, 0.01, 0.01)
+    assert (shorter.submit, shorter.navigation, shorter.captcha_token) == (9_000, 12_000, 7_000)

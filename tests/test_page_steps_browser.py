@@ -52,8 +52,9 @@ async def _in_browser(
 
                 await page.route(f"http://{block}:*/**", refuse)
             await page.goto(url, wait_until="domcontentloaded")
-            outcome = await solve_captcha(page, pagemap, failed, Timeouts())
-            result: dict[str, object] = {"captcha": outcome}
+            shown: list[float] = []
+            outcome = await solve_captcha(page, pagemap, failed, Timeouts(), shown=shown.append)
+            result: dict[str, object] = {"captcha": outcome, "shown": shown}
             if outcome is None and password is not None:
                 await page.fill(pagemap.identifier, DEMO_USERNAME)
                 await page.fill(pagemap.password, password)
@@ -111,12 +112,17 @@ def test_a_blocked_in_page_captcha_host_is_reported_as_blocked() -> None:
     assert isinstance(problem, StepProblem)
     assert problem.symptom == "captcha-blocked"
     assert CAPTCHA_HOST in problem.detail
+    assert result["shown"] == []  # no widget rendered: nothing to learn a wait from
 
 
 def test_the_mock_iframe_captcha_is_solved_through_its_description(portal: EmbeddedPortal) -> None:
     pagemap = pagemap_of(relocated(mock_description(), portal.url))
     result = loops.run(_in_browser(portal.url + "connexion", pagemap, block=None, password=None))
     assert result["captcha"] is None
+    # How long the widget took to render: what narrowing-down runs learn their wait from.
+    shown = result["shown"]
+    assert isinstance(shown, list) and len(shown) == 1
+    assert 0 <= shown[0] < Timeouts().captcha_appear / 1000
 
 
 async def _messages_of(html: str, pagemap: PageMap) -> str | None:

@@ -29,6 +29,7 @@ import probe.portal.runtime
 import probe.portal.sessions
 from probe.ci import take_shard
 from probe.cli import app
+from probe.models import Report
 from probe.portal.state import DEMO_PARTNER_PASSWORD, DEMO_PASSWORD, PortalConfig
 from probe.recipes import CookieSeed, load_cookie_jar
 from probe.scenarios import Scenario, load_all
@@ -157,6 +158,30 @@ def typed_secrets(scenarios: list[Scenario], found: Secrets) -> None:
             found.add("cookie value", value)
 
 
+def shard_of(name: str) -> str:
+    """The ``probe ci`` shard (``ci_run``'s parameter) that diagnoses scenario ``name``."""
+    from tests.conftest import CI_SHARDS
+
+    scenarios = load_all()
+    for i in range(1, CI_SHARDS + 1):
+        if name in {s.name for s in take_shard(scenarios, f"{i}/{CI_SHARDS}")}:
+            return f"{i}/{CI_SHARDS}"
+    raise LookupError(name)
+
+
+def in_its_shard(names: list[str]) -> pytest.MarkDecorator:
+    """Parametrize a test over scenario ``names``, each with the ``ci_run`` of the shard that
+    diagnosed it (the ids keep xdist's shard grouping in tests/conftest.py: one shard, one
+    worker, so each shard still runs once)."""
+    return pytest.mark.parametrize(
+        ("name", "ci_run"),
+        [(name, shard_of(name)) for name in names],
+        ids=[f"shard{shard_of(n).replace('/', 'of')}-{n}" for n in names],
+        indirect=["ci_run"],
+        scope="session",  # else each test module would start its own run of the shard
+    )
+
+
 @dataclass
 class CiRun:
     exit_code: int
@@ -166,6 +191,11 @@ class CiRun:
     scenarios: list[Scenario]  # the shard's
     found: Secrets
     shard: str
+
+    def report(self, folder: str) -> Report:
+        """The report of one diagnosis of the run (folder ``NAME``, or ``NAME-firefox``)."""
+        path = self.root / "reports" / folder / "report.json"
+        return Report.model_validate_json(path.read_text(encoding="utf-8"))
 
 
 def watched_ci_run(root: Path, shard: str) -> CiRun:

@@ -65,6 +65,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return ShardScheduling(config, log)
 
 
+_SHARDS_RUN: set[str] = set()  # the shards this process ran
+
+
 @pytest.fixture(
     scope="session",
     params=[f"{i}/{CI_SHARDS}" for i in range(1, CI_SHARDS + 1)],
@@ -76,4 +79,9 @@ def ci_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     from tests.ci_run import watched_ci_run
 
     shard: str = request.param
+    if shard in _SHARDS_RUN:
+        # Minutes lost: a test parametrizing ci_run without scope="session" (see
+        # tests.ci_run.in_its_shard) makes pytest start the shard again for its module.
+        pytest.fail(f"probe ci shard {shard} would run a second time in this process")
+    _SHARDS_RUN.add(shard)
     return watched_ci_run(tmp_path_factory.mktemp(f"ci{shard.replace('/', 'of')}"), shard)

@@ -21,6 +21,7 @@ from probe.models import Evidence, Lang, Report
 from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
 from probe.profiles import Extension, extension_launch_args
 from probe.scenarios import load_scenario
+from tests.ci_run import CiRun, in_its_shard
 
 if TYPE_CHECKING:
     from probe.portal import EmbeddedPortal
@@ -86,33 +87,32 @@ def test_an_extension_caught_in_the_act_among_sixteen_is_confirmed_in_two_runs(
     assert re.search(rb'"name":"session_portail","value":"(?!\[redacted\])', blob) is None
 
 
-def test_a_wrong_password_behind_a_blocked_captcha_names_both(
-    probe_chromium: Chromium, tmp_path: Path
-) -> None:
-    report = diagnosed("captcha-blocked-and-wrong-password", probe_chromium, tmp_path)
+# The acceptance run (``ci_run``) diagnosed these scenarios already; these tests read its
+# reports (the same request: English, no traces).
+
+
+@in_its_shard(["captcha-blocked-and-wrong-password"])
+def test_a_wrong_password_behind_a_blocked_captcha_names_both(name: str, ci_run: CiRun) -> None:
+    report = ci_run.report(name)
     blockers = [(b.factor, [c.id for c in b.culprits], b.step) for b in report.verdict.blockers]
     assert blockers == [
         ("extension", [AD_SHIELD], "captcha"),
         ("invalid-credentials", [], "credentials"),
     ]
     assert "every browser set-up" not in report.verdict.summary_en
-    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    html = (ci_run.root / "reports" / name / "index.html").read_text(encoding="utf-8")
     assert "2 problems block the login, one after the other" in html
 
 
-@pytest.mark.parametrize(
-    "name",
+@in_its_shard(
     [
         "oversized-cookies-and-ad-blocker",
         "javascript-off-and-ad-blocker",
         "stale-service-worker-and-oversized-cookies",
-    ],
+    ]
 )
-def test_two_blockers_of_different_kinds(
-    name: str, probe_chromium: Chromium, tmp_path: Path
-) -> None:
-    report = diagnosed(name, probe_chromium, tmp_path)
-    assert compare(load_scenario(name), report.verdict) is None
+def test_two_blockers_of_different_kinds(name: str, ci_run: CiRun) -> None:
+    assert compare(load_scenario(name), ci_run.report(name).verdict) is None
 
 
 def test_an_oversized_cookie_header_is_named_as_an_amount(

@@ -23,8 +23,8 @@ from probe.firefox_recipes import build_firefox_profile, gecko_id
 from probe.launch import MockCase, demo_credentials, run_diagnosis
 from probe.models import Report
 from probe.portal import EmbeddedPortal
-from probe.portal.state import PortalConfig
 from probe.recipes import CookieSeed, ProfileRecipe
+from tests.ci_run import CiRun, in_its_shard
 
 pytestmark = pytest.mark.browser
 
@@ -43,21 +43,21 @@ def firefox() -> Firefox:
         pytest.skip(f"Firefox is not installed ({exc})")
 
 
-def _diagnose(recipe: ProfileRecipe, tmp_path: Path) -> Report:
-    case = MockCase(
-        portal=PortalConfig(),
-        recipe=recipe,
-        credentials=demo_credentials(),
-        engine="firefox",
-        scenario="firefox-test",
-    )
-    report, _ = run_diagnosis(DiagnosisRequest(report_dir=tmp_path / "report"), case=case)
+# The whole diagnoses of the shipped scenarios that list Firefox are the acceptance run's
+# (``ci_run``: probe ci in both browsers); these tests look further into their reports.
+
+
+def _firefox_report(ci_run: CiRun, name: str) -> Report:
+    report = ci_run.report(f"{name}-firefox")
     assert report.browser.product.startswith("Firefox")
     return report
 
 
-def test_an_addon_blocking_the_captcha_among_harmless_ones_is_named(tmp_path: Path) -> None:
-    report = _diagnose(ProfileRecipe(extensions=[*HARMLESS, "ad-shield"]), tmp_path)
+@in_its_shard(["ad-blocker-hides-captcha"])
+def test_an_addon_blocking_the_captcha_among_harmless_ones_is_named(
+    name: str, ci_run: CiRun
+) -> None:
+    report = _firefox_report(ci_run, name)
     verdict = report.verdict
     assert (verdict.status, verdict.factor) == ("blocked", "extension")
     assert [(c.id, c.name) for c in verdict.culprits] == [(gecko_id("ad-shield"), "Ad Shield")]
@@ -69,30 +69,34 @@ def test_an_addon_blocking_the_captcha_among_harmless_ones_is_named(tmp_path: Pa
     assert {v.name for v in report.variants if v.outcome == "pass"} >= {"no-extensions"}
 
 
-def test_javascript_off_is_the_setting(tmp_path: Path) -> None:
-    report = _diagnose(ProfileRecipe(settings=["javascript"]), tmp_path)
+@in_its_shard(["javascript-disabled"])
+def test_javascript_off_is_the_setting(name: str, ci_run: CiRun) -> None:
+    report = _firefox_report(ci_run, name)
     assert (report.verdict.status, report.verdict.factor) == ("blocked", "browser-setting")
     assert [c.id for c in report.verdict.culprits] == ["javascript"]
     current = next(v for v in report.variants if v.name == "current")
     assert current.symptom == "javascript-disabled"  # the <noscript> warning was seen
 
 
-def test_cookies_blocked_is_the_setting(tmp_path: Path) -> None:
-    report = _diagnose(ProfileRecipe(settings=["cookies"]), tmp_path)
+@in_its_shard(["cookies-blocked"])
+def test_cookies_blocked_is_the_setting(name: str, ci_run: CiRun) -> None:
+    report = _firefox_report(ci_run, name)
     assert (report.verdict.status, report.verdict.factor) == ("blocked", "browser-setting")
     assert [c.id for c in report.verdict.culprits] == ["cookies"]
 
 
-def test_sixteen_large_cookies_for_the_portal_are_cookies(tmp_path: Path) -> None:
-    report = _diagnose(ProfileRecipe(cookies=LARGE_COOKIES, extensions=HARMLESS[:1]), tmp_path)
+@in_its_shard(["sixteen-large-cookies"])
+def test_sixteen_large_cookies_for_the_portal_are_cookies(name: str, ci_run: CiRun) -> None:
+    report = _firefox_report(ci_run, name)
     assert (report.verdict.status, report.verdict.factor) == ("blocked", "cookies")
     assert {c.name for c in report.verdict.culprits} == {c.name for c in LARGE_COOKIES}
     current = next(v for v in report.variants if v.name == "current")
     assert current.symptom == "headers-too-large"
 
 
-def test_a_healthy_profile_is_ok_in_one_run(tmp_path: Path) -> None:
-    report = _diagnose(ProfileRecipe(extensions=HARMLESS, cookie_jars=["harmless.json"]), tmp_path)
+@in_its_shard(["healthy-busy-profile"])
+def test_a_healthy_profile_is_ok_in_one_run(name: str, ci_run: CiRun) -> None:
+    report = _firefox_report(ci_run, name)
     assert (report.verdict.status, report.verdict.factor) == ("ok", "none")
     assert report.browser_runs == 1
     assert {c.kind for c in report.profile.components} == {"extension", "cookie"}

@@ -19,11 +19,9 @@ from typing import Any
 import pytest
 
 from probe.chromium import Chromium
-from probe.ci import diagnose_scenario, take_shard
+from probe.ci import diagnose_scenario
 from probe.engine import DiagnosisRequest
-from probe.scenarios import load_all
-from tests.ci_run import CiRun
-from tests.conftest import CI_SHARDS
+from tests.ci_run import CiRun, in_its_shard
 
 pytestmark = pytest.mark.browser
 
@@ -61,23 +59,7 @@ def reused_report(ci_run: CiRun, name: str) -> dict[str, Any]:
     return report
 
 
-def shard_of(name: str) -> str:
-    """The ``probe ci`` shard (``ci_run``'s parameter) that diagnoses ``name``."""
-    scenarios = load_all()
-    for i in range(1, CI_SHARDS + 1):
-        if name in {s.name for s in take_shard(scenarios, f"{i}/{CI_SHARDS}")}:
-            return f"{i}/{CI_SHARDS}"
-    raise LookupError(name)
-
-
-# Each scenario is compared with the acceptance run of the shard that diagnosed it (the
-# ids keep xdist's shard grouping in tests/conftest.py: one shard, one worker).
-@pytest.mark.parametrize(
-    ("name", "ci_run"),
-    [(name, shard_of(name)) for name in REUSING],
-    ids=[f"shard{shard_of(n).replace('/', 'of')}-{n}" for n in REUSING],
-    indirect=["ci_run"],
-)
+@in_its_shard(REUSING)
 def test_reusing_browsers_gives_the_verdict_of_a_browser_per_run(
     name: str, ci_run: CiRun, probe_chromium: Chromium, tmp_path: Path
 ) -> None:

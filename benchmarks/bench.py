@@ -11,6 +11,9 @@ Cases (embedded portal, real headless Chromium):
                (more than evidence takes as suspects), so it is found by elimination
   cosmetic     a cosmetic filter's CSS (no script, no network rule) hides the CAPTCHA box,
                among 5 extensions
+  user-filter  1 culprit among 16: a filtering extension whose only blocking rule is one
+               the person added (kept in its stored state, a dynamic rule), which the
+               copy of the profile must carry into every run
   maintenance  the portal answers 503 for maintenance
 
 Each diagnosis runs in a child process (``probe.engine.diagnose``, the core the CLI calls),
@@ -69,6 +72,14 @@ CASES = {
     "cosmetic": (
         PortalConfig(),
         lambda: ProfileRecipe(extensions=["cosmetic-filter", *harmless_extensions()[:4]]),
+    ),
+    "user-filter": (
+        PortalConfig(),
+        # A rule the person added to a filtering extension, kept only in its stored state
+        # (a dynamic rule): issue 13's faithful copy, among 16.
+        lambda: ProfileRecipe(
+            extensions=["my-filters", *harmless_extensions()[:15]], run_extensions=True
+        ),
     ),
     "maintenance": (
         PortalConfig(maintenance=MaintenanceConfig(enabled=True)),

@@ -30,6 +30,7 @@ from probe.code_sources import OutboxCodes
 from probe.credentials import Credentials
 from probe.models import Step, StepName, Symptom, blocked_by_client
 from probe.observation import (
+    Quickness,
     Recorder,
     Target,
     Timeouts,
@@ -131,11 +132,9 @@ class Journey:
         self.credentials = credentials
         self.gate = gate
         self.timeouts = timeouts or Timeouts()
-        # The longest wait from pressing the login button to its first request, seconds:
-        # how soon a form that works sends (see ``Runner``'s narrowing-down runs).
-        self.sent_after: float | None = None
-        # The longest wait for the CAPTCHA widget to render, seconds, where it did.
-        self.captcha_after: float | None = None
+        # How soon the form sent and the CAPTCHA showed, where they did (see ``Runner``'s
+        # narrowing-down runs).
+        self.quickness = Quickness()
         self.screenshots = screenshots
         self.screenshot_every_step = screenshot_every_step
         # Narrowing-down runs only need to know whether the failure reproduces: they
@@ -330,16 +329,17 @@ class Journey:
         if self.credentials.method == "franceconnect":
             return "skipped"
         problem = await solve_captcha(
-            page, self.map, recorder.failed, self.timeouts, shown=self._captcha_shown
+            page,
+            self.map,
+            recorder.failed,
+            self.timeouts,
+            shown=lambda seconds: self.quickness.add(Quickness(captcha_after=seconds)),
         )
         if problem == SKIPPED:
             return "skipped"
         if problem is not None:
             raise _Failure(problem.symptom, problem.detail, problem.message)
         return None
-
-    def _captcha_shown(self, seconds: float) -> None:
-        self.captcha_after = max(self.captcha_after or 0.0, seconds)
 
     async def _credentials(self, page: Page, recorder: Recorder) -> str | None:
         # The gate was entered just before (see ``_within_deadline``).
@@ -371,8 +371,7 @@ class Journey:
                     "Pressing the login button did nothing: the form was not sent"
                     f" (still on {public_url(before)}).",
                 ) from exc
-            if answered.sent_after is not None:
-                self.sent_after = max(self.sent_after or 0.0, answered.sent_after)
+            self.quickness.add(Quickness(sent_after=answered.sent_after))
             if answered.response is None and answered.status is not None:
                 recorder.last_document_status = answered.status  # the in-page answer's
             try:

@@ -69,6 +69,26 @@ class Timeouts:
     step: int = 60_000  # any one step of the journey, whatever it waits for
 
 
+@dataclass
+class Quickness:
+    """How soon things came where they did, seconds, the slowest seen (None: not yet seen).
+
+    What narrowing-down runs learn their waits from (``probe.variants.narrowing_timeouts``).
+    """
+
+    sent_after: float | None = None  # from pressing the login button to its first request
+    captcha_after: float | None = None  # from the CAPTCHA step's start to its widget showing
+
+    def add(self, other: Quickness) -> None:
+        """Keep the slower of each, from ``other`` too."""
+        self.sent_after = _slower(self.sent_after, other.sent_after)
+        self.captcha_after = _slower(self.captcha_after, other.captcha_after)
+
+
+def _slower(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
 class Recorder:
     """Collects what the browser reports, step by step."""
 

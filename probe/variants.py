@@ -36,7 +36,7 @@ from probe.credentials import Credentials
 from probe.evidence import EvidenceWatch
 from probe.journey import Journey
 from probe.models import Evidence, StepName, VariantRun
-from probe.observation import Target, Timeouts
+from probe.observation import Quickness, Target, Timeouts
 from probe.warm_chromium import ChromiumWarmBrowser, start_warm
 
 # A narrowing-down run's shortest waits (see ``narrowing_timeouts``): for a form to send
@@ -145,8 +145,7 @@ class Runner:
         )
         self._reuse = True  # until a pooled browser fails to start its switch
         self._every_run = reuse_every_run  # not only series start pooled browsers
-        self._sent_after: float | None = None  # the slowest send seen of a working form
-        self._captcha_after: float | None = None  # the slowest CAPTCHA widget seen rendering
+        self._quickness = Quickness()  # the slowest send and CAPTCHA seen where they worked
         self._closing: set[asyncio.Task[None]] = set()
         self._counter = 0
 
@@ -233,10 +232,7 @@ class Runner:
                 page=page,
             )
             result = await journey.run()
-            if journey.sent_after is not None:
-                self._sent_after = max(self._sent_after or 0.0, journey.sent_after)
-            if journey.captcha_after is not None:
-                self._captcha_after = max(self._captcha_after or 0.0, journey.captcha_after)
+            self._quickness.add(journey.quickness)
             if watch is not None:
                 evidence = await watch.conclude()
             if traced and self.traces is not None:
@@ -278,7 +274,7 @@ class Runner:
     def _timeouts_for(self, env: Environment) -> Timeouts:
         if env.stop_after is None:
             return self.timeouts
-        return narrowing_timeouts(self.timeouts, self._sent_after, self._captcha_after)
+        return narrowing_timeouts(self.timeouts, self._quickness)
 
     async def _warm_browser(
         self, env: Environment, kept: frozenset[str]
@@ -330,21 +326,21 @@ class Runner:
         )
 
 
-def narrowing_timeouts(
-    timeouts: Timeouts, sent_after: float | None, captcha_after: float | None = None
-) -> Timeouts:
+def narrowing_timeouts(timeouts: Timeouts, seen: Quickness) -> Timeouts:
     """A narrowing-down run's waits: less for what the working runs showed comes quickly.
 
-    Once a form that works was seen to send (its first request ``sent_after`` s after the
-    press), a narrowing-down run whose form sends nothing within ten times that (at least
-    ``SENT_WITHIN_FLOOR_MS``, at most the usual wait) has the form that does not work; the
-    same for a CAPTCHA widget seen rendering ``captcha_after`` s into its step (at least
-    ``CAPTCHA_APPEAR_FLOOR_MS``). The run it is compared with already showed how that looks.
+    Once a form that works was seen to send (its first request ``seen.sent_after`` s after
+    the press), a narrowing-down run whose form sends nothing within ten times that (at
+    least ``SENT_WITHIN_FLOOR_MS``, at most the usual wait) has the form that does not work;
+    the same for a CAPTCHA widget seen rendering ``seen.captcha_after`` s into its step (at
+    least ``CAPTCHA_APPEAR_FLOOR_MS``). The run it is compared with already showed how that looks.
     """
     return dataclasses.replace(
         timeouts,
-        sent_within=_learned(timeouts.sent_within, sent_after, SENT_WITHIN_FLOOR_MS),
-        captcha_appear=_learned(timeouts.captcha_appear, captcha_after, CAPTCHA_APPEAR_FLOOR_MS),
+        sent_within=_learned(timeouts.sent_within, seen.sent_after, SENT_WITHIN_FLOOR_MS),
+        captcha_appear=_learned(
+            timeouts.captcha_appear, seen.captcha_after, CAPTCHA_APPEAR_FLOOR_MS
+        ),
     )
 
 

@@ -10,6 +10,7 @@ searched for in everything the run wrote.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import types
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from probe.models import Report
 from probe.portal.state import DEMO_PARTNER_PASSWORD, DEMO_PASSWORD, PortalConfig
 from probe.recipes import CookieSeed, load_cookie_jar
 from probe.scenarios import Scenario, load_all
+from tests.conftest import CI_SHARDS
 
 # Shorter values are no secret worth the name (a 2-letter language cookie) and would
 # match ordinary text; one-time codes have 6 digits.
@@ -158,15 +160,20 @@ def typed_secrets(scenarios: list[Scenario], found: Secrets) -> None:
             found.add("cookie value", value)
 
 
+@functools.cache
+def _shards() -> dict[str, str]:
+    """Each scenario's ``probe ci`` shard (``ci_run``'s parameter), worked out once."""
+    scenarios = load_all()
+    shards = [f"{i}/{CI_SHARDS}" for i in range(1, CI_SHARDS + 1)]
+    return {s.name: shard for shard in shards for s in take_shard(scenarios, shard)}
+
+
 def shard_of(name: str) -> str:
     """The ``probe ci`` shard (``ci_run``'s parameter) that diagnoses scenario ``name``."""
-    from tests.conftest import CI_SHARDS
-
-    scenarios = load_all()
-    for i in range(1, CI_SHARDS + 1):
-        if name in {s.name for s in take_shard(scenarios, f"{i}/{CI_SHARDS}")}:
-            return f"{i}/{CI_SHARDS}"
-    raise LookupError(name)
+    try:
+        return _shards()[name]
+    except KeyError:
+        raise LookupError(name) from None
 
 
 def in_its_shard(names: list[str]) -> pytest.MarkDecorator:

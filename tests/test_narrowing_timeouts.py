@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from probe.observation import Timeouts
+from probe.observation import Quickness, Timeouts
 from probe.variants import CAPTCHA_APPEAR_FLOOR_MS, SENT_WITHIN_FLOOR_MS, narrowing_timeouts
 
 
@@ -21,11 +21,16 @@ from probe.variants import CAPTCHA_APPEAR_FLOOR_MS, SENT_WITHIN_FLOOR_MS, narrow
 def test_the_wait_follows_how_soon_a_working_form_sent(
     sent_after: float | None, expected: int
 ) -> None:
-    assert narrowing_timeouts(Timeouts(sent_within=2_000), sent_after).sent_within == expected
+    assert (
+        narrowing_timeouts(
+            Timeouts(sent_within=2_000), Quickness(sent_after=sent_after)
+        ).sent_within
+        == expected
+    )
 
 
 def test_a_portal_that_turned_the_short_wait_off_keeps_it_off() -> None:
-    assert narrowing_timeouts(Timeouts(sent_within=0), 0.02).sent_within == 0
+    assert narrowing_timeouts(Timeouts(sent_within=0), Quickness(sent_after=0.02)).sent_within == 0
 
 
 @pytest.mark.parametrize(
@@ -40,12 +45,22 @@ def test_a_portal_that_turned_the_short_wait_off_keeps_it_off() -> None:
 def test_the_captcha_wait_follows_how_soon_the_widget_rendered(
     captcha_after: float | None, expected: int
 ) -> None:
-    shorter = narrowing_timeouts(Timeouts(captcha_appear=5_000), None, captcha_after)
+    shorter = narrowing_timeouts(
+        Timeouts(captcha_appear=5_000), Quickness(captcha_after=captcha_after)
+    )
     assert shorter.captcha_appear == expected
     assert shorter.sent_within == Timeouts().sent_within  # each wait learns from its own
 
 
 def test_the_other_waits_are_left_as_they_are() -> None:
     base = Timeouts(submit=9_000, navigation=12_000, captcha_token=7_000)
-    shorter = narrowing_timeouts(base, 0.01, 0.01)
+    shorter = narrowing_timeouts(base, Quickness(sent_after=0.01, captcha_after=0.01))
     assert (shorter.submit, shorter.navigation, shorter.captcha_token) == (9_000, 12_000, 7_000)
+
+
+def test_the_slowest_of_the_working_runs_is_kept() -> None:
+    seen = Quickness()
+    seen.add(Quickness(sent_after=0.2))
+    seen.add(Quickness(sent_after=0.05, captcha_after=0.3))
+    seen.add(Quickness())
+    assert (seen.sent_after, seen.captcha_after) == (0.2, 0.3)

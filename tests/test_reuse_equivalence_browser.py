@@ -12,7 +12,6 @@ last test checks that no scenario where reuse happens by default is missing from
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +52,7 @@ def verdict_of(report: dict[str, Any]) -> tuple[str, str, list[str], list[str]]:
 
 
 def reused_report(ci_run: CiRun, name: str) -> dict[str, Any]:
-    report: dict[str, Any] = json.loads(
-        (ci_run.root / "reports" / name / "report.json").read_text()
-    )
-    return report
+    return ci_run.report(name).model_dump(mode="json")
 
 
 @in_its_shard(REUSING)

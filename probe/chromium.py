@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,13 @@ LAUNCH_TIMEOUT_S = 60
 
 # Linux refuses to start a program with one argument of 32 pages or more (MAX_ARG_STRLEN).
 MAX_ARG_BYTES = 32 * 4096
+
+# Chromium's single-instance socket is $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket
+# (Google Chrome's folder name is shorter), and a Unix socket's path holds at most 107
+# bytes: with a longer TMPDIR, Chromium aborts as it starts ("Socket path too long").
+_SOCKET_TAIL_BYTES = len(b"/org.chromium.Chromium.XXXXXX/SingletonSocket")
+_SOCKET_PATH_MAX = 107
+_SHORT_TEMPORARY = ("/tmp", "/var/tmp", "/dev/shm")
 
 _SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -113,7 +121,27 @@ def browser_environment(
         ("XDG_STATE_HOME", "state"),
     ):
         env[name] = str(home / folder)
-    return env
+    return with_short_temporary(env)
+
+
+def with_short_temporary(
+    env: Mapping[str, str | float | bool],
+) -> dict[str, str | float | bool]:
+    """``env`` with a TMPDIR short enough for Chromium's single-instance socket.
+
+    A TMPDIR that leaves the socket's path within the limit is kept; a longer one (a deep
+    test or CI folder) is replaced by the first writable of /tmp, /var/tmp and /dev/shm.
+    Chromium makes a folder of its own there and removes it when it closes.
+    """
+    out = dict(env)
+    current = str(out.get("TMPDIR") or tempfile.gettempdir())
+    if len(os.fsencode(current)) + _SOCKET_TAIL_BYTES <= _SOCKET_PATH_MAX:
+        return out
+    for candidate in _SHORT_TEMPORARY:
+        if os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
+            out["TMPDIR"] = candidate
+            break
+    return out
 
 
 def launch_failure(
@@ -128,6 +156,11 @@ def launch_failure(
             "($DISPLAY is not set); run without --headed, or under xvfb-run"
             if headed
             else "Chromium could not start: it looked for a display; set $DISPLAY or use xvfb-run"
+        )
+    if "Socket path too long" in message:
+        return BrowserFailure(
+            "Chromium could not start: the temporary folder's path is too long for its "
+            "single-instance socket; set TMPDIR to a shorter folder (e.g. TMPDIR=/tmp)"
         )
     if "Timeout" in message and "exceeded" in message:
         return BrowserFailure(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +22,7 @@ from playwright.async_api import Browser, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from probe import loops
-from probe.chromium import Chromium, find_chromium, launch_args
+from probe.chromium import Chromium, find_chromium, launch_args, with_short_temporary
 from probe.errors import BrowserFailure, PortalFailure
 from probe.portal_description import parse_description
 
@@ -229,7 +230,10 @@ async def launch(playwright: Playwright, chromium: Chromium) -> Browser:
     """A headless Chromium started the way every probe run starts it."""
     try:
         return await playwright.chromium.launch(
-            executable_path=str(chromium.executable), args=launch_args(), headless=True
+            executable_path=str(chromium.executable),
+            args=launch_args(),
+            headless=True,
+            env=with_short_temporary(os.environ),
         )
     except PlaywrightError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown error"

@@ -29,7 +29,7 @@ from typer.testing import CliRunner, Result
 import probe.chromium
 import probe.chromium_engine
 import probe.profiles.reading
-from probe.chromium import browser_environment, launch_failure
+from probe.chromium import browser_environment, launch_failure, with_short_temporary
 from probe.chromium_engine import read_portal_cookies
 from probe.cli import app
 from probe.errors import BadInput, BrowserFailure, NoSpaceLeft
@@ -429,6 +429,12 @@ def test_start_up_failures_say_their_cause() -> None:
         "[pid=1][err] [FATAL:zygote_host_impl_linux.cc] No usable sandbox!"
     )
 
+    socket = (
+        "BrowserType.launch_persistent_context: Target page, context or browser has been closed\n"
+        "Browser logs:\n[pid=9][err] [FATAL:process_singleton_posix.cc:315] Socket path too "
+        "long: /tmp/deep/org.chromium.Chromium.aTEOmN/SingletonSocket.\n"
+        "[pid=9][err] [ERROR:file_io_posix.cc:145] open /sys/devices/system/cpu/cpu0: No such file"
+    )
     silent_exit = (
         "BrowserType.launch_persistent_context: Target page, context or browser has been closed\n"
         "Call log:\n  - <launching> /usr/lib/chromium/chromium --disable-gpu-error-reporting\n"
@@ -444,6 +450,7 @@ def test_start_up_failures_say_their_cause() -> None:
     assert "--headed needs a display" in line(no_display, headed=True)
     assert "did not answer within 60 s" in line(timeout)
     assert "No usable sandbox!" in line(crash) and "connect to the bus" not in line(crash)
+    assert "set TMPDIR to a shorter folder" in line(socket)
     assert line(silent_exit).endswith("(it stopped as it started, signal SIGTRAP)")
 
 
@@ -460,6 +467,17 @@ def test_the_browser_gets_a_home_of_its_own(tmp_path: Path) -> None:
         assert Path(str(env[name])).is_relative_to(tmp_path / "run" / "home"), name
     assert env["XAUTHORITY"] == str(person / ".Xauthority")  # headed windows still open
     assert "PROBE_PASSWORD" not in env
+
+
+def test_a_temporary_folder_too_deep_for_chromiums_socket_is_swapped_for_a_short_one() -> None:
+    # $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket must fit in 107 bytes.
+    deep = "/tmp/" + "d" * 60
+    fits = "/tmp/" + "s" * 55
+
+    assert with_short_temporary({"TMPDIR": deep})["TMPDIR"] == "/tmp"
+    assert with_short_temporary({"TMPDIR": fits})["TMPDIR"] == fits
+    env = browser_environment(Path(deep) / "run" / "home", {"HOME": "/nowhere", "TMPDIR": deep})
+    assert env["TMPDIR"] == "/tmp" and env["HOME"] == f"{deep}/run/home"
 
 
 # ------------------------------------------------------------ with probe for real
@@ -521,6 +539,26 @@ def test_a_diagnosis_writes_nothing_in_home_and_leaves_nothing_in_tmpdir(
     assert (tmp_path / "report" / "report.json").is_file()
     assert listing(home) == before  # no Crash Reports, no ~/.cache/dconf
     assert sorted(os.listdir(short_tmp)) == []
+
+
+@pytest.mark.browser
+def test_a_diagnosis_runs_with_a_temporary_folder_too_deep_for_chromiums_socket(
+    tmp_path: Path, home: Path
+) -> None:
+    # Chromium aborts ("Socket path too long") when $TMPDIR leaves its single-instance
+    # socket's path over 107 bytes: a deep CI or test folder did this.
+    deep = tmp_path / ("deep-" + "d" * 60)
+    deep.mkdir()
+
+    done = run_probe(
+        "--scenario", "healthy", "--report-dir", str(tmp_path / "report"), home=home, tmp=deep
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        json.loads((tmp_path / "report" / "report.json").read_text())["verdict"]["status"] == "ok"
+    )
+    assert [p for p in os.listdir(deep) if p.startswith("probe-")] == []
 
 
 @pytest.mark.browser

@@ -162,18 +162,21 @@ def test_an_earlier_report_is_replaced_whole_with_no_stale_screenshot(tmp_path: 
 @contextlib.contextmanager
 def _probe_process(tmp_path: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
     """``python -m probe ARGS`` with a TMPDIR of its own (``tmp_path / "tmp"``), stderr
-    piped; killed afterwards if it is still running."""
+    piped, stdout in ``tmp_path / "stdout.txt"``; killed afterwards if still running."""
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     env = {**os.environ, "TMPDIR": str(temporary), "COLUMNS": "200"}
     env.pop("GITHUB_STEP_SUMMARY", None)
-    with subprocess.Popen(
-        [sys.executable, "-m", "probe", *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as process:
+    with (
+        open(tmp_path / "stdout.txt", "w") as out,
+        subprocess.Popen(
+            [sys.executable, "-m", "probe", *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as process,
+    ):
         assert process.stderr is not None
         try:
             yield process
@@ -235,7 +238,9 @@ def test_probe_ci_stopped_mid_run_stops_every_scenario_and_cleans_up(tmp_path: P
             if len(browsers) >= 2 or process.poll() is not None:
                 break
             time.sleep(0.1)
-        assert len(browsers) >= 2, "no two diagnosis browsers ran at once"
+        ended = "" if process.poll() is None else f"; it ended, code {process.returncode}:\n"
+        printed = (tmp_path / "stdout.txt").read_text() if ended else ""
+        assert len(browsers) >= 2, "no two diagnosis browsers ran at once" + ended + printed
         code, rest = _stop(process, signal.SIGTERM)
     _assert_cleaned_up(tmp_path, code, rest, signal.SIGTERM)
     assert [b.pid for b in browsers if b.is_running() and b.status() != psutil.STATUS_ZOMBIE] == []

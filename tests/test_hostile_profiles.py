@@ -491,7 +491,8 @@ exec sleep 600
 
 @pytest.fixture
 def short_tmp() -> Iterator[Path]:
-    """A short TMPDIR: Chromium's singleton socket in it must fit in 108 bytes."""
+    """A TMPDIR short enough that Chromium keeps its own temporary folder in it (a deeper
+    one is swapped for /tmp), so that the tests see Chromium's leftovers too."""
     folder = Path(tempfile.mkdtemp(prefix="hp-", dir="/tmp"))
     yield folder
     shutil.rmtree(folder, ignore_errors=True)

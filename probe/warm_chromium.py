@@ -307,6 +307,7 @@ class ChromiumWarmBrowser:
                     {"origin": origin.rstrip("/"), "storageTypes": SITE_STORAGE},
                 )
             await session.send("Network.clearBrowserCache")
+            await _stop_service_workers(session, self.sites)
         await self._reset_cookies(set(dropped_cookies))
         shutil.rmtree(self.downloads, ignore_errors=True)
         self.downloads.mkdir(parents=True, exist_ok=True)
@@ -350,6 +351,26 @@ class ChromiumWarmBrowser:
         with contextlib.suppress(PlaywrightError):
             await self.context.close()
         shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+async def _stop_service_workers(session: CDPSession, sites: Sequence[str]) -> None:
+    """Stop the service workers the earlier runs started for the portal's ``sites``.
+
+    Clearing a site's data unregisters its worker but leaves the running one alive, in a
+    process of its own: each run on a portal with a worker left one more (+30 MiB each,
+    15 renderers after a 12-run narrowing down). A browser just started has none.
+    """
+    origins = tuple(site.rstrip("/") for site in sites)
+    targets = await session.send("Target.getTargets")
+    for target in targets.get("targetInfos", []):
+        url = str(target.get("url", ""))
+        if target.get("type") == "service_worker" and _on_origin(url, origins):
+            with contextlib.suppress(PlaywrightError):  # it may have stopped meanwhile
+                await session.send("Target.closeTarget", {"targetId": target["targetId"]})
+
+
+def _on_origin(url: str, origins: Sequence[str]) -> bool:
+    return any(url == origin or url.startswith(origin + "/") for origin in origins)
 
 
 def _loaded_id(ext: Extension) -> str:

@@ -52,6 +52,7 @@ from probe.browser_pool import BrowserSetup
 from probe.chromium_engine import ChromiumEngine
 from probe.evidence import EvidenceWatch, may_hold_network_rules
 from probe.observation import Target
+from probe.portal_target import origin_of
 from probe.profiles import Extension, SourceProfile, extension_id
 
 SWITCH_FOLDER = Path(__file__).resolve().parent / "extension_switch"
@@ -360,17 +361,12 @@ async def _stop_service_workers(session: CDPSession, sites: Sequence[str]) -> No
     process of its own: each run on a portal with a worker left one more (+30 MiB each,
     15 renderers after a 12-run narrowing down). A browser just started has none.
     """
-    origins = tuple(site.rstrip("/") for site in sites)
     targets = await session.send("Target.getTargets")
     for target in targets.get("targetInfos", []):
         url = str(target.get("url", ""))
-        if target.get("type") == "service_worker" and _on_origin(url, origins):
+        if target.get("type") == "service_worker" and origin_of(url) in sites:
             with contextlib.suppress(PlaywrightError):  # it may have stopped meanwhile
                 await session.send("Target.closeTarget", {"targetId": target["targetId"]})
-
-
-def _on_origin(url: str, origins: Sequence[str]) -> bool:
-    return any(url == origin or url.startswith(origin + "/") for origin in origins)
 
 
 def _loaded_id(ext: Extension) -> str:

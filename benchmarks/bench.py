@@ -16,7 +16,7 @@ Cases (embedded portal, real headless Chromium):
                copy of the profile must carry into every run
   maintenance  the portal answers 503 for maintenance
 
-Each diagnosis runs in a child process (``probe.engine.diagnose``, the core the CLI calls),
+Each diagnosis runs in a child process (``probe.diagnosis.session.diagnose``, the core the CLI calls),
 timed from start to verdict, with the peak memory of that process and all its children
 (the Chromium processes) sampled every 50 ms. Measured in the same run, for comparison:
 the same diagnosis with every run in a browser of its own (``--no-reuse``), one cold
@@ -46,10 +46,10 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from probe.chromium import find_chromium  # noqa: E402
-from probe.portal import EmbeddedPortal  # noqa: E402
-from probe.portal.state import MaintenanceConfig, PortalConfig  # noqa: E402
-from probe.recipes import CookieSeed, ProfileRecipe, build_profile, harmless_extensions  # noqa: E402
+from probe.app.recipes.chromium import CookieSeed, ProfileRecipe, build_profile, harmless_extensions  # noqa: E402
+from probe.browsers.chromium.discovery import find_chromium  # noqa: E402
+from probe.mock_portal import EmbeddedPortal  # noqa: E402
+from probe.mock_portal.state import MaintenanceConfig, PortalConfig  # noqa: E402
 
 CASES = {
     "healthy": (
@@ -90,14 +90,14 @@ CASES = {
 CHILD = """
 import json, sys, time
 from pathlib import Path
-from probe.chromium import find_chromium
-from probe.chromium_engine import ChromiumEngine
-from probe.engine import DiagnosisRequest, DiagnosisSetup, diagnose, prepare_report_dir
-from probe.launch import demo_credentials
+from probe.browsers.chromium.discovery import find_chromium
+from probe.browsers.chromium.engine import ChromiumEngine
+from probe.diagnosis.session import DiagnosisRequest, DiagnosisSetup, diagnose, prepare_report_dir
+from probe.app.setup import demo_credentials
 from benchmarks.naive import bench_target
-from probe.portal_description import mock_description
-from probe.portal_target import relocated
-from probe.profiles import locate_profile
+from probe.description.model import mock_description
+from probe.description.target import relocated
+from probe.browsers.chromium.profile import locate_profile
 args = json.loads(sys.argv[1])
 started = time.monotonic()
 launches = None

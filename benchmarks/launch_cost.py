@@ -11,8 +11,8 @@ import time
 
 from playwright.async_api import async_playwright
 
-from probe.chromium import find_chromium, launch_args
-from probe.recipes import fixtures_dir, harmless_extensions
+from probe.app.recipes.chromium import fixtures_dir, harmless_extensions
+from probe.browsers.chromium.discovery import find_chromium, launch_args
 
 
 async def main() -> None:

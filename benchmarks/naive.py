@@ -10,21 +10,20 @@ from typing import Any
 
 from playwright.async_api import async_playwright
 
-from probe.account_guard import AccountGuard
-from probe.chromium import find_chromium, launch_args
-from probe.chromium_engine import ChromiumEngine
-from probe.credentials import Credentials
-from probe.observation import Target, Timeouts
-from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
-from probe.portal_description import mock_description
-from probe.portal_target import relocated, target_of
-from probe.profiles import (
+from probe.browsers.chromium.discovery import find_chromium, launch_args
+from probe.browsers.chromium.engine import ChromiumEngine
+from probe.browsers.chromium.profile import (
     extension_launch_args,
     locate_profile,
     prepare_run_dir,
     snapshot_profile,
 )
-from probe.variants import Environment, Runner
+from probe.description.model import mock_description
+from probe.description.target import Target, Timeouts, relocated, target_of
+from probe.diagnosis.runner import Environment, Runner
+from probe.journey.account_guard import AccountGuard
+from probe.journey.credentials import Credentials
+from probe.mock_portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
 
 
 def bench_target(args: dict[str, Any]) -> Target:

@@ -1,5 +1,5 @@
-"""Marks this folder as the package ``probe._data.scenarios`` (see pyproject.toml).
+"""Marks this folder as the package ``probe.app._data.scenarios`` (see pyproject.toml).
 
-The scenario files are data, read through ``probe.resources``; this file only lets an
+The scenario files are data, read through ``probe.app.resources``; this file only lets an
 editable install and the wheel find them under the same name.
 """

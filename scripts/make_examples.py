@@ -12,9 +12,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from probe.chromium import find_chromium, launch_args
-from probe.ci import diagnose_scenario
-from probe.engine import DiagnosisRequest
+from probe.app.ci import diagnose_scenario
+from probe.browsers.chromium.discovery import find_chromium, launch_args
+from probe.diagnosis.session import DiagnosisRequest
 
 EXAMPLES = {
     "ok": "healthy-busy-profile",

@@ -44,20 +44,20 @@ if ! .venv/bin/uv sync --locked --extra dev --quiet --compile-bytecode; then
 fi
 .venv/bin/python -m compileall -q -j 0 probe tests benchmarks >/dev/null || true
 
-if ! .venv/bin/python -c 'from probe.chromium import find_chromium; find_chromium()' 2>/dev/null; then
+if ! .venv/bin/python -c 'from probe.browsers.chromium.discovery import find_chromium; find_chromium()' 2>/dev/null; then
   say "Installing Chromium"
   if ! .venv/bin/python -m playwright install chromium >/dev/null 2>&1 \
-     || ! .venv/bin/python -c 'from probe.chromium import find_chromium; find_chromium()' 2>/dev/null; then
+     || ! .venv/bin/python -c 'from probe.browsers.chromium.discovery import find_chromium; find_chromium()' 2>/dev/null; then
     say "Playwright's download is not available here; installing the distribution's chromium"
     apt_install chromium
   fi
 fi
-.venv/bin/python -c 'from probe.chromium import find_chromium; print("Chromium:", find_chromium().describe())'
+.venv/bin/python -c 'from probe.browsers.chromium.discovery import find_chromium; print("Chromium:", find_chromium().describe())'
 
 # Firefox: probe drives a stock Firefox over WebDriver BiDi (Playwright's channel
 # "moz-firefox"), so the distribution's Firefox ESR is the one to install.
-if ! .venv/bin/python -c 'from probe.firefox.discovery import find_firefox; find_firefox()' 2>/dev/null; then
+if ! .venv/bin/python -c 'from probe.browsers.firefox.discovery import find_firefox; find_firefox()' 2>/dev/null; then
   say "Installing Firefox ESR"
   apt_install firefox-esr
 fi
-.venv/bin/python -c 'from probe.firefox.discovery import find_firefox; print("Firefox:", find_firefox().describe())'
+.venv/bin/python -c 'from probe.browsers.firefox.discovery import find_firefox; print("Firefox:", find_firefox().describe())'

@@ -21,19 +21,19 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from typer.testing import CliRunner
 
-import probe.portal.accounts
-import probe.portal.captcha
-import probe.portal.franceconnect
-import probe.portal.idp
-import probe.portal.oidc
-import probe.portal.runtime
-import probe.portal.sessions
-from probe.ci import take_shard
-from probe.cli import app
+import probe.mock_portal.accounts
+import probe.mock_portal.captcha
+import probe.mock_portal.franceconnect
+import probe.mock_portal.idp
+import probe.mock_portal.oidc
+import probe.mock_portal.runtime
+import probe.mock_portal.sessions
+from probe.app.ci import take_shard
+from probe.app.cli import app
+from probe.app.recipes.chromium import CookieSeed, load_cookie_jar
+from probe.app.scenarios import Scenario, load_all
+from probe.mock_portal.state import DEMO_PARTNER_PASSWORD, DEMO_PASSWORD, PortalConfig
 from probe.models import Report
-from probe.portal.state import DEMO_PARTNER_PASSWORD, DEMO_PASSWORD, PortalConfig
-from probe.recipes import CookieSeed, load_cookie_jar
-from probe.scenarios import Scenario, load_all
 from tests.conftest import CI_SHARDS
 
 # Shorter values are no secret worth the name (a 2-letter language cookie) and would
@@ -89,24 +89,24 @@ class RecordingSecrets(types.ModuleType):
 def record_portal_secrets(monkeypatch: pytest.MonkeyPatch, found: Secrets) -> None:
     stand_in = RecordingSecrets(found)
     for module in (
-        probe.portal.accounts,
-        probe.portal.captcha,
-        probe.portal.franceconnect,
-        probe.portal.idp,
-        probe.portal.oidc,
-        probe.portal.runtime,
-        probe.portal.sessions,
+        probe.mock_portal.accounts,
+        probe.mock_portal.captcha,
+        probe.mock_portal.franceconnect,
+        probe.mock_portal.idp,
+        probe.mock_portal.oidc,
+        probe.mock_portal.runtime,
+        probe.mock_portal.sessions,
     ):
         monkeypatch.setattr(module, "secrets", stand_in)
 
-    real_issue_code = probe.portal.accounts.issue_code
+    real_issue_code = probe.mock_portal.accounts.issue_code
 
     def issue_code(runtime: Any, identifier: str, purpose: Any) -> str:
         code = real_issue_code(runtime, identifier, purpose)
         found.add(f"one-time code ({purpose})", code)
         return code
 
-    monkeypatch.setattr(probe.portal.accounts, "issue_code", issue_code)
+    monkeypatch.setattr(probe.mock_portal.accounts, "issue_code", issue_code)
 
     real_dumps = URLSafeTimedSerializer.dumps
 
@@ -118,17 +118,17 @@ def record_portal_secrets(monkeypatch: pytest.MonkeyPatch, found: Secrets) -> No
 
     monkeypatch.setattr(URLSafeTimedSerializer, "dumps", dumps)
 
-    real_exchange = probe.portal.oidc.exchange_code
+    real_exchange = probe.mock_portal.oidc.exchange_code
 
     def exchange_code(runtime: Any, request: Any, issuer: str) -> Any:
         answer = real_exchange(runtime, request, issuer)
         found.add("OIDC client secret", request.client_secret)
-        if isinstance(answer, probe.portal.oidc.TokenAnswer):
+        if isinstance(answer, probe.mock_portal.oidc.TokenAnswer):
             found.add("OIDC ID token", answer.id_token)
             found.add("OIDC access token", answer.access_token)
         return answer
 
-    monkeypatch.setattr(probe.portal.oidc, "exchange_code", exchange_code)
+    monkeypatch.setattr(probe.mock_portal.oidc, "exchange_code", exchange_code)
 
 
 def cookie_values(seeds: list[CookieSeed]) -> set[str]:

@@ -1,6 +1,6 @@
 """Shared fixtures: real Chromium for pytest-playwright, the embedded portal, the ci run.
 
-The Chromium is the plugin's ``probe_chromium`` (probe/pytest_plugin.py), the one a portal
+The Chromium is the plugin's ``probe_chromium`` (probe/app/pytest_plugin.py), the one a portal
 team's tests get too.
 """
 
@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from probe.chromium import Chromium, launch_args
+from probe.browsers.chromium.discovery import Chromium, launch_args
 
 if TYPE_CHECKING:
-    from probe.portal import EmbeddedPortal
+    from probe.mock_portal import EmbeddedPortal
     from tests.ci_run import CiRun
 
 
@@ -33,7 +33,7 @@ def browser_type_launch_args(
 @pytest.fixture
 def portal() -> Iterator[EmbeddedPortal]:
     """A fresh embedded portal with the default state, for one test."""
-    from probe.portal import EmbeddedPortal
+    from probe.mock_portal import EmbeddedPortal
 
     with EmbeddedPortal() as running:
         yield running

@@ -8,10 +8,10 @@ import httpx
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from probe.portal import create_app
-from probe.portal.captcha import SITE_KEY
-from probe.portal.runtime import PortalRuntime
-from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, PortalConfig
+from probe.mock_portal import create_app
+from probe.mock_portal.captcha import SITE_KEY
+from probe.mock_portal.runtime import PortalRuntime
+from probe.mock_portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, PortalConfig
 
 PORTAL = "http://portal.localhost"
 CAPTCHA = "http://captcha.localhost"

@@ -28,9 +28,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from probe.chromium import Chromium, launch_args
-from probe.portal.server import ThreadedServer
-from probe.profiles import Extension, extension_id, extension_launch_args
+from probe.browsers.chromium.discovery import Chromium, launch_args
+from probe.browsers.chromium.profile import Extension, extension_id, extension_launch_args
+from probe.mock_portal.server import ThreadedServer
 
 _PAGES = Environment(autoescape=True)
 

@@ -11,24 +11,23 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from probe import loops
-from probe.browser_choice import (
+from probe._util import loops
+from probe.browsers.base import FakeEngine, Inventory, ProfileCopy, RunSpec, other_engine
+from probe.browsers.firefox.engine import plan_of, take_inventory
+from probe.browsers.firefox.profile import read_profile
+from probe.browsers.firefox.rundir import prepare_run_dir, snapshot_profile
+from probe.browsers.registry import (
     choose_engine,
     chromium_profile_folder,
     detect_engine,
     firefox_profile,
 )
-from probe.browser_engine import FakeEngine, Inventory, ProfileCopy, RunSpec, other_engine
-from probe.credentials import Credentials
+from probe.description.model import mock_description
+from probe.description.target import Target, Timeouts, pagemap_of
+from probe.diagnosis.runner import Environment, Runner
 from probe.errors import BadInput, BrowserFailure
-from probe.firefox.engine import plan_of, take_inventory
-from probe.firefox.profile import read_profile
-from probe.firefox.rundir import prepare_run_dir, snapshot_profile
+from probe.journey.credentials import Credentials
 from probe.models import Component, VariantRun
-from probe.observation import Target, Timeouts
-from probe.portal_description import mock_description
-from probe.portal_target import pagemap_of
-from probe.variants import Environment, Runner
 from tests.test_firefox_profile import _profile
 
 SITES = ("portal.localhost",)
@@ -171,7 +170,7 @@ def test_the_runner_hands_each_run_to_its_engine(tmp_path: Path) -> None:
 
 
 def test_a_profile_of_the_other_engine_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    from probe.cli import app
+    from probe.app.cli import app
 
     firefox = _profile(tmp_path)
     result = CliRunner().invoke(
@@ -185,10 +184,10 @@ def test_a_profile_of_the_other_engine_is_one_line_and_exit_2(tmp_path: Path) ->
 
 
 def test_scenarios_run_in_each_of_their_browsers_with_culprits_in_each_engines_ids() -> None:
-    from probe.ci import browser_runs, compare
-    from probe.firefox_recipes import gecko_id
+    from probe.app.ci import browser_runs, compare
+    from probe.app.recipes.firefox import gecko_id
+    from probe.app.scenarios import load_scenario
     from probe.models import Culprit
-    from probe.scenarios import load_scenario
 
     both = load_scenario("ad-blocker-hides-captcha")
     chromium_only = load_scenario("maintenance")
@@ -202,7 +201,7 @@ def test_scenarios_run_in_each_of_their_browsers_with_culprits_in_each_engines_i
     assert [(s.name, e) for s, e in browser_runs([both, chromium_only], ["firefox"])] == [
         ("ad-blocker-hides-captcha", "firefox")
     ]
-    from probe.diagnosis import make_verdict
+    from probe.diagnosis.decisions import make_verdict
 
     named = Culprit(kind="extension", id=gecko_id("ad-shield"), name="Ad Shield")
     verdict = make_verdict("blocked", "extension", [named])
@@ -220,7 +219,7 @@ def _run(name: str, outcome: str, step: str | None = None, symptom: str = "none"
 
 
 def test_another_browser_is_tried_only_when_a_brand_new_profile_fails_too() -> None:
-    from probe.other_browser import judged, told, wanted
+    from probe.diagnosis.other_browser import judged, told, wanted
 
     current = _run("current", "fail", "open-login", "maintenance")
     fresh = _run("fresh", "fail", "open-login", "maintenance")
@@ -244,7 +243,7 @@ def test_another_browser_is_tried_only_when_a_brand_new_profile_fails_too() -> N
     assert other is not None and other.outcome == "fails"
     assert judged(_run("other-browser", "skipped"), fresh, "firefox", "Firefox") is None
 
-    from probe.diagnosis import make_verdict
+    from probe.diagnosis.decisions import make_verdict
 
     verdict = told(make_verdict("blocked", "maintenance", []), same)
     assert verdict.summary_en.endswith(same.summary_en)
@@ -263,7 +262,7 @@ def test_another_browser_is_tried_only_when_a_brand_new_profile_fails_too() -> N
 def test_chromium_family_folders_on_each_platform(
     platform: str, env: dict[str, str], where: str, tmp_path: Path
 ) -> None:
-    from probe.profiles.reading import chromium_roots
+    from probe.browsers.chromium.profile.reading import chromium_roots
 
     names = {
         "default-chromium": ("chromium", "Chromium", "Chromium"),
@@ -292,7 +291,7 @@ def test_chromium_family_folders_on_each_platform(
 def test_the_default_profile_can_be_edge_or_brave(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from probe.profiles import locate_profile
+    from probe.browsers.chromium.profile import locate_profile
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("HOME", str(tmp_path))

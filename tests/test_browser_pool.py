@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from probe import loops
-from probe.browser_pool import BrowserPool, BrowserSetup, RunNeeds, refusal
+from probe._util import loops
+from probe.browsers.pool import BrowserPool, BrowserSetup, RunNeeds, refusal
 
 ALL = frozenset({"a", "b", "c"})
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from probe import console
+from probe.app import console
 from probe.models import Lang
 from probe.report import render_html
 from probe.report.i18n import LANGS, catalog_path, messages, text

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from probe import chromium as chromium_module
-from probe.chromium import Chromium, find_chromium, launch_args
+from probe.browsers.chromium import discovery as chromium_module
+from probe.browsers.chromium.discovery import Chromium, find_chromium, launch_args
 from probe.errors import BadInput, ChromiumMissing
 
 

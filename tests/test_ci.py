@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from probe import ci
-from probe.chromium import Chromium
-from probe.cli import app
+from probe.app import ci
+from probe.app.cli import app
+from probe.app.recipes.chromium import fixtures_dir
+from probe.app.scenarios import Scenario, load_all
+from probe.browsers.chromium.discovery import Chromium
+from probe.browsers.chromium.profile import extension_id
 from probe.errors import BadInput, PortalFailure
 from probe.models import (
     BrowserInfo,
@@ -27,10 +30,7 @@ from probe.models import (
     Status,
     Verdict,
 )
-from probe.profiles import extension_id
-from probe.recipes import fixtures_dir
 from probe.report import append_scenarios_summary, scenarios_summary, write_scenario_junit
-from probe.scenarios import Scenario, load_all
 
 AD_SHIELD_ID = extension_id(fixtures_dir() / "extensions" / "ad-shield")
 

@@ -14,8 +14,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from probe.ci import browser_runs, take_shard
-from probe.scenarios import expected_culprits, load_all
+from probe.app.ci import browser_runs, take_shard
+from probe.app.scenarios import expected_culprits, load_all
 from tests.ci_run import CiRun
 from tests.conftest import CI_SHARDS
 

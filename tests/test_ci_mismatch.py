@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from probe.ci import run_ci
-from probe.cli import app
-from probe.scenarios import default_directory
+from probe.app.ci import run_ci
+from probe.app.cli import app
+from probe.app.scenarios import default_directory
 
 
 @pytest.fixture

@@ -12,26 +12,28 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 
 import pyotp
 import pytest
 
-from probe import loops
-from probe.account_guard import AccountGuard, CodeBudget, code_budget
-from probe.code_sources import PromptCodes, TotpCodes
-from probe.credentials import Credentials
-from probe.diagnosis import Diagnosis, got_further
-from probe.journey import SkipRun
-from probe.models import STEP_NAMES, Step, StepName, Symptom, VariantRun
-from probe.portal_description import (
+from probe._util import loops
+from probe.description.model import (
     CodeSource,
     MailpitSource,
     PortalDescription,
     PromptSource,
     mock_description,
 )
-from probe.portal_target import target_of
-from probe.variants import Environment
+from probe.description.target import CodeSource as CodeReader
+from probe.description.target import target_of
+from probe.diagnosis.decisions import Diagnosis, got_further
+from probe.diagnosis.runner import Environment
+from probe.journey.account_guard import AccountGuard, CodeBudget, code_budget
+from probe.journey.codes.sources import PromptCodes, TotpCodes, code_source
+from probe.journey.credentials import Credentials
+from probe.journey.login import SkipRun
+from probe.models import STEP_NAMES, Step, StepName, Symptom, VariantRun
 from tests.test_diagnosis_logic import STOPS_AT, FakeRunner, inventory
 
 GOOD = Credentials("1850775123456", "Ameli-Demo-2026!")
@@ -47,6 +49,17 @@ def with_source(source: CodeSource | None) -> PortalDescription:
     return description.model_copy(update={"steps": steps})
 
 
+def _source_of(
+    description: PortalDescription, identifier: str = "", ask: Callable[[str], str] | None = None
+) -> CodeReader | None:
+    """What probe.app.setup hands target_of for a description's declared code source."""
+    second = description.second_factor
+    assert second is not None and second.source is not None
+    return code_source(
+        second.source, login_url=description.login_url, identifier=identifier, ask=ask
+    )
+
+
 # ---------------------------------------------------------------- which portals need one
 
 
@@ -54,7 +67,7 @@ def test_codes_probe_reads_itself_need_no_budget(monkeypatch: pytest.MonkeyPatch
     mock = mock_description()
     assert code_budget(mock, target_of(mock), no_submit=False, allowed=1) is None  # outbox
     mailpit = with_source(MailpitSource(kind="mailpit", url="http://localhost:8025"))
-    target = target_of(mailpit, identifier="a@b.c")
+    target = target_of(mailpit, code_source=_source_of(mailpit, identifier="a@b.c"))
     assert code_budget(mailpit, target, no_submit=False, allowed=1) is None
     monkeypatch.setenv("TOTP_SECRET", pyotp.random_base32())
     totp = target_of(mock)
@@ -64,7 +77,7 @@ def test_codes_probe_reads_itself_need_no_budget(monkeypatch: pytest.MonkeyPatch
 
 def test_a_prompt_or_no_source_is_budgeted_and_no_submit_or_no_code_step_is_not() -> None:
     prompt = with_source(PromptSource(kind="prompt"))
-    target = target_of(prompt, ask_code=lambda _q: "123456")
+    target = target_of(prompt, code_source=_source_of(prompt, ask=lambda _q: "123456"))
     assert isinstance(target.code_source, PromptCodes)
     assert code_budget(prompt, target, no_submit=False, allowed=3) == CodeBudget(3, typed=True)
     assert code_budget(prompt, target, no_submit=True, allowed=3) is None

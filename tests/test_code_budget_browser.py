@@ -15,16 +15,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from probe.account_guard import MAX_CODES_OPTION
-from probe.chromium import Chromium
-from probe.engine import DiagnosisRequest
-from probe.launch import demo_credentials, run_diagnosis
+from probe.app.recipes.chromium import ProfileRecipe, build_profile
+from probe.app.setup import demo_credentials, run_diagnosis
+from probe.browsers.chromium.discovery import Chromium
+from probe.description.model import PortalDescription, PromptSource, mock_description
+from probe.description.target import relocated
+from probe.diagnosis.session import DiagnosisRequest
+from probe.journey.account_guard import MAX_CODES_OPTION
+from probe.journey.codes.outbox import loopback_request
+from probe.mock_portal import EmbeddedPortal
 from probe.models import Report, VariantRun
-from probe.portal import EmbeddedPortal
-from probe.portal_description import PortalDescription, PromptSource, mock_description
-from probe.portal_target import relocated
-from probe.recipes import ProfileRecipe, build_profile
-from probe.second_factor import loopback_request
 
 pytestmark = pytest.mark.browser
 

@@ -10,10 +10,10 @@ import httpx
 import pyotp
 import pytest
 
-from probe import loops
-from probe.code_sources import MailpitCodes, PromptCodes, TotpCodes, code_source
+from probe._util import loops
+from probe.description.model import MailpitSource, PromptSource, TotpSource
 from probe.errors import BadInput
-from probe.portal_description import MailpitSource, PromptSource, TotpSource
+from probe.journey.codes.sources import MailpitCodes, PromptCodes, TotpCodes, code_source
 
 
 def _mailpit(messages: list[dict[str, object]], bodies: dict[str, str]) -> httpx.MockTransport:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from probe.credentials import Credentials, check_credentials
+from probe.journey.credentials import Credentials, check_credentials
 
 
 def issues(identifier: str, password: str = "Secret-Pass-2026") -> set[tuple[str, str]]:

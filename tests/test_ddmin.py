@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from probe import loops
-from probe.ddmin import ddmin
+from probe._util import loops
+from probe.diagnosis.ddmin import ddmin
 
 
 def run(items: list[str], culprits: set[str], **kw: int) -> tuple[list[str], int, bool]:

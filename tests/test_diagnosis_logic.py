@@ -11,17 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from probe import loops
-from probe.account_guard import AccountGuard
-from probe.credentials import Credentials
-from probe.diagnosis import Diagnosis
-from probe.journey import SkipRun
+from probe._util import loops
+from probe.browsers.chromium.profile import Extension, Setting, SettingId, SourceProfile
+from probe.description.model import mock_description
+from probe.description.target import Target, pagemap_of
+from probe.diagnosis.decisions import Diagnosis
+from probe.diagnosis.runner import Environment, Inventory
+from probe.journey.account_guard import AccountGuard
+from probe.journey.credentials import Credentials
+from probe.journey.login import SkipRun
 from probe.models import Component, Evidence, StepName, Symptom, VariantRun, Verdict
-from probe.observation import Target
-from probe.portal_description import mock_description
-from probe.portal_target import pagemap_of
-from probe.profiles import Extension, Setting, SettingId, SourceProfile
-from probe.variants import Environment, Inventory
 
 GOOD = Credentials("1850775123456", "Ameli-Demo-2026!")
 

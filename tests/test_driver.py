@@ -1,4 +1,4 @@
-"""probe.driver: one Playwright driver and one browser budget shared by diagnoses in threads."""
+"""probe.browsers.driver: one Playwright driver and one browser budget shared by diagnoses in threads."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from playwright.async_api import Playwright
 
-from probe.driver import RunStopped, SharedDriver
+from probe.browsers.driver import RunStopped, SharedDriver
 
 
 class Peak:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from probe.evidence import matches_pattern
+from probe.browsers.chromium.evidence import matches_pattern
 
 
 @pytest.mark.parametrize(

@@ -12,19 +12,19 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.async_api import async_playwright
 
-from probe import loops
-from probe.chromium import Chromium, launch_args
-from probe.ci import compare, diagnose_scenario
-from probe.engine import DiagnosisRequest
-from probe.evidence import EvidenceWatch
+from probe._util import loops
+from probe.app.ci import compare, diagnose_scenario
+from probe.app.scenarios import load_scenario
+from probe.browsers.chromium.discovery import Chromium, launch_args
+from probe.browsers.chromium.evidence import EvidenceWatch
+from probe.browsers.chromium.profile import Extension, extension_launch_args
+from probe.diagnosis.session import DiagnosisRequest
+from probe.mock_portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
 from probe.models import Evidence, Lang, Report
-from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
-from probe.profiles import Extension, extension_launch_args
-from probe.scenarios import load_scenario
 from tests.ci_run import CiRun, in_its_shard
 
 if TYPE_CHECKING:
-    from probe.portal import EmbeddedPortal
+    from probe.mock_portal import EmbeddedPortal
 
 pytestmark = pytest.mark.browser
 

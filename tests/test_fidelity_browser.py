@@ -20,17 +20,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Playwright, Worker
 
-from probe.chromium import Chromium
-from probe.engine import DiagnosisRequest
-from probe.launch import run_diagnosis
-from probe.profiles import (
+from probe.app.recipes.chromium import CookieSeed, ProfileRecipe, build_profile, fixtures_dir
+from probe.app.setup import run_diagnosis
+from probe.browsers.chromium.discovery import Chromium
+from probe.browsers.chromium.profile import (
     Extension,
     extension_id,
     locate_profile,
     prepare_run_dir,
     snapshot_profile,
 )
-from probe.recipes import CookieSeed, ProfileRecipe, build_profile, fixtures_dir
+from probe.diagnosis.session import DiagnosisRequest
 from tests.profile_helpers import launch_profile
 
 pytestmark = pytest.mark.browser

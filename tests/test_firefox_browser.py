@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Playwright
 
-from probe import loops
+from probe._util import loops
+from probe.browsers.firefox.discovery import Firefox, find_firefox
+from probe.browsers.firefox.launch import HOME_FOLDER, launch_persistent, launch_persistent_async
+from probe.browsers.firefox.prefs import parse_prefs
+from probe.browsers.firefox.profile import read_profile
+from probe.browsers.firefox.rundir import RunDir, RunPlan, prepare_run_dir, side_load_addon
 from probe.errors import ProbeError
-from probe.firefox.discovery import Firefox, find_firefox
-from probe.firefox.launch import HOME_FOLDER, launch_persistent, launch_persistent_async
-from probe.firefox.prefs import parse_prefs
-from probe.firefox.profile import read_profile
-from probe.firefox.rundir import RunDir, RunPlan, prepare_run_dir, side_load_addon
 
 pytestmark = pytest.mark.browser
 

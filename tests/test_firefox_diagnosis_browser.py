@@ -13,17 +13,17 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from probe import loops
-from probe.browser_engine import EngineName
-from probe.engine import DiagnosisRequest
+from probe._util import loops
+from probe.app.recipes.chromium import CookieSeed, ProfileRecipe
+from probe.app.recipes.firefox import build_firefox_profile, gecko_id
+from probe.app.setup import MockCase, demo_credentials, run_diagnosis
+from probe.browsers.base import EngineName
+from probe.browsers.firefox.discovery import Firefox, find_firefox
+from probe.browsers.firefox.profile import read_profile
+from probe.diagnosis.session import DiagnosisRequest
 from probe.errors import ProbeError
-from probe.firefox.discovery import Firefox, find_firefox
-from probe.firefox.profile import read_profile
-from probe.firefox_recipes import build_firefox_profile, gecko_id
-from probe.launch import MockCase, demo_credentials, run_diagnosis
+from probe.mock_portal import EmbeddedPortal
 from probe.models import Report
-from probe.portal import EmbeddedPortal
-from probe.recipes import CookieSeed, ProfileRecipe
 from tests.ci_run import CiRun, in_its_shard
 
 pytestmark = pytest.mark.browser
@@ -135,7 +135,7 @@ def test_a_given_profile_stays_byte_for_byte_and_no_cookie_value_is_written(
         s.name for s in seeds
     }
     before = _digest(root)
-    from probe.cli import app
+    from probe.app.cli import app
 
     result = CliRunner().invoke(
         app,
@@ -162,7 +162,7 @@ def test_a_given_profile_stays_byte_for_byte_and_no_cookie_value_is_written(
 def test_when_a_brand_new_profile_fails_too_the_other_browser_says_switching_does_not_help(
     engine: EngineName, other: str, tmp_path: Path
 ) -> None:
-    from probe.scenarios import load_scenario
+    from probe.app.scenarios import load_scenario
 
     scenario = load_scenario("maintenance")
     case = MockCase(
@@ -196,8 +196,8 @@ def test_the_engine_runs_a_private_window_with_the_addons_allowed_in_private_onl
 
     from playwright.async_api import async_playwright
 
-    from probe.browser_engine import RunSpec
-    from probe.firefox.engine import FirefoxEngine
+    from probe.browsers.base import RunSpec
+    from probe.browsers.firefox.engine import FirefoxEngine
 
     with EmbeddedPortal() as portal:
         source = build_firefox_profile(

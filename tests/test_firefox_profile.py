@@ -12,25 +12,30 @@ from typing import Any
 
 import pytest
 
-from probe.errors import BadInput, ChromiumMissing
-from probe.firefox import discovery, files, rundir
-from probe.firefox.discovery import (
+from probe.browsers.firefox import discovery, files, rundir
+from probe.browsers.firefox.discovery import (
     choose_profile,
     find_firefox,
     find_profile,
     firefox_roots,
     is_firefox_profile,
 )
-from probe.firefox.files import CopyResult, UnsafeFile, read_bounded
-from probe.firefox.prefs import format_pref, parse_prefs
-from probe.firefox.profile import origin_of_folder, partition_site, read_profile, read_settings
-from probe.firefox.rundir import (
+from probe.browsers.firefox.files import CopyResult, UnsafeFile, read_bounded
+from probe.browsers.firefox.prefs import format_pref, parse_prefs
+from probe.browsers.firefox.profile import (
+    origin_of_folder,
+    partition_site,
+    read_profile,
+    read_settings,
+)
+from probe.browsers.firefox.rundir import (
     SIDE_LOAD_PREFS,
     RunPlan,
     prepare_run_dir,
     side_load_addon,
     snapshot_profile,
 )
+from probe.errors import BadInput, ChromiumMissing
 
 # --- prefs.js / user.js -------------------------------------------------------------
 

@@ -15,10 +15,12 @@ import jwt
 import pytest
 from starlette.testclient import TestClient
 
-from probe.portal import oidc
-from probe.portal.franceconnect import STATE_COOKIE
-from probe.portal.runtime import PortalRuntime
-from probe.portal.state import (
+from probe.description.model import mock_description
+from probe.description.target import pagemap_of
+from probe.mock_portal import oidc
+from probe.mock_portal.franceconnect import STATE_COOKIE
+from probe.mock_portal.runtime import PortalRuntime
+from probe.mock_portal.state import (
     DEMO_IDENTIFIER,
     DEMO_PARTNER_PASSWORD,
     Account,
@@ -26,8 +28,6 @@ from probe.portal.state import (
     MaintenanceConfig,
     PortalConfig,
 )
-from probe.portal_description import mock_description
-from probe.portal_target import pagemap_of
 from tests.portal_helpers import IDP, PORTAL, client_for, csrf_from, message_of, runtime_of
 
 CALLBACK = f"{PORTAL}{oidc.CALLBACK_PATH}"

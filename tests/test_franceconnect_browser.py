@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, BrowserType, Page, expect
 
-from probe.chromium import Chromium, launch_args
-from probe.portal import EmbeddedPortal
-from probe.portal.state import (
+from probe.browsers.chromium.discovery import Chromium, launch_args
+from probe.mock_portal import EmbeddedPortal
+from probe.mock_portal.state import (
     DEMO_IDENTIFIER,
     DEMO_PARTNER_PASSWORD,
     IdentityProviderConfig,

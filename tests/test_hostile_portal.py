@@ -23,17 +23,19 @@ from urllib.parse import parse_qs
 import pytest
 from playwright.async_api import BrowserContext, Page, async_playwright
 
-from probe import console, engine, loops
-from probe.chromium import Chromium, launch_args
-from probe.credentials import Credentials
+from probe._util import loops
+from probe.app import console
+from probe.browsers.chromium.discovery import Chromium, launch_args
+from probe.description.model import mock_description
+from probe.description.target import Target, Timeouts, pagemap_of
+from probe.diagnosis import session as engine
 from probe.errors import PortalFailure
-from probe.journey import Journey
+from probe.journey.codes.outbox import latest_code
+from probe.journey.credentials import Credentials
+from probe.journey.login import Journey
+from probe.journey.observation import Recorder
 from probe.models import Report, Step, VariantRun
-from probe.observation import Recorder, Target, Timeouts
-from probe.portal_description import mock_description
-from probe.portal_target import pagemap_of
 from probe.report import github_summary, write_junit, write_report
-from probe.second_factor import latest_code
 from tests.report_examples import extension_report
 
 MOCK_PAGES = pagemap_of(mock_description())  # the hostile portal copies the mock's pages

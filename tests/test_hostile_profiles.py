@@ -26,14 +26,18 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-import probe.chromium
-import probe.chromium_engine
-import probe.profiles.reading
-from probe.chromium import browser_environment, launch_failure, with_short_temporary
-from probe.chromium_engine import read_portal_cookies
-from probe.cli import app
-from probe.errors import BadInput, BrowserFailure, NoSpaceLeft
-from probe.profiles import (
+import probe.browsers.chromium.discovery
+import probe.browsers.chromium.engine
+import probe.browsers.chromium.profile.reading
+from probe._util.files import CopyBudget, Unreadable, read_regular
+from probe.app.cli import app
+from probe.browsers.chromium.discovery import (
+    browser_environment,
+    launch_failure,
+    with_short_temporary,
+)
+from probe.browsers.chromium.engine import read_portal_cookies
+from probe.browsers.chromium.profile import (
     CopyLimits,
     Extension,
     SourceProfile,
@@ -42,7 +46,7 @@ from probe.profiles import (
     read_cookies,
     snapshot_profile,
 )
-from probe.profiles.files import CopyBudget, Unreadable, read_regular
+from probe.errors import BadInput, BrowserFailure, NoSpaceLeft
 from tests.profile_helpers import install, make_profile, register
 
 ERROR_PREFIX = "probe: error: "
@@ -328,7 +332,7 @@ def test_last_version_that_is_a_link_is_not_followed(tmp_path: Path) -> None:
 def test_profile_files_are_read_up_to_a_bound(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(probe.profiles.reading, "MAX_JSON_BYTES", 1000)
+    monkeypatch.setattr(probe.browsers.chromium.profile.reading, "MAX_JSON_BYTES", 1000)
     profile_dir = make_profile(tmp_path / "udd", {"padding": "p" * 2000})
 
     with pytest.raises(BadInput) as caught:
@@ -588,8 +592,8 @@ def test_a_browser_that_never_answers_stops_at_probes_launch_deadline(
     fake = tmp_path / "chromium"
     fake.write_text(FAKE_CHROMIUM)
     fake.chmod(0o755)
-    monkeypatch.setattr(probe.chromium_engine, "LAUNCH_TIMEOUT_S", 2)
-    monkeypatch.setattr(probe.chromium, "LAUNCH_TIMEOUT_S", 2)
+    monkeypatch.setattr(probe.browsers.chromium.engine, "LAUNCH_TIMEOUT_S", 2)
+    monkeypatch.setattr(probe.browsers.chromium.discovery, "LAUNCH_TIMEOUT_S", 2)
     profile_dir = make_profile(tmp_path / "udd")
 
     result = invoke("browser", "--profile", str(profile_dir), "--chromium", str(fake), home=home)

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from probe import engine
-from probe.cli import app
+from probe.app.cli import app
+from probe.diagnosis import session as engine
 from probe.errors import BadInput
 from probe.report import write_report
 from tests.report_examples import extension_report

@@ -1,4 +1,4 @@
-"""The one resolve step (``probe.launch.resolve``), without a browser: what the core is handed."""
+"""The one resolve step (``probe.app.setup.resolve``), without a browser: what the core is handed."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from probe.chromium import Chromium
-from probe.credentials import Credentials
-from probe.engine import DiagnosisRequest
+from probe.app.recipes.chromium import ProfileRecipe
+from probe.app.setup import MockCase, demo_credentials, resolve
+from probe.browsers.chromium.discovery import Chromium
+from probe.diagnosis.session import DiagnosisRequest
 from probe.errors import BadInput, PortalFailure
-from probe.launch import MockCase, demo_credentials, resolve
-from probe.portal import EmbeddedPortal
-from probe.portal.state import PortalConfig
-from probe.recipes import ProfileRecipe
-from probe.second_factor import loopback_request
+from probe.journey.codes.outbox import loopback_request
+from probe.journey.credentials import Credentials
+from probe.mock_portal import EmbeddedPortal
+from probe.mock_portal.state import PortalConfig
 
 FAKE_CHROMIUM = Chromium(Path("/bin/true"), "156.0", "Chromium", "test")
 SOMEONE = Credentials("1850775123456", "not-the-demo-password")

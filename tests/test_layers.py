@@ -29,21 +29,32 @@ def test_the_import_contracts_are_kept() -> None:
     assert "0 broken" in done.stdout
 
 
-def test_every_module_of_probe_belongs_to_a_layer() -> None:
-    """A new module must be placed (core, app or portal), or no contract would check it."""
+def test_every_package_of_probe_belongs_to_a_layer() -> None:
+    """A new top-level package or module must be placed, or no contract would check it."""
     found = {
         f"probe.{path.stem if path.is_file() else path.name}"
         for path in (ROOT / "probe").iterdir()
         if (path.suffix == ".py" and path.stem != "__init__") or (path / "__init__.py").is_file()
     }
     by_id = contracts()
-    core = set(by_id["core"]["source_modules"])
-    apps = {module.strip() for layer in by_id["apps"]["layers"] for module in layer.split("|")}
-    placed = core | apps | {"probe.portal"}
+    layered = {module.strip() for layer in by_id["layers"]["layers"] for module in layer.split("|")}
+    placed = layered | {"probe.mock_portal"}
     assert sorted(found - placed) == []
-    assert core.isdisjoint(apps)
-    # What the core may not import is exactly everything that is not core.
-    assert set(by_id["core"]["forbidden_modules"]) == placed - core
-    # The portal may import probe.errors and nothing else of probe.
-    portal_forbidden = set(by_id["portal"]["forbidden_modules"])
-    assert portal_forbidden == placed - {"probe.portal", "probe.errors"}
+    # The mock portal may import probe.errors and nothing else of probe, and only the app
+    # (and the entry point above it) may import the mock portal.
+    portal_forbidden = set(by_id["mock-portal"]["forbidden_modules"])
+    assert portal_forbidden == placed - {"probe.mock_portal", "probe.errors", "probe.__main__"}
+    users_forbidden = set(by_id["mock-portal-users"]["source_modules"])
+    assert users_forbidden == placed - {
+        "probe.mock_portal",
+        "probe.errors",
+        "probe.__main__",
+        "probe.app",
+    }
+
+
+def test_the_two_engines_are_independent() -> None:
+    assert set(contracts()["engines"]["modules"]) == {
+        "probe.browsers.chromium",
+        "probe.browsers.firefox",
+    }

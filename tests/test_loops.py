@@ -1,4 +1,4 @@
-"""probe.loops: asyncio code run from synchronous callers, and stopped in bounded time."""
+"""probe._util.loops: asyncio code run from synchronous callers, and stopped in bounded time."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from probe import loops
+from probe._util import loops
 
 
 def _interrupt() -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from probe.observation import Quickness, Timeouts
-from probe.variants import CAPTCHA_APPEAR_FLOOR_MS, SENT_WITHIN_FLOOR_MS, narrowing_timeouts
+from probe.description.target import Timeouts
+from probe.diagnosis.runner import CAPTCHA_APPEAR_FLOOR_MS, SENT_WITHIN_FLOOR_MS, narrowing_timeouts
+from probe.journey.observation import Quickness
 
 
 @pytest.mark.parametrize(

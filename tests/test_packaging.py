@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from uv import find_uv_bin
 
 import probe
-from probe import resources
-from probe.cli import app
+from probe.app import resources
+from probe.app.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -79,6 +79,6 @@ def test_the_distribution_name_is_not_probe_but_the_command_is() -> None:
     project = pyproject()["project"]
     # "probe" on PyPI is someone else's package (0.0.2, 2013).
     assert project["name"] == "probe-login"
-    assert project["scripts"] == {"probe": "probe.cli:main"}
+    assert project["scripts"] == {"probe": "probe.app.cli:main"}
     assert project["license"] == "MIT"
     assert (REPO / "probe" / "py.typed").is_file()

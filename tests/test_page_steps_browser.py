@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, Route, async_playwright
 
-from probe import loops
-from probe.chromium import find_chromium
+from probe._util import loops
+from probe.app.portal.draft import launch
+from probe.browsers.chromium.discovery import find_chromium
+from probe.description.model import load_description, mock_description
+from probe.description.pagemap import PageMap
+from probe.description.target import Timeouts, pagemap_of, relocated
+from probe.journey.observation import visible_text
+from probe.journey.page_steps import StepProblem, solve_captcha, submit
+from probe.mock_portal import EmbeddedPortal
 from probe.models import FailedRequest
-from probe.observation import Timeouts, visible_text
-from probe.page_steps import StepProblem, solve_captcha, submit
-from probe.pagemap import PageMap
-from probe.portal import EmbeddedPortal
-from probe.portal_description import load_description, mock_description
-from probe.portal_draft import launch
-from probe.portal_target import pagemap_of, relocated
 from tests.portals.allauth_altcha import CAPTCHA_HOST, DEMO_USERNAME, AllauthAltchaPortal
 
 pytestmark = pytest.mark.browser
@@ -126,7 +126,7 @@ def test_the_mock_iframe_captcha_is_solved_through_its_description(portal: Embed
 
 
 async def _messages_of(html: str, pagemap: PageMap) -> str | None:
-    from probe.page_steps import read_message
+    from probe.journey.page_steps import read_message
 
     async with async_playwright() as playwright:
         browser = await launch(playwright, find_chromium())

@@ -14,9 +14,9 @@ pytest_plugins = ["pytester"]
 
 def test_importing_the_plugin_loads_nothing_heavy() -> None:
     code = (
-        "import sys, probe.pytest_plugin\n"
-        "heavy = [m for m in ('playwright', 'starlette', 'uvicorn', 'probe.portal',"
-        " 'probe.engine', 'probe.launch', 'probe.ci', 'pydantic') if m in sys.modules]\n"
+        "import sys, probe.app.pytest_plugin\n"
+        "heavy = [m for m in ('playwright', 'starlette', 'uvicorn', 'probe.mock_portal',"
+        " 'probe.diagnosis.session', 'probe.app.setup', 'probe.app.ci', 'pydantic') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     out = subprocess.run(
@@ -29,7 +29,7 @@ def test_plugin_is_registered_through_its_entry_point(pytester: pytest.Pytester)
     result = pytester.runpytest_subprocess("--fixtures", "-p", "no:playwright")
     assert result.ret == 0
     output = result.stdout.str()
-    assert "fixtures defined from probe.pytest_plugin" in output
+    assert "fixtures defined from probe.app.pytest_plugin" in output
     listed = {line.split(" ")[0] for line in result.stdout.lines}
     assert {
         "probe_portal",
@@ -143,7 +143,7 @@ def test_portal_fixture_works_beside_pytest_playwright_page(pytester: pytest.Pyt
     pytester.makeconftest(
         """
         import pytest
-        from probe.chromium import launch_args
+        from probe.browsers.chromium.discovery import launch_args
 
         @pytest.fixture(scope="session")
         def browser_type_launch_args(browser_type_launch_args, probe_chromium):

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from probe.browsers.chromium.profile import locate_profile, read_cookies
+from probe.description.model import load_description
 from probe.errors import PortalFailure
 from probe.models import Report
-from probe.portal_description import load_description
-from probe.profiles import locate_profile, read_cookies
 from tests.portals.allauth_altcha import DEMO_PASSWORD, DEMO_USERNAME, AllauthAltchaPortal
 
 pytestmark = pytest.mark.browser

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from probe.chromium import Chromium
-from probe.credentials import Credentials
-from probe.engine import DiagnosisRequest
-from probe.launch import run_diagnosis
+from probe.app.recipes.chromium import ProfileRecipe, build_profile
+from probe.app.setup import run_diagnosis
+from probe.browsers.chromium.discovery import Chromium
+from probe.description.model import load_description
+from probe.description.target import relocated
+from probe.diagnosis.session import DiagnosisRequest
+from probe.journey.credentials import Credentials
 from probe.models import Report
-from probe.portal_description import load_description
-from probe.portal_target import relocated
-from probe.recipes import ProfileRecipe, build_profile
 from tests.portals.allauth_altcha import DEMO_PASSWORD, DEMO_USERNAME, AllauthAltchaPortal
 
 pytestmark = pytest.mark.browser

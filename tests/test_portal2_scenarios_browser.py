@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from probe.cli import app
+from probe.app.cli import app
 from tests.portals.allauth_altcha import DEMO_USERNAME, AllauthAltchaPortal
 
 pytestmark = pytest.mark.browser

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from probe.portal.accounts import normalise, password_problems
-from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, Account, PortalConfig
+from probe.mock_portal.accounts import normalise, password_problems
+from probe.mock_portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, Account, PortalConfig
 from tests.portal_helpers import (
     client_for,
     csrf_from,

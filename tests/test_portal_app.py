@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from probe.portal.state import (
+from probe.mock_portal.state import (
     DEMO_PASSWORD,
     Account,
     IdentityProviderConfig,

@@ -22,9 +22,9 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from probe.portal.accounts import issue_code
-from probe.portal.sessions import SESSION_COOKIE
-from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, Account, PortalConfig
+from probe.mock_portal.accounts import issue_code
+from probe.mock_portal.sessions import SESSION_COOKIE
+from probe.mock_portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, Account, PortalConfig
 from tests.portal_helpers import (
     client_for,
     csrf_from,

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, BrowserType, Frame, Page, expect
 
-from probe.chromium import launch_args
-from probe.portal import EmbeddedPortal
-from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, CaptchaConfig, PortalConfig
+from probe.browsers.chromium.discovery import launch_args
+from probe.mock_portal import EmbeddedPortal
+from probe.mock_portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, CaptchaConfig, PortalConfig
 
 pytestmark = pytest.mark.browser
 
@@ -186,7 +186,7 @@ def test_portal_and_captcha_are_distinct_sites(browser: Browser, portal: Embedde
 def test_captcha_works_in_a_default_profile_that_blocks_third_party_cookies(
     browser_type: BrowserType, portal: EmbeddedPortal, tmp_path: Path, probe_chromium: object
 ) -> None:
-    from probe.chromium import Chromium
+    from probe.browsers.chromium.discovery import Chromium
 
     assert isinstance(probe_chromium, Chromium)
     context: BrowserContext = browser_type.launch_persistent_context(

@@ -7,9 +7,9 @@ import time
 import pytest
 from itsdangerous import TimestampSigner
 
-from probe.portal.captcha import SITE_KEY, issue_token, verify_token
-from probe.portal.runtime import PortalRuntime
-from probe.portal.state import CaptchaConfig, PortalConfig
+from probe.mock_portal.captcha import SITE_KEY, issue_token, verify_token
+from probe.mock_portal.runtime import PortalRuntime
+from probe.mock_portal.state import CaptchaConfig, PortalConfig
 from tests.portal_helpers import (
     CAPTCHA,
     PORTAL,

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from probe.app.portal_choice import PortalChoice, check_login_page, choose_portal
+from probe.description.model import load_description, mock_description
+from probe.description.target import relocated
+from probe.diagnosis.portal_remedies import with_portal_texts
 from probe.errors import BadInput, PortalFailure
+from probe.mock_portal import EmbeddedPortal
 from probe.models import Remedy, Verdict
-from probe.portal import EmbeddedPortal
-from probe.portal_choice import PortalChoice, check_login_page, choose_portal
-from probe.portal_description import load_description, mock_description
-from probe.portal_remedies import with_portal_texts
-from probe.portal_target import relocated
 
 ALLAUTH = Path(__file__).parent / "portals" / "allauth_altcha" / "portal.toml"
 
@@ -21,7 +21,7 @@ def test_no_portal_is_the_embedded_mock_through_its_description() -> None:
     choice = choose_portal(None)
     assert choice.embedded and not choice.drafted
     assert choice.description.name == "ameli-mock"
-    assert choice.source == "probe/portals/ameli-mock.toml"
+    assert choice.source == "probe/description/portals/ameli-mock.toml"
     assert choice.note() is None
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from probe.cli import app
-from probe.portal_description import load_description
+from probe.app.cli import app
+from probe.description.model import load_description
 from tests.portals.allauth_altcha import AllauthAltchaPortal
 
 PORTAL_FILE = Path(__file__).parent / "portals" / "allauth_altcha" / "portal.toml"
@@ -154,7 +154,7 @@ def test_a_login_url_where_nothing_answers_names_file_and_field(tmp_path: Path, 
 
 @pytest.mark.browser
 def test_federation_login_chosen_from_the_command_line(tmp_path: Path, home: Path) -> None:
-    from probe.portal.state import DEMO_IDENTIFIER, DEMO_PARTNER_PASSWORD
+    from probe.mock_portal.state import DEMO_IDENTIFIER, DEMO_PARTNER_PASSWORD
 
     result = invoke(
         "browser",

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from probe import loops
-from probe.portal import EmbeddedPortal
-from probe.portal.captcha import SITE_KEY
-from probe.portal.state import Account, PortalConfig
+from probe._util import loops
+from probe.mock_portal import EmbeddedPortal
+from probe.mock_portal.captcha import SITE_KEY
+from probe.mock_portal.state import Account, PortalConfig
 
 PEOPLE = 20
 ATTACKED = 4

@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from probe.errors import BadInput
-from probe.pagemap import MessageRule
-from probe.portal_description import (
+from probe.description.model import (
     json_schema,
     key_lines,
     load_description,
     mock_description,
     parse_description,
 )
-from probe.portal_target import outbox_url_of, pagemap_of, relocated, target_of, timeouts_of
-from probe.selectors import check_selector
+from probe.description.pagemap import MessageRule
+from probe.description.selectors import check_selector
+from probe.description.target import outbox_url_of, pagemap_of, relocated, target_of, timeouts_of
+from probe.errors import BadInput
 
 ALLAUTH = Path(__file__).parent / "portals" / "allauth_altcha" / "portal.toml"
 
@@ -346,7 +346,7 @@ def test_the_drafted_description_needed_five_corrections() -> None:
 
 
 def test_declared_waits_override_probe_defaults_and_only_those() -> None:
-    from probe.observation import Timeouts
+    from probe.description.target import Timeouts
 
     text = MINIMAL.replace(
         'submit = "form button[type=submit]"',

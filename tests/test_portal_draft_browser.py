@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from probe.app.portal.check import check_description
+from probe.app.portal.draft import draft_description
+from probe.description.model import load_description, mock_description, parse_description
+from probe.description.target import relocated
 from probe.errors import PortalFailure
-from probe.portal import EmbeddedPortal
-from probe.portal_check import check_description
-from probe.portal_description import load_description, mock_description, parse_description
-from probe.portal_draft import draft_description
-from probe.portal_target import relocated
+from probe.mock_portal import EmbeddedPortal
 from tests.portals.allauth_altcha import AllauthAltchaPortal
 
 pytestmark = pytest.mark.browser

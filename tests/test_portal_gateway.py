@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from probe.portal.state import MaintenanceConfig, PortalConfig, RateLimitConfig
+from probe.mock_portal.state import MaintenanceConfig, PortalConfig, RateLimitConfig
 from tests.portal_helpers import CAPTCHA, client_for, login_form, message_of, runtime_of
 
 
@@ -84,8 +84,8 @@ def test_the_captcha_vendor_is_not_behind_the_portal_guards() -> None:
 def test_a_quota_of_zero_refuses_every_page_with_429() -> None:
     from starlette.testclient import TestClient
 
-    from probe.portal import create_app
-    from probe.portal.state import PortalConfig, RateLimitConfig
+    from probe.mock_portal import create_app
+    from probe.mock_portal.state import PortalConfig, RateLimitConfig
 
     config = PortalConfig(rate_limit=RateLimitConfig(max_requests=0, window_seconds=60))
     with TestClient(create_app(config), base_url="http://portal.localhost") as client:

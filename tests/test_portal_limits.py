@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 from starlette.types import Message
 
-from probe import loops
-from probe.portal import create_app
-from probe.portal.captcha import SITE_KEY
-from probe.portal.gateway import MAX_BODY_BYTES
-from probe.portal.state import (
+from probe._util import loops
+from probe.mock_portal import create_app
+from probe.mock_portal.captcha import SITE_KEY
+from probe.mock_portal.gateway import MAX_BODY_BYTES
+from probe.mock_portal.state import (
     DEMO_IDENTIFIER,
     DEMO_PASSWORD,
     Account,
@@ -91,7 +91,7 @@ def _post_endless_body(declared_length: int | None) -> tuple[int, int]:
     async def run() -> None:
         await app(scope, receive, send)
 
-    # probe.loops, not anyio.run: a browser test earlier in the session leaves
+    # probe._util.loops, not anyio.run: a browser test earlier in the session leaves
     # Playwright's loop running in this thread.
     loops.run(run())
     return status, sent * len(chunk)

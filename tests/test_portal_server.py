@@ -13,10 +13,10 @@ import pytest
 from starlette.types import Receive, Scope, Send
 from typer.testing import CliRunner
 
-from probe.cli import app
-from probe.portal import EmbeddedPortal
-from probe.portal.server import ThreadedServer
-from probe.portal.state import MaintenanceConfig, PortalConfig
+from probe.app.cli import app
+from probe.mock_portal import EmbeddedPortal
+from probe.mock_portal.server import ThreadedServer
+from probe.mock_portal.state import MaintenanceConfig, PortalConfig
 
 
 def _get(portal: EmbeddedPortal, host: str, path: str) -> httpx.Response:

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from probe.errors import BadInput
-from probe.profiles import (
+from probe.browsers.chromium.profile import (
     extension_id,
     locate_profile,
 )
+from probe.errors import BadInput
 from tests.profile_helpers import FIXTURES, install, make_profile, register
 
 # ---------------------------------------------------------------- extension ids

@@ -11,8 +11,14 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Playwright
 
-from probe.chromium import Chromium
-from probe.profiles import (
+from probe.app.recipes.chromium import (
+    ProfileRecipe,
+    build_profile,
+    fixtures_dir,
+    harmless_extensions,
+)
+from probe.browsers.chromium.discovery import Chromium
+from probe.browsers.chromium.profile import (
     Extension,
     extension_id,
     locate_profile,
@@ -20,7 +26,6 @@ from probe.profiles import (
     read_cookies,
     snapshot_profile,
 )
-from probe.recipes import ProfileRecipe, build_profile, fixtures_dir, harmless_extensions
 from tests.profile_helpers import launch_profile, no_writes_under, serve_site
 
 pytestmark = pytest.mark.browser

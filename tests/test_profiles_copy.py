@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from probe.errors import BadInput
-from probe.profiles import (
+from probe._util.files import CopyBudget
+from probe.browsers.chromium.profile import (
     Extension,
     extension_id,
     extension_launch_args,
@@ -22,7 +22,7 @@ from probe.profiles import (
     read_cookies,
     snapshot_profile,
 )
-from probe.profiles.files import CopyBudget
+from probe.errors import BadInput
 from tests.profile_helpers import (
     FIXTURES,
     fingerprint,

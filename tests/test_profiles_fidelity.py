@@ -10,10 +10,16 @@ from typing import Any
 
 import pytest
 
-from probe.limitations import hides_portal_cookies, limitations_of, qualified
+from probe.browsers.chromium.profile import (
+    extension_id,
+    locate_profile,
+    prepare_run_dir,
+    reading,
+    snapshot_profile,
+)
+from probe.browsers.chromium.profile.chromium_json import loads_chromium
+from probe.diagnosis.limitations import hides_portal_cookies, limitations_of, qualified
 from probe.models import Verdict
-from probe.profiles import extension_id, locate_profile, prepare_run_dir, reading, snapshot_profile
-from probe.profiles.chromium_json import loads_chromium
 from tests.profile_helpers import FIXTURES, install, make_profile, register, write_cookie_db
 
 FILTERS_ID = extension_id(FIXTURES / "my-filters")
@@ -309,7 +315,7 @@ def test_rule_lists_the_person_turned_off_are_read(
 ) -> None:
     # ad-shield's manifest turns its one list ("filters", number 1) on; Chromium resets
     # the person's choice whenever --load-extension loads it (measured in Chromium 156),
-    # so a run turns it back through the extension's worker (probe.extension_state).
+    # so a run turns it back through the extension's worker (probe.browsers.chromium.extension_state).
     profile_dir = make_profile(tmp_path / "ud")
     extra = {} if chosen is None else {"dnr_enabled_ruleset_ids": chosen}
     ext_id, entry = install(profile_dir, "ad-shield", **extra)

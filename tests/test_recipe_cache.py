@@ -1,4 +1,4 @@
-"""probe.recipe_cache: a recipe's profile built once, keyed by everything that shapes it.
+"""probe.app.recipes.cache: a recipe's profile built once, keyed by everything that shapes it.
 
 Recipes here plant no cookies and visit nothing, so building them starts no browser; the
 browser tier (test_ci_all_scenarios.py, the plugin's tests) builds the others through it.
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from probe.chromium import Chromium
-from probe.profiles import locate_profile
-from probe.recipe_cache import ProfileCache, recipe_key
-from probe.recipes import ProfileRecipe, fixtures_dir
+from probe.app.recipes.cache import ProfileCache, recipe_key
+from probe.app.recipes.chromium import ProfileRecipe, fixtures_dir
+from probe.browsers.chromium.discovery import Chromium
+from probe.browsers.chromium.profile import locate_profile
 
 NO_BROWSER = Chromium(Path("/nonexistent/chromium"), "156.0.0.0", "Chromium", "test")
 RECIPE = ProfileRecipe(extensions=["ad-shield", "harmless/notes"], settings=["javascript"])

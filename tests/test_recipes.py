@@ -13,10 +13,7 @@ from types import ModuleType
 import pytest
 from pydantic import ValidationError
 
-from probe.chromium import Chromium
-from probe.errors import BadInput
-from probe.profiles import extension_id, locate_profile
-from probe.recipes import (
+from probe.app.recipes.chromium import (
     CookieSeed,
     ProfileRecipe,
     build_profile,
@@ -25,6 +22,9 @@ from probe.recipes import (
     load_cookie_jar,
     load_recipe,
 )
+from probe.browsers.chromium.discovery import Chromium
+from probe.browsers.chromium.profile import extension_id, locate_profile
+from probe.errors import BadInput
 
 # build_profile starts no browser when a recipe plants no cookies and visits nothing.
 NO_BROWSER = Chromium(Path("/nonexistent/chromium"), "156.0.0.0", "Chromium", "test")

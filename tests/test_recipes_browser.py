@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, expect
 
-from probe.chromium import Chromium
-from probe.profiles import extension_id, locate_profile, read_cookies
-from probe.recipes import CookieSeed, ProfileRecipe, build_profile, fixtures_dir
+from probe.app.recipes.chromium import CookieSeed, ProfileRecipe, build_profile, fixtures_dir
+from probe.browsers.chromium.discovery import Chromium
+from probe.browsers.chromium.profile import extension_id, locate_profile, read_cookies
 from tests.profile_helpers import launch_profile, serve_site, wait_for_content_scripts
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,7 @@ import html
 import re
 from pathlib import Path
 
-from probe.diagnosis import make_blocker, verdict_of
+from probe.diagnosis.decisions import make_blocker, verdict_of
 from probe.models import Component, Culprit, Evidence, Report, Step, VariantRun
 from probe.report.html import render_html
 from tests.report_examples import extension_report, write_screenshots

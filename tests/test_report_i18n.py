@@ -7,11 +7,11 @@ from typing import get_args
 
 import pytest
 
+from probe._util.redact import HIDDEN, redact_text, strip_url
 from probe.models import CredentialFinding, CulpritKind, Factor, ProfileInfo, StepName, Symptom
 from probe.report import default_lang
 from probe.report import vocabulary as vocab
 from probe.report.i18n import format_bytes, format_datetime, format_duration, format_int
-from probe.report.redact import HIDDEN, redact_text, strip_url
 
 
 @pytest.mark.parametrize(

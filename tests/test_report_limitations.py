@@ -8,9 +8,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from probe.limitations import limitations_of
+from probe._util.files import Notes
+from probe.diagnosis.limitations import limitations_of
 from probe.models import Lang, Report
-from probe.profiles.files import Notes
 from probe.report import json_schema, render_html, rerender, write_report
 from tests.report_dom import parse
 from tests.report_examples import ok_report, write_screenshots

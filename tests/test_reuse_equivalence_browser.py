@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from probe.chromium import Chromium
-from probe.ci import diagnose_scenario
-from probe.engine import DiagnosisRequest
+from probe.app.ci import diagnose_scenario
+from probe.browsers.chromium.discovery import Chromium
+from probe.diagnosis.session import DiagnosisRequest
 from tests.ci_run import CiRun, in_its_shard
 
 pytestmark = pytest.mark.browser

@@ -37,11 +37,11 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from probe.chromium import Chromium
-from probe.portal import EmbeddedPortal
-from probe.portal.server import ThreadedServer
-from probe.portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
-from probe.recipes import CookieSeed, ProfileRecipe, build_profile
+from probe.app.recipes.chromium import CookieSeed, ProfileRecipe, build_profile
+from probe.browsers.chromium.discovery import Chromium
+from probe.mock_portal import EmbeddedPortal
+from probe.mock_portal.server import ThreadedServer
+from probe.mock_portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from probe.credentials import Credentials, check_credentials
+from probe.app.scenarios import Scenario, load_file
 from probe.errors import BadInput
-from probe.scenarios import Scenario, load_file
+from probe.journey.credentials import Credentials, check_credentials
 
 FUZZ = settings(
     max_examples=300,

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from probe.cli import app
+from probe.app.cli import app
 
 ERROR_PREFIX = "probe: error: "
 
@@ -358,9 +358,9 @@ def test_the_real_entry_point_prints_no_traceback_for_bad_input(tmp_path: Path, 
 
 
 def test_bad_input_leaves_no_empty_report_folder(tmp_path: Path) -> None:
-    from probe.engine import DiagnosisRequest
+    from probe.app.setup import run_diagnosis
+    from probe.diagnosis.session import DiagnosisRequest
     from probe.errors import BadInput
-    from probe.launch import run_diagnosis
 
     report_dir = tmp_path / "reports" / "run"
     with pytest.raises(BadInput):
@@ -372,12 +372,12 @@ def test_an_unexpected_failure_is_one_line_and_exit_3(
     monkeypatch: pytest.MonkeyPatch, home: Path
 ) -> None:
     # Exit 1 means "blocked and diagnosed": CI must be able to tell a crash from a verdict.
-    import probe.launch
+    import probe.app.setup
 
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something\nbroke")
 
-    monkeypatch.setattr(probe.launch, "run_diagnosis", crash)
+    monkeypatch.setattr(probe.app.setup, "run_diagnosis", crash)
     result = invoke("browser")
     assert result.exit_code == 3, result.output
     assert "Traceback" not in result.output
@@ -389,12 +389,12 @@ def test_a_full_disk_is_said_in_one_line_with_exit_3(
 ) -> None:
     import errno
 
-    import probe.launch
+    import probe.app.setup
 
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", "/tmp/x/report.json")
 
-    monkeypatch.setattr(probe.launch, "run_diagnosis", full)
+    monkeypatch.setattr(probe.app.setup, "run_diagnosis", full)
     result = invoke("browser")
     assert result.exit_code == 3, result.output
     assert "no space left on the disk (/tmp/x/report.json)" in result.output

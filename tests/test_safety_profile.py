@@ -35,15 +35,15 @@ import pytest
 from playwright.async_api import BrowserType
 from playwright.sync_api import sync_playwright
 
-import probe.chromium_engine
-import probe.engine
-import probe.profiles
-from probe.chromium import Chromium, launch_args
-from probe.engine import DiagnosisRequest
-from probe.launch import run_diagnosis
-from probe.portal import EmbeddedPortal
-from probe.profiles import SourceProfile
-from probe.recipes import ProfileRecipe, build_profile, load_cookie_jar
+import probe.browsers.chromium.engine
+import probe.browsers.chromium.profile
+import probe.diagnosis.session
+from probe.app.recipes.chromium import ProfileRecipe, build_profile, load_cookie_jar
+from probe.app.setup import run_diagnosis
+from probe.browsers.chromium.discovery import Chromium, launch_args
+from probe.browsers.chromium.profile import SourceProfile
+from probe.diagnosis.session import DiagnosisRequest
+from probe.mock_portal import EmbeddedPortal
 from tests.profile_helpers import no_writes_under
 
 pytestmark = pytest.mark.browser
@@ -297,14 +297,14 @@ def test_a_profile_in_use_by_a_running_chromium_is_diagnosed_without_touching_it
     }
     assert set(locks) == {"SingletonLock", "SingletonSocket", "SingletonCookie"}
     copied: list[str] = []
-    real_snapshot = probe.profiles.snapshot_profile
+    real_snapshot = probe.browsers.chromium.profile.snapshot_profile
 
     def snapshot_and_list(src: SourceProfile, dest_root: Path) -> SourceProfile:
         made = real_snapshot(src, dest_root)
         copied.extend(str(p.relative_to(dest_root)) for p in dest_root.rglob("*"))
         return made
 
-    monkeypatch.setattr(probe.chromium_engine, "snapshot_profile", snapshot_and_list)
+    monkeypatch.setattr(probe.browsers.chromium.engine, "snapshot_profile", snapshot_and_list)
 
     with no_writes_under(profile) as writes:
         report, _ = run_diagnosis(

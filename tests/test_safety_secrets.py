@@ -22,16 +22,15 @@ from pathlib import Path
 import pytest
 from playwright.async_api import FloatRect, async_playwright
 
-from probe import loops
-from probe.chromium import Chromium, launch_args
-from probe.credentials import Credentials
-from probe.journey import Journey
-from probe.observation import Target, Timeouts
-from probe.portal import EmbeddedPortal
-from probe.portal.state import DEMO_IDENTIFIER, PortalConfig
-from probe.portal_description import mock_description
-from probe.portal_target import pagemap_of
-from probe.scenarios import load_all
+from probe._util import loops
+from probe.app.scenarios import load_all
+from probe.browsers.chromium.discovery import Chromium, launch_args
+from probe.description.model import mock_description
+from probe.description.target import Target, Timeouts, pagemap_of
+from probe.journey.credentials import Credentials
+from probe.journey.login import Journey
+from probe.mock_portal import EmbeddedPortal
+from probe.mock_portal.state import DEMO_IDENTIFIER, PortalConfig
 from tests.ci_run import CiRun
 
 pytestmark = pytest.mark.browser

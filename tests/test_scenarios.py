@@ -9,13 +9,9 @@ from typing import get_args
 import pytest
 from typer.testing import CliRunner
 
-from probe.cli import app
-from probe.errors import BadInput
-from probe.models import Factor
-from probe.portal.state import DEMO_IDENTIFIER, PortalConfig
-from probe.profiles import extension_id
-from probe.recipes import fixtures_dir, load_cookie_jar
-from probe.scenarios import (
+from probe.app.cli import app
+from probe.app.recipes.chromium import fixtures_dir, load_cookie_jar
+from probe.app.scenarios import (
     Scenario,
     default_directory,
     expected_culprits,
@@ -23,6 +19,10 @@ from probe.scenarios import (
     load_file,
     load_scenario,
 )
+from probe.browsers.chromium.profile import extension_id
+from probe.errors import BadInput
+from probe.mock_portal.state import DEMO_IDENTIFIER, PortalConfig
+from probe.models import Factor
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 COMMITTED = sorted(p.stem for p in SCENARIOS.glob("*.toml"))

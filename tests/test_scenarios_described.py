@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from probe import ci
-from probe.cli import app
+from probe.app import ci
+from probe.app.cli import app
+from probe.app.scenarios import load_all, load_file
+from probe.app.setup import MockCase
 from probe.errors import BadInput
-from probe.launch import MockCase
-from probe.scenarios import load_all, load_file
 
 PORTAL2 = Path(__file__).resolve().parent / "portals" / "allauth_altcha"
 PORTAL2_SCENARIOS = PORTAL2 / "scenarios"

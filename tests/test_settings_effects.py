@@ -12,9 +12,14 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from probe.chromium import Chromium
-from probe.profiles import SettingId, locate_profile, prepare_run_dir, snapshot_profile
-from probe.recipes import ProfileRecipe, build_profile
+from probe.app.recipes.chromium import ProfileRecipe, build_profile
+from probe.browsers.chromium.discovery import Chromium
+from probe.browsers.chromium.profile import (
+    SettingId,
+    locate_profile,
+    prepare_run_dir,
+    snapshot_profile,
+)
 from tests.profile_helpers import launch_profile, serve_site
 
 pytestmark = pytest.mark.browser

@@ -16,13 +16,13 @@ import pytest
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Route, async_playwright
 
-from probe import loops
-from probe.chromium import find_chromium
-from probe.page_steps import Answer, submit
-from probe.pagemap import PageMap
-from probe.portal_description import mock_description
-from probe.portal_draft import launch
-from probe.portal_target import pagemap_of
+from probe._util import loops
+from probe.app.portal.draft import launch
+from probe.browsers.chromium.discovery import find_chromium
+from probe.description.model import mock_description
+from probe.description.pagemap import PageMap
+from probe.description.target import pagemap_of
+from probe.journey.page_steps import Answer, submit
 
 pytestmark = pytest.mark.browser
 

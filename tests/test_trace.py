@@ -6,7 +6,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from probe.trace import MASK, redact, typed_values
+from probe.journey.trace import MASK, redact, typed_values
 
 PASSWORD = "Ameli-Demo-2026!"
 CODE = "482913"

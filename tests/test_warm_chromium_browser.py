@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from playwright.async_api import Page
 
-from probe.chromium import Chromium
-from probe.ci import diagnose_scenario
-from probe.engine import DiagnosisRequest
-from probe.warm_chromium import ChromiumWarmBrowser
+from probe.app.ci import diagnose_scenario
+from probe.browsers.chromium.discovery import Chromium
+from probe.browsers.chromium.warm import ChromiumWarmBrowser
+from probe.diagnosis.session import DiagnosisRequest
 
 pytestmark = pytest.mark.browser
 

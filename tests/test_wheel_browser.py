@@ -106,7 +106,7 @@ def test_probe_comes_from_the_wheel(
     installed: Path, elsewhere: tuple[Path, dict[str, str]]
 ) -> None:
     cwd, env = elsewhere
-    code = "import probe, probe.resources as r; print(probe.__file__); print(r.scenarios_dir())"
+    code = "import probe, probe.app.resources as r; print(probe.__file__); print(r.scenarios_dir())"
     out = run([installed / "python", "-c", code], cwd, env)
     assert out.returncode == 0, out.stderr
     module, scenarios = out.stdout.splitlines()

@@ -1,6 +1,6 @@
 """What the CI writers are handed: one scenario's diagnosis checked against its expectation.
 
-``probe ci`` (``probe/ci.py``) produces these; the JUnit and GitHub summary writers of
+``probe ci`` (``probe/app/ci.py``) produces these; the JUnit and GitHub summary writers of
 this package read them through this Protocol, so the report layer never imports the
 scenario runner.
 """

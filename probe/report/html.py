@@ -8,11 +8,11 @@ from pathlib import Path
 import jinja2
 from pydantic import ValidationError
 
+from probe._util.redact import redact_report
 from probe.errors import BadInput
 from probe.models import Lang, Report
 from probe.report.files import INDEX_HTML, REPORT_JSON, write_text
 from probe.report.i18n import text
-from probe.report.redact import redact_report
 from probe.report.view import build_view
 
 

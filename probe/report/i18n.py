@@ -1,7 +1,7 @@
 """Words of the report and the terminal in French and English; dates, numbers, durations.
 
 Every string a reader sees lives in a gettext catalog,
-``probe/locale/<lang>/LC_MESSAGES/probe.po``, read at run time with Babel (no compiled
+``probe/report/locale/<lang>/LC_MESSAGES/probe.po``, read at run time with Babel (no compiled
 ``.mo`` to keep in step). Messages are looked up by stable keys (``status.ok``,
 ``symptom.captcha-blocked``): most are built from the engine's identifiers, and the
 English wording can then change without touching the French catalog. Labels for the
@@ -31,7 +31,9 @@ CATALOG_DOMAIN = "probe"
 
 def catalog_path(lang: Lang) -> Traversable:
     """Where the catalog of ``lang`` is, inside the installed package."""
-    return resources.files("probe") / "locale" / lang / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.po"
+    return (
+        resources.files("probe.report") / "locale" / lang / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.po"
+    )
 
 
 @functools.cache

@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from probe._util.redact import redact_report, redact_text, strip_controls
 from probe.models import Report, VariantRun
 from probe.report import vocabulary as vocab
 from probe.report.checks import CheckedScenario
 from probe.report.files import write_text
-from probe.report.redact import redact_report, redact_text, strip_controls
 
 
 def write_junit(reports: Sequence[Report], path: Path, *, suite_name: str = "probe") -> None:
@@ -66,7 +66,7 @@ def write_scenario_junit(
         case = ET.SubElement(
             suite,
             "testcase",
-            classname="probe.scenarios",
+            classname="probe.app.scenarios",
             name=result.name,
             time=_seconds(result.seconds),
         )

@@ -10,12 +10,12 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from probe._util.redact import redact_report, redact_text, strip_controls
 from probe.models import Report
 from probe.report import vocabulary as vocab
 from probe.report.checks import CheckedScenario
 from probe.report.files import append_text
 from probe.report.i18n import format_duration, text
-from probe.report.redact import redact_report, redact_text, strip_controls
 
 ENV_VAR = "GITHUB_STEP_SUMMARY"
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from probe._util.redact import redact_report, redact_text
 from probe.models import STEP_NAMES, DrillNode, Lang, Report, Step, VariantRun
 from probe.report import vocabulary as vocab
 from probe.report.details import shown
 from probe.report.i18n import format_bytes, format_datetime, format_duration, format_int, text
 from probe.report.images import data_uri
-from probe.report.redact import redact_report, redact_text
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from probe.portal.server import ThreadedServer
+from probe.mock_portal.server import ThreadedServer
 
 from .captcha import SPENT, create_captcha_app
 from .recording import RECEIVED, ReceivedLogin

@@ -1,0 +1,104 @@
+"""Which portal a diagnosis is about: ``--portal FILE|URL`` and ``--portal-url``, resolved.
+
+No ``--portal``: the embedded mock portal, described by the file shipped in the package.
+``--portal FILE``: that description; ``--portal-url`` moves it elsewhere (another port, a
+staging host). ``--portal URL`` without a description: one is drafted from the login
+page on the fly (``probe portal draft``), and the person is told so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from probe.browsers.chromium.discovery import Chromium, find_chromium
+from probe.description.model import (
+    MOCK_SOURCE,
+    PortalDescription,
+    load_description,
+    mock_description,
+    parse_description,
+)
+from probe.description.target import relocated
+from probe.errors import BadInput, PortalFailure
+
+
+@dataclass(frozen=True)
+class PortalChoice:
+    description: PortalDescription
+    source: str  # the file it came from, or how it was made
+    embedded: bool = False  # probe starts the mock portal itself
+    drafted: bool = False  # guessed from the login page just now
+
+    def note(self) -> str | None:
+        """What the person should know about where the description came from."""
+        if not self.drafted:
+            return None
+        return (
+            f"No portal description given: drafted one from {self.description.login_url} "
+            "(guesses; save it with 'probe portal draft URL -o FILE', correct it, then use "
+            "--portal FILE)"
+        )
+
+
+def _is_url(value: str) -> bool:
+    if "://" in value and not value.startswith(("http://", "https://")):
+        raise BadInput(f"--portal {value}: not an http(s) URL")
+    return value.startswith(("http://", "https://"))
+
+
+def choose_portal(
+    portal: str | None,
+    portal_url: str | None = None,
+    *,
+    chromium: Chromium | None = None,
+    chromium_path: str | None = None,
+) -> PortalChoice:
+    """The description ``--portal`` and ``--portal-url`` point at."""
+    if portal_url is not None and not portal_url.startswith(("http://", "https://")):
+        raise BadInput(f"--portal-url {portal_url}: not an http(s) URL")
+    if portal is None:
+        mock = mock_description()
+        source = MOCK_SOURCE
+        if portal_url is None:
+            return PortalChoice(mock, source, embedded=True)
+        return PortalChoice(relocated(mock, portal_url), source)
+    if _is_url(portal):
+        if portal_url is not None:
+            raise BadInput("--portal-url moves a description file: give --portal FILE with it")
+        from probe.app.portal.draft import draft_description
+
+        check_url(portal, f"--portal {portal}")  # before any browser starts
+        text = draft_description(portal, chromium or find_chromium(chromium_path))
+        return PortalChoice(parse_description(text, portal), f"drafted from {portal}", drafted=True)
+    path = Path(portal).expanduser()
+    if not path.exists():
+        raise BadInput(
+            f"--portal {portal}: no such file (give a portal description file, or the "
+            "login page's http(s) URL)"
+        )
+    description = load_description(path)
+    if portal_url is not None:
+        description = relocated(description, portal_url)
+    return PortalChoice(description, str(path))
+
+
+def check_login_page(choice: PortalChoice) -> None:
+    """Fail in one line, before any browser starts, when the login URL is not a page.
+
+    Names the description file and its ``login_url`` field: nothing answers there, or
+    it answers with an HTTP error (a 404 is a wrong path).
+    """
+    url = choice.description.login_url
+    check_url(url, f"{choice.source}: login_url: {url}")
+
+
+def check_url(url: str, where: str) -> None:
+    """One line starting with ``where`` when nothing answers at ``url`` or it is not a page."""
+    from probe.diagnosis.session import check_reachable
+
+    status = check_reachable(url, where)
+    if status in (404, 410):
+        raise PortalFailure(
+            f"{where}: answers HTTP {status}: no page there; give the login page's URL"
+        )

@@ -1,0 +1,337 @@
+"""From what the person asked for to a running diagnosis: the apps' one resolve step.
+
+The CLI, ``probe ci`` and the pytest plugin all come through here. ``resolve`` turns a
+``DiagnosisRequest`` into a ``DiagnosisSetup``: it finds Chromium, locates the profile
+(or builds one from a scenario's recipe), starts the embedded mock portal when no portal
+URL was given and learns its URLs, and checks the report folder. The core
+(``probe.diagnosis.session``) is then handed the running portal's URLs only: it never starts nor
+reads a portal, so it works the same against a real one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from probe.app.portal_choice import PortalChoice, check_login_page
+from probe.app.recipes.cache import ProfileCache
+from probe.app.recipes.chromium import ProfileRecipe, build_profile
+from probe.app.recipes.firefox import build_firefox_profile
+from probe.browsers.base import BrowserEngine, EngineName
+from probe.browsers.chromium.discovery import Chromium, find_chromium
+from probe.browsers.chromium.engine import ChromiumEngine
+from probe.browsers.chromium.profile import SourceProfile, locate_profile
+from probe.browsers.driver import SharedDriver
+from probe.browsers.firefox.discovery import Firefox, find_firefox
+from probe.browsers.firefox.engine import FirefoxEngine
+from probe.browsers.registry import choose_engine, chromium_profile_folder, firefox_profile
+from probe.description.model import MOCK_SOURCE, PortalDescription, mock_description
+from probe.description.target import Target, origin_of, relocated, target_of
+from probe.diagnosis.runner import Progress, SilentProgress
+from probe.diagnosis.session import (
+    DiagnosisRequest,
+    DiagnosisSetup,
+    default_report_dir,
+    describe_profile,
+    diagnose,
+    prepare_report_dir,
+    private_workdir,
+)
+from probe.errors import BadInput, ProbeError
+from probe.journey.account_guard import code_budget
+from probe.journey.codes.sources import code_source
+from probe.journey.credentials import Credentials
+from probe.mock_portal import EmbeddedPortal
+from probe.mock_portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, PortalConfig
+from probe.models import Report
+from probe.report.files import discard_partial_report
+
+
+def demo_credentials() -> Credentials:
+    """The embedded portal's demo account, used when the person names none."""
+    return Credentials(DEMO_IDENTIFIER, DEMO_PASSWORD)
+
+
+def embedded_portal(portal: EmbeddedPortal) -> PortalDescription:
+    """The mock's description, at the running embedded portal's URL (its three sites,
+    the portal, the CAPTCHA vendor and the identity federation, on one loopback port)."""
+    return relocated(mock_description(), portal.url)
+
+
+def embedded_target(portal: EmbeddedPortal) -> Target:
+    """What the core is told about a running embedded portal: its URLs and its pages."""
+    return target_of(embedded_portal(portal), outbox_url=portal.outbox_url)
+
+
+@dataclass(frozen=True)
+class MockCase:
+    """A set-up given piece by piece (what a scenario file holds): a portal, a profile
+    recipe, credentials.
+
+    On the embedded portal (no ``description``): it starts in ``build_portal`` (default:
+    ``portal``) while the profile is built from ``recipe``, then switches to ``portal``
+    for the diagnosis. With a ``description``: the portal is one the caller runs and set
+    up (at the description's ``login_url``); nothing is started and ``portal`` is unused.
+    """
+
+    portal: PortalConfig
+    recipe: ProfileRecipe
+    credentials: Credentials
+    build_portal: PortalConfig | None = None
+    scenario: str | None = None  # the scenario's name, shown in the report
+    description: PortalDescription | None = None  # a portal probe does not start
+    source: str | None = None  # the description's file, named in messages
+    engine: EngineName = "chromium"  # the browser the profile is built for and run in
+
+
+@contextlib.contextmanager
+def resolve(
+    request: DiagnosisRequest,
+    progress: Progress | None = None,
+    *,
+    chromium: Chromium | None = None,
+    case: MockCase | None = None,
+    profiles: ProfileCache | None = None,
+) -> Iterator[DiagnosisSetup]:
+    """Resolve ``request`` into a set-up that stays valid (portal running) inside the block.
+
+    ``chromium``: one already found (``probe ci`` shares one between scenarios). ``case``:
+    the portal, profile and credentials come from it instead of the request (a case on a
+    described portal takes ``request.portal_url``: where that portal runs); ``profiles``:
+    where the case's profile is built once and reused. A report folder this creates is
+    removed again if the block fails before writing into it.
+    """
+    if case is not None and (
+        request.profile is not None
+        or request.credentials is not None
+        or request.portal_description is not None
+        or (request.portal_url is not None and case.description is None)
+    ):
+        raise ValueError("a MockCase brings its own portal, profile and credentials")
+    given = request.portal_url is not None or request.portal_description is not None
+    if given and case is None and request.credentials is None and not request.no_submit:
+        raise BadInput("--portal needs --user (and a password): probe knows no account there")
+    progress = progress or SilentProgress()
+    if request.report_dir is None:
+        wanted, created = default_report_dir(), True
+    else:
+        wanted, created = request.report_dir, not request.report_dir.exists()
+    try:
+        with contextlib.ExitStack() as stack:
+            yield _resolve(request, progress, stack, chromium, case, wanted, profiles)
+    except BaseException:
+        # A run that stopped early (bad input, Ctrl-C, SIGTERM) leaves no partial report.
+        discard_partial_report(wanted, created=created)
+        raise
+
+
+def _resolve(
+    request: DiagnosisRequest,
+    progress: Progress,
+    stack: contextlib.ExitStack,
+    chromium: Chromium | None,
+    case: MockCase | None,
+    report_dir: Path,
+    profiles: ProfileCache | None = None,
+) -> DiagnosisSetup:
+    portal: EmbeddedPortal | None = None
+    profile_path, credentials = request.profile, request.credentials
+    given, source = request.portal_description, request.portal_source
+    if case is not None and case.description is not None:
+        given, source = case.description, case.source
+    described: PortalDescription | None = None
+    if request.portal_url is not None or given is not None:
+        # A portal probe does not start: its login page must answer before anything else.
+        described = given or mock_description()
+        source = source or (MOCK_SOURCE if given is None else "the portal description")
+        if request.portal_url is not None:
+            described = relocated(described, request.portal_url)
+        check_login_page(PortalChoice(described, source))
+    name = case.engine if case is not None else choose_engine(request.browser, profile_path)
+    browser: Chromium | Firefox
+    if name == "firefox":
+        browser = find_firefox(request.firefox_path)
+    else:
+        browser = chromium or find_chromium(request.chromium_path)
+    if case is not None:
+        credentials = case.credentials
+        if described is not None:
+            profile_path = _build_case_profile(
+                case, browser, stack, progress, described.login_url, profiles
+            )
+        else:
+            portal, profile_path = _set_up_case(case, browser, stack, progress, profiles)
+    engine = _engine(
+        browser, profile_path, request, progress, report_dir, from_recipe=case is not None
+    )
+    progress.note(f"Browser: {engine.describe()}")
+    other = _other_engine(engine.name, request, chromium) if request.other_browser else None
+    identifier = credentials.identifier if credentials is not None else ""
+    if described is not None:
+        description = described
+        declared = description.second_factor.source if description.second_factor else None
+        source_of_codes = None
+        if request.outbox_url is None and declared is not None and declared.kind != "outbox":
+            # Made ready here, so a missing TOTP variable or a prompt without a terminal is
+            # one line before any browser starts.
+            source_of_codes = code_source(
+                declared,
+                login_url=description.login_url,
+                identifier=identifier,
+                ask=request.ask_code,
+            )
+        target = target_of(description, outbox_url=request.outbox_url, code_source=source_of_codes)
+    else:
+        if portal is None:
+            portal = stack.enter_context(EmbeddedPortal())
+        description, source = embedded_portal(portal), MOCK_SOURCE
+        target = target_of(description, outbox_url=portal.outbox_url)
+    progress.note(f"Portal: {target.login_url} (described by {source})")
+    codes = code_budget(description, target, no_submit=request.no_submit, allowed=request.max_codes)
+    if codes is not None:
+        progress.note(codes.announcement())
+    return DiagnosisSetup(
+        request=request,
+        engine=engine,
+        other=other,
+        target=target,
+        description=description,
+        # A given portal URL always comes with credentials (checked in resolve).
+        credentials=credentials or demo_credentials(),
+        report_dir=report_dir,
+        portal_embedded=portal is not None,
+        profile_from_recipe=case is not None,
+        scenario=case.scenario if case is not None else None,
+    )
+
+
+def _engine(
+    browser: Chromium | Firefox,
+    profile_path: Path | None,
+    request: DiagnosisRequest,
+    progress: Progress,
+    report_dir: Path,
+    *,
+    from_recipe: bool,
+) -> BrowserEngine:
+    """The engine of ``browser`` on the profile at ``profile_path`` (located, checked)."""
+    if isinstance(browser, Firefox):
+        prepare_report_dir(report_dir)
+        name = None if from_recipe else request.profile_name
+        folder, kind, line = firefox_profile(profile_path, name)
+        if from_recipe:
+            line = "Profile: built from the scenario's recipe, read from a private copy"
+        progress.note(line)
+        return FirefoxEngine(browser, folder, kind)
+    if not from_recipe:
+        profile_path = chromium_profile_folder(profile_path, request.profile_name)
+    if not browser.can_side_load_extensions:
+        progress.note(
+            f"{browser.describe()} cannot load extensions from a folder (Google Chrome 137+): "
+            "extension variants will not reproduce your extensions."
+        )
+    prepare_report_dir(report_dir)
+    profile = _locate(profile_path, browser, progress, from_recipe=from_recipe)
+    return ChromiumEngine(browser, profile)
+
+
+def _other_engine(
+    name: EngineName, request: DiagnosisRequest, chromium: Chromium | None
+) -> BrowserEngine | None:
+    """The other engine, when installed: it only ever starts brand-new profiles."""
+    try:
+        if name == "chromium":
+            return FirefoxEngine(find_firefox(request.firefox_path), None, "fresh")
+        return ChromiumEngine(chromium or find_chromium(request.chromium_path), None)
+    except ProbeError:
+        return None
+
+
+def _set_up_case(
+    case: MockCase,
+    browser: Chromium | Firefox,
+    stack: contextlib.ExitStack,
+    progress: Progress,
+    profiles: ProfileCache | None = None,
+) -> tuple[EmbeddedPortal, Path]:
+    """Start the embedded portal in the case's state and build its profile."""
+    building = case.build_portal if case.build_portal is not None else case.portal
+    portal = stack.enter_context(EmbeddedPortal(building))
+    profile_dir = _build_case_profile(
+        case,
+        browser,
+        stack,
+        progress,
+        portal.url,
+        profiles,
+        portal_state=building.model_dump_json(),
+    )
+    if case.build_portal is not None:
+        portal.set_config(case.portal)
+    return portal, profile_dir
+
+
+def _build_case_profile(
+    case: MockCase,
+    browser: Chromium | Firefox,
+    stack: contextlib.ExitStack,
+    progress: Progress,
+    portal_url: str,
+    profiles: ProfileCache | None = None,
+    *,
+    portal_state: str = "",
+) -> Path:
+    """The case's profile, built in a private folder removed with ``stack``, or the one
+    ``profiles`` holds for the same recipe (the diagnosis only reads it); a recipe's
+    ``{portal}`` is the origin of ``portal_url``. ``portal_state``: the embedded portal's
+    state while it is built (a described portal's is not known: its URL stands for it)."""
+    label = f"Scenario {case.scenario}" if case.scenario else "Set-up"
+    progress.note(f"{label}: building its browser profile")
+    origin = origin_of(portal_url)
+    if isinstance(browser, Chromium) and profiles is not None:
+        return profiles.profile(
+            case.recipe, chromium=browser, portal_url=origin, portal_state=portal_state
+        )
+    work = stack.enter_context(private_workdir())
+    if isinstance(browser, Firefox):
+        return build_firefox_profile(
+            case.recipe, work / "profile", firefox=browser, portal_url=origin
+        )
+    return build_profile(case.recipe, work / "profile", chromium=browser, portal_url=origin)
+
+
+def _locate(
+    path: Path | None, chromium: Chromium, progress: Progress, *, from_recipe: bool
+) -> SourceProfile:
+    profile = locate_profile(path)
+    if profile.made_by_newer_browser(chromium.version):
+        raise BadInput(
+            f"{profile.profile_dir} was last used by Chromium {profile.chromium_version}, newer "
+            f"than {chromium.describe()}; point --chromium at that version or newer"
+        )
+    for warning in profile.warnings:
+        progress.note(f"Note: {warning}")
+    progress.note(describe_profile(profile, from_recipe=from_recipe))
+    return profile
+
+
+def run_diagnosis(
+    request: DiagnosisRequest,
+    progress: Progress | None = None,
+    *,
+    chromium: Chromium | None = None,
+    case: MockCase | None = None,
+    driver: SharedDriver | None = None,
+    profiles: ProfileCache | None = None,
+) -> tuple[Report, Path]:
+    """Resolve ``request``, diagnose, write the report; returns the report and its folder.
+
+    ``driver``: a Playwright driver and browser budget shared with other diagnoses;
+    ``profiles``: profiles built from recipes, shared with them too.
+    Example: ``report, folder = run_diagnosis(DiagnosisRequest(report_dir=Path("out")))``
+    diagnoses your default profile on the embedded portal with its demo account.
+    """
+    with resolve(request, progress, chromium=chromium, case=case, profiles=profiles) as setup:
+        return diagnose(setup, progress, driver=driver), setup.report_dir

@@ -1,0 +1,274 @@
+"""Finding a Chromium to drive, and the flags every launch needs.
+
+Discovery order: the ``--chromium`` option, the ``PROBE_CHROMIUM`` environment
+variable, Playwright's own downloaded Chromium, then the system's ``chromium``,
+``chromium-browser`` and ``google-chrome``.
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from probe.browsers.base import playwright_error_lines
+from probe.errors import BadInput, BrowserFailure, ChromiumMissing
+
+ENV_VAR = "PROBE_CHROMIUM"
+
+INSTALL_HINT = (
+    "no Chromium found: run 'python -m playwright install chromium' "
+    "(or on Debian 'apt-get install chromium'), or point PROBE_CHROMIUM / --chromium at one"
+)
+
+# Chromium's own background traffic fails on closed networks and slows every start.
+BASE_ARGS: tuple[str, ...] = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-sync",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--password-store=basic",
+    "--use-mock-keychain",
+)
+
+# Debian's /usr/bin/chromium is a shell wrapper that adds its own --load-extension
+# flag, which would clash with the extensions probe loads; drive the binary behind it.
+_DEBIAN_WRAPPER_TARGETS = {"/usr/bin/chromium": "/usr/lib/chromium/chromium"}
+
+# A browser that never answers would otherwise hold each run for Playwright's 180 s.
+LAUNCH_TIMEOUT_S = 60
+
+# Linux refuses to start a program with one argument of 32 pages or more (MAX_ARG_STRLEN).
+MAX_ARG_BYTES = 32 * 4096
+
+# Chromium's single-instance socket is $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket
+# (Google Chrome's folder name is shorter), and a Unix socket's path holds at most 107
+# bytes: with a longer TMPDIR, Chromium aborts as it starts ("Socket path too long").
+_SOCKET_TAIL_BYTES = len(b"/org.chromium.Chromium.XXXXXX/SingletonSocket")
+_SOCKET_PATH_MAX = 107
+_SHORT_TEMPORARY = ("/tmp", "/var/tmp", "/dev/shm")
+
+_SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+@dataclass(frozen=True)
+class Chromium:
+    """A browser executable probe can drive."""
+
+    executable: Path
+    version: str  # e.g. "156.0.8078.108"
+    product: str  # "Chromium" or "Google Chrome"
+    source: str  # where it was found: "option", "env", "playwright", "system"
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".", 1)[0]) if self.version[:1].isdigit() else 0
+
+    @property
+    def can_side_load_extensions(self) -> bool:
+        # Branded Google Chrome ignores --load-extension from version 137 on.
+        return not (self.product == "Google Chrome" and self.major >= 137)
+
+    def describe(self) -> str:
+        return f"{self.product} {self.version} ({self.executable})"
+
+
+def launch_args(*, as_root: bool | None = None) -> list[str]:
+    """Flags for every Chromium probe starts."""
+    args = list(BASE_ARGS)
+    if as_root is None:
+        as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if as_root:
+        # Chromium refuses to start as root with its sandbox on.
+        args.append("--no-sandbox")
+    return args
+
+
+def browser_environment(
+    home: Path, base: Mapping[str, str] | None = None
+) -> dict[str, str | float | bool]:
+    """The environment of a Chromium probe starts: HOME and the XDG folders under ``home``.
+
+    Whatever ``--user-data-dir`` says, Chromium's crash reporter writes
+    ``$XDG_CONFIG_HOME/chromium/Crash Reports`` (the person's real Chromium folder, the
+    one probe reads by default) and GTK writes ``$XDG_CACHE_HOME/dconf``. Pointed at the
+    run's folder, they go away with it. ``XAUTHORITY`` is kept pointing at the person's
+    file so that a headed browser can still open its windows. ``PROBE_PASSWORD`` is
+    left out. ``home`` is created.
+    """
+    env: dict[str, str | float | bool] = dict(os.environ if base is None else base)
+    env.pop("PROBE_PASSWORD", None)  # the browser has no use for it
+    real_home = Path(str(env.get("HOME") or Path.home()))
+    if "XAUTHORITY" not in env and (real_home / ".Xauthority").is_file():
+        env["XAUTHORITY"] = str(real_home / ".Xauthority")
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    env["HOME"] = str(home)
+    for name, folder in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_STATE_HOME", "state"),
+    ):
+        env[name] = str(home / folder)
+    return with_short_temporary(env)
+
+
+def with_short_temporary(
+    env: Mapping[str, str | float | bool],
+) -> dict[str, str | float | bool]:
+    """``env`` with a TMPDIR short enough for Chromium's single-instance socket.
+
+    A TMPDIR that leaves the socket's path within the limit is kept; a longer one (a deep
+    test or CI folder) is replaced by the first writable of /tmp, /var/tmp and /dev/shm.
+    Chromium makes a folder of its own there and removes it when it closes.
+    """
+    out = dict(env)
+    current = str(out.get("TMPDIR") or tempfile.gettempdir())
+    if len(os.fsencode(current)) + _SOCKET_TAIL_BYTES <= _SOCKET_PATH_MAX:
+        return out
+    for candidate in _SHORT_TEMPORARY:
+        if os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
+            out["TMPDIR"] = candidate
+            break
+    return out
+
+
+def launch_failure(
+    message: str, *, executable: Path, headed: bool, extensions: int = 0
+) -> BrowserFailure:
+    """The one line saying why Chromium did not start, from Playwright's error ``message``."""
+    if "E2BIG" in message:
+        return _too_long(extensions)
+    if "XServer" in message or "Missing X server" in message or "$DISPLAY" in message:
+        return BrowserFailure(
+            "Chromium could not open a window: --headed needs a display and none was found "
+            "($DISPLAY is not set); run without --headed, or under xvfb-run"
+            if headed
+            else "Chromium could not start: it looked for a display; set $DISPLAY or use xvfb-run"
+        )
+    if "Socket path too long" in message:
+        return BrowserFailure(
+            "Chromium could not start: the temporary folder's path is too long for its "
+            "single-instance socket; set TMPDIR to a shorter folder (e.g. TMPDIR=/tmp)"
+        )
+    if "Timeout" in message and "exceeded" in message:
+        return BrowserFailure(
+            f"Chromium did not answer within {LAUNCH_TIMEOUT_S} s of being started; check "
+            f"that '{executable} --version' works, or point --chromium at another browser"
+        )
+    first, rest = playwright_error_lines(message)
+    # Chromium logs harmless errors (D-Bus, GPU) on its way; the last one is the cause.
+    causes = [
+        line
+        for line in rest
+        if ("error" in line.lower() or "fatal" in line.lower()) and "<launching>" not in line
+    ]
+    cause = causes[-1] if causes else None
+    exit_line = re.search(r"process did exit: exitCode=(\w+), signal=(\w+)", message)
+    if cause is None and exit_line:
+        code, signal = exit_line.groups()
+        how = f"signal {signal}" if signal != "null" else f"exit code {code}"
+        cause = f"it stopped as it started, {how}"
+    detail = f"{first} ({cause[:200]})" if cause else first
+    return BrowserFailure(f"Chromium did not start: {detail}")
+
+
+def check_command_line(args: Sequence[str], *, extensions: int) -> None:
+    """Refuse, before starting anything, a flag longer than Linux lets a program have.
+
+    Each extension folder's path is in ``--load-extension``: some 1,300 of them are too
+    many. Playwright would fail with ``spawn E2BIG`` and leave its temporary folder.
+    """
+    if sys.platform.startswith("linux") and any(len(a.encode()) >= MAX_ARG_BYTES for a in args):
+        raise _too_long(extensions)
+
+
+def _too_long(extensions: int) -> BrowserFailure:
+    return BrowserFailure(
+        f"Chromium could not be started: its command line, with {extensions} extension "
+        "folders to load, is longer than the system allows (E2BIG); disable some "
+        "extensions in the profile and run probe again"
+    )
+
+
+def _playwright_candidates() -> list[Path]:
+    roots = []
+    if (env := os.environ.get("PLAYWRIGHT_BROWSERS_PATH")) and env != "0":
+        roots.append(Path(env))
+    roots.append(Path.home() / ".cache" / "ms-playwright")
+    found: list[Path] = []
+    for root in roots:
+        for pattern in (
+            "chromium-*/chrome-linux*/chrome",
+            "chromium-*/chrome-mac*/Chromium.app/Contents/MacOS/Chromium",
+        ):
+            found.extend(Path(p) for p in sorted(glob.glob(str(root / pattern)), reverse=True))
+    return found
+
+
+def _system_candidates() -> list[Path]:
+    found: list[Path] = []
+    for name in _SYSTEM_NAMES:
+        if path := shutil.which(name):
+            found.append(Path(path))
+    return found
+
+
+def _resolve_wrapper(path: Path) -> Path:
+    target = _DEBIAN_WRAPPER_TARGETS.get(str(path))
+    if target and Path(target).is_file() and os.access(target, os.X_OK):
+        return Path(target)
+    return path
+
+
+@functools.lru_cache(maxsize=16)
+def _read_version(executable: str) -> tuple[str, str]:
+    try:
+        out = subprocess.run(
+            [executable, "--version"], capture_output=True, text=True, timeout=20, check=False
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BrowserFailure(f"cannot run {executable}: {exc}") from exc
+    match = re.search(r"(Google Chrome|Chromium)[^\d]*(\d+(?:\.\d+)+)", out)
+    if not match:
+        match2 = re.search(r"(\d+(?:\.\d+)+)", out)
+        return ("Chromium", match2.group(1) if match2 else "unknown")
+    return match.group(1), match.group(2)
+
+
+def _make(path: Path, source: str) -> Chromium:
+    resolved = _resolve_wrapper(path)
+    product, version = _read_version(str(resolved))
+    return Chromium(executable=resolved, version=version, product=product, source=source)
+
+
+def find_chromium(option: str | Path | None = None) -> Chromium:
+    """Return the browser to drive, or raise with one line saying how to get one."""
+    if option:
+        path = Path(option).expanduser()
+        if not path.is_file() or not os.access(path, os.X_OK):
+            raise BadInput(f"--chromium {option}: not an executable file")
+        return _make(path, "option")
+    if env := os.environ.get(ENV_VAR):
+        path = Path(env).expanduser()
+        if not path.is_file() or not os.access(path, os.X_OK):
+            raise BadInput(f"{ENV_VAR}={env}: not an executable file")
+        return _make(path, "env")
+    candidates = [(p, "playwright") for p in _playwright_candidates()]
+    candidates += [(p, "system") for p in _system_candidates()]
+    found = [_make(p, src) for p, src in candidates if p.is_file() and os.access(p, os.X_OK)]
+    if not found:
+        raise ChromiumMissing(INSTALL_HINT)
+    usable = [c for c in found if c.can_side_load_extensions]
+    return usable[0] if usable else found[0]

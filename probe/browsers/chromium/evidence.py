@@ -1,0 +1,302 @@
+"""Who did what in the person's browser: evidence read from Chromium itself, not inferred.
+
+Two questions, asked during the ``current`` run only:
+
+- A request failed with ``net::ERR_BLOCKED_BY_CLIENT``: which extension's rules block
+  it? Each extension that may hold network rules is asked
+  ``chrome.declarativeNetRequest.testMatchOutcome`` for that URL, from its service
+  worker when one is running, else from one of its own pages (a worker that went idle
+  is not woken by Playwright; an extension page has the same API). Chromium answers it
+  for unpacked extensions, which is how probe loads every copy.
+- Which extensions ran content scripts in the portal's pages? Each one gets an isolated
+  world whose origin is ``chrome-extension://<id>`` and whose name is the extension's
+  name (DevTools ``Runtime.executionContextCreated``, one CDP session per page).
+- Which added style sheets? Chromium marks a sheet ``injected`` (``CSS.styleSheetAdded``)
+  but gives neither its extension nor its text; it is put down to the extensions whose
+  content scripts declare CSS for that page's URL (their match patterns).
+
+Everything is best effort: a question the browser does not answer yields no evidence,
+never a failed run. URLs are kept without their query strings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.async_api import BrowserContext, CDPSession, Page, Request
+from playwright.async_api import Error as PlaywrightError
+
+from probe.browsers.chromium.profile import Extension, extension_id
+from probe.description.pagemap import public_url
+from probe.models import Evidence
+
+ASK_TIMEOUT_S = 5.0
+NETWORK_PERMISSIONS = frozenset(
+    {
+        "declarativeNetRequest",
+        "declarativeNetRequestWithHostAccess",
+        "declarativeNetRequestFeedback",
+    }
+)
+MAX_ASKED_URLS = 10
+
+# Playwright's resource types -> declarativeNetRequest's.
+DNR_TYPES: dict[str, str] = {
+    "document": "sub_frame",
+    "stylesheet": "stylesheet",
+    "image": "image",
+    "media": "media",
+    "font": "font",
+    "script": "script",
+    "xhr": "xmlhttprequest",
+    "fetch": "xmlhttprequest",
+    "websocket": "websocket",
+    "ping": "ping",
+}
+
+_ASK = """async ([url, type, initiator]) => {
+  const dnr = globalThis.chrome && chrome.declarativeNetRequest;
+  if (!dnr || !dnr.testMatchOutcome) return null;
+  const request = {url, type};
+  if (initiator) request.initiator = initiator;
+  try {
+    const outcome = await dnr.testMatchOutcome(request);
+    return (outcome.matchedRules || []).length;
+  } catch (e) {
+    return null;
+  }
+}"""
+
+
+@dataclass
+class _Blocked:
+    url: str  # as requested (kept in memory only, to ask the extensions)
+    resource_type: str
+    initiator: str | None
+
+
+def may_hold_network_rules(ext: Extension) -> bool:
+    try:
+        manifest = json.loads((ext.path / "manifest.json").read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return True  # cannot tell: ask it
+    if not isinstance(manifest, dict):
+        return True
+    permissions = manifest.get("permissions")
+    wanted = permissions if isinstance(permissions, list) else []
+    return bool(NETWORK_PERMISSIONS & {p for p in wanted if isinstance(p, str)}) or (
+        "declarative_net_request" in manifest
+    )
+
+
+def _css_patterns(ext: Extension) -> list[str]:
+    """The match patterns of the extension's content scripts that carry CSS."""
+    try:
+        manifest = json.loads((ext.path / "manifest.json").read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return []
+    scripts = manifest.get("content_scripts") if isinstance(manifest, dict) else None
+    patterns: list[str] = []
+    for entry in scripts if isinstance(scripts, list) else []:
+        if isinstance(entry, dict) and entry.get("css"):
+            matches = entry.get("matches")
+            patterns += (
+                [m for m in matches if isinstance(m, str)] if isinstance(matches, list) else []
+            )
+    return patterns
+
+
+def matches_pattern(pattern: str, url: str) -> bool:
+    """Chromium's match patterns (``*://*.example.org/*``, ``<all_urls>``); ports do not count."""
+    parts = urlsplit(url)
+    if pattern == "<all_urls>":
+        return parts.scheme in ("http", "https", "file", "ftp")
+    scheme, sep, rest = pattern.partition("://")
+    if not sep:
+        return False
+    host, _, path = rest.partition("/")
+    if scheme == "*":
+        if parts.scheme not in ("http", "https"):
+            return False
+    elif scheme != parts.scheme:
+        return False
+    hostname = parts.hostname or ""
+    if host != "*":
+        if host.startswith("*."):
+            bare = host[2:]
+            if hostname != bare and not hostname.endswith("." + bare):
+                return False
+        elif hostname != host.partition(":")[0]:
+            return False
+    path_re = ".*".join(re.escape(piece) for piece in ("/" + path).split("*"))
+    return re.fullmatch(path_re, parts.path or "/") is not None
+
+
+def _origin(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else None
+
+
+@dataclass
+class EvidenceWatch:
+    """Watches one browser context for what its extensions do."""
+
+    context: BrowserContext
+    extensions: Sequence[Extension]
+    sites: Sequence[str]  # the portal's host names
+    _loaded: dict[str, Extension] = field(default_factory=dict)
+    _blocked: dict[str, _Blocked] = field(default_factory=dict)
+    _injected: dict[str, list[Page]] = field(default_factory=dict)  # extension id -> pages
+    _sessions: list[CDPSession] = field(default_factory=list)
+    _sheets: list[tuple[CDPSession, str, Page]] = field(default_factory=list)
+    _done: bool = False
+
+    async def start(self) -> None:
+        for ext in self.extensions:
+            try:
+                self._loaded[extension_id(ext.path)] = ext
+            except (OSError, ValueError):
+                self._loaded[ext.id] = ext
+        self.context.on("requestfailed", self._on_failed)
+        self.context.on("page", self._on_page)
+        for page in self.context.pages:
+            await self._attach(page)
+
+    def _on_failed(self, request: Request) -> None:
+        if "ERR_BLOCKED_BY_CLIENT" not in (request.failure or ""):
+            return
+        if len(self._blocked) >= MAX_ASKED_URLS or request.url in self._blocked:
+            return
+        frame_url = None
+        with contextlib.suppress(PlaywrightError):
+            frame_url = request.frame.page.url if request.frame else None
+        self._blocked[request.url] = _Blocked(
+            request.url, request.resource_type, _origin(frame_url)
+        )
+
+    def _on_page(self, page: Page) -> None:
+        if self._done:
+            return
+        task = asyncio.ensure_future(self._attach(page))
+        task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+
+    async def _attach(self, page: Page) -> None:
+        try:
+            session = await self.context.new_cdp_session(page)
+            session.on(
+                "Runtime.executionContextCreated",
+                lambda event: self._on_context(page, event),
+            )
+            session.on("CSS.styleSheetAdded", lambda event: self._on_sheet(session, page, event))
+            await session.send("Runtime.enable")
+            if any(_css_patterns(ext) for ext in self._loaded.values()):
+                await session.send("DOM.enable")
+                await session.send("CSS.enable")
+        except PlaywrightError:
+            return
+        self._sessions.append(session)
+
+    def _on_sheet(self, session: CDPSession, page: Page, event: dict[str, Any]) -> None:
+        header = event.get("header") or {}
+        if header.get("origin") == "injected" and header.get("styleSheetId"):
+            self._sheets.append((session, str(header["styleSheetId"]), page))
+
+    def _on_context(self, page: Page, event: dict[str, Any]) -> None:
+        context = event.get("context") or {}
+        origin = str(context.get("origin") or "")
+        aux = context.get("auxData") or {}
+        if not origin.startswith("chrome-extension://") or aux.get("type") != "isolated":
+            return
+        loaded = origin.removeprefix("chrome-extension://").strip("/")
+        pages = self._injected.setdefault(loaded, [])
+        if loaded in self._loaded and page not in pages:
+            pages.append(page)  # the page's URL is read at the end: it may not be committed yet
+
+    async def conclude(self) -> list[Evidence]:
+        """What was seen, in the order of the extensions given; asks about blocked requests."""
+        self._done = True
+        # A pooled browser runs other journeys after this one: stop listening to it.
+        self.context.remove_listener("requestfailed", self._on_failed)
+        self.context.remove_listener("page", self._on_page)
+        found: list[Evidence] = []
+        if self._blocked:
+            for loaded, ext in self._loaded.items():
+                if not may_hold_network_rules(ext):
+                    continue
+                for blocked in await self._ask(loaded):
+                    url = public_url(blocked.url) or blocked.url
+                    found.append(
+                        Evidence(kind="blocks-request", component=ext.id, name=ext.name, url=url)
+                    )
+        for loaded, ext in self._loaded.items():
+            urls = [public_url(page.url) for page in self._injected.get(loaded, [])]
+            on_portal = [u for u in urls if u and (urlsplit(u).hostname or "") in self.sites]
+            if on_portal:
+                found.append(
+                    Evidence(
+                        kind="injects-script", component=ext.id, name=ext.name, url=on_portal[0]
+                    )
+                )
+        found += await self._styled()
+        for session in self._sessions:
+            with contextlib.suppress(PlaywrightError):
+                await session.detach()
+        return found
+
+    async def _styled(self) -> list[Evidence]:
+        """Extensions declaring CSS for a portal page into which a sheet was injected."""
+        declared = {loaded: _css_patterns(ext) for loaded, ext in self._loaded.items()}
+        seen: dict[str, str] = {}
+        for _session, _sheet, page in self._sheets:
+            url = page.url
+            if (urlsplit(url).hostname or "") not in self.sites:
+                continue
+            for loaded, patterns in declared.items():
+                if any(matches_pattern(pattern, url) for pattern in patterns):
+                    seen.setdefault(loaded, public_url(url) or url)
+        return [
+            Evidence(kind="injects-css", component=ext.id, name=ext.name, url=seen[loaded])
+            for loaded, ext in self._loaded.items()
+            if loaded in seen
+        ]
+
+    async def _ask(self, loaded: str) -> list[_Blocked]:
+        """The blocked requests the extension ``loaded``'s own rules match."""
+        prefix = f"chrome-extension://{loaded}/"
+        worker = next((w for w in self.context.service_workers if w.url.startswith(prefix)), None)
+        page: Page | None = None
+        matched: list[_Blocked] = []
+        try:
+            if worker is None:
+                page = await self.context.new_page()
+                await page.goto(prefix + "manifest.json", timeout=ASK_TIMEOUT_S * 1000)
+            where = worker if worker is not None else page
+            assert where is not None
+            for blocked in self._blocked.values():
+                types = [DNR_TYPES.get(blocked.resource_type, "other")]
+                if blocked.resource_type == "document":
+                    types.append("main_frame")
+                for dnr_type in types:
+                    count = await asyncio.wait_for(
+                        where.evaluate(_ASK, [blocked.url, dnr_type, blocked.initiator]),
+                        ASK_TIMEOUT_S,
+                    )
+                    if isinstance(count, int) and count > 0:
+                        matched.append(blocked)
+                        break
+        except (PlaywrightError, TimeoutError):
+            pass
+        finally:
+            if page is not None:
+                with contextlib.suppress(PlaywrightError):
+                    await page.close()
+        return matched

@@ -1,0 +1,137 @@
+"""Which engine diagnoses a profile, and which profile of a folder holding several.
+
+``--browser`` says the engine; without it the folder ``--profile`` points at says it (a
+Firefox profile or profiles folder, a Chromium user-data-dir or profile folder), and with
+no ``--profile`` it is Chromium. A profile of the other engine than ``--browser`` is a
+one-line error. ``--profile-name`` picks a profile in a folder holding several (Firefox:
+the name profiles.ini gives it, or its folder's name; Chromium: its folder, ``Profile 1``,
+or the name Chromium shows, from Local State); without it, the one last used.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from probe.browsers.base import ENGINE_LABELS, EngineName
+from probe.browsers.chromium.profile.reading import chromium_roots
+from probe.browsers.firefox.discovery import choose_profile, find_profile, is_firefox_profile
+from probe.browsers.firefox.engine import FirefoxProfileKind
+from probe.browsers.firefox.files import is_real_dir, is_regular, read_text
+from probe.errors import BadInput
+
+
+def detect_engine(folder: Path) -> EngineName | None:
+    """The engine whose profile (or folder of profiles) ``folder`` is, None if neither."""
+    folder = folder.expanduser()
+    if not is_real_dir(folder):
+        return None
+    if is_firefox_profile(folder) or is_regular(folder / "profiles.ini"):
+        return "firefox"
+    if is_regular(folder / "Preferences") or is_regular(folder / "Local State"):
+        return "chromium"
+    if is_regular(folder / "Default" / "Preferences"):
+        return "chromium"
+    return None
+
+
+def choose_engine(browser: EngineName | None, profile: Path | None) -> EngineName:
+    """``--browser``, checked against the profile given; else the profile's; else Chromium."""
+    found = detect_engine(profile) if profile is not None else None
+    if browser is None:
+        return found or "chromium"
+    if found is not None and found != browser:
+        raise BadInput(
+            f"--profile {profile} is a {ENGINE_LABELS[found]} profile, not a "
+            f"{ENGINE_LABELS[browser]} one: drop --browser {browser}, or use "
+            f"--browser {found}"
+        )
+    return browser
+
+
+def firefox_profile(
+    path: Path | None, profile_name: str | None
+) -> tuple[Path | None, FirefoxProfileKind, str]:
+    """The Firefox profile folder to read, its kind, and a line saying which and why.
+
+    ``(None, "fresh", ...)`` when the person has no Firefox profile at all.
+    """
+    if path is None:
+        choice = find_profile(profile_name)
+        if choice is None:
+            if profile_name is not None:
+                raise BadInput(
+                    f"--profile-name {profile_name}: no Firefox profiles folder found; "
+                    "give it with --profile"
+                )
+            return None, "fresh", "Profile: no Firefox profile found, using a brand-new one"
+        return choice.entry.path, "default-firefox", _chosen(choice.entry.name, choice.reason)
+    path = path.expanduser().absolute()
+    if not path.exists():
+        raise BadInput(f"profile folder not found: {path}")
+    if not is_real_dir(path):
+        raise BadInput(f"{path} is not a folder: give a Firefox profile folder")
+    if is_regular(path / "profiles.ini"):
+        choice = choose_profile(path, profile_name)
+        return choice.entry.path, "given", _chosen(choice.entry.name, choice.reason)
+    if profile_name is not None:
+        raise BadInput(
+            f"--profile-name {profile_name}: {path} is one Firefox profile, not a folder of "
+            "profiles (with profiles.ini); drop --profile-name"
+        )
+    if not is_firefox_profile(path):
+        raise BadInput(
+            f"{path} is not a Firefox profile: no prefs.js, times.json or compatibility.ini "
+            "in it, and no profiles.ini"
+        )
+    return path, "given", f"Profile: given ({path}), read from a private copy"
+
+
+def _chosen(name: str, reason: str) -> str:
+    why = {"named": "named", "only": "the only one"}.get(reason, reason)
+    return f"Profile: Firefox profile {name!r} ({why}), read from a private copy"
+
+
+def chromium_profile_folder(path: Path | None, profile_name: str | None) -> Path | None:
+    """The Chromium profile folder ``--profile-name`` names in the user-data-dir ``path``
+    (default: the person's Chromium folder); ``path`` itself without a name."""
+    if profile_name is None:
+        return path
+    if path is None:
+        path = next((p for _, p in chromium_roots() if is_real_dir(p)), None)
+        if path is None:
+            raise BadInput(
+                f"--profile-name {profile_name}: no Chromium, Chrome, Edge or Brave folder "
+                "found; give it with --profile"
+            )
+    path = path.expanduser().absolute()
+    if is_regular(path / "Preferences"):
+        raise BadInput(
+            f"--profile-name {profile_name}: {path} is one Chromium profile, not a "
+            "user-data folder holding several; drop --profile-name"
+        )
+    names = _chromium_profile_names(path)
+    for folder, shown in names.items():
+        if profile_name in (folder, shown) and is_regular(path / folder / "Preferences"):
+            return path / folder
+    listed = ", ".join(repr(n) for n in names.values()) or "none"
+    raise BadInput(f"no Chromium profile named {profile_name!r} in {path} (there are: {listed})")
+
+
+def _chromium_profile_names(user_data_dir: Path) -> dict[str, str]:
+    """Profile folder -> the name Chromium shows (Local State), for the folders there."""
+    shown: dict[str, str] = {}
+    try:
+        state = json.loads(read_text(user_data_dir / "Local State", 32 * 1024 * 1024))
+    except (OSError, ValueError, RecursionError, BadInput):
+        state = {}
+    profile = state.get("profile") if isinstance(state, dict) else None
+    cache = profile.get("info_cache") if isinstance(profile, dict) else None
+    folders = [p.name for p in sorted(user_data_dir.iterdir()) if is_real_dir(p)]
+    for folder in folders:
+        if not is_regular(user_data_dir / folder / "Preferences"):
+            continue
+        entry = cache.get(folder) if isinstance(cache, dict) else None
+        name = entry.get("name") if isinstance(entry, dict) else None
+        shown[folder] = name if isinstance(name, str) and name else folder
+    return shown

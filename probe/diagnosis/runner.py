@@ -1,0 +1,358 @@
+"""Browser environments to run the journey in, and running one of them for real.
+
+The person's environment is split into components (each enabled extension, each cookie
+of the portal's sites, the portal's site data, each login-relevant setting); a variant
+keeps a subset of them. ``current`` keeps them all, ``fresh`` none; the named variants
+of the checklist (private window, no extensions, cookies cleared, ...) and every run of
+the drill-down are subsets too, so they are all run the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from playwright.async_api import BrowserContext, Page, Playwright
+from playwright.async_api import Error as PlaywrightError
+
+from probe.browsers.base import (
+    SITE_DATA_ID,
+    BrowserEngine,
+    EngineName,
+    EvidenceWatch,
+    Inventory,
+    ProfileCopy,
+    RunSpec,
+)
+from probe.browsers.chromium.warm import ChromiumWarmBrowser, start_warm
+from probe.browsers.pool import BrowserPool, BrowserSetup, RunNeeds
+from probe.description.target import Target, Timeouts
+from probe.journey import trace
+from probe.journey.account_guard import AccountGuard, RunGate
+from probe.journey.credentials import Credentials
+from probe.journey.login import Journey
+from probe.journey.observation import Quickness
+from probe.models import Evidence, StepName, VariantRun
+
+# A narrowing-down run's shortest waits (see ``narrowing_timeouts``): for a form to send
+# anything, for the CAPTCHA widget to render (its frame is another site: under load, a new
+# renderer process may take a second to start).
+SENT_WITHIN_FLOOR_MS = 1_000
+CAPTCHA_APPEAR_FLOOR_MS = 2_000
+
+__all__ = ["SITE_DATA_ID", "Environment", "Inventory", "Progress", "Runner", "SilentProgress"]
+
+
+class Progress(Protocol):
+    """Told what happens while a diagnosis runs (the console shows it)."""
+
+    def note(self, text: str) -> None: ...
+
+    def started(self, name: str, description: str) -> None: ...
+
+    def finished(self, run: VariantRun) -> None: ...
+
+
+class SilentProgress:
+    def note(self, text: str) -> None:
+        pass
+
+    def started(self, name: str, description: str) -> None:
+        pass
+
+    def finished(self, run: VariantRun) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One browser set-up: which of the person's components it keeps."""
+
+    name: str
+    description: str
+    kept: frozenset[str]  # component ids
+    credentials: Credentials
+    fresh: bool = False  # a brand-new profile: nothing of the person's at all
+    stop_after: StepName | None = None  # end the journey once this step passed
+    photographed: bool = True  # screenshots (the first costs ~0.4 s)
+    private: bool = False  # a private window
+    engine: EngineName | None = None  # another engine than the person's (a fresh profile)
+    # More runs like this one follow (narrowing down): worth starting a browser that
+    # can be switched from run to run. Other runs reuse one only when one is idle.
+    series: bool = False
+
+
+class Runner:
+    """Runs the journey in environments, each in its own real browser.
+
+    ``engine`` starts the person's browser on runs made from ``copy`` (its profile's
+    private copy); ``other``, when given, is the other engine, for a brand-new profile
+    in it (an environment with ``engine`` set).
+    """
+
+    def __init__(
+        self,
+        playwright: Playwright,
+        engine: BrowserEngine,
+        copy: ProfileCopy,
+        target: Target,
+        work_dir: Path,
+        *,
+        gate: AccountGuard | None,
+        timeouts: Timeouts,
+        screenshots: Path | None,
+        traces: Path | None = None,
+        headed: bool = False,
+        origin: float | None = None,
+        progress: Progress | None = None,
+        no_submit: bool = False,
+        other: BrowserEngine | None = None,
+        browsers: int = 0,
+        reuse_every_run: bool = False,
+    ) -> None:
+        self.progress = progress or SilentProgress()
+        self.no_submit = no_submit
+        self.playwright = playwright
+        self.engine = engine
+        self.other = other
+        self.copy = copy
+        self.inventory = copy.inventory
+        self.target = target
+        self.work_dir = work_dir
+        self.gate = gate
+        self.timeouts = timeouts
+        self.screenshots = screenshots
+        self.traces = traces  # a Playwright trace of each whole-journey run goes there
+        self.headed = headed
+        self.origin = origin if origin is not None else time.monotonic()
+        self.browser_runs = 0  # journeys run
+        self.browsers_started = 0  # browsers launched (fewer when runs reuse them)
+        self._extension_ids = frozenset(c.id for c in self.inventory.of_kind("extension"))
+        self._setting_ids = frozenset(c.id for c in self.inventory.of_kind("setting"))
+        # ``browsers`` running browsers kept for the runs that can reuse one
+        # (``probe.browsers.pool``); 0: every run starts a browser of its own. Chromium
+        # only, and not one that ignores --load-extension (branded Chrome 137+): it could
+        # not load the extension switch. Firefox runs keep starting a browser each.
+        self.pool: BrowserPool[ChromiumWarmBrowser] | None = (
+            BrowserPool(self._start_warm, browsers, extensions=self._extension_ids)
+            if browsers > 0 and ChromiumWarmBrowser.can_drive(engine)
+            else None
+        )
+        self._reuse = True  # until a pooled browser fails to start its switch
+        self._every_run = reuse_every_run  # not only series start pooled browsers
+        self._quickness = Quickness()  # the slowest send and CAPTCHA seen where they worked
+        self._closing: set[asyncio.Task[None]] = set()
+        self._counter = 0
+
+    async def drain(self) -> None:
+        """Wait until every browser this runner started is closed and its folder removed."""
+        if self.pool is not None:
+            await self.pool.close()
+        while self._closing:
+            await asyncio.gather(*list(self._closing), return_exceptions=True)
+
+    async def run(self, env: Environment) -> VariantRun:
+        self.progress.started(env.name, env.description)
+        gate = self.gate.view(env.name) if self.gate is not None else None
+        try:
+            result = await self._run(env, gate)
+        except asyncio.CancelledError:
+            self.progress.finished(
+                VariantRun(
+                    name=env.name,
+                    description=env.description,
+                    outcome="skipped",
+                    skipped_reason="stopped before the end",
+                )
+            )
+            raise
+        finally:
+            if gate is not None:
+                gate.close()
+        self.progress.finished(result)
+        return result
+
+    async def _run(self, env: Environment, gate: RunGate | None) -> VariantRun:
+        self._counter += 1
+        self.browser_runs += 1
+        run_dir = self.work_dir / f"run-{self._counter}-{env.name}"
+        started = time.monotonic()
+        kept = env.kept & self.inventory.ids
+        watch: EvidenceWatch | None = None
+        page: Page | None = None
+        warm = await self._warm_browser(env, kept)
+        if warm is not None:
+            lent, page = warm
+            context, run_dir, downloads = lent.context, lent.run_dir, lent.downloads
+            if env.stop_after is None:  # whole-journey runs ask who did what
+                watch = await lent.watch(kept, self.target.sites)
+        else:
+            engine = self.engine
+            if env.engine is not None and env.engine != self.engine.name:
+                if self.other is None or self.other.name != env.engine:
+                    raise ValueError(f"no {env.engine} engine to run {env.name} in")
+                engine = self.other
+            spec = RunSpec(
+                kept=kept,
+                folder=run_dir,
+                fresh=env.fresh or engine is not self.engine,
+                private=env.private,
+                headed=self.headed,
+                locale=self.target.locale,
+                watch=env.stop_after is None,
+                sites=self.target.sites,
+            )
+            self.browsers_started += 1
+            launched = await engine.launch(self.playwright, None if spec.fresh else self.copy, spec)
+            context, watch, downloads = launched.context, launched.watch, spec.downloads
+        traced = False
+        evidence: list[Evidence] = []
+        trace_file: str | None = None
+        done = False
+        try:
+            if self.traces is not None and env.stop_after is None:
+                traced = await trace.start(context)
+            journey = Journey(
+                context,
+                self.target,
+                env.credentials,
+                gate=gate,
+                timeouts=self._timeouts_for(env),
+                screenshots=self.screenshots if env.photographed else None,
+                screenshot_every_step=env.name == "current",
+                stop_after=env.stop_after,
+                no_submit=self.no_submit,
+                name=env.name,
+                downloads=downloads,
+                page=page,
+            )
+            result = await journey.run()
+            self._quickness.add(journey.quickness)
+            if watch is not None:
+                evidence = await watch.conclude()
+            if traced and self.traces is not None:
+                out = self.traces / f"{env.name}.zip"
+                typed = env.credentials
+                secrets = [typed.identifier, typed.password, typed.provisional_code or ""]
+                if await trace.stop(context, run_dir / "trace.zip", out, secrets):
+                    trace_file = f"{self.traces.name}/{out.name}"
+            done = result.symptom != "browser-crashed"
+        finally:
+            if warm is not None and self.pool is not None:
+                if done:
+                    self.pool.give_back(warm[0])
+                else:  # stopped half-way or crashed: a state nobody can vouch for
+                    self.pool.discard(warm[0])
+            else:
+                # Closing takes ~0.3 s: let it overlap with the next runs (see ``drain``).
+                closing = asyncio.create_task(_close(context, run_dir))
+                self._closing.add(closing)
+                closing.add_done_callback(self._closing.discard)
+        failing = next((s for s in result.steps if s.outcome == "fail"), None)
+        return VariantRun(
+            name=env.name,
+            description=env.description,
+            outcome="skipped" if result.skipped_reason else ("pass" if result.passed else "fail"),
+            symptom=result.symptom,
+            failed_step=result.failed_step,
+            message=failing.message if failing else None,
+            skipped_reason=result.skipped_reason,
+            answer_on_record=result.answer_on_record,
+            evidence=evidence,
+            trace=trace_file,
+            kept=sorted(kept),
+            steps=result.steps,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            started_ms=int((started - self.origin) * 1000),
+        )
+
+    def _timeouts_for(self, env: Environment) -> Timeouts:
+        if env.stop_after is None:
+            return self.timeouts
+        return narrowing_timeouts(self.timeouts, self._quickness)
+
+    async def _warm_browser(
+        self, env: Environment, kept: frozenset[str]
+    ) -> tuple[ChromiumWarmBrowser, Page] | None:
+        """A running browser set to ``env`` (``probe.browsers.chromium.warm``); None: start one for it.
+
+        The one place where a run reuses a browser or gets its own; which runs may is
+        ``probe.browsers.pool.refusal``. A private window and a run in the other engine
+        always start their own (a private window is the engine's own mode when it has one).
+        """
+        if self.pool is None or not self._reuse or env.private:
+            return None
+        if env.engine is not None and env.engine != self.engine.name:
+            return None
+        needs = RunNeeds(
+            extensions=frozenset(c for c in kept if c in self._extension_ids),
+            reset_settings=self._setting_ids if env.fresh else self._setting_ids - kept,
+            site_data=not env.fresh and SITE_DATA_ID in kept,
+            fresh=env.fresh,
+        )
+        dropped = [c.id for c in self.inventory.of_kind("cookie") if c.id not in kept]
+        try:
+            lent = await self.pool.lease(needs, start=env.series or self._every_run)
+        except PlaywrightError:
+            # Started, but its switch or its checks did not answer: no more reuse in this
+            # diagnosis, every run starts its own browser as before.
+            self._reuse = False
+            return None
+        if lent is None:
+            return None
+        try:
+            return lent, await lent.prepare(kept, dropped)
+        except PlaywrightError:
+            self.pool.discard(lent)  # it no longer answers: this run starts its own
+            return None
+
+    async def _start_warm(self, setup: BrowserSetup) -> ChromiumWarmBrowser:
+        """Start a browser for the pool: every extension a run may keep, loaded."""
+        self._counter += 1
+        self.browsers_started += 1
+        return await start_warm(
+            self.engine,
+            self.playwright,
+            self.copy,
+            setup,
+            self.work_dir / f"browser-{self._counter}",
+            headed=self.headed,
+            target=self.target,
+        )
+
+
+def narrowing_timeouts(timeouts: Timeouts, seen: Quickness) -> Timeouts:
+    """A narrowing-down run's waits: less for what the working runs showed comes quickly.
+
+    Once a form that works was seen to send (its first request ``seen.sent_after`` s after
+    the press), a narrowing-down run whose form sends nothing within ten times that (at
+    least ``SENT_WITHIN_FLOOR_MS``, at most the usual wait) has the form that does not work;
+    the same for a CAPTCHA widget seen rendering ``seen.captcha_after`` s into its step (at
+    least ``CAPTCHA_APPEAR_FLOOR_MS``). The run it is compared with already showed how that looks.
+    """
+    return dataclasses.replace(
+        timeouts,
+        sent_within=_learned(timeouts.sent_within, seen.sent_after, SENT_WITHIN_FLOOR_MS),
+        captcha_appear=_learned(
+            timeouts.captcha_appear, seen.captcha_after, CAPTCHA_APPEAR_FLOOR_MS
+        ),
+    )
+
+
+def _learned(usual: int, seen: float | None, floor: int) -> int:
+    """Ten times what was ``seen`` (seconds), in ms, between ``floor`` and ``usual``."""
+    if seen is None or not usual:
+        return usual  # not seen yet, or the wait is off
+    return min(usual, max(floor, int(seen * 10_000)))
+
+
+async def _close(context: BrowserContext, run_dir: Path) -> None:
+    with contextlib.suppress(PlaywrightError):
+        await context.close()
+    shutil.rmtree(run_dir, ignore_errors=True)

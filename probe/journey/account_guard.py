@@ -1,0 +1,181 @@
+"""Keeps a diagnosis from locking the account it tests, tripping the portal's rate limit,
+or sending the person security codes nobody asked for.
+
+All runs of one diagnosis share one ``AccountGuard``; each run talks to it through its
+own ``RunGate``. Credentials are submitted one run at a time (the security code read
+from the outbox must be that run's: only the latest code is valid). The person's own
+browser (``current``) submits first, so that its answer is the one on record; a run that
+would only resubmit credentials the portal already rejected is skipped, and at most
+``MAX_REJECTED_SUBMISSIONS`` rejected passwords are sent per diagnosis.
+
+Security codes: on a portal that sends one after each accepted login, when probe cannot
+read it itself (the person types it, ``second-factor.source = "prompt"``, or no source is
+declared), a ``CodeBudget`` bounds the logins: after ``allowed`` accepted ones (default
+1, ``--max-codes``), a run that would log in again, and so make the portal send another
+SMS or e-mail, is not started past the CAPTCHA; its skip says so and how to allow it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from probe.description.model import PortalDescription
+from probe.description.target import Target
+from probe.journey.credentials import Credentials
+from probe.journey.login import SkipRun
+from probe.models import Symptom
+
+# Answers about the account itself: submitting again would only repeat (or worsen) them.
+ACCOUNT_ANSWERS: frozenset[str] = frozenset(
+    {"account-locked", "rights-not-open", "stale-provisional-code"}
+)
+MAX_REJECTED_SUBMISSIONS = 2
+LEADER = "current"  # the run of the person's browser as it is
+MAX_CODES_OPTION = "--max-codes"
+
+
+@dataclass(frozen=True)
+class CodeBudget:
+    """How many security codes a diagnosis may make the portal send, and why it counts."""
+
+    allowed: int  # accepted logins (each one sends a code)
+    typed: bool  # the person types each code (prompt); else probe cannot read them
+
+    @property
+    def why(self) -> str:
+        if self.typed:
+            return "you type each one: second-factor.source is prompt"
+        return "probe cannot read it: the portal description names no second-factor.source"
+
+    def skip_reason(self) -> str:
+        return (
+            "not run: logging in again would make the portal send another security code "
+            f"({self.why}); this diagnosis allows {self.allowed}. To run it: add "
+            f"{MAX_CODES_OPTION} N to the command (N codes at most)"
+        )
+
+    def announcement(self) -> str:
+        """Said before the runs start."""
+        if self.typed:
+            first = "Security code: you type the one the portal sends you (second-factor.source = prompt)."
+        else:
+            first = (
+                "Note: the portal asks for a security code and its description names no "
+                "source probe can read (mailpit, totp or prompt): the run that logs in stops there."
+            )
+        return (
+            f"{first} At most {self.allowed} run(s) log in; the others would each make the "
+            f"portal send another code, so they stop before logging in ({MAX_CODES_OPTION} N "
+            "allows N; --no-submit logs in nowhere)."
+        )
+
+    def afterword(self, skipped: int) -> str:
+        """Said after the diagnosis, when runs were stopped for it."""
+        return (
+            f"{skipped} run(s) stopped before logging in: each would have made the portal send "
+            f"another security code ({self.why}). To run them too: the same command with "
+            f"{MAX_CODES_OPTION} {self.allowed + skipped}."
+        )
+
+
+def code_budget(
+    description: PortalDescription, target: Target, *, no_submit: bool, allowed: int
+) -> CodeBudget | None:
+    """The budget a diagnosis of ``target`` needs; None when codes cost nothing (probe reads
+    them from an outbox, a Mailpit server or a TOTP secret) or none is asked for."""
+    if no_submit or description.second_factor is None:
+        return None
+    source = target.code_source
+    if source is None and target.outbox_url is not None:
+        return None
+    if source is not None and source.kind != "prompt":
+        return None
+    return CodeBudget(allowed=max(1, allowed), typed=source is not None)
+
+
+class AccountGuard:
+    """Shared by the runs of one diagnosis."""
+
+    def __init__(self, leader: str | None = None, codes: CodeBudget | None = None) -> None:
+        self._lock = asyncio.Lock()
+        self.leader = leader
+        self._leader_done = asyncio.Event()
+        self.rejected: set[tuple[str, str]] = set()
+        self.rejections = 0
+        self.account_answer: Symptom | None = None
+        self.codes = codes
+        self.codes_sent = 0  # accepted logins while ``codes`` counts them
+        self.code_skips = 0  # runs stopped because they would have sent one more
+
+    def view(self, run: str) -> RunGate:
+        """The gate one run uses (``CredentialGate`` of the journey)."""
+        return RunGate(self, run)
+
+    async def enter(self, credentials: Credentials, run: str = LEADER) -> None:
+        if self.leader is not None and run != self.leader:
+            await self._leader_done.wait()
+        await self._lock.acquire()
+        reason = None
+        answer: Symptom | None = None
+        if self.account_answer is not None:
+            answer = self.account_answer
+            reason = (
+                f"the portal already answered '{self.account_answer}' for this account; "
+                "submitting again would change nothing"
+            )
+        elif credentials.key in self.rejected:
+            answer = "invalid-credentials"
+            reason = (
+                "the portal already rejected these exact credentials; "
+                "submitting them again could lock the account"
+            )
+        elif self.rejections >= MAX_REJECTED_SUBMISSIONS:
+            reason = f"already {self.rejections} rejected logins in this diagnosis"
+        elif self.codes is not None and self.codes_sent >= self.codes.allowed:
+            reason = self.codes.skip_reason()
+            self.code_skips += 1
+        if reason is not None:
+            self._lock.release()
+            raise SkipRun(reason, answer)
+
+    def answer(self, credentials: Credentials, symptom: Symptom | None, run: str = LEADER) -> None:
+        if symptom == "invalid-credentials":
+            self.rejected.add(credentials.key)
+            self.rejections += 1
+        elif symptom in ACCOUNT_ANSWERS:
+            self.account_answer = symptom
+        if symptom is None and self.codes is not None:
+            # Accepted (or the answer is unknown): the portal may have sent a code.
+            self.codes_sent += 1
+        if run == self.leader:
+            self._leader_done.set()
+
+    def leave(self) -> None:
+        self._lock.release()
+
+    def run_ended(self, run: str) -> None:
+        # The leader may stop before reaching the credentials (e.g. the CAPTCHA was
+        # blocked): the others must not wait for an answer that will never come.
+        if run == self.leader:
+            self._leader_done.set()
+
+
+class RunGate:
+    """One run's side of the ``AccountGuard``."""
+
+    def __init__(self, guard: AccountGuard, run: str) -> None:
+        self.guard = guard
+        self.run = run
+
+    async def enter(self, credentials: Credentials) -> None:
+        await self.guard.enter(credentials, self.run)
+
+    def answer(self, credentials: Credentials, symptom: Symptom | None) -> None:
+        self.guard.answer(credentials, symptom, self.run)
+
+    def leave(self) -> None:
+        self.guard.leave()
+
+    def close(self) -> None:
+        self.guard.run_ended(self.run)

@@ -1,0 +1,558 @@
+"""The login journey, driven in one browser context, and what the browser observed on the way.
+
+Open the login page -> the CAPTCHA widget renders and yields a token -> type the
+credentials and submit -> read the security code from where the portal sends it and
+enter it -> the logged-in page -> a check after login (download a document). Which of
+these steps a portal has, and how its pages show them, comes from its description
+(``probe/description/model.py``, adapted to a ``PageMap``). Each step records what a
+person (or the browser's developer tools) would see; the journey stops at the first
+failing step.
+Nothing secret is recorded: URLs lose their query strings, fields holding secrets are
+masked in screenshots, cookie values are only measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from playwright.async_api import BrowserContext, Download, Page, Response
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from probe._util.redact import clean_step, clean_text
+from probe.description.pagemap import public_url
+from probe.description.target import Target, Timeouts
+from probe.journey.codes.sources import OutboxCodes
+from probe.journey.credentials import Credentials
+from probe.journey.observation import (
+    Quickness,
+    Recorder,
+    browser_gone,
+    reported,
+    shows,
+    visible_text,
+)
+from probe.journey.page_steps import SKIPPED, read_message, solve_captcha, submit
+from probe.models import Step, StepName, Symptom, blocked_by_client
+
+NO_SUBMIT = "not run: --no-submit (no credentials are typed)"
+
+# Bigger than this, the downloaded document is not one: the download is stopped.
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+
+FEDERATION_ERROR: Symptom = "identity-provider-error"
+
+
+class SkipRun(Exception):
+    """The run stops here on purpose (e.g. it would only resubmit rejected credentials).
+
+    ``answer`` is the portal's answer already on record for what this run would have
+    submitted, when there is one: the diagnosis reads it as this run's own answer.
+    """
+
+    def __init__(self, reason: str, answer: Symptom | None = None) -> None:
+        super().__init__(reason)
+        self.answer = answer
+
+
+class CredentialGate(Protocol):
+    """Shared by the runs of one diagnosis so that together they never lock the account.
+
+    ``enter`` is awaited right before credentials are submitted and may raise ``SkipRun``;
+    ``answer`` receives the portal's answer (a symptom, or None when accepted); ``leave``
+    is called once the second factor is done, so that the security code read from the
+    outbox is surely this run's (only the latest code is valid).
+    """
+
+    async def enter(self, credentials: Credentials) -> None: ...
+
+    def answer(self, credentials: Credentials, symptom: Symptom | None) -> None: ...
+
+    def leave(self) -> None: ...
+
+
+@dataclass
+class JourneyResult:
+    steps: list[Step]
+    symptom: Symptom = "none"
+    skipped_reason: str | None = None
+    answer_on_record: Symptom | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.symptom == "none" and self.skipped_reason is None
+
+    @property
+    def failed_step(self) -> StepName | None:
+        for step in self.steps:
+            if step.outcome == "fail":
+                return step.name
+        return None
+
+
+class _Failure(Exception):
+    def __init__(self, symptom: Symptom, detail: str, message: str | None = None) -> None:
+        super().__init__(detail)
+        self.symptom = symptom
+        self.detail = detail
+        self.message = message
+
+
+class Journey:
+    """One run of the login journey in an already opened browser context."""
+
+    def __init__(
+        self,
+        context: BrowserContext,
+        target: Target,
+        credentials: Credentials,
+        *,
+        gate: CredentialGate | None = None,
+        timeouts: Timeouts | None = None,
+        screenshots: Path | None = None,
+        screenshot_every_step: bool = True,
+        stop_after: StepName | None = None,
+        no_submit: bool = False,
+        name: str = "run",
+        downloads: Path | None = None,
+        page: Page | None = None,
+    ) -> None:
+        self.context = context
+        self.page = page  # None: the context's first page (a browser started for this run)
+        self.target = target
+        self.map = target.pagemap
+        self.credentials = credentials
+        self.gate = gate
+        self.timeouts = timeouts or Timeouts()
+        # How soon the form sent and the CAPTCHA showed, where they did (see ``Runner``'s
+        # narrowing-down runs).
+        self.quickness = Quickness()
+        self.screenshots = screenshots
+        self.screenshot_every_step = screenshot_every_step
+        # Narrowing-down runs only need to know whether the failure reproduces: they
+        # stop once the step where it happened has passed.
+        self.stop_after = stop_after
+        # On a portal that is not a test double: everything up to the CAPTCHA, no login.
+        self.no_submit = no_submit
+        self.name = name
+        self.downloads = downloads  # where Chromium saves downloads, to measure them
+        self._holding_gate = False
+        self._submitted_at = time.time()
+        # What was typed or received: a portal may echo it back on a page, in a URL or
+        # in a console message, and nothing recorded may carry it.
+        self.secrets: list[str] = [credentials.identifier, credentials.password]
+
+    async def run(self) -> JourneyResult:
+        page = self.page or (
+            self.context.pages[0] if self.context.pages else await self.context.new_page()
+        )
+        page.set_default_timeout(self.timeouts.navigation)
+        recorder = Recorder(self.context, page, self.target)
+        steps: list[Step] = []
+        stages: list[tuple[StepName, Callable[[Page, Recorder], Awaitable[str | None]]]] = [
+            ("open-login", self._open_login),
+            ("captcha", self._captcha),
+            ("credentials", self._credentials),
+            ("second-factor", self._second_factor),
+            ("account-home", self._account_home),
+            ("download-check", self._download_check),
+        ]
+        try:
+            result = await self._run_stages(page, recorder, stages, steps)
+        finally:
+            self._leave_gate()
+        result.steps = [clean_step(step, self.secrets) for step in result.steps]
+        if result.skipped_reason is not None:
+            result.skipped_reason = clean_text(result.skipped_reason, self.secrets)
+        return result
+
+    async def _within_deadline(
+        self,
+        name: StepName,
+        stage: Callable[[Page, Recorder], Awaitable[str | None]],
+        page: Page,
+        recorder: Recorder,
+    ) -> str | None:
+        """Run one stage, but never longer than probe's own deadline for a step.
+
+        Playwright's timeouts bound each call, not a stage's loops and downloads; a
+        portal that answers slowly enough (a byte every few seconds) would keep each
+        call alive. Waiting for the account guard does not count: the other run it
+        waits for has deadlines of its own.
+        """
+        if name == "credentials" and self.gate is not None:
+            await self.gate.enter(self.credentials)
+            self._holding_gate = True
+        seconds = self.timeouts.step / 1000
+        try:
+            return await asyncio.wait_for(stage(page, recorder), seconds)
+        except TimeoutError:
+            raise _Failure(
+                "timeout", f"This step did not finish within {seconds:g} s; probe stopped it."
+            ) from None
+
+    def _leave_gate(self) -> None:
+        if self._holding_gate and self.gate is not None:
+            self._holding_gate = False
+            self.gate.leave()
+
+    async def _run_stages(
+        self,
+        page: Page,
+        recorder: Recorder,
+        stages: list[tuple[StepName, Callable[[Page, Recorder], Awaitable[str | None]]]],
+        steps: list[Step],
+    ) -> JourneyResult:
+        for index, (name, stage) in enumerate(stages):
+            started = time.monotonic()
+            try:
+                detail = await self._within_deadline(name, stage, page, recorder)
+                if name == "second-factor":
+                    self._leave_gate()
+            except SkipRun as skip:
+                steps.append(
+                    await recorder.step(
+                        name, started, "skipped", shots=None, prefix=self.name, detail=str(skip)
+                    )
+                )
+                steps += self._skipped_rest(stages[index + 1 :], "not reached")
+                return JourneyResult(
+                    steps, "none", skipped_reason=str(skip), answer_on_record=skip.answer
+                )
+            except _Failure as failure:
+                if browser_gone(failure.__cause__):
+                    # Chromium died mid-step: what the step concluded is meaningless.
+                    steps.append(
+                        Step(name=name, outcome="fail", detail=reported(failure.__cause__))
+                    )
+                    steps += self._skipped_rest(stages[index + 1 :], "not reached")
+                    return JourneyResult(steps, "browser-crashed")
+                steps.append(
+                    await recorder.step(
+                        name,
+                        started,
+                        "fail",
+                        shots=self.screenshots,
+                        prefix=self.name,
+                        message=failure.message,
+                        detail=failure.detail,
+                    )
+                )
+                steps += self._skipped_rest(stages[index + 1 :], "not reached")
+                return JourneyResult(steps, failure.symptom)
+            except PlaywrightError as exc:
+                symptom: Symptom = "timeout" if isinstance(exc, PlaywrightTimeout) else "page-error"
+                if browser_gone(exc):
+                    symptom = "browser-crashed"
+                steps.append(Step(name=name, outcome="fail", detail=reported(exc)))
+                steps += self._skipped_rest(stages[index + 1 :], "not reached")
+                return JourneyResult(steps, symptom)
+            message = await read_message(page, self.map) if not page.is_closed() else None
+            last = index == len(stages) - 1 or name == self.stop_after
+            steps.append(
+                await recorder.step(
+                    name,
+                    started,
+                    "pass" if detail != "skipped" else "skipped",
+                    # A screenshot costs ~0.1 s (0.4 s for the first): every step for the
+                    # person's own browser, only the end of the journey for the other runs.
+                    shots=self.screenshots if self.screenshot_every_step or last else None,
+                    prefix=self.name,
+                    message=message,
+                    detail=None if detail == "skipped" else detail,
+                )
+            )
+            if name == self.stop_after:
+                steps += self._skipped_rest(
+                    stages[index + 1 :], "not needed: the problem did not show up by here"
+                )
+                break
+            if self.no_submit and name == "captcha":
+                steps += self._skipped_rest(stages[index + 1 :], NO_SUBMIT)
+                break
+        return JourneyResult(steps, "none")
+
+    @staticmethod
+    def _skipped_rest(
+        rest: list[tuple[StepName, Callable[[Page, Recorder], Awaitable[str | None]]]],
+        reason: str,
+    ) -> list[Step]:
+        return [Step(name=name, outcome="skipped", detail=reason) for name, _ in rest]
+
+    async def _answer(self, page: Page, recorder: Recorder) -> tuple[str | None, Symptom | None]:
+        message = await read_message(page, self.map)
+        return message, self.map.symptom_of(message, recorder.last_document_status)
+
+    # -- the stages ---------------------------------------------------------------
+
+    async def _open_login(self, page: Page, recorder: Recorder) -> str | None:
+        try:
+            response = await page.goto(self.target.login_url, wait_until="domcontentloaded")
+        except PlaywrightError as exc:
+            text = str(exc).splitlines()[0]
+            if blocked_by_client(text):
+                raise _Failure(
+                    "page-error", "Something inside the browser blocked the portal."
+                ) from exc
+            raise _Failure(
+                "portal-unreachable", f"The portal could not be reached ({text})."
+            ) from exc
+        if response is not None:
+            recorder.last_document_status = response.status
+        message, symptom = await self._answer(page, recorder)
+        status = recorder.last_document_status
+        if status is not None and status >= 400:
+            raise _Failure(symptom or "page-error", f"The portal answered HTTP {status}.", message)
+        if await page.locator(self.map.login_form).count() == 0:
+            if symptom is not None:
+                raise _Failure(
+                    symptom, "The portal showed a message instead of the login form.", message
+                )
+            raise _Failure("login-form-missing", "The page has no login form.", message)
+        if self.map.noscript and await shows(page, self.map.noscript):
+            raise _Failure(
+                "javascript-disabled",
+                "JavaScript is switched off in this browser; the portal needs it.",
+                await visible_text(page, self.map.noscript),
+            )
+        return None
+
+    async def _captcha(self, page: Page, recorder: Recorder) -> str | None:
+        if self.credentials.method == "franceconnect":
+            return "skipped"
+        problem = await solve_captcha(
+            page,
+            self.map,
+            recorder.failed,
+            self.timeouts,
+            shown=lambda seconds: self.quickness.add(Quickness(captcha_after=seconds)),
+        )
+        if problem == SKIPPED:
+            return "skipped"
+        if problem is not None:
+            raise _Failure(problem.symptom, problem.detail, problem.message)
+        return None
+
+    async def _credentials(self, page: Page, recorder: Recorder) -> str | None:
+        # The gate was entered just before (see ``_within_deadline``).
+        answer: Symptom | None = None
+        try:
+            if self.credentials.method == "franceconnect":
+                answer = await self._federation(page, recorder)
+                return None
+            try:
+                await page.fill(self.map.identifier, self.credentials.identifier, timeout=3_000)
+                await page.fill(self.map.password, self.credentials.password, timeout=3_000)
+            except PlaywrightError as exc:
+                answer = "form-broken"
+                raise _Failure("form-broken", "The login form could not be filled in.") from exc
+            before = page.url
+            self._submitted_at = time.time()
+            try:
+                answered = await submit(
+                    page,
+                    self.map,
+                    lambda: page.click(self.map.submit, timeout=3_000),
+                    self.timeouts.submit,
+                    self.timeouts.sent_within or None,
+                )
+            except PlaywrightError as exc:
+                answer = "form-broken"
+                raise _Failure(
+                    "form-broken",
+                    "Pressing the login button did nothing: the form was not sent"
+                    f" (still on {public_url(before)}).",
+                ) from exc
+            self.quickness.add(Quickness(sent_after=answered.sent_after))
+            if answered.response is None and answered.status is not None:
+                recorder.last_document_status = answered.status  # the in-page answer's
+            try:
+                await self._check_answer(
+                    page, recorder, answered.response, "The portal refused the login"
+                )
+            except _Failure as refused:
+                answer = refused.symptom
+                raise
+            return None
+        finally:
+            if self.gate is not None:
+                self.gate.answer(self.credentials, answer)
+
+    async def _federation(self, page: Page, recorder: Recorder) -> Symptom | None:
+        """Log in through the identity federation: button, partner, partner login, back."""
+        partner = self.credentials.partner or self.map.default_partner
+        if not self.map.federation_button:
+            raise _Failure("login-form-missing", "The portal's description has no federation step.")
+        button = page.locator(self.map.federation_button)
+        if await button.count() == 0:
+            raise _Failure("login-form-missing", "The portal shows no identity-federation button.")
+        async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
+            await button.first.click(timeout=3_000)
+        await self._check_answer(
+            page,
+            recorder,
+            await navigation.value,
+            "The identity federation answered",
+            FEDERATION_ERROR,
+        )
+        choice = page.locator(self.map.partner_button.format(partner=partner))
+        if await choice.count() == 0:
+            raise _Failure(
+                "identity-provider-error", f"The partner '{partner}' is not offered.", None
+            )
+        async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
+            await choice.first.click(timeout=3_000)
+        await self._check_answer(
+            page, recorder, await navigation.value, "The partner answered", FEDERATION_ERROR
+        )
+        await page.fill(self.map.partner_identifier, self.credentials.identifier, timeout=3_000)
+        await page.fill(self.map.partner_password, self.credentials.password, timeout=3_000)
+        async with page.expect_navigation(wait_until="load") as navigation:
+            await page.click(self.map.partner_submit, timeout=3_000)
+        await navigation.value
+        await page.wait_for_load_state("domcontentloaded")
+        await self._check_answer(
+            page, recorder, None, "Back on the portal, it answered", FEDERATION_ERROR
+        )
+        return None
+
+    async def _check_answer(
+        self,
+        page: Page,
+        recorder: Recorder,
+        response: Response | None,
+        what: str,
+        fallback: Symptom = "page-error",
+    ) -> None:
+        """Fail with the portal's own words when the page it answered is an error."""
+        if response is not None:
+            recorder.last_document_status = response.status
+        message, symptom = await self._answer(page, recorder)
+        status = recorder.last_document_status
+        if symptom is not None or (status is not None and status >= 400):
+            raise _Failure(symptom or fallback, f"{what} (HTTP {status}).", message)
+
+    async def _second_factor(self, page: Page, recorder: Recorder) -> str | None:
+        if not self.map.code_form or await page.locator(self.map.code_form).count() == 0:
+            return "skipped"
+        source = self.target.code_source
+        if source is None and self.target.outbox_url is not None:
+            source = OutboxCodes(self.target.outbox_url)
+        if source is None:
+            raise SkipRun(
+                "The portal asks for a security code and probe has no source to read it from "
+                "(see second-factor.source in the portal description)."
+            )
+        found = await source.code(
+            since=self._submitted_at - 1, timeout=self.timeouts.code_arrival / 1000
+        )
+        if found.code is None:
+            where = " It landed in the spam folder." if found.in_spam else ""
+            note = f" {found.note}" if found.note else ""
+            raise _Failure(
+                "security-code-undelivered",
+                f"No security code arrived within {self.timeouts.code_arrival / 1000:g} s."
+                f"{where}{note}",
+                await read_message(page, self.map),
+            )
+        self.secrets.append(found.code)
+        await page.fill(self.map.code_input, found.code)
+        answered = await submit(
+            page,
+            self.map,
+            lambda: page.click(self.map.code_submit),
+            self.timeouts.navigation,
+            self.timeouts.sent_within or None,
+        )
+        if answered.response is None and answered.status is not None:
+            recorder.last_document_status = answered.status
+        await self._check_answer(page, recorder, answered.response, "The security code was refused")
+        return None
+
+    async def _account_home(self, page: Page, recorder: Recorder) -> str | None:
+        try:
+            await page.wait_for_selector(self.map.home_marker, timeout=3_000)
+        except PlaywrightError as exc:
+            message, symptom = await self._answer(page, recorder)
+            raise _Failure(
+                symptom or "page-error", "The account home page did not appear.", message
+            ) from exc
+        return None
+
+    async def _download_check(self, page: Page, recorder: Recorder) -> str | None:
+        if not self.map.download_link:
+            return "skipped"
+        what = self.map.download_name or "document"
+        try:
+            async with page.expect_download(timeout=self.timeouts.navigation) as waiting:
+                await page.click(self.map.download_link, timeout=3_000)
+            download = await waiting.value
+            path = await self._finished_download(download)
+        except PlaywrightError as exc:
+            raise _Failure("download-failed", f"The {what} could not be downloaded.") from exc
+        expected = self.map.download_starts_with.encode()
+        data = _first_bytes(Path(path), len(expected)) if path else b""
+        if expected and data != expected:
+            raise _Failure(
+                "download-failed", f"The downloaded {what} is not the expected kind of file."
+            )
+        return f"Downloaded {download.suggested_filename}."
+
+    async def _finished_download(self, download: Download) -> Path | None:
+        """The downloaded file, once complete; stopped when too slow or too big.
+
+        ``Download.path()`` waits for the end of the download with no deadline: an endless
+        one would hold the run forever. While it runs, the downloads folder is measured.
+        """
+        finished = asyncio.ensure_future(download.path())
+        deadline = time.monotonic() + self.timeouts.download / 1000
+        try:
+            while not finished.done():
+                if time.monotonic() >= deadline:
+                    raise _Failure(
+                        "download-failed",
+                        f"The {self.map.download_name or 'document'} did not finish "
+                        f"downloading within {self.timeouts.download / 1000:g} s; probe stopped it.",
+                    )
+                if (
+                    self.downloads is not None
+                    and _folder_bytes(self.downloads) > MAX_DOWNLOAD_BYTES
+                ):
+                    raise _Failure(
+                        "download-failed",
+                        f"The {self.map.download_name or 'document'} grew past "
+                        f"{MAX_DOWNLOAD_BYTES // 2**20} MB; probe stopped it.",
+                    )
+                await asyncio.wait({finished}, timeout=0.2)
+        except BaseException:
+            with contextlib.suppress(PlaywrightError):
+                await download.cancel()
+            finished.cancel()
+            with contextlib.suppress(BaseException):
+                await finished
+            raise
+        return await finished
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            with contextlib.suppress(OSError):
+                total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
+def _first_bytes(path: Path, count: int) -> bytes:
+    try:
+        with path.open("rb") as file:
+            return file.read(count)
+    except OSError:
+        return b""

@@ -43,7 +43,9 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers.paths import REPO
+
+ROOT = REPO
 sys.path.insert(0, str(ROOT))
 
 from probe.app.recipes.chromium import CookieSeed, ProfileRecipe, build_profile, harmless_extensions  # noqa: E402

@@ -15,6 +15,7 @@ from playwright.sync_api import sync_playwright
 from probe.app.ci import diagnose_scenario
 from probe.browsers.chromium.discovery import find_chromium, launch_args
 from probe.diagnosis.session import DiagnosisRequest
+from tests.helpers.paths import REPO
 
 EXAMPLES = {
     "ok": "healthy-busy-profile",
@@ -23,7 +24,7 @@ EXAMPLES = {
     "maintenance": "maintenance",
     "account-locked": "account-locked",
 }
-OUT = Path(__file__).resolve().parent.parent / "reports" / "examples"
+OUT = REPO / "reports" / "examples"
 
 
 def main() -> None:

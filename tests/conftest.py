@@ -16,7 +16,7 @@ from probe.browsers.chromium.discovery import Chromium, launch_args
 
 if TYPE_CHECKING:
     from probe.mock_portal import EmbeddedPortal
-    from tests.ci_run import CiRun
+    from tests.helpers.ci_run import CiRun
 
 
 @pytest.fixture(scope="session")
@@ -75,13 +75,13 @@ _SHARDS_RUN: set[str] = set()  # the shards this process ran
 )
 def ci_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> CiRun:
     """``probe ci --shard I/N`` over one shard of the scenarios, once per test session
-    (see tests/ci_run.py); the tests that use it run once per shard."""
-    from tests.ci_run import watched_ci_run
+    (see tests/helpers/ci_run.py); the tests that use it run once per shard."""
+    from tests.helpers.ci_run import watched_ci_run
 
     shard: str = request.param
     if shard in _SHARDS_RUN:
         # Minutes lost: a test parametrizing ci_run without scope="session" (see
-        # tests.ci_run.in_its_shard) makes pytest start the shard again for its module.
+        # tests.helpers.ci_run.in_its_shard) makes pytest start the shard again for its module.
         pytest.fail(f"probe ci shard {shard} would run a second time in this process")
     _SHARDS_RUN.add(shard)
     return watched_ci_run(tmp_path_factory.mktemp(f"ci{shard.replace('/', 'of')}"), shard)

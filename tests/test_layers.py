@@ -8,7 +8,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers.paths import REPO
+
+ROOT = REPO
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 

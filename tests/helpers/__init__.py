@@ -1,0 +1,1 @@
+"""What the tests share: paths, portals, profiles, probe ci runs, reports."""

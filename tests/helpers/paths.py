@@ -1,0 +1,9 @@
+"""Where things are, for tests that read the repository's files."""
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+PROBE = REPO / "probe"
+EXTENSIONS = REPO / "fixtures" / "extensions"
+# The second test portal (django-allauth + ALTCHA), a folder of its own under tests/.
+ALLAUTH_ALTCHA = REPO / "tests" / "portals" / "allauth_altcha"

@@ -22,7 +22,7 @@ from probe.app.recipes.firefox import build_firefox_profile
 from probe.browsers.base import BrowserEngine, EngineName
 from probe.browsers.chromium.discovery import Chromium, find_chromium
 from probe.browsers.chromium.engine import ChromiumEngine
-from probe.browsers.chromium.profile import SourceProfile, locate_profile
+from probe.browsers.chromium.profile import SourceProfile, describe_profile, locate_profile
 from probe.browsers.driver import SharedDriver
 from probe.browsers.firefox.discovery import Firefox, find_firefox
 from probe.browsers.firefox.engine import FirefoxEngine
@@ -34,7 +34,6 @@ from probe.diagnosis.session import (
     DiagnosisRequest,
     DiagnosisSetup,
     default_report_dir,
-    describe_profile,
     diagnose,
     prepare_report_dir,
     private_workdir,

@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from probe._util.files import is_real_dir, is_regular, read_text
 from probe.browsers.base import ENGINE_LABELS, BrowserEngine, EngineName
 from probe.browsers.chromium.discovery import Chromium, find_chromium
 from probe.browsers.chromium.engine import ChromiumEngine
@@ -29,7 +30,6 @@ from probe.browsers.firefox.discovery import (
     is_firefox_profile,
 )
 from probe.browsers.firefox.engine import FirefoxEngine, FirefoxProfileKind
-from probe.browsers.firefox.files import is_real_dir, is_regular, read_text
 from probe.errors import BadInput
 
 # A browser found on this machine; ``browser.engine`` says which.

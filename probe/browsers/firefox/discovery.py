@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Literal
 
-from probe.browsers.firefox.files import UnsafeFile, is_real_dir, is_regular, read_text
+from probe._util.files import UnsafeFile, is_real_dir, is_regular, read_text
 from probe.errors import BadInput, ChromiumMissing
 
 ENV_VAR = "PROBE_FIREFOX"

@@ -27,9 +27,9 @@ from probe.app.recipes.cache import ProfileCache
 from probe.app.scenarios import Scenario, closest_names, expected_culprits, load_all, load_scenario
 from probe.app.setup import MockCase, run_diagnosis
 from probe.browsers.base import EngineName
-from probe.browsers.chromium.discovery import Chromium, find_chromium
+from probe.browsers.chromium.discovery import Chromium
 from probe.browsers.driver import SharedDriver
-from probe.browsers.firefox.discovery import Firefox, find_firefox
+from probe.browsers.registry import Browser, find_browser
 from probe.diagnosis.runner import Progress
 from probe.diagnosis.session import DiagnosisRequest, private_workdir
 from probe.errors import BadInput, ProbeError
@@ -257,7 +257,7 @@ def _run_one(
     scenario: Scenario,
     engine: EngineName,
     root: Path,
-    browser: Chromium | Firefox,
+    browser: Browser,
     lang: Lang,
     trace: bool = False,
     portal_url: str | None = None,
@@ -272,11 +272,11 @@ def _run_one(
         trace=trace,
         portal_url=portal_url if scenario.target is not None else None,
         browser=engine,
-        firefox_path=str(browser.executable) if isinstance(browser, Firefox) else None,
+        firefox_path=str(browser.executable) if browser.engine == "firefox" else None,
         # A scenario's verdict does not depend on it: left out to keep probe ci short.
         other_browser=False,
     )
-    chromium = browser if isinstance(browser, Chromium) else None
+    chromium = browser if browser.engine == "chromium" else None
     try:
         report, written = diagnose_scenario(
             scenario, request, chromium=chromium, driver=driver, profiles=profiles
@@ -364,12 +364,12 @@ def run_ci(
         raise BadInput(f"--report-dir {root}: cannot write there ({exc.strerror})") from None
     say = progress or (lambda _text: None)
     runs = browser_runs(chosen, browsers)
-    found: dict[EngineName, Chromium | Firefox] = {}
+    found: dict[EngineName, Browser] = {}
     if any(engine == "chromium" for _, engine in runs):
-        found["chromium"] = find_chromium(chromium_path)
+        found["chromium"] = find_browser("chromium", chromium_path=chromium_path)
     if any(engine == "firefox" for _, engine in runs):
         try:
-            found["firefox"] = find_firefox(firefox_path)
+            found["firefox"] = find_browser("firefox", firefox_path=firefox_path)
         except ProbeError as exc:
             if browsers is not None or firefox_path is not None:
                 raise

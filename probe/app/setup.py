@@ -19,14 +19,16 @@ from probe.app.portal_choice import PortalChoice, check_login_page
 from probe.app.recipes.cache import ProfileCache
 from probe.app.recipes.chromium import ProfileRecipe, build_profile
 from probe.app.recipes.firefox import build_firefox_profile
-from probe.browsers.base import BrowserEngine, EngineName
-from probe.browsers.chromium.discovery import Chromium, find_chromium
-from probe.browsers.chromium.engine import ChromiumEngine
-from probe.browsers.chromium.profile import SourceProfile, locate_profile
+from probe.browsers.base import BrowserEngine, EngineName, other_engine
+from probe.browsers.chromium.discovery import Chromium
 from probe.browsers.driver import SharedDriver
-from probe.browsers.firefox.discovery import Firefox, find_firefox
-from probe.browsers.firefox.engine import FirefoxEngine
-from probe.browsers.registry import choose_engine, chromium_profile_folder, firefox_profile
+from probe.browsers.registry import (
+    Browser,
+    choose_engine,
+    find_browser,
+    fresh_engine,
+    person_engine,
+)
 from probe.description.model import MOCK_SOURCE, PortalDescription, mock_description
 from probe.description.target import Target, origin_of, relocated, target_of
 from probe.diagnosis.runner import Progress, SilentProgress
@@ -34,7 +36,6 @@ from probe.diagnosis.session import (
     DiagnosisRequest,
     DiagnosisSetup,
     default_report_dir,
-    describe_profile,
     diagnose,
     prepare_report_dir,
     private_workdir,
@@ -150,11 +151,12 @@ def _resolve(
             described = relocated(described, request.portal_url)
         check_login_page(PortalChoice(described, source))
     name = case.engine if case is not None else choose_engine(request.browser, profile_path)
-    browser: Chromium | Firefox
-    if name == "firefox":
-        browser = find_firefox(request.firefox_path)
-    else:
-        browser = chromium or find_chromium(request.chromium_path)
+    browser = find_browser(
+        name,
+        chromium_path=request.chromium_path,
+        firefox_path=request.firefox_path,
+        chromium=chromium,
+    )
     if case is not None:
         credentials = case.credentials
         if described is not None:
@@ -208,7 +210,7 @@ def _resolve(
 
 
 def _engine(
-    browser: Chromium | Firefox,
+    browser: Browser,
     profile_path: Path | None,
     request: DiagnosisRequest,
     progress: Progress,
@@ -217,24 +219,14 @@ def _engine(
     from_recipe: bool,
 ) -> BrowserEngine:
     """The engine of ``browser`` on the profile at ``profile_path`` (located, checked)."""
-    if isinstance(browser, Firefox):
-        prepare_report_dir(report_dir)
-        name = None if from_recipe else request.profile_name
-        folder, kind, line = firefox_profile(profile_path, name)
-        if from_recipe:
-            line = "Profile: built from the scenario's recipe, read from a private copy"
-        progress.note(line)
-        return FirefoxEngine(browser, folder, kind)
-    if not from_recipe:
-        profile_path = chromium_profile_folder(profile_path, request.profile_name)
-    if not browser.can_side_load_extensions:
-        progress.note(
-            f"{browser.describe()} cannot load extensions from a folder (Google Chrome 137+): "
-            "extension variants will not reproduce your extensions."
-        )
-    prepare_report_dir(report_dir)
-    profile = _locate(profile_path, browser, progress, from_recipe=from_recipe)
-    return ChromiumEngine(browser, profile)
+    return person_engine(
+        browser,
+        profile_path,
+        request.profile_name,
+        from_recipe=from_recipe,
+        note=progress.note,
+        before_reading=lambda: prepare_report_dir(report_dir),
+    )
 
 
 def _other_engine(
@@ -242,16 +234,19 @@ def _other_engine(
 ) -> BrowserEngine | None:
     """The other engine, when installed: it only ever starts brand-new profiles."""
     try:
-        if name == "chromium":
-            return FirefoxEngine(find_firefox(request.firefox_path), None, "fresh")
-        return ChromiumEngine(chromium or find_chromium(request.chromium_path), None)
+        return fresh_engine(
+            other_engine(name),
+            chromium_path=request.chromium_path,
+            firefox_path=request.firefox_path,
+            chromium=chromium,
+        )
     except ProbeError:
         return None
 
 
 def _set_up_case(
     case: MockCase,
-    browser: Chromium | Firefox,
+    browser: Browser,
     stack: contextlib.ExitStack,
     progress: Progress,
     profiles: ProfileCache | None = None,
@@ -275,7 +270,7 @@ def _set_up_case(
 
 def _build_case_profile(
     case: MockCase,
-    browser: Chromium | Firefox,
+    browser: Browser,
     stack: contextlib.ExitStack,
     progress: Progress,
     portal_url: str,
@@ -290,31 +285,16 @@ def _build_case_profile(
     label = f"Scenario {case.scenario}" if case.scenario else "Set-up"
     progress.note(f"{label}: building its browser profile")
     origin = origin_of(portal_url)
-    if isinstance(browser, Chromium) and profiles is not None:
+    if browser.engine == "chromium" and profiles is not None:
         return profiles.profile(
             case.recipe, chromium=browser, portal_url=origin, portal_state=portal_state
         )
     work = stack.enter_context(private_workdir())
-    if isinstance(browser, Firefox):
+    if browser.engine == "firefox":
         return build_firefox_profile(
             case.recipe, work / "profile", firefox=browser, portal_url=origin
         )
     return build_profile(case.recipe, work / "profile", chromium=browser, portal_url=origin)
-
-
-def _locate(
-    path: Path | None, chromium: Chromium, progress: Progress, *, from_recipe: bool
-) -> SourceProfile:
-    profile = locate_profile(path)
-    if profile.made_by_newer_browser(chromium.version):
-        raise BadInput(
-            f"{profile.profile_dir} was last used by Chromium {profile.chromium_version}, newer "
-            f"than {chromium.describe()}; point --chromium at that version or newer"
-        )
-    for warning in profile.warnings:
-        progress.note(f"Note: {warning}")
-    progress.note(describe_profile(profile, from_recipe=from_recipe))
-    return profile
 
 
 def run_diagnosis(

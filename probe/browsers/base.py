@@ -8,27 +8,32 @@ and a Playwright ``BrowserContext``. An engine is what lies in between, one per 
 - ``launch``: a real browser on a run folder made from that copy, keeping only the
   components a run keeps (``RunSpec``), with the engine's own settings and quirks.
 
+- ``reusable``: running browsers kept for the runs that can reuse one, each set to a
+  run while it runs (``BrowserReuse``); None when the engine starts a browser per run.
+  As httpx's transport owns its connection pool, the engine owns its pool: the runner
+  asks for a browser set to a run and gives it back, and never knows how it is done.
+
 ``probe.browsers.chromium.engine.ChromiumEngine`` and ``probe.browsers.firefox.engine.FirefoxEngine`` are
-the two implementations; ``FakeEngine`` stands in for them in fast tests, as httpx's
-``MockTransport`` does for a network (it launches nothing unless given a launcher).
-Which engine a diagnosis uses is decided once, by the app (``probe.app.setup``), and handed
-to the runner.
+the two implementations; ``probe.browsers.fake.FakeEngine`` stands in for them in fast
+tests, as httpx's ``MockTransport`` does for a network (it launches nothing unless given a
+launcher). Which engine a diagnosis uses is decided once, by the app (``probe.app.setup``
+through ``probe.browsers.registry``), and handed to the runner.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from probe._util.files import Note
-from probe.errors import BrowserFailure
 from probe.models import BrowserInfo, Component, Evidence, ProfileInfo
 
 if TYPE_CHECKING:
-    from playwright.async_api import BrowserContext, Playwright
+    from playwright.async_api import BrowserContext, Page, Playwright
+
+    from probe.description.target import Target
 
 
 EngineName = Literal["chromium", "firefox"]
@@ -78,16 +83,20 @@ class Inventory:
         return next(c for c in self.components if c.id == component_id)
 
 
+S = TypeVar("S")
+
+
 @dataclass(frozen=True)
-class ProfileCopy:
+class ProfileCopy(Generic[S]):
     """A private copy of the person's profile and what it holds.
 
-    ``source`` is the engine's own reading of the copy: only the engine that made it
-    looks inside.
+    ``source`` is the engine's own reading of the copy (a ``ProfileCopy[SourceProfile]``
+    for Chromium): only the engine that made it looks inside, everyone else holds a
+    ``ProfileCopy[Any]`` and hands it back to that engine.
     """
 
     inventory: Inventory
-    source: object
+    source: S
     notes: tuple[Note, ...] = ()  # what no run can replay: the report's limitations
     warnings: tuple[str, ...] = ()  # what copying found (one line each, for the terminal)
 
@@ -104,9 +113,6 @@ class RunSpec:
     locale: str | None = None  # the browser's language; None: the person's own
     watch: bool = False  # ask the browser who did what (whole-journey runs)
     sites: tuple[str, ...] = ()  # the portal's hosts (what the evidence is about)
-    # Chromium: a copy of probe's extension switch to load too (a browser kept running
-    # for several runs, ``probe.browsers.chromium.warm``); other engines ignore it.
-    switch: Path | None = None
 
     @property
     def downloads(self) -> Path:
@@ -132,6 +138,59 @@ class Launched:
     watch: EvidenceWatch | None = None
 
 
+class LentBrowser(Protocol):
+    """A running browser an engine lent to one run, already set to it."""
+
+    @property
+    def context(self) -> BrowserContext: ...
+
+    @property
+    def page(self) -> Page:
+        """The run's own new page (the earlier runs' pages are closed)."""
+        ...
+
+    @property
+    def folder(self) -> Path:
+        """The browser's own folder (the run may leave files there: a trace)."""
+        ...
+
+    @property
+    def downloads(self) -> Path:
+        """Where the run's downloads go, emptied before the run."""
+        ...
+
+    async def watch(self, kept: frozenset[str], sites: tuple[str, ...]) -> EvidenceWatch | None:
+        """Ask the browser who did what during the run (None: nothing to ask)."""
+        ...
+
+
+class BrowserReuse(Protocol):
+    """Running browsers an engine keeps for the runs that can reuse one.
+
+    Which run may reuse which browser is ``probe.browsers.pool.refusal``; setting a
+    running browser to a run is the engine's own business.
+    """
+
+    @property
+    def started(self) -> int:
+        """Browsers started so far for reuse."""
+        ...
+
+    async def lend(self, kept: frozenset[str], *, fresh: bool, start: bool) -> LentBrowser | None:
+        """A running browser set to a run keeping ``kept`` (component ids); None: the run
+        starts a browser of its own. ``start``: start one for it when none is idle (more
+        runs like it follow)."""
+        ...
+
+    def give_back(self, lent: LentBrowser, *, sound: bool) -> None:
+        """Return ``lent`` after its run; not ``sound`` (stopped half-way, crashed): closed."""
+        ...
+
+    async def close(self) -> None:
+        """Close every browser kept and wait until they are gone."""
+        ...
+
+
 class BrowserEngine(Protocol):
     """One browser engine probe drives (``ChromiumEngine``, ``FirefoxEngine``, a fake)."""
 
@@ -150,58 +209,29 @@ class BrowserEngine(Protocol):
         """The profile it reads, as the report names it (components left empty)."""
         ...
 
-    def copy_profile(self, dest: Path, sites: tuple[str, ...]) -> ProfileCopy:
+    def copy_profile(self, dest: Path, sites: tuple[str, ...]) -> ProfileCopy[Any]:
         """Copy the person's profile into the empty private folder ``dest`` and read it;
         ``sites``: the portal's hosts (whose cookies become components)."""
         ...
 
     async def launch(
-        self, playwright: Playwright, copy: ProfileCopy | None, spec: RunSpec
+        self, playwright: Playwright, copy: ProfileCopy[Any] | None, spec: RunSpec
     ) -> Launched:
         """Start a browser on a new run folder made from ``copy`` (None: a brand-new
         profile) keeping what ``spec`` keeps; ``BrowserFailure`` in one line if it cannot."""
         ...
 
-
-Launcher = Callable[["Playwright", ProfileCopy | None, RunSpec], Awaitable[Launched]]
-
-
-@dataclass
-class FakeEngine:
-    """An engine for tests: a given inventory, runs recorded, no browser unless
-    ``launcher`` starts one."""
-
-    engine_name: EngineName = "chromium"
-    inventory: Inventory = field(default_factory=Inventory)
-    launcher: Launcher | None = None
-    version: str = "1.0"
-    launched: list[RunSpec] = field(default_factory=list)
-    copied_to: list[Path] = field(default_factory=list)
-
-    @property
-    def name(self) -> EngineName:
-        return self.engine_name
-
-    def info(self, *, headless: bool) -> BrowserInfo:
-        label = ENGINE_LABELS[self.engine_name]
-        return BrowserInfo(
-            product=f"Fake {label}", version=self.version, executable="fake", headless=headless
-        )
-
-    def describe(self) -> str:
-        return f"Fake {ENGINE_LABELS[self.engine_name]} {self.version}"
-
-    def profile_info(self) -> ProfileInfo:
-        return ProfileInfo(source=None, kind="fresh")
-
-    def copy_profile(self, dest: Path, sites: tuple[str, ...]) -> ProfileCopy:
-        self.copied_to.append(dest)
-        return ProfileCopy(inventory=self.inventory, source=None)
-
-    async def launch(
-        self, playwright: Playwright, copy: ProfileCopy | None, spec: RunSpec
-    ) -> Launched:
-        self.launched.append(spec)
-        if self.launcher is None:
-            raise BrowserFailure(f"{self.describe()} starts no browser")
-        return await self.launcher(playwright, copy, spec)
+    def reusable(
+        self,
+        playwright: Playwright,
+        copy: ProfileCopy[Any],
+        *,
+        size: int,
+        folder: Path,
+        headed: bool,
+        target: Target,
+    ) -> BrowserReuse | None:
+        """At most ``size`` running browsers on ``copy`` kept for the runs that can reuse
+        one, their folders in ``folder``; None when this engine starts a browser for each
+        run (or ``size`` is 0)."""
+        ...

@@ -24,14 +24,27 @@ The decision is ``refusal`` (pure, tested on its own); ``BrowserPool`` keeps at 
 ``size`` browsers, hands out an idle one that fits, else starts one (closing an idle
 one that does not fit, when the pool is full). The browsers themselves are behind the
 small ``WarmBrowser`` protocol, so that the pool is tested with a fake.
+
+``Reuse`` is what an engine that can switch a running browser hands the runner (the
+``BrowserReuse`` of ``probe.browsers.base``): a run's kept components turned into its
+``RunNeeds``, the pool asked, the browser set to the run (``SwitchableBrowser.prepare``,
+the engine's own). Only Chromium has such browsers (``probe.browsers.chromium.warm``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+
+from playwright.async_api import Error as PlaywrightError
+
+from probe.browsers.base import SITE_DATA_ID, EvidenceWatch, Inventory, LentBrowser
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Page
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,17 @@ class RunNeeds:
     reset_settings: frozenset[str]  # the settings it sets back to their defaults
     site_data: bool  # keeps the person's site data (False also when there is none)
     fresh: bool = False  # a brand-new profile
+
+    @classmethod
+    def of(cls, inventory: Inventory, kept: frozenset[str], *, fresh: bool) -> RunNeeds:
+        """What a run keeping ``kept`` of ``inventory`` needs (``fresh``: a brand-new profile)."""
+        settings = frozenset(c.id for c in inventory.of_kind("setting"))
+        return cls(
+            extensions=frozenset(c.id for c in inventory.of_kind("extension") if c.id in kept),
+            reset_settings=settings if fresh else settings - kept,
+            site_data=not fresh and SITE_DATA_ID in kept,
+            fresh=fresh,
+        )
 
 
 @dataclass(frozen=True)
@@ -170,3 +194,103 @@ class BrowserPool(Generic[B]):
         self._idle, self._busy = [], []
         while self._closing:
             await asyncio.gather(*list(self._closing), return_exceptions=True)
+
+
+class SwitchableBrowser(WarmBrowser, Protocol):
+    """A pooled browser that can be set to a run while it runs (the engine's own)."""
+
+    context: BrowserContext
+    run_dir: Path  # its own folder, removed when it closes
+    downloads: Path
+
+    async def prepare(self, kept: frozenset[str], dropped_cookies: Iterable[str]) -> Page:
+        """Set the browser to a run keeping ``kept``; returns the run's new page."""
+        ...
+
+    async def watch(self, kept: frozenset[str], sites: tuple[str, ...]) -> EvidenceWatch | None:
+        """Ask the browser who did what during the next journey."""
+        ...
+
+
+W = TypeVar("W", bound=SwitchableBrowser)
+
+
+@dataclass(frozen=True)
+class Lent(Generic[W]):
+    """A pooled browser lent to one run, set to it (``probe.browsers.base.LentBrowser``)."""
+
+    browser: W
+    page: Page
+
+    @property
+    def context(self) -> BrowserContext:
+        return self.browser.context
+
+    @property
+    def folder(self) -> Path:
+        return self.browser.run_dir
+
+    @property
+    def downloads(self) -> Path:
+        return self.browser.downloads
+
+    async def watch(self, kept: frozenset[str], sites: tuple[str, ...]) -> EvidenceWatch | None:
+        return await self.browser.watch(kept, sites)
+
+
+class Reuse(Generic[W]):
+    """Running browsers kept for the runs that can reuse one (``probe.browsers.base.BrowserReuse``).
+
+    ``launch`` starts a browser for a setup; the browsers of one ``Reuse`` all run on the
+    same profile copy, whose ``inventory`` says which components are extensions,
+    settings, cookies.
+    """
+
+    def __init__(
+        self, launch: Callable[[BrowserSetup], Awaitable[W]], size: int, inventory: Inventory
+    ) -> None:
+        self._launch = launch
+        self._inventory = inventory
+        extensions = frozenset(c.id for c in inventory.of_kind("extension"))
+        self._pool: BrowserPool[W] = BrowserPool(self._start, size, extensions=extensions)
+        self._working = True  # until a pooled browser fails to start its switch
+        self._started = 0
+
+    @property
+    def started(self) -> int:
+        return self._started
+
+    async def _start(self, setup: BrowserSetup) -> W:
+        self._started += 1
+        return await self._launch(setup)
+
+    async def lend(self, kept: frozenset[str], *, fresh: bool, start: bool) -> Lent[W] | None:
+        if not self._working:
+            return None
+        needs = RunNeeds.of(self._inventory, kept, fresh=fresh)
+        dropped = [c.id for c in self._inventory.of_kind("cookie") if c.id not in kept]
+        try:
+            browser = await self._pool.lease(needs, start=start)
+        except PlaywrightError:
+            # Started, but its switch or its checks did not answer: no more reuse in this
+            # diagnosis, every run starts its own browser as before.
+            self._working = False
+            return None
+        if browser is None:
+            return None
+        try:
+            return Lent(browser, await browser.prepare(kept, dropped))
+        except PlaywrightError:
+            self._pool.discard(browser)  # it no longer answers: this run starts its own
+            return None
+
+    def give_back(self, lent: LentBrowser, *, sound: bool) -> None:
+        if not isinstance(lent, Lent):
+            raise TypeError(f"not a browser this pool lent: {lent!r}")
+        if sound:
+            self._pool.give_back(lent.browser)
+        else:  # stopped half-way or crashed: a state nobody can vouch for
+            self._pool.discard(lent.browser)
+
+    async def close(self) -> None:
+        await self._pool.close()

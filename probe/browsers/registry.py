@@ -1,4 +1,6 @@
-"""Which engine diagnoses a profile, and which profile of a folder holding several.
+"""Which engine diagnoses a profile, which profile of a folder holding several, and the
+one place where an engine's name becomes its browser (``find_browser``) and its engine
+(``person_engine``, ``fresh_engine``).
 
 ``--browser`` says the engine; without it the folder ``--profile`` points at says it (a
 Firefox profile or profiles folder, a Chromium user-data-dir or profile folder), and with
@@ -11,14 +13,107 @@ or the name Chromium shows, from Local State); without it, the one last used.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
-from probe.browsers.base import ENGINE_LABELS, EngineName
+from probe._util.files import is_real_dir, is_regular, read_text
+from probe.browsers.base import ENGINE_LABELS, BrowserEngine, EngineName
+from probe.browsers.chromium.discovery import Chromium, find_chromium
+from probe.browsers.chromium.engine import ChromiumEngine
+from probe.browsers.chromium.profile import SourceProfile, describe_profile, locate_profile
 from probe.browsers.chromium.profile.reading import chromium_roots
-from probe.browsers.firefox.discovery import choose_profile, find_profile, is_firefox_profile
-from probe.browsers.firefox.engine import FirefoxProfileKind
-from probe.browsers.firefox.files import is_real_dir, is_regular, read_text
+from probe.browsers.firefox.discovery import (
+    Firefox,
+    choose_profile,
+    find_firefox,
+    find_profile,
+    is_firefox_profile,
+)
+from probe.browsers.firefox.engine import FirefoxEngine, FirefoxProfileKind
 from probe.errors import BadInput
+
+# A browser found on this machine; ``browser.engine`` says which.
+Browser = Chromium | Firefox
+
+
+def find_browser(
+    name: EngineName,
+    *,
+    chromium_path: str | None = None,
+    firefox_path: str | None = None,
+    chromium: Chromium | None = None,
+) -> Browser:
+    """The browser of engine ``name`` on this machine: the one given with ``--chromium`` or
+    ``--firefox`` (``*_path``), else the one found; ``chromium``: one already found."""
+    if name == "firefox":
+        return find_firefox(firefox_path)
+    return chromium or find_chromium(chromium_path)
+
+
+def fresh_engine(
+    name: EngineName,
+    *,
+    chromium_path: str | None = None,
+    firefox_path: str | None = None,
+    chromium: Chromium | None = None,
+) -> BrowserEngine:
+    """The engine ``name`` with no profile of the person's: it only starts brand-new ones
+    (the other browser of a diagnosis). ``ProbeError`` when it is not installed."""
+    browser = find_browser(
+        name, chromium_path=chromium_path, firefox_path=firefox_path, chromium=chromium
+    )
+    if browser.engine == "firefox":
+        return FirefoxEngine(browser, None, "fresh")
+    return ChromiumEngine(browser, None)
+
+
+def person_engine(
+    browser: Browser,
+    profile: Path | None,
+    profile_name: str | None,
+    *,
+    from_recipe: bool,
+    note: Callable[[str], None],
+    before_reading: Callable[[], object],
+) -> BrowserEngine:
+    """The engine of ``browser`` on the person's profile: ``profile`` (``--profile``, None:
+    the person's default), the one named ``profile_name`` in it; located and checked.
+
+    ``from_recipe``: ``profile`` was built from a scenario's recipe. ``note`` is told
+    what was chosen and what the diagnosis cannot do; ``before_reading`` is called once
+    the profile is chosen, before it is read (the report folder is made then).
+    """
+    if browser.engine == "firefox":
+        before_reading()
+        folder, kind, line = firefox_profile(profile, None if from_recipe else profile_name)
+        if from_recipe:
+            line = "Profile: built from the scenario's recipe, read from a private copy"
+        note(line)
+        return FirefoxEngine(browser, folder, kind)
+    if not from_recipe:
+        profile = chromium_profile_folder(profile, profile_name)
+    if not browser.can_side_load_extensions:
+        note(
+            f"{browser.describe()} cannot load extensions from a folder (Google Chrome 137+): "
+            "extension variants will not reproduce your extensions."
+        )
+    before_reading()
+    return ChromiumEngine(browser, _locate(profile, browser, note, from_recipe=from_recipe))
+
+
+def _locate(
+    path: Path | None, chromium: Chromium, note: Callable[[str], None], *, from_recipe: bool
+) -> SourceProfile:
+    profile = locate_profile(path)
+    if profile.made_by_newer_browser(chromium.version):
+        raise BadInput(
+            f"{profile.profile_dir} was last used by Chromium {profile.chromium_version}, newer "
+            f"than {chromium.describe()}; point --chromium at that version or newer"
+        )
+    for warning in profile.warnings:
+        note(f"Note: {warning}")
+    note(describe_profile(profile, from_recipe=from_recipe))
+    return profile
 
 
 def detect_engine(folder: Path) -> EngineName | None:

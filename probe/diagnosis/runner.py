@@ -16,7 +16,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from playwright.async_api import BrowserContext, Page, Playwright
 from playwright.async_api import Error as PlaywrightError
@@ -24,14 +24,14 @@ from playwright.async_api import Error as PlaywrightError
 from probe.browsers.base import (
     SITE_DATA_ID,
     BrowserEngine,
+    BrowserReuse,
     EngineName,
     EvidenceWatch,
     Inventory,
+    LentBrowser,
     ProfileCopy,
     RunSpec,
 )
-from probe.browsers.chromium.warm import ChromiumWarmBrowser, start_warm
-from probe.browsers.pool import BrowserPool, BrowserSetup, RunNeeds
 from probe.description.target import Target, Timeouts
 from probe.journey import trace
 from probe.journey.account_guard import AccountGuard, RunGate
@@ -100,7 +100,7 @@ class Runner:
         self,
         playwright: Playwright,
         engine: BrowserEngine,
-        copy: ProfileCopy,
+        copy: ProfileCopy[Any],
         target: Target,
         work_dir: Path,
         *,
@@ -132,28 +132,26 @@ class Runner:
         self.headed = headed
         self.origin = origin if origin is not None else time.monotonic()
         self.browser_runs = 0  # journeys run
-        self.browsers_started = 0  # browsers launched (fewer when runs reuse them)
-        self._extension_ids = frozenset(c.id for c in self.inventory.of_kind("extension"))
-        self._setting_ids = frozenset(c.id for c in self.inventory.of_kind("setting"))
-        # ``browsers`` running browsers kept for the runs that can reuse one
-        # (``probe.browsers.pool``); 0: every run starts a browser of its own. Chromium
-        # only, and not one that ignores --load-extension (branded Chrome 137+): it could
-        # not load the extension switch. Firefox runs keep starting a browser each.
-        self.pool: BrowserPool[ChromiumWarmBrowser] | None = (
-            BrowserPool(self._start_warm, browsers, extensions=self._extension_ids)
-            if browsers > 0 and ChromiumWarmBrowser.can_drive(engine)
-            else None
+        self._launched = 0  # browsers launched for one run each
+        # ``browsers`` running browsers kept for the runs that can reuse one, when the
+        # engine can set a running browser to another run; 0: every run starts its own.
+        self.reuse: BrowserReuse | None = engine.reusable(
+            playwright, copy, size=browsers, folder=work_dir, headed=headed, target=target
         )
-        self._reuse = True  # until a pooled browser fails to start its switch
         self._every_run = reuse_every_run  # not only series start pooled browsers
         self._quickness = Quickness()  # the slowest send and CAPTCHA seen where they worked
         self._closing: set[asyncio.Task[None]] = set()
         self._counter = 0
 
+    @property
+    def browsers_started(self) -> int:
+        """Browsers launched (fewer than journeys run when runs reuse them)."""
+        return self._launched + (self.reuse.started if self.reuse is not None else 0)
+
     async def drain(self) -> None:
         """Wait until every browser this runner started is closed and its folder removed."""
-        if self.pool is not None:
-            await self.pool.close()
+        if self.reuse is not None:
+            await self.reuse.close()
         while self._closing:
             await asyncio.gather(*list(self._closing), return_exceptions=True)
 
@@ -186,10 +184,9 @@ class Runner:
         kept = env.kept & self.inventory.ids
         watch: EvidenceWatch | None = None
         page: Page | None = None
-        warm = await self._warm_browser(env, kept)
-        if warm is not None:
-            lent, page = warm
-            context, run_dir, downloads = lent.context, lent.run_dir, lent.downloads
+        lent = await self._lent_browser(env, kept)
+        if lent is not None:
+            context, page, run_dir, downloads = lent.context, lent.page, lent.folder, lent.downloads
             if env.stop_after is None:  # whole-journey runs ask who did what
                 watch = await lent.watch(kept, self.target.sites)
         else:
@@ -208,7 +205,7 @@ class Runner:
                 watch=env.stop_after is None,
                 sites=self.target.sites,
             )
-            self.browsers_started += 1
+            self._launched += 1
             launched = await engine.launch(self.playwright, None if spec.fresh else self.copy, spec)
             context, watch, downloads = launched.context, launched.watch, spec.downloads
         traced = False
@@ -244,11 +241,9 @@ class Runner:
                     trace_file = f"{self.traces.name}/{out.name}"
             done = result.symptom != "browser-crashed"
         finally:
-            if warm is not None and self.pool is not None:
-                if done:
-                    self.pool.give_back(warm[0])
-                else:  # stopped half-way or crashed: a state nobody can vouch for
-                    self.pool.discard(warm[0])
+            if lent is not None and self.reuse is not None:
+                # Stopped half-way or crashed: a state nobody can vouch for, it is closed.
+                self.reuse.give_back(lent, sound=done)
             else:
                 # Closing takes ~0.3 s: let it overlap with the next runs (see ``drain``).
                 closing = asyncio.create_task(_close(context, run_dir))
@@ -277,54 +272,18 @@ class Runner:
             return self.timeouts
         return narrowing_timeouts(self.timeouts, self._quickness)
 
-    async def _warm_browser(
-        self, env: Environment, kept: frozenset[str]
-    ) -> tuple[ChromiumWarmBrowser, Page] | None:
-        """A running browser set to ``env`` (``probe.browsers.chromium.warm``); None: start one for it.
+    async def _lent_browser(self, env: Environment, kept: frozenset[str]) -> LentBrowser | None:
+        """A running browser set to ``env`` (the engine's ``BrowserReuse``); None: start one for it.
 
         The one place where a run reuses a browser or gets its own; which runs may is
         ``probe.browsers.pool.refusal``. A private window and a run in the other engine
         always start their own (a private window is the engine's own mode when it has one).
         """
-        if self.pool is None or not self._reuse or env.private:
+        if self.reuse is None or env.private:
             return None
         if env.engine is not None and env.engine != self.engine.name:
             return None
-        needs = RunNeeds(
-            extensions=frozenset(c for c in kept if c in self._extension_ids),
-            reset_settings=self._setting_ids if env.fresh else self._setting_ids - kept,
-            site_data=not env.fresh and SITE_DATA_ID in kept,
-            fresh=env.fresh,
-        )
-        dropped = [c.id for c in self.inventory.of_kind("cookie") if c.id not in kept]
-        try:
-            lent = await self.pool.lease(needs, start=env.series or self._every_run)
-        except PlaywrightError:
-            # Started, but its switch or its checks did not answer: no more reuse in this
-            # diagnosis, every run starts its own browser as before.
-            self._reuse = False
-            return None
-        if lent is None:
-            return None
-        try:
-            return lent, await lent.prepare(kept, dropped)
-        except PlaywrightError:
-            self.pool.discard(lent)  # it no longer answers: this run starts its own
-            return None
-
-    async def _start_warm(self, setup: BrowserSetup) -> ChromiumWarmBrowser:
-        """Start a browser for the pool: every extension a run may keep, loaded."""
-        self._counter += 1
-        self.browsers_started += 1
-        return await start_warm(
-            self.engine,
-            self.playwright,
-            self.copy,
-            setup,
-            self.work_dir / f"browser-{self._counter}",
-            headed=self.headed,
-            target=self.target,
-        )
+        return await self.reuse.lend(kept, fresh=env.fresh, start=env.series or self._every_run)
 
 
 def narrowing_timeouts(timeouts: Timeouts, seen: Quickness) -> Timeouts:

@@ -23,14 +23,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from playwright.async_api import Playwright, async_playwright
 
 from probe import __version__
 from probe._util import loops
 from probe.browsers.base import BrowserEngine, EngineName, ProfileCopy
-from probe.browsers.chromium.profile import SourceProfile
 from probe.description.model import PortalDescription
 from probe.description.target import Target, Timeouts, timeouts_of
 from probe.diagnosis.decisions import Diagnosis
@@ -277,23 +276,6 @@ def _keep_traces(runs: list[VariantRun], wanted: set[str], report_dir: Path) -> 
             run.trace = None
 
 
-def describe_profile(profile: SourceProfile, *, from_recipe: bool = False) -> str:
-    """The progress line saying which profile a diagnosis reads."""
-    if from_recipe:
-        return "Profile: built from the scenario's recipe, read from a private copy"
-    if profile.kind == "fresh":
-        return "Profile: none found, using a brand-new one"
-    where = profile.user_data_dir / profile.profile_name
-    label = {
-        "given": "given",
-        "default-chromium": "your Chromium's",
-        "default-chrome": "your Chrome's",
-        "default-edge": "your Edge's",
-        "default-brave": "your Brave's",
-    }
-    return f"Profile: {label.get(profile.kind, profile.kind)} ({where}), read from a private copy"
-
-
 def diagnose(
     setup: DiagnosisSetup, progress: Progress | None = None, *, driver: SharedDriver | None = None
 ) -> Report:
@@ -341,7 +323,7 @@ async def _driver(shared: Playwright | None) -> AsyncIterator[Playwright]:
 
 async def _diagnose_async(
     setup: DiagnosisSetup,
-    copy: ProfileCopy,
+    copy: ProfileCopy[Any],
     work: Path,
     progress: Progress,
     shared: Playwright | None = None,

@@ -16,8 +16,10 @@ from probe.app import ci
 from probe.app.cli import app
 from probe.app.recipes.chromium import fixtures_dir
 from probe.app.scenarios import Scenario, load_all
+from probe.browsers.base import EngineName
 from probe.browsers.chromium.discovery import Chromium
 from probe.browsers.chromium.profile import extension_id
+from probe.browsers.registry import Browser, find_browser
 from probe.errors import BadInput, PortalFailure
 from probe.models import (
     BrowserInfo,
@@ -279,6 +281,11 @@ def test_summary_cells_are_escaped_like_the_report_summary(tmp_path: Path) -> No
 FAKE_CHROMIUM = Chromium(Path("/bin/true"), "156.0", "Chromium", "test")
 
 
+def _fake_chromium(name: EngineName, **paths: Any) -> Browser:
+    """``find_browser`` with Chromium faked (Firefox found as usual)."""
+    return FAKE_CHROMIUM if name == "chromium" else find_browser(name, **paths)
+
+
 @pytest.fixture
 def scenario_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "scenarios"
@@ -327,7 +334,7 @@ def fake_diagnoses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         return report(verdict(status, factor)), request.report_dir
 
     monkeypatch.setattr(ci, "diagnose_scenario", fake)
-    monkeypatch.setattr(ci, "find_chromium", lambda path=None: FAKE_CHROMIUM)
+    monkeypatch.setattr(ci, "find_browser", _fake_chromium)
     # Fake results must not land on a real GitHub Actions job page.
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     yield seen
@@ -383,7 +390,7 @@ def test_a_crash_in_probe_is_a_failed_scenario_with_its_traceback_kept(
         raise KeyError("oops")
 
     monkeypatch.setattr(ci, "diagnose_scenario", crash)
-    monkeypatch.setattr(ci, "find_chromium", lambda path=None: FAKE_CHROMIUM)
+    monkeypatch.setattr(ci, "find_browser", _fake_chromium)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     summary = ci.run_ci(directory=scenario_dir, report_dir=tmp_path / "out", only=["healthy"])
     assert summary.failed == 1

@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from probe._util import loops
-from probe.browsers.base import FakeEngine, Inventory, ProfileCopy, RunSpec, other_engine
+from probe.browsers.base import Inventory, ProfileCopy, RunSpec, other_engine
+from probe.browsers.fake import FakeEngine
 from probe.browsers.firefox.engine import plan_of, take_inventory
 from probe.browsers.firefox.profile import read_profile
 from probe.browsers.firefox.rundir import prepare_run_dir, snapshot_profile

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.async_api import Error as PlaywrightError
 
 from probe._util import loops
-from probe.browsers.pool import BrowserPool, BrowserSetup, RunNeeds, refusal
+from probe.browsers.base import SITE_DATA_ID, EvidenceWatch, Inventory
+from probe.browsers.pool import BrowserPool, BrowserSetup, Reuse, RunNeeds, refusal
+from probe.models import Component
 
 ALL = frozenset({"a", "b", "c"})
 
@@ -212,5 +218,101 @@ def test_a_run_alone_starts_no_pooled_browser_but_takes_an_idle_one() -> None:
         pool.give_back(lent)
         assert await pool.lease(needs({"b"}), start=False) is lent
         await pool.close()
+
+    loops.run(scenario())
+
+
+INVENTORY = Inventory(
+    components=[
+        Component(kind="extension", id="a", name="A"),
+        Component(kind="extension", id="b", name="B"),
+        Component(kind="cookie", id="sid@portal.localhost", name="sid"),
+        Component(kind="site-data", id=SITE_DATA_ID, name="Site data and cache"),
+        Component(kind="setting", id="javascript", name="JavaScript blocked"),
+    ]
+)
+
+
+def test_a_run_s_needs_come_from_what_it_keeps_of_the_inventory() -> None:
+    kept = frozenset({"a", "sid@portal.localhost", SITE_DATA_ID})
+    assert RunNeeds.of(INVENTORY, kept, fresh=False) == RunNeeds(
+        frozenset({"a"}), frozenset({"javascript"}), site_data=True
+    )
+    assert RunNeeds.of(INVENTORY, INVENTORY.ids, fresh=True) == RunNeeds(
+        frozenset({"a", "b"}), frozenset({"javascript"}), site_data=False, fresh=True
+    )
+
+
+class FakeSwitchable(FakeBrowser):
+    """A pooled browser that records what each run set it to (stands in for Chromium's)."""
+
+    def __init__(self, setup: BrowserSetup, number: int, fails: bool = False) -> None:
+        super().__init__(setup, number)
+        self.context: Any = None
+        self.run_dir = Path(f"browser-{number}")
+        self.downloads = self.run_dir / "downloads"
+        self.prepared: list[tuple[frozenset[str], list[str]]] = []
+        self.fails = fails
+
+    async def prepare(self, kept: frozenset[str], dropped_cookies: Iterable[str]) -> Any:
+        if self.fails:
+            raise PlaywrightError("Target page, context or browser has been closed")
+        self.prepared.append((kept, list(dropped_cookies)))
+        self.used = True
+        return f"page {len(self.prepared)}"
+
+    async def watch(self, kept: frozenset[str], sites: tuple[str, ...]) -> EvidenceWatch | None:
+        return None
+
+
+def test_reuse_lends_a_browser_set_to_the_run_and_closes_one_given_back_unsound() -> None:
+    started: list[FakeSwitchable] = []
+
+    async def launch(setup: BrowserSetup) -> FakeSwitchable:
+        started.append(FakeSwitchable(setup, len(started) + 1))
+        return started[-1]
+
+    async def scenario() -> None:
+        reuse = Reuse(launch, 1, INVENTORY)
+        lent = await reuse.lend(frozenset({"a"}), fresh=False, start=True)
+        assert lent is not None and str(lent.page) == "page 1"
+        assert lent.folder == Path("browser-1") and lent.downloads.name == "downloads"
+        # Every extension loaded, the run's set switched on; the portal cookie it drops, gone.
+        assert started[0].setup.extensions == {"a", "b"}
+        assert started[0].prepared == [(frozenset({"a"}), ["sid@portal.localhost"])]
+        assert await reuse.lend(frozenset({"a"}), fresh=True, start=True) is None
+        reuse.give_back(lent, sound=True)
+        again = await reuse.lend(frozenset({"b"}), fresh=False, start=True)
+        assert again is not None and again.folder == lent.folder
+        reuse.give_back(again, sound=False)  # crashed: closed, never lent again
+        await asyncio.sleep(0)
+        assert started[0].closed
+        third = await reuse.lend(frozenset(), fresh=False, start=True)
+        assert third is not None and third.folder == Path("browser-2")
+        reuse.give_back(third, sound=True)
+        await reuse.close()
+        assert reuse.started == 2 and all(b.closed for b in started)
+
+    loops.run(scenario())
+
+
+def test_a_browser_that_does_not_answer_ends_reuse_or_is_discarded() -> None:
+    async def broken(setup: BrowserSetup) -> FakeSwitchable:
+        raise PlaywrightError("the switch did not answer")
+
+    async def unanswering(setup: BrowserSetup) -> FakeSwitchable:
+        return FakeSwitchable(setup, 1, fails=True)
+
+    async def scenario() -> None:
+        reuse = Reuse(broken, 1, INVENTORY)
+        assert await reuse.lend(frozenset(), fresh=False, start=True) is None
+        assert await reuse.lend(frozenset(), fresh=False, start=True) is None
+        assert reuse.started == 1  # no more tries: every run starts its own browser
+        other = Reuse(unanswering, 1, INVENTORY)
+        assert await other.lend(frozenset(), fresh=False, start=True) is None
+        assert await other.lend(frozenset(), fresh=False, start=True) is None
+        assert other.started == 2  # the one that no longer answered was discarded
+        await reuse.close()
+        await other.close()
 
     loops.run(scenario())

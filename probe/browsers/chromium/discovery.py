@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from probe.browsers.base import playwright_error_lines
 from probe.errors import BadInput, BrowserFailure, ChromiumMissing
@@ -70,6 +71,11 @@ class Chromium:
     version: str  # e.g. "156.0.8078.108"
     product: str  # "Chromium" or "Google Chrome"
     source: str  # where it was found: "option", "env", "playwright", "system"
+
+    @property
+    def engine(self) -> Literal["chromium"]:
+        """The engine it is (tells a found browser apart: ``probe.browsers.registry``)."""
+        return "chromium"
 
     @property
     def major(self) -> int:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from probe.browsers.base import (
     SITE_DATA_ID,
+    BrowserReuse,
     EngineName,
     Inventory,
     Launched,
@@ -42,10 +44,13 @@ from probe.browsers.chromium.profile import (
     read_cookies,
     snapshot_profile,
 )
+from probe.browsers.chromium.warm import warm_browsers
 from probe.models import BrowserInfo, Component, ProfileInfo
 
 if TYPE_CHECKING:
     from playwright.async_api import Playwright
+
+    from probe.description.target import Target
 
 
 def extension_component(ext: Extension) -> Component:
@@ -110,7 +115,7 @@ class ChromiumEngine:
             return ProfileInfo(source=None, kind="fresh")
         return ProfileInfo(source=str(self.profile.profile_dir), kind=self.profile.kind)
 
-    def copy_profile(self, dest: Path, sites: tuple[str, ...]) -> ProfileCopy:
+    def copy_profile(self, dest: Path, sites: tuple[str, ...]) -> ProfileCopy[SourceProfile]:
         if self.profile is None:
             raise ValueError("this engine has no profile to copy: it starts brand-new ones")
         snapshot = snapshot_profile(self.profile, dest)
@@ -122,10 +127,43 @@ class ChromiumEngine:
         )
 
     async def launch(
-        self, playwright: Playwright, copy: ProfileCopy | None, spec: RunSpec
+        self, playwright: Playwright, copy: ProfileCopy[SourceProfile] | None, spec: RunSpec
     ) -> Launched:
+        return await self.start(playwright, copy, spec)
+
+    def reusable(
+        self,
+        playwright: Playwright,
+        copy: ProfileCopy[SourceProfile],
+        *,
+        size: int,
+        folder: Path,
+        headed: bool,
+        target: Target,
+    ) -> BrowserReuse | None:
+        # A browser is set from run to run by probe's extension switch, loaded from the
+        # command line: not in a Chromium that ignores --load-extension (Chrome 137+).
+        if size <= 0 or not self.chromium.can_side_load_extensions:
+            return None
+        return warm_browsers(
+            partial(self.start, playwright),
+            copy,
+            size=size,
+            folder=folder,
+            headed=headed,
+            target=target,
+        )
+
+    async def start(
+        self,
+        playwright: Playwright,
+        copy: ProfileCopy[SourceProfile] | None,
+        spec: RunSpec,
+        helpers: Sequence[Path] = (),
+    ) -> Launched:
+        """``launch``, with probe's own extensions in the folders ``helpers`` loaded too
+        (the extension switch of a browser kept for several runs)."""
         snapshot = copy.source if copy is not None else None
-        assert snapshot is None or isinstance(snapshot, SourceProfile)
         inventory = copy.inventory if copy is not None else Inventory()
         fresh = spec.fresh or snapshot is None
         kept = spec.kept
@@ -151,7 +189,6 @@ class ChromiumEngine:
             else:
                 profile_dir.mkdir(parents=True, exist_ok=True)
                 user_data_dir = profile_dir
-            helpers = [spec.switch] if spec.switch is not None else []
             args = launch_args() + extension_launch_args(extensions, helpers=helpers)
             check_command_line(args, extensions=len(extensions))
             context = await playwright.chromium.launch_persistent_context(

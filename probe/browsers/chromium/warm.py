@@ -38,20 +38,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import BrowserContext, CDPSession, Page, Playwright
+from playwright.async_api import BrowserContext, CDPSession, Page
 from playwright.async_api import Error as PlaywrightError
 
-from probe.browsers.base import SITE_DATA_ID, BrowserEngine, ProfileCopy, RunSpec
-from probe.browsers.chromium.engine import ChromiumEngine
+from probe.browsers.base import SITE_DATA_ID, Launched, ProfileCopy, RunSpec
 from probe.browsers.chromium.evidence import EvidenceWatch, may_hold_network_rules
 from probe.browsers.chromium.profile import Extension, SourceProfile, extension_id
-from probe.browsers.pool import BrowserSetup
+from probe.browsers.pool import BrowserSetup, Reuse
 from probe.description.target import Target, origin_of
 
 SWITCH_FOLDER = Path(__file__).resolve().parent / "extension_switch"
@@ -139,10 +139,35 @@ _RULES_APPLY = """async ([known, seconds]) => {
 }"""
 
 
+# Starts Chromium on a run folder made from the profile copy, with probe's own extensions
+# (the switch) loaded beside the person's: ``ChromiumEngine.start``, bound to a driver.
+StartChromium = Callable[[ProfileCopy[SourceProfile], RunSpec, Sequence[Path]], Awaitable[Launched]]
+
+
+def warm_browsers(
+    start: StartChromium,
+    copy: ProfileCopy[SourceProfile],
+    *,
+    size: int,
+    folder: Path,
+    headed: bool,
+    target: Target,
+) -> Reuse[ChromiumWarmBrowser]:
+    """At most ``size`` running Chromium browsers on ``copy``, each set to run after run;
+    each in a folder of its own in ``folder``."""
+    numbers = itertools.count(1)
+
+    async def launch(setup: BrowserSetup) -> ChromiumWarmBrowser:
+        return await start_warm(
+            start, copy, setup, folder / f"browser-{next(numbers)}", headed=headed, target=target
+        )
+
+    return Reuse(launch, size, copy.inventory)
+
+
 async def start_warm(
-    engine: BrowserEngine,
-    playwright: Playwright,
-    copy: ProfileCopy,
+    start: StartChromium,
+    copy: ProfileCopy[SourceProfile],
     setup: BrowserSetup,
     folder: Path,
     *,
@@ -151,8 +176,6 @@ async def start_warm(
 ) -> ChromiumWarmBrowser:
     """Start a Chromium for the pool: ``setup``'s extensions (with the switch), all of the
     person's cookies, the site data when ``setup`` keeps it, its settings."""
-    snapshot = copy.source
-    assert isinstance(engine, ChromiumEngine) and isinstance(snapshot, SourceProfile)
     inventory = copy.inventory
     kept = (
         setup.extensions
@@ -169,10 +192,9 @@ async def start_warm(
         headed=headed,
         locale=target.locale,
         sites=target.sites,
-        switch=switch,
     )
-    launched = await engine.launch(playwright, copy, spec)
-    extensions = [e for e in snapshot.extensions if e.enabled and e.id in setup.extensions]
+    launched = await start(copy, spec, [switch])
+    extensions = [e for e in copy.source.extensions if e.enabled and e.id in setup.extensions]
     warm = ChromiumWarmBrowser(launched.context, folder, setup, extensions, target.site_urls())
     try:
         await warm.start(switch)
@@ -183,7 +205,7 @@ async def start_warm(
 
 
 class ChromiumWarmBrowser:
-    """One running Chromium, lent to one run at a time (``probe.browsers.pool.WarmBrowser``)."""
+    """One running Chromium, lent to one run at a time (``probe.browsers.pool.SwitchableBrowser``)."""
 
     def __init__(
         self,
@@ -211,11 +233,6 @@ class ChromiumWarmBrowser:
         self._switch: Page | None = None
         self._session: CDPSession | None = None
         self._cookies: list[dict[str, Any]] = []
-
-    @staticmethod
-    def can_drive(engine: BrowserEngine) -> bool:
-        """Chromium that loads extensions from the command line (the switch is one)."""
-        return isinstance(engine, ChromiumEngine) and engine.chromium.can_side_load_extensions
 
     async def watch(self, kept: frozenset[str], sites: Sequence[str]) -> EvidenceWatch | None:
         """Ask the browser who did what during the next journey (``probe.browsers.chromium.evidence``)."""

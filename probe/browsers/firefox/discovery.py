@@ -17,8 +17,9 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Literal
 
-from probe.browsers.firefox.files import UnsafeFile, is_real_dir, is_regular, read_text
+from probe._util.files import UnsafeFile, is_real_dir, is_regular, read_text
 from probe.errors import BadInput, ChromiumMissing
 
 ENV_VAR = "PROBE_FIREFOX"
@@ -47,6 +48,11 @@ class Firefox:
     version: str  # e.g. "153.8.0"
     esr: bool
     source: str  # "option", "env", "playwright", "system"
+
+    @property
+    def engine(self) -> Literal["firefox"]:
+        """The engine it is (tells a found browser apart: ``probe.browsers.registry``)."""
+        return "firefox"
 
     @property
     def major(self) -> int:

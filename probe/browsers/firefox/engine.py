@@ -22,6 +22,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from probe.browsers.base import (
     SITE_DATA_ID,
+    BrowserReuse,
     EngineName,
     Inventory,
     Launched,
@@ -43,6 +44,8 @@ from probe.models import BrowserInfo, Component, ProfileInfo
 
 if TYPE_CHECKING:
     from playwright.async_api import Playwright
+
+    from probe.description.target import Target
 
 FirefoxProfileKind = Literal["given", "default-firefox", "fresh"]
 
@@ -104,7 +107,9 @@ class FirefoxEngine:
             return ProfileInfo(source=None, kind="fresh")
         return ProfileInfo(source=str(self.profile), kind=self.kind)
 
-    def copy_profile(self, dest: Path, sites: tuple[str, ...]) -> ProfileCopy:
+    def copy_profile(
+        self, dest: Path, sites: tuple[str, ...]
+    ) -> ProfileCopy[FirefoxProfile | None]:
         if self.profile is None:
             dest.mkdir(mode=0o700, parents=True, exist_ok=True)
             return ProfileCopy(inventory=Inventory(), source=None)
@@ -116,10 +121,9 @@ class FirefoxEngine:
         )
 
     async def launch(
-        self, playwright: Playwright, copy: ProfileCopy | None, spec: RunSpec
+        self, playwright: Playwright, copy: ProfileCopy[FirefoxProfile | None] | None, spec: RunSpec
     ) -> Launched:
         profile = copy.source if copy is not None else None
-        assert profile is None or isinstance(profile, FirefoxProfile)
         folder = spec.folder / "profile"
         try:
             spec.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -140,6 +144,21 @@ class FirefoxEngine:
                 raise
             raise launch_failure(str(exc), self.firefox, headed=spec.headed) from None
         return Launched(context=context)
+
+    def reusable(
+        self,
+        playwright: Playwright,
+        copy: ProfileCopy[FirefoxProfile | None],
+        *,
+        size: int,
+        folder: Path,
+        headed: bool,
+        target: Target,
+    ) -> BrowserReuse | None:
+        # probe sets a running browser to another run with an extension switch of its own
+        # (``chrome.management``, ``probe.browsers.chromium.warm``): Chromium only. Each
+        # Firefox run starts its own browser.
+        return None
 
 
 def plan_of(inventory: Inventory, profile: FirefoxProfile, spec: RunSpec) -> RunPlan:

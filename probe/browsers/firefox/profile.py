@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
 
-from probe.browsers.firefox.files import UnsafeFile, is_real_dir, is_regular, read_text, tree_size
+from probe._util.files import UnsafeFile, is_real_dir, is_regular, read_text, tree_size
 from probe.browsers.firefox.prefs import PrefValue, parse_prefs
 from probe.errors import BadInput
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from probe.browsers.firefox.files import copy_tree, is_real_dir, is_regular, read_text
+from probe._util.files import copy_tree, is_real_dir, is_regular, read_text
 from probe.browsers.firefox.launch import HOME_FOLDER
 from probe.browsers.firefox.prefs import PrefValue, format_prefs, parse_prefs
 from probe.browsers.firefox.profile import (

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from probe.browsers.firefox import discovery, files, rundir
+from probe._util import files
+from probe._util.files import CopyResult, UnsafeFile, read_bounded
+from probe.browsers.firefox import discovery, rundir
 from probe.browsers.firefox.discovery import (
     choose_profile,
     find_firefox,
@@ -20,7 +22,6 @@ from probe.browsers.firefox.discovery import (
     firefox_roots,
     is_firefox_profile,
 )
-from probe.browsers.firefox.files import CopyResult, UnsafeFile, read_bounded
 from probe.browsers.firefox.prefs import format_pref, parse_prefs
 from probe.browsers.firefox.profile import (
     origin_of_folder,

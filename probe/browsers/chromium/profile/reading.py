@@ -455,3 +455,20 @@ def dig(data: Any, *keys: str) -> Any:
 
 def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))
+
+
+def describe_profile(profile: SourceProfile, *, from_recipe: bool = False) -> str:
+    """The progress line saying which profile a diagnosis reads."""
+    if from_recipe:
+        return "Profile: built from the scenario's recipe, read from a private copy"
+    if profile.kind == "fresh":
+        return "Profile: none found, using a brand-new one"
+    where = profile.user_data_dir / profile.profile_name
+    label = {
+        "given": "given",
+        "default-chromium": "your Chromium's",
+        "default-chrome": "your Chrome's",
+        "default-edge": "your Edge's",
+        "default-brave": "your Brave's",
+    }
+    return f"Profile: {label.get(profile.kind, profile.kind)} ({where}), read from a private copy"

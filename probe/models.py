@@ -181,6 +181,18 @@ class Component(StrictModel):
     name: str  # what a person would call it
 
 
+def cookie_component(name: str, host: str) -> Component:
+    """A cookie as a component: its id is ``name@host``, the host without a leading dot and
+    in lower case (browsers compare host names without case), the one form everywhere."""
+    return Component(kind="cookie", id=f"{name}@{host.lstrip('.').lower()}", name=name)
+
+
+def cookie_name_host(cookie_id: str) -> tuple[str, str]:
+    """The name and host of a cookie component's id (``cookie_component``'s inverse)."""
+    name, _, host = cookie_id.rpartition("@")
+    return name, host
+
+
 class Evidence(StrictModel):
     """What one extension was seen doing in a run, asked of the browser itself.
 

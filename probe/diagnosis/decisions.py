@@ -46,6 +46,7 @@ from probe.models import (
     Symptom,
     VariantRun,
     Verdict,
+    cookie_name_host,
 )
 
 SERVER_FACTORS: dict[str, Factor] = {
@@ -638,8 +639,8 @@ class Diagnosis:
     async def _cookie_groups(
         self, env: Environment, run: VariantRun, suspects: list[Component]
     ) -> tuple[list[Component], CookieGroup | None]:
-        hosts = list(dict.fromkeys(c.id.rpartition("@")[2] for c in suspects))
-        groups = [[c for c in suspects if c.id.rpartition("@")[2] == h] for h in hosts]
+        hosts = list(dict.fromkeys(cookie_name_host(c.id)[1] for c in suspects))
+        groups = [[c for c in suspects if cookie_name_host(c.id)[1] == h] for h in hosts]
         if len(groups) > 1:
             base = env.kept - {c.id for c in suspects}
 
@@ -652,7 +653,7 @@ class Diagnosis:
         else:
             found_groups = groups
         found = [c for group in found_groups for c in group]
-        found_hosts = {c.id.rpartition("@")[2] for c in found}
+        found_hosts = {cookie_name_host(c.id)[1] for c in found}
         stats = next((s.cookies for s in run.steps if s.name == run.failed_step), None)
         seen = [g for g in (stats.hosts if stats else []) if g.host in found_hosts]
         if seen:

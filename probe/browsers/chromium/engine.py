@@ -45,7 +45,7 @@ from probe.browsers.chromium.profile import (
     snapshot_profile,
 )
 from probe.browsers.chromium.warm import warm_browsers
-from probe.models import BrowserInfo, Component, ProfileInfo
+from probe.models import BrowserInfo, Component, ProfileInfo, cookie_component, cookie_name_host
 
 if TYPE_CHECKING:
     from playwright.async_api import Playwright
@@ -55,10 +55,6 @@ if TYPE_CHECKING:
 
 def extension_component(ext: Extension) -> Component:
     return Component(kind="extension", id=ext.id, name=ext.name)
-
-
-def cookie_component(name: str, host: str) -> Component:
-    return Component(kind="cookie", id=f"{name}@{host}", name=name)
 
 
 def read_portal_cookies(profile: SourceProfile, sites: Iterable[str]) -> list[Component]:
@@ -220,7 +216,7 @@ class ChromiumEngine:
                 await launched.watch.start()
             for cookie in cookies:
                 if cookie.id not in kept and not fresh:
-                    name, _, host = cookie.id.rpartition("@")
+                    name, host = cookie_name_host(cookie.id)
                     await context.clear_cookies(name=name, domain=host)
                     await context.clear_cookies(name=name, domain="." + host)
             await restore_rulesets(context, extensions)  # reset by --load-extension

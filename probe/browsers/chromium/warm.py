@@ -53,6 +53,7 @@ from probe.browsers.chromium.evidence import EvidenceWatch, may_hold_network_rul
 from probe.browsers.chromium.profile import Extension, SourceProfile, extension_id
 from probe.browsers.pool import BrowserSetup, Reuse
 from probe.description.target import Target, origin_of
+from probe.models import cookie_component
 
 SWITCH_FOLDER = Path(__file__).resolve().parent / "extension_switch"
 RULES_WAIT_S = 2.0  # a blocker switched back on: until its rules match again
@@ -401,4 +402,4 @@ def _has_content_scripts(ext: Extension) -> bool:
 
 
 def _cookie_id(cookie: dict[str, Any]) -> str:
-    return f"{cookie['name']}@{str(cookie['domain']).lstrip('.')}"
+    return cookie_component(str(cookie["name"]), str(cookie["domain"])).id

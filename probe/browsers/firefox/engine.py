@@ -40,7 +40,7 @@ from probe.browsers.firefox.rundir import (
     snapshot_profile,
 )
 from probe.errors import BrowserFailure
-from probe.models import BrowserInfo, Component, ProfileInfo
+from probe.models import BrowserInfo, Component, ProfileInfo, cookie_component, cookie_name_host
 
 if TYPE_CHECKING:
     from playwright.async_api import Playwright
@@ -68,10 +68,10 @@ def take_inventory(profile: FirefoxProfile, sites: tuple[str, ...]) -> Inventory
     seen: set[str] = set()
     for site in sites:
         for cookie in profile.cookies_for(site):
-            cookie_id = f"{cookie.name}@{cookie.host.lstrip('.').lower()}"
-            if cookie_id not in seen:
-                seen.add(cookie_id)
-                components.append(Component(kind="cookie", id=cookie_id, name=cookie.name))
+            component = cookie_component(cookie.name, cookie.host)
+            if component.id not in seen:
+                seen.add(component.id)
+                components.append(component)
     if any(profile.site_data_for(site) for site in sites):
         components.append(Component(kind="site-data", id=SITE_DATA_ID, name="Site data and cache"))
     components += [Component(kind="setting", id=s.id, name=s.name) for s in profile.settings]
@@ -165,10 +165,7 @@ def plan_of(inventory: Inventory, profile: FirefoxProfile, spec: RunSpec) -> Run
     """What a run folder keeps of ``profile`` for a run keeping ``spec.kept``."""
     kept = spec.kept
     dropped_cookies = tuple(
-        (name, host)
-        for c in inventory.of_kind("cookie")
-        if c.id not in kept
-        for name, _, host in [c.id.rpartition("@")]
+        cookie_name_host(c.id) for c in inventory.of_kind("cookie") if c.id not in kept
     )
     site_data = {c.id for c in inventory.of_kind("site-data")}
     resets: frozenset[SettingId] = frozenset(s.id for s in profile.settings if s.id not in kept)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import jinja2
 
+from probe._util.workdir import private_workdir
 from probe.app.recipes.cache import ProfileCache
 from probe.app.scenarios import Scenario, closest_names, expected_culprits, load_all, load_scenario
 from probe.app.setup import MockCase, run_diagnosis
@@ -31,7 +32,7 @@ from probe.browsers.chromium.discovery import Chromium, find_chromium
 from probe.browsers.driver import SharedDriver
 from probe.browsers.firefox.discovery import Firefox, find_firefox
 from probe.diagnosis.runner import Progress
-from probe.diagnosis.session import DiagnosisRequest, private_workdir
+from probe.diagnosis.session import DiagnosisRequest
 from probe.errors import BadInput, ProbeError
 from probe.models import Lang, Report, Verdict
 from probe.report import append_scenarios_summary, write_scenario_junit

@@ -8,9 +8,13 @@ page on the fly (``probe portal draft``), and the person is told so.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
+from probe._util import loops
 from probe.browsers.chromium.discovery import Chromium, find_chromium
 from probe.description.model import (
     MOCK_SOURCE,
@@ -21,6 +25,7 @@ from probe.description.model import (
 )
 from probe.description.target import relocated
 from probe.errors import BadInput, PortalFailure
+from probe.journey.codes.outbox import loopback_request
 
 
 @dataclass(frozen=True)
@@ -95,10 +100,44 @@ def check_login_page(choice: PortalChoice) -> None:
 
 def check_url(url: str, where: str) -> None:
     """One line starting with ``where`` when nothing answers at ``url`` or it is not a page."""
-    from probe.diagnosis.session import check_reachable
-
     status = check_reachable(url, where)
     if status in (404, 410):
         raise PortalFailure(
             f"{where}: answers HTTP {status}: no page there; give the login page's URL"
         )
+
+
+# The reachability check only needs the answer's status line and headers.
+REACHABLE_DEADLINE_S = 10.0
+
+
+def check_reachable(url: str, where: str | None = None) -> int:
+    """Fail in one line, before starting any browser, when nothing answers at ``url``.
+
+    Returns the answer's HTTP status. The answer is streamed and its body never read (an
+    endless one cannot fill memory); a portal that trickles its headers a byte every few
+    seconds, each read within the read timeout, is given up on at the overall deadline.
+    ``where`` starts the error line (default: ``--portal URL``).
+    """
+    where = where or f"--portal {url}"
+    real_url, headers = loopback_request(url)
+
+    async def first_bytes() -> int:
+        async with (
+            httpx.AsyncClient(timeout=5.0, follow_redirects=False) as client,
+            client.stream("GET", real_url, headers=headers) as answer,
+        ):
+            return answer.status_code
+
+    async def within_deadline() -> int:
+        return await asyncio.wait_for(first_bytes(), REACHABLE_DEADLINE_S)
+
+    try:
+        return loops.run(within_deadline())
+    except httpx.HTTPError as exc:
+        reason = type(exc).__name__.replace("Error", " error").lower()
+        raise PortalFailure(f"{where}: nothing answers there ({reason})") from exc
+    except TimeoutError as exc:
+        raise PortalFailure(
+            f"{where}: the portal did not answer within {REACHABLE_DEADLINE_S:g} s"
+        ) from exc

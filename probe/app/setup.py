@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from probe._util.workdir import private_workdir
 from probe.app.portal_choice import PortalChoice, check_login_page
 from probe.app.recipes.cache import ProfileCache
 from probe.app.recipes.chromium import ProfileRecipe, build_profile
 from probe.app.recipes.firefox import build_firefox_profile
+from probe.app.report_folder import default_report_dir, prepare_report_dir
 from probe.browsers.base import BrowserEngine, EngineName
 from probe.browsers.chromium.discovery import Chromium, find_chromium
 from probe.browsers.chromium.engine import ChromiumEngine
@@ -30,15 +32,7 @@ from probe.browsers.registry import choose_engine, chromium_profile_folder, fire
 from probe.description.model import MOCK_SOURCE, PortalDescription, mock_description
 from probe.description.target import Target, origin_of, relocated, target_of
 from probe.diagnosis.runner import Progress, SilentProgress
-from probe.diagnosis.session import (
-    DiagnosisRequest,
-    DiagnosisSetup,
-    default_report_dir,
-    describe_profile,
-    diagnose,
-    prepare_report_dir,
-    private_workdir,
-)
+from probe.diagnosis.session import DiagnosisRequest, DiagnosisSetup, diagnose
 from probe.errors import BadInput, ProbeError
 from probe.journey.account_guard import code_budget
 from probe.journey.codes.sources import code_source
@@ -46,6 +40,7 @@ from probe.journey.credentials import Credentials
 from probe.mock_portal import EmbeddedPortal
 from probe.mock_portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, PortalConfig
 from probe.models import Report
+from probe.report import write_report
 from probe.report.files import discard_partial_report
 
 
@@ -204,6 +199,7 @@ def _resolve(
         portal_embedded=portal is not None,
         profile_from_recipe=case is not None,
         scenario=case.scenario if case is not None else None,
+        codes=codes,
     )
 
 
@@ -317,6 +313,23 @@ def _locate(
     return profile
 
 
+def describe_profile(profile: SourceProfile, *, from_recipe: bool = False) -> str:
+    """The progress line saying which profile a diagnosis reads."""
+    if from_recipe:
+        return "Profile: built from the scenario's recipe, read from a private copy"
+    if profile.kind == "fresh":
+        return "Profile: none found, using a brand-new one"
+    where = profile.user_data_dir / profile.profile_name
+    label = {
+        "given": "given",
+        "default-chromium": "your Chromium's",
+        "default-chrome": "your Chrome's",
+        "default-edge": "your Edge's",
+        "default-brave": "your Brave's",
+    }
+    return f"Profile: {label.get(profile.kind, profile.kind)} ({where}), read from a private copy"
+
+
 def run_diagnosis(
     request: DiagnosisRequest,
     progress: Progress | None = None,
@@ -334,4 +347,6 @@ def run_diagnosis(
     diagnoses your default profile on the embedded portal with its demo account.
     """
     with resolve(request, progress, chromium=chromium, case=case, profiles=profiles) as setup:
-        return diagnose(setup, progress, driver=driver), setup.report_dir
+        report = diagnose(setup, progress, driver=driver)
+        write_report(report, setup.report_dir, lang=request.lang)
+        return report, setup.report_dir

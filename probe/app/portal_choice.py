@@ -30,10 +30,15 @@ from probe.journey.codes.outbox import loopback_request
 
 @dataclass(frozen=True)
 class PortalChoice:
+    """A portal's description and where it came from: the one shape both travel in."""
+
     description: PortalDescription
     source: str  # the file it came from, or how it was made
-    embedded: bool = False  # probe starts the mock portal itself
     drafted: bool = False  # guessed from the login page just now
+
+    def moved_to(self, url: str) -> PortalChoice:
+        """The same portal running at ``url`` (another host or port)."""
+        return PortalChoice(relocated(self.description, url), self.source, self.drafted)
 
     def note(self) -> str | None:
         """What the person should know about where the description came from."""
@@ -63,11 +68,8 @@ def choose_portal(
     if portal_url is not None and not portal_url.startswith(("http://", "https://")):
         raise BadInput(f"--portal-url {portal_url}: not an http(s) URL")
     if portal is None:
-        mock = mock_description()
-        source = MOCK_SOURCE
-        if portal_url is None:
-            return PortalChoice(mock, source, embedded=True)
-        return PortalChoice(relocated(mock, portal_url), source)
+        mock = PortalChoice(mock_description(), MOCK_SOURCE)
+        return mock if portal_url is None else mock.moved_to(portal_url)
     if _is_url(portal):
         if portal_url is not None:
             raise BadInput("--portal-url moves a description file: give --portal FILE with it")

@@ -1,19 +1,18 @@
-"""One diagnosis, end to end: profile snapshot, browser runs, verdict, report.
+"""One diagnosis, end to end: profile snapshot, browser runs, verdict, the finished Report.
 
-Two types go in. ``DiagnosisRequest`` is what the person asked for (a profile, a portal
-URL, credentials, where and how to report); ``DiagnosisSetup`` is that request resolved
-(the Chromium found, the profile located, the portal running and reachable, the report
-folder writable). The apps resolve a request with ``probe.app.setup.resolve``, which is
-also where the embedded mock portal is started: this module never starts nor reads a
+``DiagnosisSetup`` goes in: what the person asked for (``probe.app.request``), resolved by
+the app (``probe.app.setup.resolve``: the browser found, the profile located, the portal
+running and reachable, the report folder writable). This module never starts nor reads a
 portal, it is handed a ``Target`` (the portal's URLs and, from its description, how its
-pages look) and drives a browser at it.
+pages look) and drives a browser at it; nor does it write the report: ``diagnose`` returns
+it, and the app writes it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -25,7 +24,7 @@ from playwright.async_api import Playwright, async_playwright
 from probe import __version__
 from probe._util import loops
 from probe._util.workdir import private_workdir
-from probe.browsers.base import BrowserEngine, EngineName, ProfileCopy
+from probe.browsers.base import BrowserEngine, ProfileCopy
 from probe.description.model import PortalDescription
 from probe.description.target import Target, Timeouts, timeouts_of
 from probe.diagnosis.decisions import Diagnosis
@@ -53,29 +52,10 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class DiagnosisRequest:
-    """What the person asked for: which profile, which portal, as whom, how to report.
+class RunSettings:
+    """How the browser runs go and what they keep: the same for any portal and profile."""
 
-    Nothing here is found or started yet; ``probe.app.setup.resolve`` turns it into a
-    ``DiagnosisSetup``. Example: ``DiagnosisRequest(portal_url="https://portal.example/",
-    credentials=Credentials("1850775123456", "..."), lang="fr")``.
-    """
-
-    profile: Path | None = None  # None: the person's default Chromium/Chrome profile
-    portal_url: str | None = None  # where the portal is; None: its description's login_url
-    # What probe knows about the portal (``probe/description/model.py``). None: the mock
-    # portal's description, and (without portal_url) the embedded mock itself.
-    portal_description: PortalDescription | None = None
-    portal_source: str | None = None  # the description's file, named in error messages
-    outbox_url: str | None = None  # a Mailpit-like outbox for codes, with portal_url
-    credentials: Credentials | None = None  # needed with portal_url
-    report_dir: Path | None = None  # None: reports/<timestamp>/
     lang: Lang = "en"
-    chromium_path: str | None = None  # None: Playwright's Chromium, then the system's
-    firefox_path: str | None = None  # None: Playwright's Firefox, then the system's
-    # The engine: None, the one whose profile ``profile`` is, else Chromium.
-    browser: EngineName | None = None
-    profile_name: str | None = None  # a profile of a folder holding several (else last used)
     headed: bool = False
     jobs: int = 2
     # Runs that differ only in extensions, cookies or site data reuse up to ``jobs``
@@ -92,17 +72,13 @@ class DiagnosisRequest:
     # When the person's browser and a brand-new profile of it both fail: a brand-new
     # profile of the other engine, when installed ("try another browser").
     other_browser: bool = True
-    ask_code: Callable[[str], str] | None = None  # asks the person for a security code
-    # Logins that may make the portal send a code probe cannot read itself (a prompt, or
-    # no source): the runs past it stop before logging in (``probe.journey.account_guard``).
-    max_codes: int = 1
 
 
 @dataclass(frozen=True)
 class DiagnosisSetup:
     """A request resolved: everything ``diagnose`` drives, found, started and checked."""
 
-    request: DiagnosisRequest
+    settings: RunSettings
     engine: BrowserEngine  # the person's browser, on the person's profile
     target: Target  # the running portal's URLs and how its pages look
     description: PortalDescription  # where the target came from (remedies, waits)
@@ -156,11 +132,11 @@ def _report(setup: DiagnosisSetup, copy: ProfileCopy, runs: _Runs) -> Report:
     return Report(
         probe_version=__version__,
         created_at=runs.created,
-        lang=setup.request.lang,
+        lang=setup.settings.lang,
         portal=PortalInfo(
             url=setup.target.login_url, embedded=setup.portal_embedded, scenario=setup.scenario
         ),
-        browser=setup.engine.info(headless=not setup.request.headed),
+        browser=setup.engine.info(headless=not setup.settings.headed),
         profile=ProfileInfo(
             source=None if setup.profile_from_recipe else profile.source,
             kind="recipe" if setup.profile_from_recipe else profile.kind,
@@ -220,8 +196,8 @@ async def _run_browsers(
             runner,
             copy.inventory,
             setup.credentials,
-            jobs=setup.request.jobs,
-            no_submit=setup.request.no_submit,
+            jobs=setup.settings.jobs,
+            no_submit=setup.settings.no_submit,
             slots=slots,
         )
         try:
@@ -255,7 +231,7 @@ def _runner(
     progress: Progress,
     started: float,
 ) -> Runner:
-    request = setup.request
+    request = setup.settings
     return Runner(
         playwright,
         setup.engine,
@@ -280,9 +256,9 @@ async def _other_browser(setup: DiagnosisSetup, diagnosis: Diagnosis) -> OtherBr
     """A brand-new profile of the other browser, when the person's and a brand-new one of
     theirs both fail. Not where each login costs a security code the person types (a code
     budget): the answer would cost one more."""
-    if setup.other is None or not setup.request.other_browser or setup.codes is not None:
+    if setup.other is None or not setup.settings.other_browser or setup.codes is not None:
         return None
-    info = setup.other.info(headless=not setup.request.headed)
+    info = setup.other.info(headless=not setup.settings.headed)
     label = f"{info.product} {info.version}"
     return await try_other_browser(diagnosis, setup.credentials, setup.other.name, label)
 

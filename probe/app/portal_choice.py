@@ -21,7 +21,6 @@ from probe.description.model import (
     PortalDescription,
     load_description,
     mock_description,
-    parse_description,
 )
 from probe.description.target import relocated
 from probe.errors import BadInput, PortalFailure
@@ -73,11 +72,11 @@ def choose_portal(
     if _is_url(portal):
         if portal_url is not None:
             raise BadInput("--portal-url moves a description file: give --portal FILE with it")
-        from probe.app.portal.draft import draft_description
+        from probe.app.portal.draft import draft_portal
 
         check_url(portal, f"--portal {portal}")  # before any browser starts
-        text = draft_description(portal, chromium or find_chromium(chromium_path))
-        return PortalChoice(parse_description(text, portal), f"drafted from {portal}", drafted=True)
+        draft = draft_portal(portal, chromium or find_chromium(chromium_path))
+        return PortalChoice(draft.description, f"drafted from {portal}", drafted=True)
     path = Path(portal).expanduser()
     if not path.exists():
         raise BadInput(

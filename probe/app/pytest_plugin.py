@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from probe.app.portal_choice import PortalChoice
     from probe.app.recipes.cache import ProfileCache
     from probe.app.recipes.chromium import ProfileRecipe
+    from probe.app.request import ScenarioCase
     from probe.browsers.chromium.discovery import Chromium
     from probe.description.model import PortalDescription
     from probe.journey.credentials import Credentials
@@ -215,15 +216,8 @@ def probe_diagnose(
         no_submit: bool = False,
     ) -> Report:
         from probe.app.ci import diagnose_scenario
-        from probe.app.request import (
-            DiagnosisRequest,
-            ScenarioCase,
-            credentials_for,
-            scenario_alone,
-        )
+        from probe.app.request import DiagnosisRequest, scenario_alone
         from probe.app.setup import run_diagnosis
-        from probe.errors import BadInput
-        from probe.journey.credentials import Credentials
 
         request = DiagnosisRequest(
             report_dir=tmp_path_factory.mktemp("probe-report"),
@@ -248,17 +242,7 @@ def probe_diagnose(
             )
             return report
         described = _described(portal_description, portal_url, probe_chromium)
-        if described is not None and portal is not None:
-            raise BadInput("portal= sets the embedded portal's state: drop it with your own portal")
-        given = Credentials(*credentials) if isinstance(credentials, tuple) else credentials
-        case = ScenarioCase(
-            portal=_portal_config(portal),
-            recipe=_recipe(profile),
-            credentials=credentials_for(
-                given, own_portal=described is not None, no_submit=no_submit
-            ),
-            described=described,
-        )
+        case = _case(portal, profile, credentials, described, no_submit)
         request = dataclasses.replace(request, portal_url=None)  # already in the description
         report, _ = run_diagnosis(
             request, chromium=probe_chromium, case=case, profiles=probe_profile_cache
@@ -266,6 +250,29 @@ def probe_diagnose(
         return report
 
     return run
+
+
+def _case(
+    portal: PortalConfig | Mapping[str, Any] | None,
+    profile: ProfileRecipe | Mapping[str, Any] | None,
+    credentials: Credentials | tuple[str, str] | None,
+    described: PortalChoice | None,
+    no_submit: bool,
+) -> ScenarioCase:
+    """The set-up ``probe_diagnose`` was given piece by piece."""
+    from probe.app.request import ScenarioCase, credentials_for
+    from probe.errors import BadInput
+    from probe.journey.credentials import Credentials
+
+    if described is not None and portal is not None:
+        raise BadInput("portal= sets the embedded portal's state: drop it with your own portal")
+    given = Credentials(*credentials) if isinstance(credentials, tuple) else credentials
+    return ScenarioCase(
+        portal=_portal_config(portal),
+        recipe=_recipe(profile),
+        credentials=credentials_for(given, own_portal=described is not None, no_submit=no_submit),
+        described=described,
+    )
 
 
 def _described(

@@ -312,6 +312,20 @@ def load_scenario(name: str, directory: Path | None = None) -> Scenario:
     return load_file(by_name[name])
 
 
+def embedded_state(name: str | None) -> PortalConfig:
+    """The embedded portal's state in scenario ``name`` (default state: None); ``BadInput``
+    for a scenario on a portal the team runs itself."""
+    if name is None:
+        return PortalConfig()
+    loaded = load_scenario(name)
+    if loaded.described_portal is not None:
+        raise BadInput(
+            f"--scenario {name}: it targets the portal described by "
+            f"{loaded.described_portal.source}, which you run yourself, not the embedded one"
+        )
+    return loaded.portal
+
+
 def expected_culprits(scenario: Scenario, engine: EngineName = "chromium") -> frozenset[str] | None:
     """The culprit ids the scenario expects, with fixture extension names turned into the
     ids ``engine`` gives them (Chromium's from the key, Firefox's ``<name>@probe.fixtures``)."""

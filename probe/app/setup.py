@@ -49,11 +49,6 @@ def embedded_portal(portal: EmbeddedPortal) -> PortalDescription:
     return relocated(mock_description(), portal.url)
 
 
-def embedded_target(portal: EmbeddedPortal) -> Target:
-    """What the core is told about a running embedded portal: its URLs and its pages."""
-    return target_of(embedded_portal(portal), outbox_url=portal.outbox_url)
-
-
 @contextlib.contextmanager
 def resolve(
     request: DiagnosisRequest,
@@ -117,39 +112,26 @@ def _resolve(
         browser = find_firefox(request.firefox_path)
     else:
         browser = chromium or find_chromium(request.chromium_path)
-    if case is not None:
-        if described is not None:
-            profile_path = _build_case_profile(
-                case, browser, stack, progress, described.description.login_url, profiles
-            )
-        else:
-            portal, profile_path = _set_up_case(case, browser, stack, progress, profiles)
+    if case is not None and described is not None:
+        login_url = described.description.login_url
+        profile_path = _build_case_profile(case, browser, stack, progress, login_url, profiles)
+    elif case is not None:
+        portal, profile_path = _set_up_case(case, browser, stack, progress, profiles)
     engine = _engine(
         browser, profile_path, request, progress, report_dir, from_recipe=case is not None
     )
     progress.note(f"Browser: {engine.describe()}")
     other = _other_engine(engine.name, request, chromium) if request.other_browser else None
     if described is not None:
-        description, source = described.description, described.source
-        declared = description.second_factor.source if description.second_factor else None
-        source_of_codes = None
-        if request.outbox_url is None and declared is not None and declared.kind != "outbox":
-            # Made ready here, so a missing TOTP variable or a prompt without a terminal is
-            # one line before any browser starts.
-            source_of_codes = code_source(
-                declared,
-                login_url=description.login_url,
-                identifier=credentials.identifier,
-                ask=request.ask_code,
-            )
-        target = target_of(description, outbox_url=request.outbox_url, code_source=source_of_codes)
+        choice = described
     else:
-        if portal is None:
-            portal = stack.enter_context(EmbeddedPortal())
-        description, source = embedded_portal(portal), MOCK_SOURCE
-        target = target_of(description, outbox_url=portal.outbox_url)
-    progress.note(f"Portal: {target.login_url} (described by {source})")
-    codes = code_budget(description, target, no_submit=request.no_submit, allowed=request.max_codes)
+        portal = portal or stack.enter_context(EmbeddedPortal())
+        choice = PortalChoice(embedded_portal(portal), MOCK_SOURCE)
+    target = _target(choice.description, request, credentials, portal)
+    progress.note(f"Portal: {target.login_url} (described by {choice.source})")
+    codes = code_budget(
+        choice.description, target, no_submit=request.no_submit, allowed=request.max_codes
+    )
     if codes is not None:
         progress.note(codes.announcement())
     return DiagnosisSetup(
@@ -157,7 +139,7 @@ def _resolve(
         engine=engine,
         other=other,
         target=target,
-        description=description,
+        description=choice.description,
         credentials=credentials,
         report_dir=report_dir,
         portal_embedded=portal is not None,
@@ -165,6 +147,29 @@ def _resolve(
         scenario=case.scenario if case is not None else None,
         codes=codes,
     )
+
+
+def _target(
+    description: PortalDescription,
+    request: DiagnosisRequest,
+    credentials: Credentials,
+    portal: EmbeddedPortal | None,
+) -> Target:
+    """What the core is told about the portal: its URLs, its pages, where codes come from."""
+    if portal is not None:
+        return target_of(description, outbox_url=portal.outbox_url)
+    declared = description.second_factor.source if description.second_factor else None
+    source_of_codes = None
+    if request.outbox_url is None and declared is not None and declared.kind != "outbox":
+        # Made ready here, so a missing TOTP variable or a prompt without a terminal is
+        # one line before any browser starts.
+        source_of_codes = code_source(
+            declared,
+            login_url=description.login_url,
+            identifier=credentials.identifier,
+            ask=request.ask_code,
+        )
+    return target_of(description, outbox_url=request.outbox_url, code_source=source_of_codes)
 
 
 def _described_portal(request: DiagnosisRequest, case: ScenarioCase | None) -> PortalChoice | None:

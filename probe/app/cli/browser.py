@@ -23,141 +23,163 @@ if TYPE_CHECKING:
     from probe.models import Lang, Report
 
 
+ProfileOption = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="PATH",
+        help="The browser profile: a Chromium/Chrome user-data-dir or one profile folder in it (Default, 'Profile 1'), or a Firefox profile folder or profiles folder (with profiles.ini). Default: your Chromium, then Chrome profile (your Firefox one with --browser firefox), else a brand-new one. Never modified: probe works on a private copy.",
+    ),
+]
+BrowserNameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--browser",
+        metavar="firefox|chromium",
+        help="The browser to diagnose in. Default: the one whose profile --profile is, else Chromium.",
+    ),
+]
+ProfileNameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile-name",
+        metavar="NAME",
+        help="In a folder holding several profiles: the one to read (Firefox: its name in profiles.ini; Chromium: its folder, 'Profile 1', or the name it shows). Default: the last used one.",
+    ),
+]
+PortalOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="FILE|URL",
+        help="The portal: its description file (see 'probe portal draft'), or its login page's URL (a description is then drafted on the fly). Default: the embedded mock portal, started on loopback.",
+    ),
+]
+PortalUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--portal-url",
+        metavar="URL",
+        help="Where the described portal is, when not at its file's login_url (another host or port); with --scenario, where the portal its portal_description describes runs.",
+    ),
+]
+FederationOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="PARTNER",
+        help="Log in through the portal's identity federation (FranceConnect-like) at this partner; --user and the password are the partner's. 'default': the description's default partner.",
+    ),
+]
+NoSubmitOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-submit",
+        help="Run every variant up to and including the CAPTCHA and never type credentials (for a portal that is not a test double).",
+    ),
+]
+ScenarioOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="NAME",
+        help="Run a scenario from scenarios/: sets the embedded portal's state and builds its browser profile (see 'probe scenarios list').",
+    ),
+]
+UserOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="ID",
+        help="Identifier to log in with. Default: the embedded portal's demo account.",
+    ),
+]
+PasswordOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="TEXT",
+        help="Password (lands in your shell history: prefer PROBE_PASSWORD or the prompt).",
+        envvar="PROBE_PASSWORD",
+        show_envvar=True,
+    ),
+]
+ReportDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="DIR",
+        help="Where to write index.html and report.json. Default: reports/<timestamp>/.",
+    ),
+]
+LangOption = Annotated[
+    str | None,
+    typer.Option(metavar="fr|en", help="Report language: fr or en. Default: from your locale."),
+]
+HeadedOption = Annotated[bool, typer.Option("--headed", help="Show the browser windows.")]
+JobsOption = Annotated[int, typer.Option(min=1, max=8, help="Browser runs at once.")]
+ReuseOption = Annotated[
+    bool,
+    typer.Option(
+        "--reuse/--no-reuse",
+        help="Let runs that differ only in extensions, cookies or site data reuse running "
+        "browsers (at most --jobs); --no-reuse starts a new browser for every run.",
+    ),
+]
+JunitOption = Annotated[
+    Path | None, typer.Option(help="Also write JUnit XML here (one test case per variant).")
+]
+OutboxOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="URL",
+        help="With --portal: a Mailpit-like outbox URL to read security codes from.",
+    ),
+]
+MaxCodesOption = Annotated[
+    int,
+    typer.Option(
+        "--max-codes",
+        metavar="N",
+        min=1,
+        max=20,
+        help="When you type the security codes (second-factor.source = prompt) or probe cannot read them: how many runs may log in, each making the portal send one. The others stop before logging in and say so.",
+    ),
+]
+TraceOption = Annotated[
+    bool,
+    typer.Option(
+        "--trace/--no-trace",
+        help="Write Playwright traces of your browser's run and of the run proving the verdict.",
+    ),
+]
+OtherBrowserOption = Annotated[
+    bool,
+    typer.Option(
+        "--other-browser/--no-other-browser",
+        help="When your browser and a brand-new profile of it both fail, try a brand-new profile of the other browser installed (Firefox or Chromium) and say whether switching browsers helps.",
+    ),
+]
+
+
 @app.command()
 @reports_errors
 def browser(
-    profile: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="PATH",
-            help="The browser profile: a Chromium/Chrome user-data-dir or one profile folder in it (Default, 'Profile 1'), or a Firefox profile folder or profiles folder (with profiles.ini). Default: your Chromium, then Chrome profile (your Firefox one with --browser firefox), else a brand-new one. Never modified: probe works on a private copy.",
-        ),
-    ] = None,
-    browser_name: Annotated[
-        str | None,
-        typer.Option(
-            "--browser",
-            metavar="firefox|chromium",
-            help="The browser to diagnose in. Default: the one whose profile --profile is, else Chromium.",
-        ),
-    ] = None,
-    profile_name: Annotated[
-        str | None,
-        typer.Option(
-            "--profile-name",
-            metavar="NAME",
-            help="In a folder holding several profiles: the one to read (Firefox: its name in profiles.ini; Chromium: its folder, 'Profile 1', or the name it shows). Default: the last used one.",
-        ),
-    ] = None,
-    portal: Annotated[
-        str | None,
-        typer.Option(
-            metavar="FILE|URL",
-            help="The portal: its description file (see 'probe portal draft'), or its login page's URL (a description is then drafted on the fly). Default: the embedded mock portal, started on loopback.",
-        ),
-    ] = None,
-    portal_url: Annotated[
-        str | None,
-        typer.Option(
-            "--portal-url",
-            metavar="URL",
-            help="Where the described portal is, when not at its file's login_url (another host or port); with --scenario, where the portal its portal_description describes runs.",
-        ),
-    ] = None,
-    federation: Annotated[
-        str | None,
-        typer.Option(
-            metavar="PARTNER",
-            help="Log in through the portal's identity federation (FranceConnect-like) at this partner; --user and the password are the partner's. 'default': the description's default partner.",
-        ),
-    ] = None,
-    no_submit: Annotated[
-        bool,
-        typer.Option(
-            "--no-submit",
-            help="Run every variant up to and including the CAPTCHA and never type credentials (for a portal that is not a test double).",
-        ),
-    ] = False,
-    scenario: Annotated[
-        str | None,
-        typer.Option(
-            metavar="NAME",
-            help="Run a scenario from scenarios/: sets the embedded portal's state and builds its browser profile (see 'probe scenarios list').",
-        ),
-    ] = None,
-    user: Annotated[
-        str | None,
-        typer.Option(
-            metavar="ID",
-            help="Identifier to log in with. Default: the embedded portal's demo account.",
-        ),
-    ] = None,
-    password: Annotated[
-        str | None,
-        typer.Option(
-            metavar="TEXT",
-            help="Password (lands in your shell history: prefer PROBE_PASSWORD or the prompt).",
-            envvar="PROBE_PASSWORD",
-            show_envvar=True,
-        ),
-    ] = None,
-    report_dir: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="DIR",
-            help="Where to write index.html and report.json. Default: reports/<timestamp>/.",
-        ),
-    ] = None,
-    lang: Annotated[
-        str | None,
-        typer.Option(metavar="fr|en", help="Report language: fr or en. Default: from your locale."),
-    ] = None,
+    profile: ProfileOption = None,
+    browser_name: BrowserNameOption = None,
+    profile_name: ProfileNameOption = None,
+    portal: PortalOption = None,
+    portal_url: PortalUrlOption = None,
+    federation: FederationOption = None,
+    no_submit: NoSubmitOption = False,
+    scenario: ScenarioOption = None,
+    user: UserOption = None,
+    password: PasswordOption = None,
+    report_dir: ReportDirOption = None,
+    lang: LangOption = None,
     chromium: ChromiumOption = None,
     firefox: FirefoxOption = None,
-    headed: Annotated[bool, typer.Option("--headed", help="Show the browser windows.")] = False,
-    jobs: Annotated[int, typer.Option(min=1, max=8, help="Browser runs at once.")] = 2,
-    reuse: Annotated[
-        bool,
-        typer.Option(
-            "--reuse/--no-reuse",
-            help="Let runs that differ only in extensions, cookies or site data reuse running "
-            "browsers (at most --jobs); --no-reuse starts a new browser for every run.",
-        ),
-    ] = True,
-    junit: Annotated[
-        Path | None, typer.Option(help="Also write JUnit XML here (one test case per variant).")
-    ] = None,
-    outbox: Annotated[
-        str | None,
-        typer.Option(
-            metavar="URL",
-            help="With --portal: a Mailpit-like outbox URL to read security codes from.",
-        ),
-    ] = None,
-    max_codes: Annotated[
-        int,
-        typer.Option(
-            "--max-codes",
-            metavar="N",
-            min=1,
-            max=20,
-            help="When you type the security codes (second-factor.source = prompt) or probe cannot read them: how many runs may log in, each making the portal send one. The others stop before logging in and say so.",
-        ),
-    ] = 1,
-    trace: Annotated[
-        bool,
-        typer.Option(
-            "--trace/--no-trace",
-            help="Write Playwright traces of your browser's run and of the run proving the verdict.",
-        ),
-    ] = True,
-    other_browser: Annotated[
-        bool,
-        typer.Option(
-            "--other-browser/--no-other-browser",
-            help="When your browser and a brand-new profile of it both fail, try a brand-new profile of the other browser installed (Firefox or Chromium) and say whether switching browsers helps.",
-        ),
-    ] = True,
+    headed: HeadedOption = False,
+    jobs: JobsOption = 2,
+    reuse: ReuseOption = True,
+    junit: JunitOption = None,
+    outbox: OutboxOption = None,
+    max_codes: MaxCodesOption = 1,
+    trace: TraceOption = True,
+    other_browser: OtherBrowserOption = True,
 ) -> None:
     """Diagnose why logging in fails in this browser profile, and write a report.
 

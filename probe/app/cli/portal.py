@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from probe.app import console
 from probe.app.cli.base import ChromiumOption, portal_app, reports_errors
 from probe.errors import BadInput
+
+if TYPE_CHECKING:
+    from probe.mock_portal import EmbeddedPortal
 
 
 @portal_app.command("draft")
@@ -87,31 +90,29 @@ def portal_serve(
     """
     import time
 
+    from probe.app.scenarios import embedded_state
     from probe.mock_portal import EmbeddedPortal
-    from probe.mock_portal.state import (
-        DEMO_IDENTIFIER,
-        DEMO_PARTNER_PASSWORD,
-        DEMO_PASSWORD,
-        PortalConfig,
-    )
 
-    config = PortalConfig()
-    if scenario is not None:
-        from probe.app.scenarios import load_scenario
-
-        loaded = load_scenario(scenario)
-        if loaded.described_portal is not None:
-            raise BadInput(
-                f"--scenario {scenario}: it targets the portal described by "
-                f"{loaded.described_portal.source}, which you run yourself, not the embedded one"
-            )
-        config = loaded.portal
+    config = embedded_state(scenario)
     try:
         running = EmbeddedPortal(config, port=port).start()
     except OSError as exc:
         raise BadInput(
             f"--port {port}: cannot listen there ({exc.strerror}); try --port 0"
         ) from exc
+    _print_addresses(running)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+
+
+def _print_addresses(running: EmbeddedPortal) -> None:
+    from probe.mock_portal.state import DEMO_IDENTIFIER, DEMO_PARTNER_PASSWORD, DEMO_PASSWORD
+
     console.line(f"Portal:         {running.url}connexion", "bold")
     console.line(f"CAPTCHA vendor: {running.captcha_url}")
     console.line(f"Identity (FC):  {running.idp_url}")
@@ -122,10 +123,3 @@ def portal_serve(
         "Open the portal URL in Chromium (names under .localhost need no set-up). Ctrl-C stops.",
         "dim",
     )
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        running.stop()

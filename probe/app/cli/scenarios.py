@@ -39,49 +39,59 @@ def scenarios_list(
     )
 
 
+JobsOption = Annotated[
+    int, typer.Option(min=1, max=8, help="Browsers at once, across all the scenarios.")
+]
+ShardOption = Annotated[
+    str | None,
+    typer.Option(metavar="I/N", help="Run only shard I of N, e.g. 1/2 (for a CI matrix)."),
+]
+JunitOption = Annotated[Path | None, typer.Option(help="Write JUnit XML here.")]
+ReportDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Where each scenario's report and the index go. Default: reports/ci-<timestamp>/."
+    ),
+]
+OnlyOption = Annotated[
+    list[str] | None,
+    typer.Option("--only", metavar="NAME", help="Run just these scenarios (repeatable)."),
+]
+BrowserNamesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--browser",
+        metavar="firefox|chromium",
+        help="Run the scenarios only in this browser (repeatable). Default: each in the browsers its 'browsers' field lists (Chromium when it lists none); Firefox runs are left out, with a line saying so, when Firefox is not installed.",
+    ),
+]
+TraceOption = Annotated[
+    bool, typer.Option("--trace", help="Keep Playwright traces (trace.zip) in each report.")
+]
+PortalUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--portal-url",
+        metavar="URL",
+        help="Where the portal that scenarios with portal_description target runs, when not at its file's login_url (e.g. another port).",
+    ),
+]
+
+
 @app.command()
 @reports_errors
 def ci(
-    jobs: Annotated[
-        int, typer.Option(min=1, max=8, help="Browsers at once, across all the scenarios.")
-    ] = 2,
-    shard: Annotated[
-        str | None,
-        typer.Option(metavar="I/N", help="Run only shard I of N, e.g. 1/2 (for a CI matrix)."),
-    ] = None,
-    junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here.")] = None,
-    report_dir: Annotated[
-        Path | None,
-        typer.Option(
-            help="Where each scenario's report and the index go. Default: reports/ci-<timestamp>/."
-        ),
-    ] = None,
+    jobs: JobsOption = 2,
+    shard: ShardOption = None,
+    junit: JunitOption = None,
+    report_dir: ReportDirOption = None,
     directory: ScenarioDirOption = None,
-    only: Annotated[
-        list[str] | None,
-        typer.Option("--only", metavar="NAME", help="Run just these scenarios (repeatable)."),
-    ] = None,
+    only: OnlyOption = None,
     chromium: ChromiumOption = None,
     firefox: FirefoxOption = None,
-    browser_names: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--browser",
-            metavar="firefox|chromium",
-            help="Run the scenarios only in this browser (repeatable). Default: each in the browsers its 'browsers' field lists (Chromium when it lists none); Firefox runs are left out, with a line saying so, when Firefox is not installed.",
-        ),
-    ] = None,
-    trace: Annotated[
-        bool, typer.Option("--trace", help="Keep Playwright traces (trace.zip) in each report.")
-    ] = False,
-    portal_url: Annotated[
-        str | None,
-        typer.Option(
-            "--portal-url",
-            metavar="URL",
-            help="Where the portal that scenarios with portal_description target runs, when not at its file's login_url (e.g. another port).",
-        ),
-    ] = None,
+    browser_names: BrowserNamesOption = None,
+    trace: TraceOption = False,
+    portal_url: PortalUrlOption = None,
 ) -> None:
     """Run every scenario and check each verdict against the expected one (exit 1 if any differs).
 

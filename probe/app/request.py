@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from probe.app.portal_choice import PortalChoice, choose_portal
 from probe.app.recipes.chromium import ProfileRecipe
@@ -194,11 +194,12 @@ class BrowserOptions:
 
 @dataclass(frozen=True)
 class Asking:
-    """How to ask the person, when a terminal lets us; None: no one to ask."""
+    """How to ask the person, when a terminal lets us (None: no one to ask), and how to
+    tell them what they should know (a description drafted on the fly)."""
 
     password: Callable[[], str] | None = None
     code: Callable[[str], str] | None = None
-    warn: Callable[[str], Any] = print
+    warn: Callable[[str], object] = lambda _text: None
 
 
 def browser_request(options: BrowserOptions, asking: Asking) -> DiagnosisRequest:
@@ -212,7 +213,7 @@ def browser_request(options: BrowserOptions, asking: Asking) -> DiagnosisRequest
         )
     credentials = _typed_credentials(options, asking)
     portal = None
-    if options.scenario is None and (options.portal is not None or options.portal_url):
+    if options.scenario is None and (options.portal is not None or options.portal_url is not None):
         portal = choose_portal(options.portal, options.portal_url, chromium_path=options.chromium)
         if portal.note():
             asking.warn(str(portal.note()))
@@ -245,9 +246,10 @@ def _typed_credentials(options: BrowserOptions, asking: Asking) -> Credentials |
     if options.user is None:
         if options.federation is not None:
             raise BadInput("--federation needs --user (and a password): the partner's account")
-        if options.no_submit or options.portal is None:
-            return Credentials("", "") if options.no_submit else None
-        return credentials_for(None, own_portal=True, no_submit=False)
+        if options.portal is None and not options.no_submit:
+            return None  # the embedded portal's demo account, or a scenario's
+        # Refused for --portal (probe knows no account there), none typed with --no-submit.
+        return credentials_for(None, own_portal=True, no_submit=options.no_submit)
     password = options.password
     if password is None:
         if asking.password is None:

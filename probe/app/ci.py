@@ -23,15 +23,16 @@ from pathlib import Path
 
 import jinja2
 
+from probe._util.workdir import private_workdir
 from probe.app.recipes.cache import ProfileCache
+from probe.app.request import DiagnosisRequest, ScenarioCase
 from probe.app.scenarios import Scenario, closest_names, expected_culprits, load_all, load_scenario
-from probe.app.setup import MockCase, run_diagnosis
+from probe.app.setup import run_diagnosis
 from probe.browsers.base import EngineName
 from probe.browsers.chromium.discovery import Chromium
 from probe.browsers.driver import SharedDriver
 from probe.browsers.registry import Browser, find_browser
 from probe.diagnosis.runner import Progress
-from probe.diagnosis.session import DiagnosisRequest, private_workdir
 from probe.errors import BadInput, ProbeError
 from probe.models import Lang, Report, Verdict
 from probe.report import append_scenarios_summary, write_scenario_junit
@@ -223,18 +224,16 @@ def diagnose_scenario(
     )
 
 
-def scenario_case(scenario: Scenario, engine: EngineName = "chromium") -> MockCase:
+def scenario_case(scenario: Scenario, engine: EngineName = "chromium") -> ScenarioCase:
     """What a scenario sets up: the embedded portal's state, or the described portal it
     targets (``portal_description``), with its profile recipe and credentials."""
-    described, source = scenario.target or (None, None)
-    return MockCase(
+    return ScenarioCase(
         portal=scenario.portal,
         build_portal=scenario.build_portal,
         recipe=scenario.profile,
         credentials=scenario.credentials.typed(),
         scenario=scenario.name,
-        description=described,
-        source=source,
+        described=scenario.described_portal,
         engine=engine,
     )
 
@@ -246,7 +245,7 @@ def check_portal_url(scenarios: Sequence[Scenario], portal_url: str | None) -> N
         return
     if not portal_url.startswith(("http://", "https://")):
         raise BadInput(f"--portal-url {portal_url}: not an http(s) URL")
-    if not any(s.target is not None for s in scenarios):
+    if not any(s.described_portal is not None for s in scenarios):
         raise BadInput(
             f"--portal-url {portal_url}: none of these scenarios targets a described portal "
             "(portal_description); they run on the embedded one"
@@ -256,21 +255,18 @@ def check_portal_url(scenarios: Sequence[Scenario], portal_url: str | None) -> N
 def _run_one(
     scenario: Scenario,
     engine: EngineName,
-    root: Path,
     browser: Browser,
-    lang: Lang,
-    trace: bool = False,
-    portal_url: str | None = None,
-    driver: SharedDriver | None = None,
-    profiles: ProfileCache | None = None,
+    root: Path,
+    options: CiOptions,
+    shared: _Shared,
 ) -> ScenarioResult:
     out_dir = root / (scenario.name if engine == "chromium" else f"{scenario.name}-{engine}")
     started = time.monotonic()
     request = DiagnosisRequest(
         report_dir=out_dir,
-        lang=lang,
-        trace=trace,
-        portal_url=portal_url if scenario.target is not None else None,
+        lang=options.lang,
+        trace=options.trace,
+        portal_url=options.portal_url if scenario.described_portal is not None else None,
         browser=engine,
         firefox_path=str(browser.executable) if browser.engine == "firefox" else None,
         # A scenario's verdict does not depend on it: left out to keep probe ci short.
@@ -279,7 +275,7 @@ def _run_one(
     chromium = browser if browser.engine == "chromium" else None
     try:
         report, written = diagnose_scenario(
-            scenario, request, chromium=chromium, driver=driver, profiles=profiles
+            scenario, request, chromium=chromium, driver=shared.driver, profiles=shared.profiles
         )
     except ProbeError as exc:
         return ScenarioResult(scenario, time.monotonic() - started, error=str(exc), engine=engine)
@@ -322,22 +318,35 @@ def _line(result: ScenarioResult, done: int, total: int) -> str:
     return text
 
 
-def run_ci(
-    *,
-    jobs: int = 2,
-    shard: str | None = None,
-    junit: Path | None = None,
-    report_dir: Path | None = None,
-    directory: Path | None = None,
-    only: Sequence[str] | None = None,
-    chromium_path: str | None = None,
-    progress: Callable[[str], object] | None = None,
-    lang: Lang = "en",
-    trace: bool = False,
-    portal_url: str | None = None,
-    browsers: Sequence[EngineName] | None = None,
-    firefox_path: str | None = None,
-) -> CiSummary:
+@dataclass(frozen=True)
+class CiOptions:
+    """What ``probe ci`` was asked (see its ``--help``)."""
+
+    jobs: int = 2  # browsers at once across the whole run
+    shard: str | None = None  # "I/N": only shard I of N
+    junit: Path | None = None
+    report_dir: Path | None = None  # None: reports/ci-<timestamp>/
+    directory: Path | None = None  # the scenario folder; None: scenarios/
+    only: Sequence[str] | None = None  # just these scenarios
+    chromium_path: str | None = None
+    firefox_path: str | None = None
+    lang: Lang = "en"
+    trace: bool = False
+    # Where the described portal that scenarios with ``portal_description`` target runs,
+    # when not at its file's ``login_url``.
+    portal_url: str | None = None
+    browsers: Sequence[EngineName] | None = None  # only these; None: each scenario's own
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What the scenarios of one run share: a Playwright driver and built profiles."""
+
+    driver: SharedDriver
+    profiles: ProfileCache
+
+
+def run_ci(options: CiOptions, progress: Callable[[str], object] | None = None) -> CiSummary:
     """Diagnose the scenarios (all, ``only`` some, or one shard) and compare verdicts.
 
     ``jobs``: browsers at once across the whole run. The scenarios share one Playwright
@@ -348,80 +357,89 @@ def run_ci(
     when given). Without ``browsers``, the Firefox runs are left out, with a line saying
     so, when no Firefox is installed.
 
-    ``portal_url``: where the described portal that scenarios with ``portal_description``
-    target runs, when not at its file's ``login_url``.
-
-    Example: ``run_ci(jobs=2, shard="1/2", junit=Path("junit.xml")).failed == 0``.
+    Example: ``run_ci(CiOptions(jobs=2, shard="1/2", junit=Path("junit.xml"))).failed == 0``.
     """
-    if jobs < 1:
-        raise BadInput(f"--jobs {jobs}: at least 1")
-    chosen = take_shard(select(load_all(directory), only), shard)
-    check_portal_url(chosen, portal_url)
+    if options.jobs < 1:
+        raise BadInput(f"--jobs {options.jobs}: at least 1")
+    say = progress or (lambda _text: None)
+    chosen = take_shard(select(load_all(options.directory), options.only), options.shard)
+    check_portal_url(chosen, options.portal_url)
+    root = _report_root(options.report_dir)
+    runs, found = _installed(browser_runs(chosen, options.browsers), options, say)
+    where = ", ".join(b.describe() for b in found.values())
+    say(f"probe ci: {len(runs)} scenario run(s), {options.jobs} browser(s) at a time, in {where}")
+    started = time.monotonic()
+    results = _run_all(runs, found, root, options, say)
+    summary = CiSummary(
+        results=sorted(results, key=lambda r: r.name),
+        index=root / INDEX_HTML,
+        junit=options.junit,
+        seconds=time.monotonic() - started,
+    )
+    write_index(summary, root, shard=options.shard)
+    if options.junit is not None:
+        write_scenario_junit(summary.results, options.junit, seconds=summary.seconds)
+    append_scenarios_summary(summary.results)
+    return summary
+
+
+def _report_root(report_dir: Path | None) -> Path:
     root = report_dir or Path("reports") / datetime.now().strftime("ci-%Y%m%d-%H%M%S")
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BadInput(f"--report-dir {root}: cannot write there ({exc.strerror})") from None
-    say = progress or (lambda _text: None)
-    runs = browser_runs(chosen, browsers)
+    return root
+
+
+def _installed(
+    runs: list[tuple[Scenario, EngineName]], options: CiOptions, say: Callable[[str], object]
+) -> tuple[list[tuple[Scenario, EngineName]], dict[EngineName, Browser]]:
+    """The browsers the runs need, found; Firefox runs left out (and said) when it is not
+    installed and no one asked for it."""
     found: dict[EngineName, Browser] = {}
     if any(engine == "chromium" for _, engine in runs):
-        found["chromium"] = find_browser("chromium", chromium_path=chromium_path)
+        found["chromium"] = find_browser("chromium", chromium_path=options.chromium_path)
     if any(engine == "firefox" for _, engine in runs):
         try:
-            found["firefox"] = find_browser("firefox", firefox_path=firefox_path)
+            found["firefox"] = find_browser("firefox", firefox_path=options.firefox_path)
         except ProbeError as exc:
-            if browsers is not None or firefox_path is not None:
+            if options.browsers is not None or options.firefox_path is not None:
                 raise
             left = sum(engine == "firefox" for _, engine in runs)
             say(f"probe ci: {left} Firefox run(s) left out ({exc})")
             runs = [(s, engine) for s, engine in runs if engine != "firefox"]
-    where = ", ".join(b.describe() for b in found.values())
-    say(f"probe ci: {len(runs)} scenario run(s), {jobs} browser(s) at a time, in {where}")
-    started = time.monotonic()
+    return runs, found
+
+
+def _run_all(
+    runs: list[tuple[Scenario, EngineName]],
+    found: dict[EngineName, Browser],
+    root: Path,
+    options: CiOptions,
+    say: Callable[[str], object],
+) -> list[ScenarioResult]:
+    """Every run, ``jobs + 1`` under way at once, each result said as it comes."""
     results: list[ScenarioResult] = []
     with private_workdir() as scratch:
         profiles = ProfileCache(scratch / "profiles")
-        driver = SharedDriver(browsers=jobs).start()
-        pool = ThreadPoolExecutor(max_workers=jobs + 1, thread_name_prefix="scenario")
+        shared = _Shared(SharedDriver(browsers=options.jobs).start(), profiles)
+        pool = ThreadPoolExecutor(max_workers=options.jobs + 1, thread_name_prefix="scenario")
         try:
             futures = [
-                pool.submit(
-                    _run_one,
-                    s,
-                    engine,
-                    root,
-                    found[engine],
-                    lang,
-                    trace,
-                    portal_url,
-                    driver,
-                    profiles,
-                )
+                pool.submit(_run_one, s, engine, found[engine], root, options, shared)
                 for s, engine in runs
             ]
             for future in as_completed(futures):
-                result = future.result()
-                results.append(result)
-                say(_line(result, len(results), len(runs)))
+                results.append(future.result())
+                say(_line(results[-1], len(results), len(runs)))
         finally:
             # Stopped (Ctrl-C, SIGTERM): scenarios not started never start, those under
             # way are cancelled and clean up in their threads, which are waited for.
             pool.shutdown(wait=False, cancel_futures=True)
-            driver.close()
+            shared.driver.close()
             pool.shutdown(wait=True)
-    results.sort(key=lambda r: r.name)
-    summary = CiSummary(
-        results=results,
-        index=root / INDEX_HTML,
-        junit=junit,
-        seconds=time.monotonic() - started,
-    )
-    write_index(summary, root, shard=shard)
-    if junit is not None:
-        write_scenario_junit(summary.results, junit, seconds=summary.seconds)
-    append_scenarios_summary(summary.results)
-    return summary
+    return results
 
 
 # ---------------------------------------------------------------- writing

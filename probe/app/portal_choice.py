@@ -8,27 +8,36 @@ page on the fly (``probe portal draft``), and the person is told so.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
+from probe._util import loops
 from probe.browsers.chromium.discovery import Chromium, find_chromium
 from probe.description.model import (
     MOCK_SOURCE,
     PortalDescription,
     load_description,
     mock_description,
-    parse_description,
 )
 from probe.description.target import relocated
 from probe.errors import BadInput, PortalFailure
+from probe.journey.codes.outbox import loopback_request
 
 
 @dataclass(frozen=True)
 class PortalChoice:
+    """A portal's description and where it came from: the one shape both travel in."""
+
     description: PortalDescription
     source: str  # the file it came from, or how it was made
-    embedded: bool = False  # probe starts the mock portal itself
     drafted: bool = False  # guessed from the login page just now
+
+    def moved_to(self, url: str) -> PortalChoice:
+        """The same portal running at ``url`` (another host or port)."""
+        return PortalChoice(relocated(self.description, url), self.source, self.drafted)
 
     def note(self) -> str | None:
         """What the person should know about where the description came from."""
@@ -58,19 +67,16 @@ def choose_portal(
     if portal_url is not None and not portal_url.startswith(("http://", "https://")):
         raise BadInput(f"--portal-url {portal_url}: not an http(s) URL")
     if portal is None:
-        mock = mock_description()
-        source = MOCK_SOURCE
-        if portal_url is None:
-            return PortalChoice(mock, source, embedded=True)
-        return PortalChoice(relocated(mock, portal_url), source)
+        mock = PortalChoice(mock_description(), MOCK_SOURCE)
+        return mock if portal_url is None else mock.moved_to(portal_url)
     if _is_url(portal):
         if portal_url is not None:
             raise BadInput("--portal-url moves a description file: give --portal FILE with it")
-        from probe.app.portal.draft import draft_description
+        from probe.app.portal.draft import draft_portal
 
         check_url(portal, f"--portal {portal}")  # before any browser starts
-        text = draft_description(portal, chromium or find_chromium(chromium_path))
-        return PortalChoice(parse_description(text, portal), f"drafted from {portal}", drafted=True)
+        draft = draft_portal(portal, chromium or find_chromium(chromium_path))
+        return PortalChoice(draft.description, f"drafted from {portal}", drafted=True)
     path = Path(portal).expanduser()
     if not path.exists():
         raise BadInput(
@@ -95,10 +101,44 @@ def check_login_page(choice: PortalChoice) -> None:
 
 def check_url(url: str, where: str) -> None:
     """One line starting with ``where`` when nothing answers at ``url`` or it is not a page."""
-    from probe.diagnosis.session import check_reachable
-
     status = check_reachable(url, where)
     if status in (404, 410):
         raise PortalFailure(
             f"{where}: answers HTTP {status}: no page there; give the login page's URL"
         )
+
+
+# The reachability check only needs the answer's status line and headers.
+REACHABLE_DEADLINE_S = 10.0
+
+
+def check_reachable(url: str, where: str | None = None) -> int:
+    """Fail in one line, before starting any browser, when nothing answers at ``url``.
+
+    Returns the answer's HTTP status. The answer is streamed and its body never read (an
+    endless one cannot fill memory); a portal that trickles its headers a byte every few
+    seconds, each read within the read timeout, is given up on at the overall deadline.
+    ``where`` starts the error line (default: ``--portal URL``).
+    """
+    where = where or f"--portal {url}"
+    real_url, headers = loopback_request(url)
+
+    async def first_bytes() -> int:
+        async with (
+            httpx.AsyncClient(timeout=5.0, follow_redirects=False) as client,
+            client.stream("GET", real_url, headers=headers) as answer,
+        ):
+            return answer.status_code
+
+    async def within_deadline() -> int:
+        return await asyncio.wait_for(first_bytes(), REACHABLE_DEADLINE_S)
+
+    try:
+        return loops.run(within_deadline())
+    except httpx.HTTPError as exc:
+        reason = type(exc).__name__.replace("Error", " error").lower()
+        raise PortalFailure(f"{where}: nothing answers there ({reason})") from exc
+    except TimeoutError as exc:
+        raise PortalFailure(
+            f"{where}: the portal did not answer within {REACHABLE_DEADLINE_S:g} s"
+        ) from exc

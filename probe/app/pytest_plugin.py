@@ -34,8 +34,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from probe.app.portal_choice import PortalChoice
     from probe.app.recipes.cache import ProfileCache
     from probe.app.recipes.chromium import ProfileRecipe
+    from probe.app.request import ScenarioCase
     from probe.browsers.chromium.discovery import Chromium
     from probe.description.model import PortalDescription
     from probe.journey.credentials import Credentials
@@ -214,9 +216,8 @@ def probe_diagnose(
         no_submit: bool = False,
     ) -> Report:
         from probe.app.ci import diagnose_scenario
-        from probe.app.setup import MockCase, demo_credentials, run_diagnosis
-        from probe.diagnosis.session import DiagnosisRequest
-        from probe.journey.credentials import Credentials
+        from probe.app.request import DiagnosisRequest, scenario_alone
+        from probe.app.setup import run_diagnosis
 
         request = DiagnosisRequest(
             report_dir=tmp_path_factory.mktemp("probe-report"),
@@ -225,11 +226,13 @@ def probe_diagnose(
             no_submit=no_submit,
         )
         if scenario is not None:
-            if any(v is not None for v in (portal, profile, credentials, portal_description)):
-                raise TypeError(
-                    "give a scenario name, or portal/portal_description/profile/credentials, "
-                    "not both"
-                )
+            scenario_alone(
+                others=any(
+                    v is not None for v in (portal, profile, credentials, portal_description)
+                ),
+                scenario="a scenario name",
+                names="portal/portal_description/profile/credentials",
+            )
             report, _ = diagnose_scenario(
                 scenario,
                 request,
@@ -238,26 +241,8 @@ def probe_diagnose(
                 profiles=probe_profile_cache,
             )
             return report
-        described, source = _described(portal_description, portal_url, probe_chromium)
-        if described is not None and portal is not None:
-            raise TypeError(
-                "portal= sets the embedded portal's state: drop it with your own portal"
-            )
-        if credentials is None and no_submit:
-            credentials = Credentials("", "")  # never typed
-        elif credentials is None and described is not None:
-            raise TypeError("your own portal needs credentials=(identifier, password)")
-        elif credentials is None:
-            credentials = demo_credentials()
-        elif isinstance(credentials, tuple):
-            credentials = Credentials(*credentials)
-        case = MockCase(
-            portal=_portal_config(portal),
-            recipe=_recipe(profile),
-            credentials=credentials,
-            description=described,
-            source=source,
-        )
+        described = _described(portal_description, portal_url, probe_chromium)
+        case = _case(portal, profile, credentials, described, no_submit)
         request = dataclasses.replace(request, portal_url=None)  # already in the description
         report, _ = run_diagnosis(
             request, chromium=probe_chromium, case=case, profiles=probe_profile_cache
@@ -267,20 +252,42 @@ def probe_diagnose(
     return run
 
 
+def _case(
+    portal: PortalConfig | Mapping[str, Any] | None,
+    profile: ProfileRecipe | Mapping[str, Any] | None,
+    credentials: Credentials | tuple[str, str] | None,
+    described: PortalChoice | None,
+    no_submit: bool,
+) -> ScenarioCase:
+    """The set-up ``probe_diagnose`` was given piece by piece."""
+    from probe.app.request import ScenarioCase, credentials_for
+    from probe.errors import BadInput
+    from probe.journey.credentials import Credentials
+
+    if described is not None and portal is not None:
+        raise BadInput("portal= sets the embedded portal's state: drop it with your own portal")
+    given = Credentials(*credentials) if isinstance(credentials, tuple) else credentials
+    return ScenarioCase(
+        portal=_portal_config(portal),
+        recipe=_recipe(profile),
+        credentials=credentials_for(given, own_portal=described is not None, no_submit=no_submit),
+        described=described,
+    )
+
+
 def _described(
     given: PortalDescription | str | Path | None, portal_url: str | None, chromium: Chromium
-) -> tuple[PortalDescription | None, str | None]:
+) -> PortalChoice | None:
     """The description ``probe_diagnose`` was given, moved to ``portal_url``."""
-    from probe.app.portal_choice import choose_portal
+    from probe.app.portal_choice import PortalChoice, choose_portal
     from probe.description.model import PortalDescription
-    from probe.description.target import relocated
+    from probe.errors import BadInput
 
     if isinstance(given, PortalDescription):
-        moved = relocated(given, portal_url) if portal_url is not None else given
-        return moved, given.name
+        choice = PortalChoice(given, given.name)
+        return choice.moved_to(portal_url) if portal_url is not None else choice
     if given is None and portal_url is None:
-        return None, None  # the embedded portal
+        return None  # the embedded portal
     if given is None:
-        raise TypeError("portal_url= needs portal_description= (or a scenario that names one)")
-    choice = choose_portal(str(given), portal_url, chromium=chromium)
-    return choice.description, choice.source
+        raise BadInput("portal_url= needs portal_description= (or a scenario that names one)")
+    return choose_portal(str(given), portal_url, chromium=chromium)

@@ -30,11 +30,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from probe.app import resources
+from probe.app.portal_choice import PortalChoice
 from probe.app.recipes.chromium import ProfileRecipe, fixtures_dir
 from probe.app.recipes.firefox import gecko_id
 from probe.browsers.base import EngineName
 from probe.browsers.chromium.profile import extension_id
-from probe.description.model import PortalDescription, load_description
+from probe.description.model import load_description
 from probe.errors import BadInput
 from probe.journey.credentials import Credentials
 from probe.mock_portal.state import PortalConfig
@@ -108,8 +109,7 @@ class Scenario(_Strict):
         default_factory=lambda: ScenarioCredentials(identifier="", password="")
     )
     expect: Expectation
-    _described: PortalDescription | None = PrivateAttr(default=None)
-    _described_by: str | None = PrivateAttr(default=None)
+    _described: PortalChoice | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _credentials_unless_no_submit(self) -> Scenario:
@@ -146,16 +146,14 @@ class Scenario(_Strict):
         return self.build_portal if self.build_portal is not None else self.portal
 
     @property
-    def target(self) -> tuple[PortalDescription, str] | None:
-        """The description of the portal it targets and the file it came from; None: the
-        embedded mock portal."""
-        if self._described is None or self._described_by is None:
-            return None
-        return self._described, self._described_by
+    def described_portal(self) -> PortalChoice | None:
+        """The portal of ``portal_description``: its description and the file it came
+        from; None: the embedded mock portal."""
+        return self._described
 
-    def describe_target(self, description: PortalDescription, source: str) -> None:
+    def describe_portal(self, choice: PortalChoice) -> None:
         """Attach the loaded ``portal_description`` (the loader does it)."""
-        self._described, self._described_by = description, source
+        self._described = choice
 
 
 # ------------------------------------------------------------------ loading
@@ -273,7 +271,7 @@ def load_file(path: Path) -> Scenario:
                 f"{_shown(path)}: portal_description: no such file {_shown(described)} "
                 "(the path is relative to the scenario file)"
             )
-        scenario.describe_target(load_description(described), _shown(described))
+        scenario.describe_portal(PortalChoice(load_description(described), _shown(described)))
     return scenario
 
 
@@ -312,6 +310,20 @@ def load_scenario(name: str, directory: Path | None = None) -> Scenario:
     if name not in by_name:
         raise BadInput(f"unknown scenario {name!r}; {closest_names(name, by_name)}")
     return load_file(by_name[name])
+
+
+def embedded_state(name: str | None) -> PortalConfig:
+    """The embedded portal's state in scenario ``name`` (default state: None); ``BadInput``
+    for a scenario on a portal the team runs itself."""
+    if name is None:
+        return PortalConfig()
+    loaded = load_scenario(name)
+    if loaded.described_portal is not None:
+        raise BadInput(
+            f"--scenario {name}: it targets the portal described by "
+            f"{loaded.described_portal.source}, which you run yourself, not the embedded one"
+        )
+    return loaded.portal
 
 
 def expected_culprits(scenario: Scenario, engine: EngineName = "chromium") -> frozenset[str] | None:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
+from probe._util.workdir import private_workdir
 from probe.app.portal_choice import PortalChoice, check_login_page
 from probe.app.recipes.cache import ProfileCache
-from probe.app.recipes.chromium import ProfileRecipe, build_profile
+from probe.app.recipes.chromium import build_profile
 from probe.app.recipes.firefox import build_firefox_profile
+from probe.app.report_folder import default_report_dir, prepare_report_dir
+from probe.app.request import DiagnosisRequest, ScenarioCase, credentials_for, scenario_alone
 from probe.browsers.base import BrowserEngine, EngineName, other_engine
 from probe.browsers.chromium.discovery import Chromium
 from probe.browsers.driver import SharedDriver
@@ -32,27 +34,15 @@ from probe.browsers.registry import (
 from probe.description.model import MOCK_SOURCE, PortalDescription, mock_description
 from probe.description.target import Target, origin_of, relocated, target_of
 from probe.diagnosis.runner import Progress, SilentProgress
-from probe.diagnosis.session import (
-    DiagnosisRequest,
-    DiagnosisSetup,
-    default_report_dir,
-    diagnose,
-    prepare_report_dir,
-    private_workdir,
-)
-from probe.errors import BadInput, ProbeError
+from probe.diagnosis.session import DiagnosisSetup, diagnose
+from probe.errors import ProbeError
 from probe.journey.account_guard import code_budget
 from probe.journey.codes.sources import code_source
 from probe.journey.credentials import Credentials
 from probe.mock_portal import EmbeddedPortal
-from probe.mock_portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, PortalConfig
 from probe.models import Report
+from probe.report import write_report
 from probe.report.files import discard_partial_report
-
-
-def demo_credentials() -> Credentials:
-    """The embedded portal's demo account, used when the person names none."""
-    return Credentials(DEMO_IDENTIFIER, DEMO_PASSWORD)
 
 
 def embedded_portal(portal: EmbeddedPortal) -> PortalDescription:
@@ -61,39 +51,13 @@ def embedded_portal(portal: EmbeddedPortal) -> PortalDescription:
     return relocated(mock_description(), portal.url)
 
 
-def embedded_target(portal: EmbeddedPortal) -> Target:
-    """What the core is told about a running embedded portal: its URLs and its pages."""
-    return target_of(embedded_portal(portal), outbox_url=portal.outbox_url)
-
-
-@dataclass(frozen=True)
-class MockCase:
-    """A set-up given piece by piece (what a scenario file holds): a portal, a profile
-    recipe, credentials.
-
-    On the embedded portal (no ``description``): it starts in ``build_portal`` (default:
-    ``portal``) while the profile is built from ``recipe``, then switches to ``portal``
-    for the diagnosis. With a ``description``: the portal is one the caller runs and set
-    up (at the description's ``login_url``); nothing is started and ``portal`` is unused.
-    """
-
-    portal: PortalConfig
-    recipe: ProfileRecipe
-    credentials: Credentials
-    build_portal: PortalConfig | None = None
-    scenario: str | None = None  # the scenario's name, shown in the report
-    description: PortalDescription | None = None  # a portal probe does not start
-    source: str | None = None  # the description's file, named in messages
-    engine: EngineName = "chromium"  # the browser the profile is built for and run in
-
-
 @contextlib.contextmanager
 def resolve(
     request: DiagnosisRequest,
     progress: Progress | None = None,
     *,
     chromium: Chromium | None = None,
-    case: MockCase | None = None,
+    case: ScenarioCase | None = None,
     profiles: ProfileCache | None = None,
 ) -> Iterator[DiagnosisSetup]:
     """Resolve ``request`` into a set-up that stays valid (portal running) inside the block.
@@ -104,16 +68,19 @@ def resolve(
     where the case's profile is built once and reused. A report folder this creates is
     removed again if the block fails before writing into it.
     """
-    if case is not None and (
-        request.profile is not None
-        or request.credentials is not None
-        or request.portal_description is not None
-        or (request.portal_url is not None and case.description is None)
-    ):
-        raise ValueError("a MockCase brings its own portal, profile and credentials")
-    given = request.portal_url is not None or request.portal_description is not None
-    if given and case is None and request.credentials is None and not request.no_submit:
-        raise BadInput("--portal needs --user (and a password): probe knows no account there")
+    if case is not None:
+        scenario_alone(
+            others=request.profile is not None
+            or request.credentials is not None
+            or request.portal is not None
+            or (request.portal_url is not None and case.described is None)
+        )
+    own_portal = request.portal_url is not None or request.portal is not None
+    credentials = credentials_for(
+        case.credentials if case is not None else request.credentials,
+        own_portal=own_portal,
+        no_submit=request.no_submit,
+    )
     progress = progress or SilentProgress()
     if request.report_dir is None:
         wanted, created = default_report_dir(), True
@@ -121,7 +88,7 @@ def resolve(
         wanted, created = request.report_dir, not request.report_dir.exists()
     try:
         with contextlib.ExitStack() as stack:
-            yield _resolve(request, progress, stack, chromium, case, wanted, profiles)
+            yield _resolve(request, credentials, progress, stack, chromium, case, wanted, profiles)
     except BaseException:
         # A run that stopped early (bad input, Ctrl-C, SIGTERM) leaves no partial report.
         discard_partial_report(wanted, created=created)
@@ -130,26 +97,17 @@ def resolve(
 
 def _resolve(
     request: DiagnosisRequest,
+    credentials: Credentials,
     progress: Progress,
     stack: contextlib.ExitStack,
     chromium: Chromium | None,
-    case: MockCase | None,
+    case: ScenarioCase | None,
     report_dir: Path,
     profiles: ProfileCache | None = None,
 ) -> DiagnosisSetup:
     portal: EmbeddedPortal | None = None
-    profile_path, credentials = request.profile, request.credentials
-    given, source = request.portal_description, request.portal_source
-    if case is not None and case.description is not None:
-        given, source = case.description, case.source
-    described: PortalDescription | None = None
-    if request.portal_url is not None or given is not None:
-        # A portal probe does not start: its login page must answer before anything else.
-        described = given or mock_description()
-        source = source or (MOCK_SOURCE if given is None else "the portal description")
-        if request.portal_url is not None:
-            described = relocated(described, request.portal_url)
-        check_login_page(PortalChoice(described, source))
+    profile_path = request.profile
+    described = _described_portal(request, case)
     name = case.engine if case is not None else choose_engine(request.browser, profile_path)
     browser = find_browser(
         name,
@@ -157,56 +115,78 @@ def _resolve(
         firefox_path=request.firefox_path,
         chromium=chromium,
     )
-    if case is not None:
-        credentials = case.credentials
-        if described is not None:
-            profile_path = _build_case_profile(
-                case, browser, stack, progress, described.login_url, profiles
-            )
-        else:
-            portal, profile_path = _set_up_case(case, browser, stack, progress, profiles)
+    if case is not None and described is not None:
+        login_url = described.description.login_url
+        profile_path = _build_case_profile(case, browser, stack, progress, login_url, profiles)
+    elif case is not None:
+        portal, profile_path = _set_up_case(case, browser, stack, progress, profiles)
     engine = _engine(
         browser, profile_path, request, progress, report_dir, from_recipe=case is not None
     )
     progress.note(f"Browser: {engine.describe()}")
     other = _other_engine(engine.name, request, chromium) if request.other_browser else None
-    identifier = credentials.identifier if credentials is not None else ""
     if described is not None:
-        description = described
-        declared = description.second_factor.source if description.second_factor else None
-        source_of_codes = None
-        if request.outbox_url is None and declared is not None and declared.kind != "outbox":
-            # Made ready here, so a missing TOTP variable or a prompt without a terminal is
-            # one line before any browser starts.
-            source_of_codes = code_source(
-                declared,
-                login_url=description.login_url,
-                identifier=identifier,
-                ask=request.ask_code,
-            )
-        target = target_of(description, outbox_url=request.outbox_url, code_source=source_of_codes)
+        choice = described
     else:
-        if portal is None:
-            portal = stack.enter_context(EmbeddedPortal())
-        description, source = embedded_portal(portal), MOCK_SOURCE
-        target = target_of(description, outbox_url=portal.outbox_url)
-    progress.note(f"Portal: {target.login_url} (described by {source})")
-    codes = code_budget(description, target, no_submit=request.no_submit, allowed=request.max_codes)
+        portal = portal or stack.enter_context(EmbeddedPortal())
+        choice = PortalChoice(embedded_portal(portal), MOCK_SOURCE)
+    target = _target(choice.description, request, credentials, portal)
+    progress.note(f"Portal: {target.login_url} (described by {choice.source})")
+    codes = code_budget(
+        choice.description, target, no_submit=request.no_submit, allowed=request.max_codes
+    )
     if codes is not None:
         progress.note(codes.announcement())
     return DiagnosisSetup(
-        request=request,
+        settings=request.settings,
         engine=engine,
         other=other,
         target=target,
-        description=description,
-        # A given portal URL always comes with credentials (checked in resolve).
-        credentials=credentials or demo_credentials(),
+        description=choice.description,
+        credentials=credentials,
         report_dir=report_dir,
         portal_embedded=portal is not None,
         profile_from_recipe=case is not None,
         scenario=case.scenario if case is not None else None,
+        codes=codes,
     )
+
+
+def _target(
+    description: PortalDescription,
+    request: DiagnosisRequest,
+    credentials: Credentials,
+    portal: EmbeddedPortal | None,
+) -> Target:
+    """What the core is told about the portal: its URLs, its pages, where codes come from."""
+    if portal is not None:
+        return target_of(description, outbox_url=portal.outbox_url)
+    declared = description.second_factor.source if description.second_factor else None
+    source_of_codes = None
+    if request.outbox_url is None and declared is not None and declared.kind != "outbox":
+        # Made ready here, so a missing TOTP variable or a prompt without a terminal is
+        # one line before any browser starts.
+        source_of_codes = code_source(
+            declared,
+            login_url=description.login_url,
+            identifier=credentials.identifier,
+            ask=request.ask_code,
+        )
+    return target_of(description, outbox_url=request.outbox_url, code_source=source_of_codes)
+
+
+def _described_portal(request: DiagnosisRequest, case: ScenarioCase | None) -> PortalChoice | None:
+    """The portal probe does not start (the request's, the case's, or the mock's
+    description moved to ``portal_url``), checked to answer; None: the embedded one."""
+    given = case.described if case is not None else request.portal
+    if request.portal_url is None and given is None:
+        return None
+    choice = given or PortalChoice(mock_description(), MOCK_SOURCE)
+    if request.portal_url is not None:
+        choice = choice.moved_to(request.portal_url)
+    # A portal probe does not start: its login page must answer before anything else.
+    check_login_page(choice)
+    return choice
 
 
 def _engine(
@@ -245,7 +225,7 @@ def _other_engine(
 
 
 def _set_up_case(
-    case: MockCase,
+    case: ScenarioCase,
     browser: Browser,
     stack: contextlib.ExitStack,
     progress: Progress,
@@ -269,7 +249,7 @@ def _set_up_case(
 
 
 def _build_case_profile(
-    case: MockCase,
+    case: ScenarioCase,
     browser: Browser,
     stack: contextlib.ExitStack,
     progress: Progress,
@@ -302,7 +282,7 @@ def run_diagnosis(
     progress: Progress | None = None,
     *,
     chromium: Chromium | None = None,
-    case: MockCase | None = None,
+    case: ScenarioCase | None = None,
     driver: SharedDriver | None = None,
     profiles: ProfileCache | None = None,
 ) -> tuple[Report, Path]:
@@ -314,4 +294,6 @@ def run_diagnosis(
     diagnoses your default profile on the embedded portal with its demo account.
     """
     with resolve(request, progress, chromium=chromium, case=case, profiles=profiles) as setup:
-        return diagnose(setup, progress, driver=driver), setup.report_dir
+        report = diagnose(setup, progress, driver=driver)
+        write_report(report, setup.report_dir, lang=request.lang)
+        return report, setup.report_dir

@@ -104,13 +104,6 @@ class EnvironmentRunner(Protocol):
     async def run(self, env: Environment) -> VariantRun: ...
 
 
-@dataclass
-class Outcome:
-    verdict: Verdict
-    runs: list[VariantRun]
-    drilldown: list[DrillNode]
-
-
 @dataclass(frozen=True)
 class Found:
     """One blocker, and the run without it that the search goes on from."""

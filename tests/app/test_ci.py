@@ -345,10 +345,12 @@ def test_run_goes_on_after_a_failed_diagnosis_and_writes_everything(
 ) -> None:
     lines: list[str] = []
     summary = ci.run_ci(
-        jobs=2,
-        directory=scenario_dir,
-        report_dir=tmp_path / "out",
-        junit=tmp_path / "junit.xml",
+        ci.CiOptions(
+            jobs=2,
+            directory=scenario_dir,
+            report_dir=tmp_path / "out",
+            junit=tmp_path / "junit.xml",
+        ),
         progress=lines.append,
     )
     assert sorted(fake_diagnoses) == ["healthy", "maintenance", "portal-dies", "rate-limited"]
@@ -368,10 +370,10 @@ def test_run_goes_on_after_a_failed_diagnosis_and_writes_everything(
 def test_only_and_shard_choose_what_runs(
     scenario_dir: Path, tmp_path: Path, fake_diagnoses: list[str]
 ) -> None:
-    ci.run_ci(directory=scenario_dir, report_dir=tmp_path / "a", shard="2/2")
+    ci.run_ci(ci.CiOptions(directory=scenario_dir, report_dir=tmp_path / "a", shard="2/2"))
     assert sorted(fake_diagnoses) == ["maintenance", "rate-limited"]
     fake_diagnoses.clear()
-    ci.run_ci(directory=scenario_dir, report_dir=tmp_path / "b", only=["healthy"])
+    ci.run_ci(ci.CiOptions(directory=scenario_dir, report_dir=tmp_path / "b", only=["healthy"]))
     assert fake_diagnoses == ["healthy"]
 
 
@@ -392,7 +394,9 @@ def test_a_crash_in_probe_is_a_failed_scenario_with_its_traceback_kept(
     monkeypatch.setattr(ci, "diagnose_scenario", crash)
     monkeypatch.setattr(ci, "find_browser", _fake_chromium)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    summary = ci.run_ci(directory=scenario_dir, report_dir=tmp_path / "out", only=["healthy"])
+    summary = ci.run_ci(
+        ci.CiOptions(directory=scenario_dir, report_dir=tmp_path / "out", only=["healthy"])
+    )
     assert summary.failed == 1
     error = summary.results[0].error or ""
     assert error.startswith("probe crashed: KeyError")

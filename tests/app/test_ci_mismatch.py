@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from probe.app.ci import run_ci
+from probe.app.ci import CiOptions, run_ci
 from probe.app.cli import app
 from probe.app.scenarios import default_directory
 
@@ -29,7 +29,9 @@ def wrong_expectation(tmp_path: Path) -> Path:
 
 @pytest.mark.browser
 def test_run_ci_reports_the_wrong_expectation(wrong_expectation: Path, tmp_path: Path) -> None:
-    summary = run_ci(jobs=1, directory=wrong_expectation, report_dir=tmp_path / "reports")
+    summary = run_ci(
+        CiOptions(jobs=1, directory=wrong_expectation, report_dir=tmp_path / "reports")
+    )
     assert (summary.passed, summary.failed) == (0, 1)
     result = summary.results[0]
     assert result.mismatch == "expected blocked / rate-limited, got blocked / maintenance"

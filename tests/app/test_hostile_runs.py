@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from probe.app import report_folder
 from probe.app.cli import app
-from probe.diagnosis import session as engine
 from probe.errors import BadInput
 from probe.report import write_report
 from tests.helpers.report_examples import extension_report
@@ -49,7 +49,7 @@ def test_two_runs_in_the_same_second_get_two_folders(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    first, second = engine.default_report_dir(), engine.default_report_dir()
+    first, second = report_folder.default_report_dir(), report_folder.default_report_dir()
     assert first != second
     assert first.is_dir() and second.is_dir()
 
@@ -152,7 +152,7 @@ def test_an_earlier_report_is_replaced_whole_with_no_stale_screenshot(tmp_path: 
     write_report(extension_report(), folder)
     (folder / "screenshots").mkdir()
     (folder / "screenshots" / "drill-9-captcha.jpg").write_bytes(b"\xff\xd8\xff")
-    engine.prepare_report_dir(folder)
+    report_folder.prepare_report_dir(folder)
     assert list(folder.iterdir()) == []
 
 

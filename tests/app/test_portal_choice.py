@@ -18,7 +18,7 @@ ALLAUTH = ALLAUTH_ALTCHA / "portal.toml"
 
 def test_no_portal_is_the_embedded_mock_through_its_description() -> None:
     choice = choose_portal(None)
-    assert choice.embedded and not choice.drafted
+    assert not choice.drafted
     assert choice.description.name == "ameli-mock"
     assert choice.source == "probe/description/portals/ameli-mock.toml"
     assert choice.note() is None
@@ -26,7 +26,6 @@ def test_no_portal_is_the_embedded_mock_through_its_description() -> None:
 
 def test_portal_url_alone_moves_the_mock_description() -> None:
     choice = choose_portal(None, "http://portal.localhost:8123/")
-    assert not choice.embedded
     assert choice.description.login_url == "http://portal.localhost:8123/connexion"
 
 

@@ -358,8 +358,8 @@ def test_the_real_entry_point_prints_no_traceback_for_bad_input(tmp_path: Path, 
 
 
 def test_bad_input_leaves_no_empty_report_folder(tmp_path: Path) -> None:
+    from probe.app.request import DiagnosisRequest
     from probe.app.setup import run_diagnosis
-    from probe.diagnosis.session import DiagnosisRequest
     from probe.errors import BadInput
 
     report_dir = tmp_path / "reports" / "run"

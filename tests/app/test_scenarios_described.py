@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from probe.app import ci
 from probe.app.cli import app
+from probe.app.request import ScenarioCase
 from probe.app.scenarios import load_all, load_file
-from probe.app.setup import MockCase
 from probe.errors import BadInput
 from tests.helpers.paths import ALLAUTH_ALTCHA
 
@@ -60,21 +60,22 @@ def test_the_description_is_read_relative_to_the_scenario_file(tmp_path: Path) -
     scenario = load_file(
         write(tmp_path / "cases", "fresh", DESCRIBED.format(path="../portals/ours.toml"))
     )
-    assert scenario.target is not None
-    description, source = scenario.target
+    assert scenario.described_portal is not None
+    description, source = scenario.described_portal.description, scenario.described_portal.source
     assert description.name == "allauth-altcha"
     assert source.endswith("ours.toml")
     case = ci.scenario_case(scenario)
-    assert isinstance(case, MockCase)
-    assert case.description == description and case.source == source
+    assert isinstance(case, ScenarioCase)
+    assert case.described is not None
+    assert case.described.description == description and case.described.source == source
     assert case.credentials.identifier == "demo"
 
 
 def test_a_scenario_without_a_description_targets_the_embedded_portal(tmp_path: Path) -> None:
     text = DESCRIBED.replace('portal_description = "{path}"\n', "")
     scenario = load_file(write(tmp_path, "mock", text))
-    assert scenario.target is None
-    assert ci.scenario_case(scenario).description is None
+    assert scenario.described_portal is None
+    assert ci.scenario_case(scenario).described is None
 
 
 def test_a_missing_description_file_is_named_with_the_field(tmp_path: Path) -> None:
@@ -113,8 +114,8 @@ def test_the_second_portals_scenarios_load_and_expect_the_issues_verdicts() -> N
     }
     assert {n: (s.expect.status, s.expect.factor) for n, s in scenarios.items()} == expected
     for scenario in scenarios.values():
-        assert scenario.target is not None, scenario.name
-        assert scenario.target[0].name == "allauth-altcha"
+        assert scenario.described_portal is not None, scenario.name
+        assert scenario.described_portal.description.name == "allauth-altcha"
     blocker = scenarios["ad-blocker-hides-captcha"].profile.extensions
     assert "ad-shield" in blocker and len(blocker) > 1  # among harmless ones
     assert [n for n, s in scenarios.items() if s.no_submit] == ["ad-blocker-no-submit"]
@@ -137,7 +138,9 @@ def test_portal_url_is_refused_when_no_scenario_targets_a_described_portal(
     text = DESCRIBED.replace('portal_description = "{path}"\n', "")
     write(tmp_path, "mock", text)
     with pytest.raises(BadInput, match="none of these scenarios targets a described portal"):
-        ci.run_ci(directory=tmp_path, portal_url="http://app2.localhost:9/accounts/login/")
+        ci.run_ci(
+            ci.CiOptions(directory=tmp_path, portal_url="http://app2.localhost:9/accounts/login/")
+        )
     with pytest.raises(BadInput, match="not an http"):
         ci.check_portal_url(load_all(PORTAL2_SCENARIOS), "app2.localhost:9")
 

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from probe.app.recipes.chromium import ProfileRecipe
-from probe.app.setup import MockCase, demo_credentials, resolve
+from probe.app.request import DiagnosisRequest, ScenarioCase, demo_credentials
+from probe.app.setup import resolve
 from probe.browsers.chromium.discovery import Chromium
-from probe.diagnosis.session import DiagnosisRequest
 from probe.errors import BadInput, PortalFailure
 from probe.journey.codes.outbox import loopback_request
 from probe.journey.credentials import Credentials
@@ -106,9 +106,9 @@ def test_an_unreachable_portal_fails_in_one_line_and_leaves_no_report_folder(
 
 
 def test_a_case_brings_its_own_profile_so_the_request_may_not_name_one(profile: Path) -> None:
-    case = MockCase(portal=PortalConfig(), recipe=ProfileRecipe(), credentials=SOMEONE)
+    case = ScenarioCase(portal=PortalConfig(), recipe=ProfileRecipe(), credentials=SOMEONE)
     with (
-        pytest.raises(ValueError, match="its own portal, profile and credentials"),
+        pytest.raises(BadInput, match="its own portal, profile and credentials"),
         resolve(DiagnosisRequest(profile=profile), chromium=FAKE_CHROMIUM, case=case),
     ):
         pass

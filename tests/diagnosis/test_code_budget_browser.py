@@ -15,12 +15,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from probe.app.portal_choice import PortalChoice
 from probe.app.recipes.chromium import ProfileRecipe, build_profile
-from probe.app.setup import demo_credentials, run_diagnosis
+from probe.app.request import DiagnosisRequest, demo_credentials
+from probe.app.setup import run_diagnosis
 from probe.browsers.chromium.discovery import Chromium
 from probe.description.model import PortalDescription, PromptSource, mock_description
 from probe.description.target import relocated
-from probe.diagnosis.session import DiagnosisRequest
 from probe.journey.account_guard import MAX_CODES_OPTION
 from probe.journey.codes.outbox import loopback_request
 from probe.mock_portal import EmbeddedPortal
@@ -94,8 +95,7 @@ def diagnose(
     folder = tmp_path / f"max-{max_codes}"
     request = DiagnosisRequest(
         profile=build_profile(recipe, folder / "profile", chromium=chromium),
-        portal_description=relocated(description, portal.url),
-        portal_source="prompted.toml",
+        portal=PortalChoice(relocated(description, portal.url), "prompted.toml"),
         credentials=demo_credentials(),
         ask_code=person.ask,
         max_codes=max_codes,

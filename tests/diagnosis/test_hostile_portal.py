@@ -24,11 +24,10 @@ import pytest
 from playwright.async_api import BrowserContext, Page, async_playwright
 
 from probe._util import loops
-from probe.app import console
+from probe.app import console, portal_choice
 from probe.browsers.chromium.discovery import Chromium, launch_args
 from probe.description.model import mock_description
 from probe.description.target import Target, Timeouts, pagemap_of
-from probe.diagnosis import session as engine
 from probe.errors import PortalFailure
 from probe.journey.codes.outbox import latest_code
 from probe.journey.credentials import Credentials
@@ -109,7 +108,7 @@ def test_the_reachability_check_gives_up_on_a_portal_that_drips_its_answer(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """One byte every 0.2 s keeps each read within httpx's read timeout, forever."""
-    monkeypatch.setattr(engine, "REACHABLE_DEADLINE_S", 1.0)
+    monkeypatch.setattr(portal_choice, "REACHABLE_DEADLINE_S", 1.0)
     stopped = threading.Event()
 
     def drip(connection: socket.socket) -> None:
@@ -124,7 +123,7 @@ def test_the_reachability_check_gives_up_on_a_portal_that_drips_its_answer(
         url = f"http://127.0.0.1:{port}/connexion"
         try:
             with pytest.raises(PortalFailure, match="did not answer within 1 s"):
-                engine.check_reachable(url)
+                portal_choice.check_reachable(url)
         finally:
             stopped.set()
 
@@ -143,7 +142,7 @@ def test_the_reachability_check_does_not_read_an_endless_page() -> None:
             sent[0] += len(chunk)
 
     with raw_server(endless) as port:
-        engine.check_reachable(f"http://127.0.0.1:{port}/connexion")
+        portal_choice.check_reachable(f"http://127.0.0.1:{port}/connexion")
     # What the kernel's socket buffers took before probe hung up, not the whole stream.
     assert sent[0] < limit // 4, f"{sent[0]} bytes were read"
 

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from probe.app.ci import diagnose_scenario
+from probe.app.request import DiagnosisRequest
 from probe.browsers.chromium.discovery import Chromium
-from probe.diagnosis.session import DiagnosisRequest
 from tests.helpers.ci_run import CiRun, in_its_shard
 
 pytestmark = pytest.mark.browser

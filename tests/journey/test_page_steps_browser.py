@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Page, Route, async_playwright
 
 from probe._util import loops
-from probe.app.portal.draft import launch
+from probe.app.portal.login_page import launch
 from probe.browsers.chromium.discovery import find_chromium
 from probe.description.model import load_description, mock_description
 from probe.description.pagemap import PageMap

@@ -17,7 +17,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Route, async_playwright
 
 from probe._util import loops
-from probe.app.portal.draft import launch
+from probe.app.portal.login_page import launch
 from probe.browsers.chromium.discovery import find_chromium
 from probe.description.model import mock_description
 from probe.description.pagemap import PageMap

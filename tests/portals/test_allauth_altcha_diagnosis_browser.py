@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from probe.app.portal_choice import PortalChoice
 from probe.app.recipes.chromium import ProfileRecipe, build_profile
+from probe.app.request import DiagnosisRequest
 from probe.app.setup import run_diagnosis
 from probe.browsers.chromium.discovery import Chromium
 from probe.description.model import load_description
 from probe.description.target import relocated
-from probe.diagnosis.session import DiagnosisRequest
 from probe.journey.credentials import Credentials
 from probe.models import Report
 from tests.helpers.paths import ALLAUTH_ALTCHA
@@ -49,8 +50,9 @@ def run(
     profile = build_profile(recipe or ProfileRecipe(), tmp_path / "profile", chromium=chromium)
     request = DiagnosisRequest(
         profile=profile,
-        portal_description=relocated(load_description(PORTAL_FILE), portal.login_url),
-        portal_source=str(PORTAL_FILE),
+        portal=PortalChoice(
+            relocated(load_description(PORTAL_FILE), portal.login_url), str(PORTAL_FILE)
+        ),
         credentials=Credentials("", "") if no_submit else Credentials(DEMO_USERNAME, password),
         report_dir=tmp_path / "report",
         screenshots=False,

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Frame, Page, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from probe._util import loops
-from probe.app.portal.draft import launch, open_login_page
+from probe.app.portal.login_page import launch, open_login_page
 from probe.browsers.chromium.discovery import Chromium, find_chromium
 from probe.description.model import PortalDescription
 from probe.description.target import Timeouts

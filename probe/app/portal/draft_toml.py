@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-if TYPE_CHECKING:
-    from probe.app.portal.draft import LoginPage
+from probe.app.portal.login_page import KNOWN_WIDGETS, LoginPage
 
 REPLACE_ME = "#REPLACE-ME"
 LOGGED_IN_GUESS = "html:not(:has(input[type=password]))"
@@ -182,8 +181,6 @@ def _federation_step(e: dict[str, Any]) -> list[str]:
 
 
 def _captcha_step(page: LoginPage) -> list[str]:
-    from probe.app.portal.draft import KNOWN_WIDGETS
-
     e = page.elements
     widget = page.widget or {}
     vendors = e.get("widgets") or []

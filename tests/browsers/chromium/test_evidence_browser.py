@@ -14,11 +14,11 @@ from playwright.async_api import async_playwright
 
 from probe._util import loops
 from probe.app.ci import compare, diagnose_scenario
+from probe.app.request import DiagnosisRequest
 from probe.app.scenarios import load_scenario
 from probe.browsers.chromium.discovery import Chromium, launch_args
 from probe.browsers.chromium.evidence import EvidenceWatch
 from probe.browsers.chromium.profile import Extension, extension_launch_args
-from probe.diagnosis.session import DiagnosisRequest
 from probe.mock_portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
 from probe.models import Evidence, Lang, Report
 from tests.helpers.ci_run import CiRun, in_its_shard

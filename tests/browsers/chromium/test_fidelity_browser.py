@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Playwright, Worker
 
 from probe.app.recipes.chromium import CookieSeed, ProfileRecipe, build_profile, fixtures_dir
+from probe.app.request import DiagnosisRequest
 from probe.app.setup import run_diagnosis
 from probe.browsers.chromium.discovery import Chromium
 from probe.browsers.chromium.profile import (
@@ -30,7 +31,6 @@ from probe.browsers.chromium.profile import (
     prepare_run_dir,
     snapshot_profile,
 )
-from probe.diagnosis.session import DiagnosisRequest
 from tests.helpers.profiles import launch_profile
 
 pytestmark = pytest.mark.browser

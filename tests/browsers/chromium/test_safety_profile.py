@@ -39,10 +39,10 @@ import probe.browsers.chromium.engine
 import probe.browsers.chromium.profile
 import probe.diagnosis.session
 from probe.app.recipes.chromium import ProfileRecipe, build_profile, load_cookie_jar
+from probe.app.request import DiagnosisRequest
 from probe.app.setup import run_diagnosis
 from probe.browsers.chromium.discovery import Chromium, launch_args
 from probe.browsers.chromium.profile import SourceProfile
-from probe.diagnosis.session import DiagnosisRequest
 from probe.mock_portal import EmbeddedPortal
 from tests.helpers.profiles import no_writes_under
 

@@ -9,9 +9,9 @@ import pytest
 from playwright.async_api import Page
 
 from probe.app.ci import diagnose_scenario
+from probe.app.request import DiagnosisRequest
 from probe.browsers.chromium.discovery import Chromium
 from probe.browsers.chromium.warm import ChromiumWarmBrowser
-from probe.diagnosis.session import DiagnosisRequest
 
 pytestmark = pytest.mark.browser
 

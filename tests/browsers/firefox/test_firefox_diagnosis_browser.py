@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 from probe._util import loops
 from probe.app.recipes.chromium import CookieSeed, ProfileRecipe
 from probe.app.recipes.firefox import build_firefox_profile, gecko_id
-from probe.app.setup import MockCase, demo_credentials, run_diagnosis
+from probe.app.request import DiagnosisRequest, ScenarioCase, demo_credentials
+from probe.app.setup import run_diagnosis
 from probe.browsers.base import EngineName
 from probe.browsers.firefox.discovery import Firefox, find_firefox
 from probe.browsers.firefox.profile import read_profile
-from probe.diagnosis.session import DiagnosisRequest
 from probe.errors import ProbeError
 from probe.mock_portal import EmbeddedPortal
 from probe.models import Report
@@ -165,7 +165,7 @@ def test_when_a_brand_new_profile_fails_too_the_other_browser_says_switching_doe
     from probe.app.scenarios import load_scenario
 
     scenario = load_scenario("maintenance")
-    case = MockCase(
+    case = ScenarioCase(
         portal=scenario.portal,
         recipe=ProfileRecipe(),
         credentials=demo_credentials(),

@@ -42,6 +42,7 @@ from probe.errors import BadInput, PortalFailure
 from probe.journey.account_guard import LEADER, AccountGuard, code_budget
 from probe.journey.credentials import Credentials, check_credentials
 from probe.models import (
+    Detail,
     Lang,
     OtherBrowser,
     PortalInfo,
@@ -49,6 +50,7 @@ from probe.models import (
     Report,
     VariantRun,
 )
+from probe.report.details import english
 
 if TYPE_CHECKING:
     import asyncio
@@ -210,6 +212,7 @@ def _wait_until_unused(path: Path, seconds: float = 5.0) -> None:
 
 # The reachability check only needs the answer's status line and headers.
 REACHABLE_DEADLINE_S = 10.0
+NOT_NEEDED = Detail(key="detail.not-needed-verdict")
 
 
 def check_reachable(url: str, where: str | None = None) -> int:
@@ -407,7 +410,8 @@ async def _diagnose_async(
             name=env.name,
             description=env.description,
             outcome="skipped",
-            skipped_reason="not needed: the verdict was already certain",
+            skipped_because=NOT_NEEDED,
+            skipped_reason=english(NOT_NEEDED),
             kept=sorted(env.kept),
         )
         for env in [diagnosis.fresh_env(), *(env for env, _ in diagnosis.checklist())]

@@ -32,8 +32,10 @@ from probe.diagnosis.runner import Environment
 from probe.journey.account_guard import AccountGuard, CodeBudget, code_budget
 from probe.journey.codes.sources import PromptCodes, TotpCodes, code_source
 from probe.journey.credentials import Credentials
-from probe.journey.login import SkipRun
+from probe.journey.login import NOT_REACHED, SkipRun
+from probe.journey.observation import noted_step
 from probe.models import STEP_NAMES, Step, StepName, Symptom, VariantRun
+from probe.report.details import english
 from tests.diagnosis.test_diagnosis_logic import STOPS_AT, FakeRunner, inventory
 
 GOOD = Credentials("1850775123456", "Ameli-Demo-2026!")
@@ -150,9 +152,15 @@ def test_the_words_before_and_after_name_the_option_with_a_number() -> None:
 def stopped_before_login(name: str) -> VariantRun:
     reason = PROMPT.skip_reason()
     steps = [Step(name="open-login", outcome="pass"), Step(name="captcha", outcome="pass")]
-    steps.append(Step(name="credentials", outcome="skipped", detail=reason))
-    steps += [Step(name=n, outcome="skipped", detail="not reached") for n in STEP_NAMES[3:]]
-    return VariantRun(name=name, outcome="skipped", skipped_reason=reason, steps=steps)
+    steps.append(noted_step("credentials", "skipped", reason))
+    steps += [noted_step(n, "skipped", NOT_REACHED) for n in STEP_NAMES[3:]]
+    return VariantRun(
+        name=name,
+        outcome="skipped",
+        skipped_because=reason,
+        skipped_reason=english(reason),
+        steps=steps,
+    )
 
 
 def failed_at(step: StepName, symptom: Symptom) -> VariantRun:

@@ -147,7 +147,7 @@ class Detail(StrictModel):
     params: dict[str, ParamValue] = Field(default_factory=dict)
 
 
-ParamValue = str | int | float | Term | Detail | list[Culprit]
+ParamValue = str | int | float | Term | Detail | list[Culprit] | list[Detail]
 Detail.model_rebuild()
 
 
@@ -306,12 +306,16 @@ class Verdict(StrictModel):
     if_that_fails: list[Remedy] = Field(default_factory=list)
 
 
+CredentialIssue = Literal["leading-space", "trailing-space", "caps-lock", "look-alike"]
+
+
 class CredentialFinding(StrictModel):
     """A hygiene problem of the typed credentials, found without a browser."""
 
     field: Literal["identifier", "password"]
-    issue: Literal["leading-space", "trailing-space", "caps-lock", "look-alike"]
-    detail: str  # never contains the password itself
+    issue: CredentialIssue
+    says: Detail | None = None  # what is odd, as data
+    detail: str  # the same in English (derived); never contains the password itself
 
 
 class PortalInfo(StrictModel):

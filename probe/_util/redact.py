@@ -190,7 +190,12 @@ def redact_report(report: Report) -> Report:
         scenario=report.portal.scenario,
     )
     credentials = [
-        finding.model_copy(update={"detail": clean_text(finding.detail)})
+        finding.model_copy(
+            update={
+                "detail": clean_text(finding.detail),
+                "says": None if finding.says is None else clean_detail(finding.says),
+            }
+        )
         for finding in report.credentials
     ]
     return report.model_copy(

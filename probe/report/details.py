@@ -81,8 +81,10 @@ def _value(value: ParamValue, lang: Lang) -> object:
             return render(value, lang)
         case Term():
             return pick(value.table, value.id, lang)
+        case list() if all(isinstance(item, Detail) for item in value):
+            return ", ".join(render(item, lang) for item in value if isinstance(item, Detail))
         case list():
-            return names(value, lang)
+            return names([item for item in value if isinstance(item, Culprit)], lang)
         case float():
             return f"{value:g}".replace(".", get_decimal_symbol(lang))
         case _:

@@ -163,7 +163,8 @@ def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
         credential_findings=[
             _labelled(
                 vocab.pick(vocab.CREDENTIAL_FIELDS, f.field, lang),
-                f"{vocab.pick(vocab.CREDENTIAL_ISSUES, f.issue, lang)} ({f.detail})",
+                f"{vocab.pick(vocab.CREDENTIAL_ISSUES, f.issue, lang)} "
+                f"({render(f.says, lang) if f.says else f.detail})",
                 lang,
             )
             for f in report.credentials

@@ -18,9 +18,12 @@ import pytest
 
 from probe.diagnosis.other_browser import judged
 from probe.diagnosis.remedies import evidence_details, remedies, summary
+from probe.journey.credentials import _LOOK_ALIKES as LOOK_ALIKES
+from probe.journey.credentials import Credentials, check_credentials
 from probe.journey.observation import noted_step
 from probe.models import (
     CookieGroup,
+    CredentialIssue,
     Culprit,
     Detail,
     Evidence,
@@ -39,7 +42,7 @@ from tests.helpers.report_examples import extension_report, write_screenshots
 PROBE = REPO / "probe"
 # The namespaces of the catalogs whose messages the core says as ``Detail`` keys.
 SAID = ("detail", "summary", "remedy", "evidence", "limitation", "other-browser", "size")
-KEY = re.compile(rf"(?:{'|'.join(SAID)})\.[a-z0-9.-]+")
+KEY = re.compile(rf"(?:{'|'.join(SAID)})\.[a-z0-9.-]*[a-z0-9]")
 CORE = ("journey", "diagnosis", "description", "browsers")
 
 
@@ -80,7 +83,7 @@ def _core_keys() -> tuple[set[str], set[str]]:
                         keys.add(node.value)
                 elif isinstance(node, ast.JoinedStr) and node.values:
                     head = node.values[0]
-                    if isinstance(head, ast.Constant) and re.fullmatch(
+                    if isinstance(head, ast.Constant) and re.match(
                         rf"(?:{'|'.join(SAID)})\.", str(head.value)
                     ):
                         prefixes.add(str(head.value))
@@ -92,6 +95,10 @@ def _keys_in(detail: Detail) -> Iterator[str]:
     for value in detail.params.values():
         if isinstance(value, Detail):
             yield from _keys_in(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, Detail):
+                    yield from _keys_in(item)
         elif isinstance(value, Term):
             yield f"{value.table}.{value.id}"
 
@@ -131,6 +138,11 @@ def _built_keys() -> set[str]:
         said.append(Detail(key=f"other-browser.{other.outcome}"))
     said += [Detail(key=f"limitation.{kind}") for kind in get_args(LimitationKind)]
     said.append(Detail(key="limitation.cookies-unreadable.all"))
+    # Each look-alike, a thin space, an Arabic 1, a Cyrillic e (not at the ends: stripped).
+    odd = "1" + "".join(LOOK_ALIKES) + "\u2009\u0661\u0435" + "1"
+    for typed in (" bLUE-sKY ", odd):
+        found = check_credentials(Credentials(identifier=typed, password=typed))
+        said += [finding.says for finding in found if finding.says is not None]
     return {key for detail in said for key in _keys_in(detail)}
 
 
@@ -139,8 +151,22 @@ def test_every_key_the_core_says_is_in_every_catalog() -> None:
     built = _built_keys()
     assert len(spelled) > 30 and len(built) > 60
     # A key built at run time from a prefix this test does not enumerate would go unchecked.
-    assert prefixes <= {"summary.", "other-browser.", "limitation.", "evidence.", "remedy."}
-    assert {key.split(".")[0] + "." for key in built} >= prefixes
+    assert prefixes <= {
+        "summary.",
+        "other-browser.",
+        "limitation.",
+        "evidence.",
+        "remedy.",
+        "detail.credential.",
+        "detail.odd.",
+    }
+    assert all(any(key.startswith(prefix) for key in built) for prefix in prefixes)
+    assert {key for key in built if key.startswith("detail.credential.")} == {
+        f"detail.credential.{field}.{issue}"
+        for field in ("identifier", "password")
+        for issue in get_args(CredentialIssue)
+    }
+    assert len([key for key in built if key.startswith("detail.odd.")]) == len(LOOK_ALIKES) + 3
     for lang in LANGS:
         missing = sorted(key for key in spelled | built if key not in messages(lang))
         assert missing == [], lang

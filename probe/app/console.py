@@ -16,8 +16,8 @@ from rich.text import Text
 
 from probe._util.redact import strip_controls
 from probe.journey.login import NO_SUBMIT
-from probe.models import Lang, Report, VariantRun
-from probe.report.details import remedy_text, skip_text, summary_text
+from probe.models import Detail, Lang, Report, VariantRun
+from probe.report.details import remedy_text, render, skip_text, summary_text
 from probe.report.i18n import format_decimal, text
 from probe.report.view import runs_text
 
@@ -69,8 +69,8 @@ class LiveProgress:
             names = ", ".join(self.running) or text("console.deciding", self.lang)
             self.status.update(text("console.running", self.lang, names=names))
 
-    def note(self, text: str) -> None:
-        self.console.print(_text(text, "dim"))
+    def note(self, text: str | Detail) -> None:
+        self.console.print(_text(text if isinstance(text, str) else render(text, self.lang), "dim"))
 
     def started(self, name: str, description: str) -> None:
         self.running[name] = time.monotonic()

@@ -54,7 +54,7 @@ __all__ = ["SITE_DATA_ID", "Environment", "Inventory", "Progress", "Runner", "Si
 class Progress(Protocol):
     """Told what happens while a diagnosis runs (the console shows it)."""
 
-    def note(self, text: str) -> None: ...
+    def note(self, text: str | Detail) -> None: ...
 
     def started(self, name: str, description: str) -> None: ...
 
@@ -62,7 +62,7 @@ class Progress(Protocol):
 
 
 class SilentProgress:
-    def note(self, text: str) -> None:
+    def note(self, text: str | Detail) -> None:
         pass
 
     def started(self, name: str, description: str) -> None:

@@ -43,43 +43,30 @@ class CodeBudget:
     typed: bool  # the person types each code (prompt); else probe cannot read them
 
     @property
-    def why(self) -> str:
-        if self.typed:
-            return "you type each one: second-factor.source is prompt"
-        return "probe cannot read it: the portal description names no second-factor.source"
+    def why(self) -> Detail:
+        return Detail(key="detail.code-typed" if self.typed else "detail.code-unread")
 
     def skip_reason(self) -> Detail:
-        why = "detail.code-typed" if self.typed else "detail.code-unread"
         return Detail(
             key="detail.skip-code-budget",
-            params={
-                "why": Detail(key=why),
-                "allowed": self.allowed,
-                "option": MAX_CODES_OPTION,
-            },
+            params={"why": self.why, "allowed": self.allowed, "option": MAX_CODES_OPTION},
         )
 
-    def announcement(self) -> str:
+    def announcement(self) -> Detail:
         """Said before the runs start."""
-        if self.typed:
-            first = "Security code: you type the one the portal sends you (second-factor.source = prompt)."
-        else:
-            first = (
-                "Note: the portal asks for a security code and its description names no "
-                "source probe can read (mailpit, totp or prompt): the run that logs in stops there."
-            )
-        return (
-            f"{first} At most {self.allowed} run(s) log in; the others would each make the "
-            f"portal send another code, so they stop before logging in ({MAX_CODES_OPTION} N "
-            "allows N; --no-submit logs in nowhere)."
-        )
+        key = "detail.code-budget-typed" if self.typed else "detail.code-budget-unread"
+        return Detail(key=key, params={"allowed": self.allowed, "option": MAX_CODES_OPTION})
 
-    def afterword(self, skipped: int) -> str:
+    def afterword(self, skipped: int) -> Detail:
         """Said after the diagnosis, when runs were stopped for it."""
-        return (
-            f"{skipped} run(s) stopped before logging in: each would have made the portal send "
-            f"another security code ({self.why}). To run them too: the same command with "
-            f"{MAX_CODES_OPTION} {self.allowed + skipped}."
+        return Detail(
+            key="detail.code-budget-afterword",
+            params={
+                "skipped": skipped,
+                "why": self.why,
+                "option": MAX_CODES_OPTION,
+                "allowed": self.allowed + skipped,
+            },
         )
 
 

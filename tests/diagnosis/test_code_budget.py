@@ -35,7 +35,7 @@ from probe.journey.credentials import Credentials
 from probe.journey.login import NOT_REACHED, SkipRun
 from probe.journey.observation import noted_step
 from probe.models import STEP_NAMES, Step, StepName, Symptom, VariantRun
-from probe.report.details import english
+from probe.report.details import english, render
 from tests.diagnosis.test_diagnosis_logic import STOPS_AT, FakeRunner, inventory
 
 GOOD = Credentials("1850775123456", "Ameli-Demo-2026!")
@@ -137,12 +137,14 @@ def test_rejected_logins_send_no_code_and_max_codes_allows_more() -> None:
 
 
 def test_the_words_before_and_after_name_the_option_with_a_number() -> None:
-    assert "At most 1 run(s) log in" in PROMPT.announcement()
-    assert "--max-codes N" in PROMPT.announcement()
-    after = PROMPT.afterword(3)
+    announced = english(PROMPT.announcement())
+    assert "At most 1 run(s) log in" in announced
+    assert "--max-codes N" in announced
+    after = english(PROMPT.afterword(3))
     assert after.startswith("3 run(s) stopped before logging in")
     assert after.endswith("the same command with --max-codes 4.")
-    unread = CodeBudget(1, typed=False).announcement()
+    assert render(PROMPT.afterword(3), "fr").endswith("la même commande avec --max-codes 4.")
+    unread = english(CodeBudget(1, typed=False).announcement())
     assert "names no source probe can read" in unread
 
 

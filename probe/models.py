@@ -140,7 +140,8 @@ class Detail(StrictModel):
     The core records these; the report renders them through the gettext catalogs
     (``probe/report/locale``) in the reader's language, as the message ``key``, its
     ``{placeholders}`` filled in from ``params``. A value may be a ``Term``, culprits
-    (named as a person calls them) or another ``Detail``.
+    (named as a person calls them), another ``Detail`` or a list of them (joined with
+    commas).
     """
 
     key: str  # e.g. "detail.captcha-blocked", "summary.extension", "remedy.clear-cookies"

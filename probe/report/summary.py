@@ -76,7 +76,8 @@ def github_summary(report: Report) -> str:
     ]
     if verdict.culprits:
         names = ", ".join(
-            f"{vocab.pick(vocab.CULPRIT_KINDS, c.kind, lang)} “{_cell(c.name)}”"
+            f"{vocab.pick(vocab.CULPRIT_KINDS, c.kind, lang)} "
+            f"“{_cell(vocab.component_name(c.kind, c.id, c.name, lang))}”"
             for c in verdict.culprits
         )
         lines.append(f"- {text('culprit', lang)}: {names}")

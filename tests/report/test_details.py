@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +35,7 @@ from probe.models import (
     VariantRun,
 )
 from probe.report.details import english, render, skip_text
-from probe.report.html import render_html
+from probe.report.html import load_report, render_html
 from probe.report.i18n import LANGS, messages
 from tests.helpers.paths import REPO
 from tests.helpers.report_examples import extension_report, write_screenshots
@@ -239,12 +240,28 @@ def _with_a_note(report: Report) -> Report:
     return report.model_copy(update={"variants": variants})
 
 
+NEW_IN_SCHEMA_2 = {"note", "skipped_because", "summary", "says"}
+
+
+def _as_schema_1(value: object) -> object:
+    """``value`` (a report's JSON) without what schema version 2 added."""
+    if isinstance(value, dict):
+        return {k: _as_schema_1(v) for k, v in value.items() if k not in NEW_IN_SCHEMA_2}
+    if isinstance(value, list):
+        return [_as_schema_1(item) for item in value]
+    return value
+
+
 @pytest.mark.parametrize("lang", LANGS)
-def test_a_schema_1_report_still_shows_its_sentences(lang: str, tmp_path: Path) -> None:
-    # Written before details existed: only English texts; they are shown as they are.
-    report = extension_report()
-    assert report.verdict.summary == [] and report.verdict.summary_en
+def test_a_schema_1_report_still_loads_and_shows_its_sentences(lang: str, tmp_path: Path) -> None:
+    # Written before details existed: only English and French texts, shown as they are.
+    written = _with_a_note(extension_report()).model_dump(mode="json")
+    old = _as_schema_1({**written, "schema_version": 1})
+    (tmp_path / "report.json").write_text(json.dumps(old), encoding="utf-8")
+    report = load_report(tmp_path)
+    assert report.schema_version == 1 and report.verdict.summary == []
     write_screenshots(report, tmp_path)
     page = render_html(report, tmp_path, lang="fr" if lang == "fr" else "en")
     shown = report.verdict.summary_fr if lang == "fr" else report.verdict.summary_en
     assert shown.replace("'", "&#39;") in page
+    assert "stale English copy" in page  # the step's English text, the only one it has

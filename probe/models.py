@@ -13,7 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION: Literal[1] = 1
+# 2: sentences became data (``Detail``: a catalog key and its values) beside the English
+# and French texts, which stay as derived fields. Version 1 reports still load.
+SCHEMA_VERSION: Literal[2] = 2
 
 Outcome = Literal["pass", "fail", "skipped"]
 Status = Literal["ok", "blocked", "inconclusive"]
@@ -115,6 +117,41 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Culprit(StrictModel):
+    kind: CulpritKind
+    id: str
+    name: str
+
+
+class Term(StrictModel):
+    """A word of probe's vocabulary inside a sentence: shown in the reader's language.
+
+    ``table`` is a namespace of the catalogs (``symptom``, ``key-holder``...): the word is
+    the message ``<table>.<id>``.
+    """
+
+    table: str
+    id: str
+
+
+class Detail(StrictModel):
+    """Something probe says, as data: a catalog key and the values it is told with.
+
+    The core records these; the report renders them through the gettext catalogs
+    (``probe/report/locale``) in the reader's language, as the message ``key``, its
+    ``{placeholders}`` filled in from ``params``. A value may be a ``Term``, culprits
+    (named as a person calls them), another ``Detail`` or a list of them (joined with
+    commas).
+    """
+
+    key: str  # e.g. "detail.captcha-blocked", "summary.extension", "remedy.clear-cookies"
+    params: dict[str, ParamValue] = Field(default_factory=dict)
+
+
+ParamValue = str | int | float | Term | Detail | list[Culprit] | list[Detail]
+Detail.model_rebuild()
+
+
 # How each engine says that something inside the browser (an extension) blocked a
 # request: Chromium's net::ERR_BLOCKED_BY_CLIENT, Firefox's NS_ERROR_ABORT (measured with
 # Firefox ESR 153 and an add-on's blocking rule; Firefox also aborts a page's pending
@@ -162,7 +199,8 @@ class Step(StrictModel):
     url: str | None = None  # query strings are dropped: they may carry codes
     http_status: int | None = None
     message: str | None = None  # the message the portal showed, as shown
-    detail: str | None = None  # what probe noticed, in plain English
+    note: Detail | None = None  # what probe noticed, as data
+    detail: str | None = None  # the same in English (derived, for report.json's readers)
     duration_ms: int = 0
     screenshot: str | None = None  # path relative to the report folder
     console_errors: list[str] = Field(default_factory=list)
@@ -219,7 +257,8 @@ class VariantRun(StrictModel):
     symptom: Symptom = "none"
     failed_step: StepName | None = None
     message: str | None = None  # the portal's message at the failing step, if any
-    skipped_reason: str | None = None
+    skipped_because: Detail | None = None
+    skipped_reason: str | None = None  # the same in English (derived)
     # A run skipped at the credentials because the portal already answered them (e.g.
     # rejected them in another run): the answer on record, which this run would have got.
     answer_on_record: Symptom | None = None
@@ -231,14 +270,14 @@ class VariantRun(StrictModel):
     started_ms: int = 0  # offset from the start of the diagnosis, for timing bars
 
 
-class Culprit(StrictModel):
-    kind: CulpritKind
-    id: str
-    name: str
-
-
 class Remedy(StrictModel):
+    """A step to take. ``says`` is probe's sentence as data; a portal's own text has none.
+
+    ``en`` and ``fr`` are the rendered texts, kept for readers of ``report.json``.
+    """
+
     id: str
+    says: Detail | None = None
     en: str
     fr: str
 
@@ -261,7 +300,8 @@ class Blocker(StrictModel):
     symptom: Symptom = "none"
     evidence: list[Evidence] = Field(default_factory=list)
     cookies: CookieGroup | None = None  # an amount: the cookies of one host, as sent
-    summary_en: str
+    summary: list[Detail] = Field(default_factory=list)  # its sentences, as data
+    summary_en: str  # derived from ``summary``
     summary_fr: str
     remedies: list[Remedy] = Field(default_factory=list)
     if_that_fails: list[Remedy] = Field(default_factory=list)
@@ -272,18 +312,23 @@ class Verdict(StrictModel):
     factor: Factor  # the first blocker's
     culprits: list[Culprit] = Field(default_factory=list)  # every blocker's, in order
     blockers: list[Blocker] = Field(default_factory=list)
-    summary_en: str
+    summary: list[Detail] = Field(default_factory=list)  # its sentences, as data
+    summary_en: str  # derived from ``summary``
     summary_fr: str
     remedies: list[Remedy] = Field(default_factory=list)
     if_that_fails: list[Remedy] = Field(default_factory=list)
+
+
+CredentialIssue = Literal["leading-space", "trailing-space", "caps-lock", "look-alike"]
 
 
 class CredentialFinding(StrictModel):
     """A hygiene problem of the typed credentials, found without a browser."""
 
     field: Literal["identifier", "password"]
-    issue: Literal["leading-space", "trailing-space", "caps-lock", "look-alike"]
-    detail: str  # never contains the password itself
+    issue: CredentialIssue
+    says: Detail | None = None  # what is odd, as data
+    detail: str  # the same in English (derived); never contains the password itself
 
 
 class PortalInfo(StrictModel):
@@ -321,6 +366,7 @@ class Limitation(StrictModel):
     """
 
     kind: LimitationKind
+    says: Detail | None = None  # the sentence as data; en and fr are derived from it
     en: str
     fr: str
 
@@ -342,7 +388,7 @@ class OtherBrowser(StrictModel):
 
 
 class Report(StrictModel):
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1, 2] = SCHEMA_VERSION
     probe_version: str
     created_at: datetime
     lang: Lang = "en"

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
-from probe.models import FailedRequest, PortalInfo, Report, Step, VariantRun
+from probe.models import Detail, FailedRequest, ParamValue, PortalInfo, Report, Step, VariantRun
 
 HIDDEN = "[hidden]"
 _TRACE = re.compile(r"traces/[A-Za-z0-9][A-Za-z0-9._-]*\.zip")
@@ -118,6 +118,20 @@ def clean_url(value: str, secrets: Iterable[str] = ()) -> str:
     return strip_url(hide_secrets(strip_controls(bounded(value)), secrets))
 
 
+def clean_detail(detail: Detail, secrets: Iterable[str] = ()) -> Detail:
+    """``detail`` with every text it carries cleaned (a browser's error, a URL...)."""
+    kept = tuple(secrets)
+
+    def value(item: ParamValue) -> ParamValue:
+        if isinstance(item, str):
+            return clean_text(item, kept)
+        if isinstance(item, Detail):
+            return clean_detail(item, kept)
+        return item
+
+    return Detail(key=detail.key, params={name: value(v) for name, v in detail.params.items()})
+
+
 def clean_step(step: Step, secrets: Iterable[str] = ()) -> Step:
     """``step`` with every recorded text and URL cleaned (see :func:`clean_text`)."""
     kept = tuple(secrets)
@@ -129,6 +143,7 @@ def clean_step(step: Step, secrets: Iterable[str] = ()) -> Step:
         update={
             "url": None if step.url is None else clean_url(step.url, kept),
             "message": text(step.message),
+            "note": None if step.note is None else clean_detail(step.note, kept),
             "detail": text(step.detail),
             "console_errors": [clean_text(line, kept) for line in step.console_errors],
             "failed_requests": [
@@ -156,6 +171,9 @@ def _variant(run: VariantRun) -> VariantRun:
         update={
             "message": _optional_text(run.message),
             "skipped_reason": _optional_text(run.skipped_reason),
+            "skipped_because": None
+            if run.skipped_because is None
+            else clean_detail(run.skipped_because),
             "steps": [_step(step) for step in run.steps],
             "evidence": [e.model_copy(update={"url": strip_url(e.url)}) for e in run.evidence],
             # Only a trace probe wrote itself is linked: a path inside traces/, nothing else.
@@ -172,7 +190,12 @@ def redact_report(report: Report) -> Report:
         scenario=report.portal.scenario,
     )
     credentials = [
-        finding.model_copy(update={"detail": clean_text(finding.detail)})
+        finding.model_copy(
+            update={
+                "detail": clean_text(finding.detail),
+                "says": None if finding.says is None else clean_detail(finding.says),
+            }
+        )
         for finding in report.credentials
     ]
     return report.model_copy(

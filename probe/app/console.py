@@ -16,7 +16,8 @@ from rich.text import Text
 
 from probe._util.redact import strip_controls
 from probe.journey.login import NO_SUBMIT
-from probe.models import Lang, Report, VariantRun
+from probe.models import Detail, Lang, Report, VariantRun
+from probe.report.details import remedy_text, render, skip_text, summary_text
 from probe.report.i18n import format_decimal, text
 from probe.report.view import runs_text
 
@@ -68,8 +69,8 @@ class LiveProgress:
             names = ", ".join(self.running) or text("console.deciding", self.lang)
             self.status.update(text("console.running", self.lang, names=names))
 
-    def note(self, text: str) -> None:
-        self.console.print(_text(text, "dim"))
+    def note(self, text: str | Detail) -> None:
+        self.console.print(_text(text if isinstance(text, str) else render(text, self.lang), "dim"))
 
     def started(self, name: str, description: str) -> None:
         self.running[name] = time.monotonic()
@@ -91,8 +92,8 @@ class LiveProgress:
             if run.message:
                 line += _text(f" — “{run.message[:80]}”", "dim")
         elif run.outcome == "skipped":
-            line += _text(run.skipped_reason or text("outcome.skipped", self.lang), "dim")
-        elif any(step.detail == NO_SUBMIT for step in run.steps):
+            line += _text(skip_text(run, self.lang) or text("outcome.skipped", self.lang), "dim")
+        elif any(step.note == NO_SUBMIT for step in run.steps):
             line += Text(text("console.no-blocker-before-login", self.lang), style="green")
         else:
             line += Text(text("console.login-works", self.lang), style="green")
@@ -104,16 +105,16 @@ def verdict_panel(report: Report, report_dir: Path, lang: Lang) -> None:
     verdict = report.verdict
     colour = _STATUS_STYLE[verdict.status]
     body = Text()
-    body.append(strip_controls(verdict.summary_fr if lang == "fr" else verdict.summary_en), "bold")
+    body.append(strip_controls(summary_text(verdict, lang)), "bold")
     body.append("\n")
     if verdict.remedies:
         body.append(f"\n{text('console.what-to-do', lang)}\n", style="bold")
         for number, remedy in enumerate(verdict.remedies, 1):
-            body.append(strip_controls(f" {number}. {remedy.fr if lang == 'fr' else remedy.en}\n"))
+            body.append(strip_controls(f" {number}. {remedy_text(remedy, lang)}\n"))
     if verdict.if_that_fails:
         body.append(f"\n{text('console.if-that-fails', lang)}\n", style="bold")
         for remedy in verdict.if_that_fails:
-            body.append(strip_controls(f" • {remedy.fr if lang == 'fr' else remedy.en}\n"))
+            body.append(strip_controls(f" • {remedy_text(remedy, lang)}\n"))
     footer = text(
         "console.footer",
         lang,

@@ -15,13 +15,14 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from probe.description.model import PortalDescription
 from probe.description.pagemap import MessageRule, PageMap
+from probe.models import Detail
 
 
 @dataclass(frozen=True)
 class FoundCode:
     code: str | None
     in_spam: bool = False
-    note: str | None = None  # why no code could be read, when the outbox was odd
+    note: Detail | None = None  # why no code could be read, when the outbox was odd
 
 
 class CodeSource(Protocol):

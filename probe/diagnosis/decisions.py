@@ -38,6 +38,7 @@ from probe.models import (
     Component,
     CookieGroup,
     Culprit,
+    Detail,
     DrillNode,
     Evidence,
     Factor,
@@ -48,6 +49,7 @@ from probe.models import (
     Verdict,
     cookie_name_host,
 )
+from probe.report.details import en_fr
 
 SERVER_FACTORS: dict[str, Factor] = {
     "maintenance": "maintenance",
@@ -90,6 +92,9 @@ SAME_FAILURE: dict[str, str] = {"captcha-missing": "captcha-blocked"}
 # Symptoms where an extension's content scripts are worth suspecting.
 SCRIPT_SYMPTOMS = frozenset({"form-broken", "captcha-missing", "captcha-blocked", "page-error"})
 
+# The journey's note when the security code went to the spam folder (with or without more).
+IN_SPAM = "detail.no-code-in-spam"
+
 MAX_BLOCKERS = 4
 # More extensions than this running scripts in the portal's pages is no evidence at all.
 MAX_SCRIPT_SUSPECTS = 4
@@ -119,9 +124,9 @@ def _culprits(components: Sequence[Component]) -> list[Culprit]:
 
 def _symptom_note(symptom: Symptom, detail: str = "") -> str:
     if symptom in ("captcha-blocked", "captcha-missing", "captcha-never-completes"):
-        return "stops the security check from appearing"
+        return "captcha"
     if symptom == "form-broken":
-        return "breaks the login form"
+        return "form"
     if symptom == "headers-too-large":
         return "headers-too-large"
     return detail
@@ -151,7 +156,7 @@ def fails_the_same(run: VariantRun, base: VariantRun) -> bool:
 def _stopped_at(run: VariantRun) -> int:
     """The step a skipped run stopped at: it got through every step before it."""
     for step in run.steps:
-        if step.outcome == "skipped" and step.detail == run.skipped_reason:
+        if step.outcome == "skipped" and step.note == run.skipped_because:
             return STEP_NAMES.index(step.name)
     return 0
 
@@ -179,7 +184,8 @@ def symptom_of(run: VariantRun) -> Symptom:
 def make_verdict(
     status: Status, factor: Factor, culprits: Sequence[Culprit], note: str = ""
 ) -> Verdict:
-    en, fr = summary(status, factor, culprits, note)
+    said = summary(status, factor, culprits, note)
+    en, fr = en_fr(said)
     steps, fallback = remedies(factor, culprits, note)
     blockers = []
     if status == "blocked":
@@ -187,6 +193,7 @@ def make_verdict(
             Blocker(
                 factor=factor,
                 culprits=list(culprits),
+                summary=said,
                 summary_en=en,
                 summary_fr=fr,
                 remedies=steps,
@@ -198,6 +205,7 @@ def make_verdict(
         factor=factor,
         culprits=list(culprits),
         blockers=blockers,
+        summary=said,
         summary_en=en,
         summary_fr=fr,
         remedies=steps,
@@ -214,7 +222,8 @@ def make_blocker(
     evidence: Sequence[Evidence] = (),
     cookies: CookieGroup | None = None,
 ) -> Blocker:
-    en, fr = summary("blocked", factor, culprits, note, cookies=cookies, evidence=evidence)
+    said = summary("blocked", factor, culprits, note, cookies=cookies, evidence=evidence)
+    en, fr = en_fr(said)
     steps, fallback = remedies(factor, culprits, note)
     return Blocker(
         factor=factor,
@@ -223,6 +232,7 @@ def make_blocker(
         symptom=symptom_of(run),
         evidence=list(evidence),
         cookies=cookies,
+        summary=said,
         summary_en=en,
         summary_fr=fr,
         remedies=steps,
@@ -272,29 +282,28 @@ def _later(blocker: Blocker) -> Blocker:
     """The portal's own answer, met once the browser's blockers are out of the way."""
     if blocker.factor != "invalid-credentials":
         return blocker
-    en, fr = summary("blocked", blocker.factor, [], "later")
-    return blocker.model_copy(update={"summary_en": en, "summary_fr": fr})
+    said = summary("blocked", blocker.factor, [], "later")
+    en, fr = en_fr(said)
+    return blocker.model_copy(update={"summary": said, "summary_en": en, "summary_fr": fr})
 
 
 def verdict_of(blockers: list[Blocker]) -> Verdict:
     """The verdict for blockers met in this order: the first gives the factor."""
     blockers = [b if i == 0 or b.culprits else _later(b) for i, b in enumerate(_merged(blockers))]
     first = blockers[0]
-    if len(blockers) == 1:
-        en, fr = first.summary_en, first.summary_fr
-    else:
-        en = f"{len(blockers)} problems block the login, one after the other: " + " ".join(
-            f"{i}) {b.summary_en}" for i, b in enumerate(blockers, 1)
-        )
-        fr = f"{len(blockers)} problèmes bloquent la connexion, l'un après l'autre : " + " ".join(
-            f"{i}) {b.summary_fr}" for i, b in enumerate(blockers, 1)
-        )
+    said = list(first.summary)
+    if len(blockers) > 1:
+        said = [Detail(key="summary.several", params={"count": len(blockers)})]
+        for number, blocker in enumerate(blockers, 1):
+            said += [Detail(key="summary.number", params={"number": number}), *blocker.summary]
+    en, fr = en_fr(said)
     steps = _unique_remedies([b.remedies for b in blockers])
     return Verdict(
         status="blocked",
         factor=first.factor,
         culprits=[c for b in blockers for c in b.culprits],
         blockers=blockers,
+        summary=said,
         summary_en=en,
         summary_fr=fr,
         remedies=steps,
@@ -700,8 +709,8 @@ class Diagnosis:
             return None
         note = ""
         if factor == "security-code-undelivered":
-            details = " ".join(s.detail or "" for s in evidence.steps)
-            note = "spam" if "spam" in details else ""
+            spam = any(s.note and s.note.key.startswith(IN_SPAM) for s in evidence.steps)
+            note = "spam" if spam else ""
         return make_blocker(factor, [], evidence, note=note)
 
     async def _drill(self, kept: frozenset[str], current: VariantRun) -> VariantRun:

@@ -13,15 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from probe._util.files import Note
-from probe.models import Lang, Limitation, Verdict
-from probe.report.i18n import text
+from probe.models import Detail, Limitation, ParamValue, Term, Verdict
+from probe.report.details import render
 
 
 def limitations_of(notes: Iterable[Note]) -> list[Limitation]:
     """One limitation per note, in the order they were noticed (duplicates once)."""
     found: dict[tuple[str, str], Limitation] = {}
     for note in notes:
-        limitation = Limitation(kind=note.kind, en=_sentence(note, "en"), fr=_sentence(note, "fr"))
+        says = _said(note)
+        limitation = Limitation(
+            kind=note.kind, says=says, en=render(says, "en"), fr=render(says, "fr")
+        )
         found.setdefault((limitation.kind, limitation.en), limitation)
     return list(found.values())
 
@@ -41,20 +44,26 @@ def qualified(verdict: Verdict, notes: Iterable[Note], sites: Sequence[str]) -> 
     """``verdict``, told that a cookie culprit could be hidden when it could be."""
     if not hides_portal_cookies(notes, sites):
         return verdict
-    key = "limitation.hidden-cookie-culprit"
+    return said_after(verdict, Detail(key="limitation.hidden-cookie-culprit"))
+
+
+def said_after(verdict: Verdict, sentence: Detail) -> Verdict:
+    """``verdict`` with one more sentence at the end of its summary."""
+    said = [*verdict.summary, sentence]
     return verdict.model_copy(
         update={
-            "summary_en": f"{verdict.summary_en} {text(key, 'en')}",
-            "summary_fr": f"{verdict.summary_fr} {text(key, 'fr')}",
+            "summary": said,
+            "summary_en": f"{verdict.summary_en} {render(sentence, 'en')}",
+            "summary_fr": f"{verdict.summary_fr} {render(sentence, 'fr')}",
         }
     )
 
 
-def _sentence(note: Note, lang: Lang) -> str:
-    params = dict(note.params)
+def _said(note: Note) -> Detail:
+    params: dict[str, ParamValue] = dict(note.params)
     match note.kind:
         case "cookies-unreadable" if params.get("count") == "all":
-            return text("limitation.cookies-unreadable.all", lang)
+            return Detail(key="limitation.cookies-unreadable.all")
         case "cookies-undecryptable":
-            params["holder"] = text(f"key-holder.{params.get('holder', 'keyring')}", lang)
-    return text(f"limitation.{note.kind}", lang, **params)
+            params["holder"] = Term(table="key-holder", id=str(params.get("holder", "keyring")))
+    return Detail(key=f"limitation.{note.kind}", params=params)

@@ -17,10 +17,11 @@ from typing import Literal, Protocol
 
 from probe.browsers.base import EngineName
 from probe.diagnosis.decisions import fails_the_same
+from probe.diagnosis.limitations import said_after
 from probe.diagnosis.runner import Environment
 from probe.journey.credentials import Credentials
-from probe.models import OtherBrowser, VariantRun, Verdict
-from probe.report.i18n import text
+from probe.models import Detail, OtherBrowser, VariantRun, Verdict
+from probe.report.details import render
 
 RUN_NAME = "other-browser"
 
@@ -77,22 +78,19 @@ def judged(
         outcome = "same"
     else:
         outcome = "fails"
-    key = f"other-browser.{outcome}"
+    said = Detail(key=f"other-browser.{outcome}", params={"browser": label})
     return OtherBrowser(
         engine=engine,
         browser=label,
         outcome=outcome,
         run=run.name,
-        summary_en=text(key, "en", browser=label),
-        summary_fr=text(key, "fr", browser=label),
+        summary_en=render(said, "en"),
+        summary_fr=render(said, "fr"),
     )
 
 
 def told(verdict: Verdict, other: OtherBrowser) -> Verdict:
     """``verdict`` with the other browser's answer at the end of its summary."""
-    return verdict.model_copy(
-        update={
-            "summary_en": f"{verdict.summary_en} {other.summary_en}",
-            "summary_fr": f"{verdict.summary_fr} {other.summary_fr}",
-        }
+    return said_after(
+        verdict, Detail(key=f"other-browser.{other.outcome}", params={"browser": other.browser})
     )

@@ -38,12 +38,14 @@ from probe.journey.account_guard import AccountGuard, RunGate
 from probe.journey.credentials import Credentials
 from probe.journey.login import Journey
 from probe.journey.observation import Quickness
-from probe.models import Evidence, StepName, VariantRun
+from probe.models import Detail, Evidence, StepName, VariantRun
+from probe.report.details import english
 
 # A narrowing-down run's shortest waits (see ``narrowing_timeouts``): for a form to send
 # anything, for the CAPTCHA widget to render (its frame is another site: under load, a new
 # renderer process may take a second to start).
 SENT_WITHIN_FLOOR_MS = 1_000
+STOPPED = Detail(key="detail.stopped")
 CAPTCHA_APPEAR_FLOOR_MS = 2_000
 
 __all__ = ["SITE_DATA_ID", "Environment", "Inventory", "Progress", "Runner", "SilentProgress"]
@@ -52,7 +54,7 @@ __all__ = ["SITE_DATA_ID", "Environment", "Inventory", "Progress", "Runner", "Si
 class Progress(Protocol):
     """Told what happens while a diagnosis runs (the console shows it)."""
 
-    def note(self, text: str) -> None: ...
+    def note(self, text: str | Detail) -> None: ...
 
     def started(self, name: str, description: str) -> None: ...
 
@@ -60,7 +62,7 @@ class Progress(Protocol):
 
 
 class SilentProgress:
-    def note(self, text: str) -> None:
+    def note(self, text: str | Detail) -> None:
         pass
 
     def started(self, name: str, description: str) -> None:
@@ -166,7 +168,8 @@ class Runner:
                     name=env.name,
                     description=env.description,
                     outcome="skipped",
-                    skipped_reason="stopped before the end",
+                    skipped_because=STOPPED,
+                    skipped_reason=english(STOPPED),
                 )
             )
             raise
@@ -253,11 +256,12 @@ class Runner:
         return VariantRun(
             name=env.name,
             description=env.description,
-            outcome="skipped" if result.skipped_reason else ("pass" if result.passed else "fail"),
+            outcome="skipped" if result.skipped_because else ("pass" if result.passed else "fail"),
             symptom=result.symptom,
             failed_step=result.failed_step,
             message=failing.message if failing else None,
-            skipped_reason=result.skipped_reason,
+            skipped_because=result.skipped_because,
+            skipped_reason=english(result.skipped_because) if result.skipped_because else None,
             answer_on_record=result.answer_on_record,
             evidence=evidence,
             trace=trace_file,

@@ -35,6 +35,7 @@ from probe.diagnosis.runner import Progress, Runner, SilentProgress
 from probe.journey.account_guard import LEADER, AccountGuard, CodeBudget
 from probe.journey.credentials import Credentials, check_credentials
 from probe.models import (
+    Detail,
     DrillNode,
     Lang,
     OtherBrowser,
@@ -44,6 +45,7 @@ from probe.models import (
     VariantRun,
     Verdict,
 )
+from probe.report.details import english
 
 if TYPE_CHECKING:
     import asyncio
@@ -93,6 +95,9 @@ class DiagnosisSetup:
     # The other engine, installed: a brand-new profile in it tells whether switching
     # browsers helps. None: not installed (or not wanted).
     other: BrowserEngine | None = None
+
+
+NOT_NEEDED = Detail(key="detail.not-needed-verdict")
 
 
 def _keep_traces(runs: list[VariantRun], wanted: set[str], report_dir: Path) -> None:
@@ -271,7 +276,8 @@ def _variants(diagnosis: Diagnosis) -> list[VariantRun]:
             name=env.name,
             description=env.description,
             outcome="skipped",
-            skipped_reason="not needed: the verdict was already certain",
+            skipped_because=NOT_NEEDED,
+            skipped_reason=english(NOT_NEEDED),
             kept=sorted(env.kept),
         )
         for env in [diagnosis.fresh_env(), *(env for env, _ in diagnosis.checklist())]

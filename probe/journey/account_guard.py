@@ -24,7 +24,7 @@ from probe.description.model import PortalDescription
 from probe.description.target import Target
 from probe.journey.credentials import Credentials
 from probe.journey.login import SkipRun
-from probe.models import Symptom
+from probe.models import Detail, Symptom, Term
 
 # Answers about the account itself: submitting again would only repeat (or worsen) them.
 ACCOUNT_ANSWERS: frozenset[str] = frozenset(
@@ -43,39 +43,30 @@ class CodeBudget:
     typed: bool  # the person types each code (prompt); else probe cannot read them
 
     @property
-    def why(self) -> str:
-        if self.typed:
-            return "you type each one: second-factor.source is prompt"
-        return "probe cannot read it: the portal description names no second-factor.source"
+    def why(self) -> Detail:
+        return Detail(key="detail.code-typed" if self.typed else "detail.code-unread")
 
-    def skip_reason(self) -> str:
-        return (
-            "not run: logging in again would make the portal send another security code "
-            f"({self.why}); this diagnosis allows {self.allowed}. To run it: add "
-            f"{MAX_CODES_OPTION} N to the command (N codes at most)"
+    def skip_reason(self) -> Detail:
+        return Detail(
+            key="detail.skip-code-budget",
+            params={"why": self.why, "allowed": self.allowed, "option": MAX_CODES_OPTION},
         )
 
-    def announcement(self) -> str:
+    def announcement(self) -> Detail:
         """Said before the runs start."""
-        if self.typed:
-            first = "Security code: you type the one the portal sends you (second-factor.source = prompt)."
-        else:
-            first = (
-                "Note: the portal asks for a security code and its description names no "
-                "source probe can read (mailpit, totp or prompt): the run that logs in stops there."
-            )
-        return (
-            f"{first} At most {self.allowed} run(s) log in; the others would each make the "
-            f"portal send another code, so they stop before logging in ({MAX_CODES_OPTION} N "
-            "allows N; --no-submit logs in nowhere)."
-        )
+        key = "detail.code-budget-typed" if self.typed else "detail.code-budget-unread"
+        return Detail(key=key, params={"allowed": self.allowed, "option": MAX_CODES_OPTION})
 
-    def afterword(self, skipped: int) -> str:
+    def afterword(self, skipped: int) -> Detail:
         """Said after the diagnosis, when runs were stopped for it."""
-        return (
-            f"{skipped} run(s) stopped before logging in: each would have made the portal send "
-            f"another security code ({self.why}). To run them too: the same command with "
-            f"{MAX_CODES_OPTION} {self.allowed + skipped}."
+        return Detail(
+            key="detail.code-budget-afterword",
+            params={
+                "skipped": skipped,
+                "why": self.why,
+                "option": MAX_CODES_OPTION,
+                "allowed": self.allowed + skipped,
+            },
         )
 
 
@@ -116,22 +107,19 @@ class AccountGuard:
         if self.leader is not None and run != self.leader:
             await self._leader_done.wait()
         await self._lock.acquire()
-        reason = None
+        reason: Detail | None = None
         answer: Symptom | None = None
         if self.account_answer is not None:
             answer = self.account_answer
-            reason = (
-                f"the portal already answered '{self.account_answer}' for this account; "
-                "submitting again would change nothing"
+            reason = Detail(
+                key="detail.skip-account-answer",
+                params={"answer": Term(table="symptom", id=self.account_answer)},
             )
         elif credentials.key in self.rejected:
             answer = "invalid-credentials"
-            reason = (
-                "the portal already rejected these exact credentials; "
-                "submitting them again could lock the account"
-            )
+            reason = Detail(key="detail.skip-rejected")
         elif self.rejections >= MAX_REJECTED_SUBMISSIONS:
-            reason = f"already {self.rejections} rejected logins in this diagnosis"
+            reason = Detail(key="detail.skip-too-many", params={"count": self.rejections})
         elif self.codes is not None and self.codes_sent >= self.codes.allowed:
             reason = self.codes.skip_reason()
             self.code_skips += 1

@@ -10,19 +10,21 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from probe.models import CredentialFinding
+from probe.models import CredentialFinding, CredentialIssue, Detail, ParamValue
+from probe.report.details import english
 
 # Characters that look like ASCII letters or digits but are not: the usual suspects
 # of text pasted from a PDF, a word processor or a phone keyboard.
+# What each is called: ``detail.odd.<name>`` in the catalogs.
 _LOOK_ALIKES = {
-    "\u00a0": "a non-breaking space",
-    "\u2007": "a figure space",
-    "\u202f": "a narrow non-breaking space",
-    "\u200b": "a zero-width space",
-    "\ufeff": "an invisible byte-order mark",
-    "\u2013": "an en dash instead of a hyphen",
-    "\u2014": "an em dash instead of a hyphen",
-    "\u2019": "a curly apostrophe",
+    "\u00a0": "non-breaking-space",
+    "\u2007": "figure-space",
+    "\u202f": "narrow-non-breaking-space",
+    "\u200b": "zero-width-space",
+    "\ufeff": "byte-order-mark",
+    "\u2013": "en-dash",
+    "\u2014": "em-dash",
+    "\u2019": "curly-apostrophe",
 }
 
 
@@ -48,51 +50,47 @@ class Credentials:
 def _field_findings(
     field: Literal["identifier", "password"], value: str
 ) -> list[CredentialFinding]:
-    findings: list[CredentialFinding] = []
-    label = "identifier" if field == "identifier" else "password"
+    issues: list[tuple[CredentialIssue, dict[str, ParamValue]]] = []
     if value[:1].isspace():
-        findings.append(
-            CredentialFinding(
-                field=field, issue="leading-space", detail=f"The {label} starts with a space."
-            )
-        )
+        issues.append(("leading-space", {}))
     if value[-1:].isspace():
-        findings.append(
-            CredentialFinding(
-                field=field, issue="trailing-space", detail=f"The {label} ends with a space."
-            )
-        )
+        issues.append(("trailing-space", {}))
     if _looks_like_caps_lock(field, value):
-        findings.append(
-            CredentialFinding(
-                field=field,
-                issue="caps-lock",
-                detail=f"The {label}'s letters look typed with Caps Lock on.",
-            )
-        )
-    odd = []
-    for char in value.strip():
-        if char in _LOOK_ALIKES:
-            odd.append(_LOOK_ALIKES[char])
-        elif ord(char) > 127 and unicodedata.category(char) in ("Zs", "Cf"):
-            odd.append(f"an unusual space ({unicodedata.name(char, 'unnamed')})")
-        elif field == "identifier" and ord(char) > 127 and unicodedata.category(char) == "Nd":
-            odd.append("a digit from another script")
-        elif (
-            ord(char) > 127
-            and unicodedata.category(char).startswith("L")
-            and (field == "identifier" or _is_confusable(char))
-        ):
-            odd.append(f"the look-alike character '{char}' ({unicodedata.name(char, '?')})")
+        issues.append(("caps-lock", {}))
+    odd = [said for char in value.strip() if (said := _odd(field, char)) is not None]
     if odd:
-        findings.append(
-            CredentialFinding(
-                field=field,
-                issue="look-alike",
-                detail=f"The {label} contains {', '.join(sorted(set(odd)))}.",
-            )
+        unique = {english(said): said for said in odd}
+        issues.append(("look-alike", {"what": [unique[text] for text in sorted(unique)]}))
+    return [_finding(field, issue, params) for issue, params in issues]
+
+
+def _finding(
+    field: Literal["identifier", "password"], issue: CredentialIssue, params: dict[str, ParamValue]
+) -> CredentialFinding:
+    says = Detail(key=f"detail.credential.{field}.{issue}", params=params)
+    return CredentialFinding(field=field, issue=issue, says=says, detail=english(says))
+
+
+def _odd(field: str, char: str) -> Detail | None:
+    """What ``char`` is, when it is a character one would not expect to type there."""
+    if char in _LOOK_ALIKES:
+        return Detail(key=f"detail.odd.{_LOOK_ALIKES[char]}")
+    if ord(char) > 127 and unicodedata.category(char) in ("Zs", "Cf"):
+        return Detail(
+            key="detail.odd.unusual-space", params={"name": unicodedata.name(char, "unnamed")}
         )
-    return findings
+    if field == "identifier" and ord(char) > 127 and unicodedata.category(char) == "Nd":
+        return Detail(key="detail.odd.other-digit")
+    if (
+        ord(char) > 127
+        and unicodedata.category(char).startswith("L")
+        and (field == "identifier" or _is_confusable(char))
+    ):
+        return Detail(
+            key="detail.odd.look-alike",
+            params={"char": char, "name": unicodedata.name(char, "?")},
+        )
+    return None
 
 
 def _looks_like_caps_lock(field: str, value: str) -> bool:

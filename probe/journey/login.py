@@ -20,13 +20,13 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from playwright.async_api import BrowserContext, Download, Page, Response
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from probe._util.redact import clean_step, clean_text
+from probe._util.redact import clean_detail, clean_step
 from probe.description.pagemap import public_url
 from probe.description.target import Target, Timeouts
 from probe.journey.codes.sources import OutboxCodes
@@ -35,14 +35,19 @@ from probe.journey.observation import (
     Quickness,
     Recorder,
     browser_gone,
+    noted_step,
     reported,
     shows,
     visible_text,
 )
 from probe.journey.page_steps import SKIPPED, read_message, solve_captcha, submit
-from probe.models import Step, StepName, Symptom, blocked_by_client
+from probe.models import Detail, ParamValue, Step, StepName, Symptom, blocked_by_client
+from probe.report.details import english
 
-NO_SUBMIT = "not run: --no-submit (no credentials are typed)"
+NO_SUBMIT = Detail(key="detail.no-submit")
+# What a stage ends with: a note of what it did, "skipped" (nothing to do), or None.
+StageEnd = Detail | Literal["skipped"] | None
+NOT_REACHED = Detail(key="detail.not-reached")
 
 # Bigger than this, the downloaded document is not one: the download is stopped.
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
@@ -57,8 +62,9 @@ class SkipRun(Exception):
     submitted, when there is one: the diagnosis reads it as this run's own answer.
     """
 
-    def __init__(self, reason: str, answer: Symptom | None = None) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: Detail, answer: Symptom | None = None) -> None:
+        super().__init__(english(reason))
+        self.reason = reason
         self.answer = answer
 
 
@@ -82,12 +88,12 @@ class CredentialGate(Protocol):
 class JourneyResult:
     steps: list[Step]
     symptom: Symptom = "none"
-    skipped_reason: str | None = None
+    skipped_because: Detail | None = None
     answer_on_record: Symptom | None = None
 
     @property
     def passed(self) -> bool:
-        return self.symptom == "none" and self.skipped_reason is None
+        return self.symptom == "none" and self.skipped_because is None
 
     @property
     def failed_step(self) -> StepName | None:
@@ -98,8 +104,8 @@ class JourneyResult:
 
 
 class _Failure(Exception):
-    def __init__(self, symptom: Symptom, detail: str, message: str | None = None) -> None:
-        super().__init__(detail)
+    def __init__(self, symptom: Symptom, detail: Detail, message: str | None = None) -> None:
+        super().__init__(english(detail))
         self.symptom = symptom
         self.detail = detail
         self.message = message
@@ -156,7 +162,7 @@ class Journey:
         page.set_default_timeout(self.timeouts.navigation)
         recorder = Recorder(self.context, page, self.target)
         steps: list[Step] = []
-        stages: list[tuple[StepName, Callable[[Page, Recorder], Awaitable[str | None]]]] = [
+        stages: list[tuple[StepName, Callable[[Page, Recorder], Awaitable[StageEnd]]]] = [
             ("open-login", self._open_login),
             ("captcha", self._captcha),
             ("credentials", self._credentials),
@@ -169,17 +175,17 @@ class Journey:
         finally:
             self._leave_gate()
         result.steps = [clean_step(step, self.secrets) for step in result.steps]
-        if result.skipped_reason is not None:
-            result.skipped_reason = clean_text(result.skipped_reason, self.secrets)
+        if result.skipped_because is not None:
+            result.skipped_because = clean_detail(result.skipped_because, self.secrets)
         return result
 
     async def _within_deadline(
         self,
         name: StepName,
-        stage: Callable[[Page, Recorder], Awaitable[str | None]],
+        stage: Callable[[Page, Recorder], Awaitable[StageEnd]],
         page: Page,
         recorder: Recorder,
-    ) -> str | None:
+    ) -> StageEnd:
         """Run one stage, but never longer than probe's own deadline for a step.
 
         Playwright's timeouts bound each call, not a stage's loops and downloads; a
@@ -195,7 +201,7 @@ class Journey:
             return await asyncio.wait_for(stage(page, recorder), seconds)
         except TimeoutError:
             raise _Failure(
-                "timeout", f"This step did not finish within {seconds:g} s; probe stopped it."
+                "timeout", Detail(key="detail.step-timeout", params={"seconds": seconds})
             ) from None
 
     def _leave_gate(self) -> None:
@@ -207,7 +213,7 @@ class Journey:
         self,
         page: Page,
         recorder: Recorder,
-        stages: list[tuple[StepName, Callable[[Page, Recorder], Awaitable[str | None]]]],
+        stages: list[tuple[StepName, Callable[[Page, Recorder], Awaitable[StageEnd]]]],
         steps: list[Step],
     ) -> JourneyResult:
         for index, (name, stage) in enumerate(stages):
@@ -219,20 +225,18 @@ class Journey:
             except SkipRun as skip:
                 steps.append(
                     await recorder.step(
-                        name, started, "skipped", shots=None, prefix=self.name, detail=str(skip)
+                        name, started, "skipped", shots=None, prefix=self.name, note=skip.reason
                     )
                 )
-                steps += self._skipped_rest(stages[index + 1 :], "not reached")
+                steps += self._skipped_rest(stages[index + 1 :], NOT_REACHED)
                 return JourneyResult(
-                    steps, "none", skipped_reason=str(skip), answer_on_record=skip.answer
+                    steps, "none", skipped_because=skip.reason, answer_on_record=skip.answer
                 )
             except _Failure as failure:
                 if browser_gone(failure.__cause__):
                     # Chromium died mid-step: what the step concluded is meaningless.
-                    steps.append(
-                        Step(name=name, outcome="fail", detail=reported(failure.__cause__))
-                    )
-                    steps += self._skipped_rest(stages[index + 1 :], "not reached")
+                    steps.append(noted_step(name, "fail", reported(failure.__cause__)))
+                    steps += self._skipped_rest(stages[index + 1 :], NOT_REACHED)
                     return JourneyResult(steps, "browser-crashed")
                 steps.append(
                     await recorder.step(
@@ -242,17 +246,17 @@ class Journey:
                         shots=self.screenshots,
                         prefix=self.name,
                         message=failure.message,
-                        detail=failure.detail,
+                        note=failure.detail,
                     )
                 )
-                steps += self._skipped_rest(stages[index + 1 :], "not reached")
+                steps += self._skipped_rest(stages[index + 1 :], NOT_REACHED)
                 return JourneyResult(steps, failure.symptom)
             except PlaywrightError as exc:
                 symptom: Symptom = "timeout" if isinstance(exc, PlaywrightTimeout) else "page-error"
                 if browser_gone(exc):
                     symptom = "browser-crashed"
-                steps.append(Step(name=name, outcome="fail", detail=reported(exc)))
-                steps += self._skipped_rest(stages[index + 1 :], "not reached")
+                steps.append(noted_step(name, "fail", reported(exc)))
+                steps += self._skipped_rest(stages[index + 1 :], NOT_REACHED)
                 return JourneyResult(steps, symptom)
             message = await read_message(page, self.map) if not page.is_closed() else None
             last = index == len(stages) - 1 or name == self.stop_after
@@ -260,18 +264,18 @@ class Journey:
                 await recorder.step(
                     name,
                     started,
-                    "pass" if detail != "skipped" else "skipped",
+                    "pass" if detail != SKIPPED else "skipped",
                     # A screenshot costs ~0.1 s (0.4 s for the first): every step for the
                     # person's own browser, only the end of the journey for the other runs.
                     shots=self.screenshots if self.screenshot_every_step or last else None,
                     prefix=self.name,
                     message=message,
-                    detail=None if detail == "skipped" else detail,
+                    note=detail if isinstance(detail, Detail) else None,
                 )
             )
             if name == self.stop_after:
                 steps += self._skipped_rest(
-                    stages[index + 1 :], "not needed: the problem did not show up by here"
+                    stages[index + 1 :], Detail(key="detail.not-needed-here")
                 )
                 break
             if self.no_submit and name == "captcha":
@@ -281,10 +285,10 @@ class Journey:
 
     @staticmethod
     def _skipped_rest(
-        rest: list[tuple[StepName, Callable[[Page, Recorder], Awaitable[str | None]]]],
-        reason: str,
+        rest: list[tuple[StepName, Callable[[Page, Recorder], Awaitable[StageEnd]]]],
+        reason: Detail,
     ) -> list[Step]:
-        return [Step(name=name, outcome="skipped", detail=reason) for name, _ in rest]
+        return [noted_step(name, "skipped", reason) for name, _ in rest]
 
     async def _answer(self, page: Page, recorder: Recorder) -> tuple[str | None, Symptom | None]:
         message = await read_message(page, self.map)
@@ -292,39 +296,39 @@ class Journey:
 
     # -- the stages ---------------------------------------------------------------
 
-    async def _open_login(self, page: Page, recorder: Recorder) -> str | None:
+    async def _open_login(self, page: Page, recorder: Recorder) -> StageEnd:
         try:
             response = await page.goto(self.target.login_url, wait_until="domcontentloaded")
         except PlaywrightError as exc:
             text = str(exc).splitlines()[0]
             if blocked_by_client(text):
-                raise _Failure(
-                    "page-error", "Something inside the browser blocked the portal."
-                ) from exc
+                raise _Failure("page-error", Detail(key="detail.blocked-portal")) from exc
             raise _Failure(
-                "portal-unreachable", f"The portal could not be reached ({text})."
+                "portal-unreachable", Detail(key="detail.unreachable", params={"error": text})
             ) from exc
         if response is not None:
             recorder.last_document_status = response.status
         message, symptom = await self._answer(page, recorder)
         status = recorder.last_document_status
         if status is not None and status >= 400:
-            raise _Failure(symptom or "page-error", f"The portal answered HTTP {status}.", message)
+            raise _Failure(
+                symptom or "page-error",
+                Detail(key="detail.http-status", params={"status": status}),
+                message,
+            )
         if await page.locator(self.map.login_form).count() == 0:
             if symptom is not None:
-                raise _Failure(
-                    symptom, "The portal showed a message instead of the login form.", message
-                )
-            raise _Failure("login-form-missing", "The page has no login form.", message)
+                raise _Failure(symptom, Detail(key="detail.message-not-form"), message)
+            raise _Failure("login-form-missing", Detail(key="detail.no-login-form"), message)
         if self.map.noscript and await shows(page, self.map.noscript):
             raise _Failure(
                 "javascript-disabled",
-                "JavaScript is switched off in this browser; the portal needs it.",
+                Detail(key="detail.javascript-off"),
                 await visible_text(page, self.map.noscript),
             )
         return None
 
-    async def _captcha(self, page: Page, recorder: Recorder) -> str | None:
+    async def _captcha(self, page: Page, recorder: Recorder) -> StageEnd:
         if self.credentials.method == "franceconnect":
             return "skipped"
         problem = await solve_captcha(
@@ -340,7 +344,7 @@ class Journey:
             raise _Failure(problem.symptom, problem.detail, problem.message)
         return None
 
-    async def _credentials(self, page: Page, recorder: Recorder) -> str | None:
+    async def _credentials(self, page: Page, recorder: Recorder) -> StageEnd:
         # The gate was entered just before (see ``_within_deadline``).
         answer: Symptom | None = None
         try:
@@ -352,7 +356,7 @@ class Journey:
                 await page.fill(self.map.password, self.credentials.password, timeout=3_000)
             except PlaywrightError as exc:
                 answer = "form-broken"
-                raise _Failure("form-broken", "The login form could not be filled in.") from exc
+                raise _Failure("form-broken", Detail(key="detail.form-not-filled")) from exc
             before = page.url
             self._submitted_at = time.time()
             try:
@@ -367,16 +371,13 @@ class Journey:
                 answer = "form-broken"
                 raise _Failure(
                     "form-broken",
-                    "Pressing the login button did nothing: the form was not sent"
-                    f" (still on {public_url(before)}).",
+                    Detail(key="detail.form-not-sent", params={"url": public_url(before)}),
                 ) from exc
             self.quickness.add(Quickness(sent_after=answered.sent_after))
             if answered.response is None and answered.status is not None:
                 recorder.last_document_status = answered.status  # the in-page answer's
             try:
-                await self._check_answer(
-                    page, recorder, answered.response, "The portal refused the login"
-                )
+                await self._check_answer(page, recorder, answered.response, "detail.login-refused")
             except _Failure as refused:
                 answer = refused.symptom
                 raise
@@ -389,28 +390,29 @@ class Journey:
         """Log in through the identity federation: button, partner, partner login, back."""
         partner = self.credentials.partner or self.map.default_partner
         if not self.map.federation_button:
-            raise _Failure("login-form-missing", "The portal's description has no federation step.")
+            raise _Failure("login-form-missing", Detail(key="detail.no-federation-step"))
         button = page.locator(self.map.federation_button)
         if await button.count() == 0:
-            raise _Failure("login-form-missing", "The portal shows no identity-federation button.")
+            raise _Failure("login-form-missing", Detail(key="detail.no-federation-button"))
         async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
             await button.first.click(timeout=3_000)
         await self._check_answer(
             page,
             recorder,
             await navigation.value,
-            "The identity federation answered",
+            "detail.federation-answered",
             FEDERATION_ERROR,
         )
         choice = page.locator(self.map.partner_button.format(partner=partner))
         if await choice.count() == 0:
             raise _Failure(
-                "identity-provider-error", f"The partner '{partner}' is not offered.", None
+                "identity-provider-error",
+                Detail(key="detail.partner-missing", params={"partner": partner}),
             )
         async with page.expect_navigation(wait_until="domcontentloaded") as navigation:
             await choice.first.click(timeout=3_000)
         await self._check_answer(
-            page, recorder, await navigation.value, "The partner answered", FEDERATION_ERROR
+            page, recorder, await navigation.value, "detail.partner-answered", FEDERATION_ERROR
         )
         await page.fill(self.map.partner_identifier, self.credentials.identifier, timeout=3_000)
         await page.fill(self.map.partner_password, self.credentials.password, timeout=3_000)
@@ -418,9 +420,7 @@ class Journey:
             await page.click(self.map.partner_submit, timeout=3_000)
         await navigation.value
         await page.wait_for_load_state("domcontentloaded")
-        await self._check_answer(
-            page, recorder, None, "Back on the portal, it answered", FEDERATION_ERROR
-        )
+        await self._check_answer(page, recorder, None, "detail.back-on-portal", FEDERATION_ERROR)
         return None
 
     async def _check_answer(
@@ -431,35 +431,36 @@ class Journey:
         what: str,
         fallback: Symptom = "page-error",
     ) -> None:
+        """``what``: the catalog key telling the answer's HTTP status (``detail.login-refused``)."""
         """Fail with the portal's own words when the page it answered is an error."""
         if response is not None:
             recorder.last_document_status = response.status
         message, symptom = await self._answer(page, recorder)
         status = recorder.last_document_status
         if symptom is not None or (status is not None and status >= 400):
-            raise _Failure(symptom or fallback, f"{what} (HTTP {status}).", message)
+            raise _Failure(
+                symptom or fallback, Detail(key=what, params={"status": str(status)}), message
+            )
 
-    async def _second_factor(self, page: Page, recorder: Recorder) -> str | None:
+    async def _second_factor(self, page: Page, recorder: Recorder) -> StageEnd:
         if not self.map.code_form or await page.locator(self.map.code_form).count() == 0:
             return "skipped"
         source = self.target.code_source
         if source is None and self.target.outbox_url is not None:
             source = OutboxCodes(self.target.outbox_url)
         if source is None:
-            raise SkipRun(
-                "The portal asks for a security code and probe has no source to read it from "
-                "(see second-factor.source in the portal description)."
-            )
+            raise SkipRun(Detail(key="detail.no-code-source"))
         found = await source.code(
             since=self._submitted_at - 1, timeout=self.timeouts.code_arrival / 1000
         )
         if found.code is None:
-            where = " It landed in the spam folder." if found.in_spam else ""
-            note = f" {found.note}" if found.note else ""
+            key = "detail.no-code-in-spam" if found.in_spam else "detail.no-code"
+            params: dict[str, ParamValue] = {"seconds": self.timeouts.code_arrival / 1000}
+            if found.note is not None:
+                key, params["note"] = f"{key}.note", found.note
             raise _Failure(
                 "security-code-undelivered",
-                f"No security code arrived within {self.timeouts.code_arrival / 1000:g} s."
-                f"{where}{note}",
+                Detail(key=key, params=params),
                 await read_message(page, self.map),
             )
         self.secrets.append(found.code)
@@ -473,20 +474,18 @@ class Journey:
         )
         if answered.response is None and answered.status is not None:
             recorder.last_document_status = answered.status
-        await self._check_answer(page, recorder, answered.response, "The security code was refused")
+        await self._check_answer(page, recorder, answered.response, "detail.code-refused")
         return None
 
-    async def _account_home(self, page: Page, recorder: Recorder) -> str | None:
+    async def _account_home(self, page: Page, recorder: Recorder) -> StageEnd:
         try:
             await page.wait_for_selector(self.map.home_marker, timeout=3_000)
         except PlaywrightError as exc:
             message, symptom = await self._answer(page, recorder)
-            raise _Failure(
-                symptom or "page-error", "The account home page did not appear.", message
-            ) from exc
+            raise _Failure(symptom or "page-error", Detail(key="detail.no-home"), message) from exc
         return None
 
-    async def _download_check(self, page: Page, recorder: Recorder) -> str | None:
+    async def _download_check(self, page: Page, recorder: Recorder) -> StageEnd:
         if not self.map.download_link:
             return "skipped"
         what = self.map.download_name or "document"
@@ -496,14 +495,16 @@ class Journey:
             download = await waiting.value
             path = await self._finished_download(download)
         except PlaywrightError as exc:
-            raise _Failure("download-failed", f"The {what} could not be downloaded.") from exc
+            raise _Failure(
+                "download-failed", Detail(key="detail.no-download", params={"what": what})
+            ) from exc
         expected = self.map.download_starts_with.encode()
         data = _first_bytes(Path(path), len(expected)) if path else b""
         if expected and data != expected:
             raise _Failure(
-                "download-failed", f"The downloaded {what} is not the expected kind of file."
+                "download-failed", Detail(key="detail.unexpected-file", params={"what": what})
             )
-        return f"Downloaded {download.suggested_filename}."
+        return Detail(key="detail.downloaded", params={"file": download.suggested_filename})
 
     async def _finished_download(self, download: Download) -> Path | None:
         """The downloaded file, once complete; stopped when too slow or too big.
@@ -518,8 +519,13 @@ class Journey:
                 if time.monotonic() >= deadline:
                     raise _Failure(
                         "download-failed",
-                        f"The {self.map.download_name or 'document'} did not finish "
-                        f"downloading within {self.timeouts.download / 1000:g} s; probe stopped it.",
+                        Detail(
+                            key="detail.download-too-slow",
+                            params={
+                                "what": self.map.download_name or "document",
+                                "seconds": self.timeouts.download / 1000,
+                            },
+                        ),
                     )
                 if (
                     self.downloads is not None
@@ -527,8 +533,13 @@ class Journey:
                 ):
                     raise _Failure(
                         "download-failed",
-                        f"The {self.map.download_name or 'document'} grew past "
-                        f"{MAX_DOWNLOAD_BYTES // 2**20} MB; probe stopped it.",
+                        Detail(
+                            key="detail.download-too-big",
+                            params={
+                                "what": self.map.download_name or "document",
+                                "megabytes": MAX_DOWNLOAD_BYTES // 2**20,
+                            },
+                        ),
                     )
                 await asyncio.wait({finished}, timeout=0.2)
         except BaseException:

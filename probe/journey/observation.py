@@ -20,7 +20,8 @@ from playwright.async_api import Error as PlaywrightError
 from probe._util.redact import MAX_TEXT_CHARS, bounded
 from probe.description.pagemap import public_url
 from probe.description.target import Target
-from probe.models import CookieGroup, CookieStats, FailedRequest, Step, StepName
+from probe.models import CookieGroup, CookieStats, Detail, FailedRequest, Outcome, Step, StepName
+from probe.report.details import english
 
 # What one step keeps of a page's noise; the rest is only counted.
 MAX_CONSOLE_ERRORS = 20
@@ -128,7 +129,7 @@ class Recorder:
         shots: Path | None,
         prefix: str,
         message: str | None = None,
-        detail: str | None = None,
+        note: Detail | None = None,
     ) -> Step:
         failed = self.failed[self._mark_failed :]
         console = self.console[self._mark_console :]
@@ -146,7 +147,8 @@ class Recorder:
             url=public_url(self.page.url) if not self.page.is_closed() else None,
             http_status=self.last_document_status,
             message=message,
-            detail=detail,
+            note=note,
+            detail=english(note) if note is not None else None,
             duration_ms=int((time.monotonic() - started) * 1000),
             screenshot=screenshot,
             console_errors=console[:MAX_CONSOLE_ERRORS],
@@ -184,9 +186,17 @@ def browser_gone(error: BaseException | None) -> bool:
     return "has been closed" in text or "browser closed" in text or "crashed" in text
 
 
-def reported(error: BaseException | None) -> str:
+def reported(error: BaseException | None) -> Detail:
+    """What the browser said when a step broke: its words, in the language it used."""
     text = str(error).strip()
-    return f"The browser reported: {text.splitlines()[0] if text else 'error'}"
+    return Detail(
+        key="detail.browser-reported", params={"error": text.splitlines()[0] if text else "error"}
+    )
+
+
+def noted_step(name: StepName, outcome: Outcome, note: Detail) -> Step:
+    """A step that was not recorded in a page, only told about."""
+    return Step(name=name, outcome=outcome, note=note, detail=english(note))
 
 
 # Asked of the page through Playwright's own script world, which runs even when the

@@ -23,7 +23,7 @@ from playwright.async_api import Frame, Page, Request, Response
 from probe.description.pagemap import PageMap, fold
 from probe.description.target import Timeouts
 from probe.journey.observation import visible_text
-from probe.models import FailedRequest, Symptom
+from probe.models import Detail, FailedRequest, Symptom
 
 # Request types a CAPTCHA widget loads itself with.
 WIDGET_REQUESTS = ("script", "sub_frame", "fetch", "xhr")
@@ -36,7 +36,7 @@ class StepProblem:
     """Why a step failed, in the journey's words."""
 
     symptom: Symptom
-    detail: str
+    detail: Detail
     message: str | None = None
 
 
@@ -89,23 +89,25 @@ async def solve_captcha(
         if blocked is not None:
             return StepProblem(
                 "captcha-blocked",
-                "The security check was blocked inside the browser "
-                f"({blocked.error} for {blocked.url}).",
+                Detail(
+                    key="detail.captcha-blocked",
+                    params={"error": blocked.error, "url": blocked.url},
+                ),
             )
         await asyncio.sleep(0.1)
     else:
         return StepProblem(
             "captcha-missing",
-            f"The security check did not appear within {timeouts.captcha_appear / 1000:g} s.",
+            Detail(
+                key="detail.captcha-missing",
+                params={"seconds": timeouts.captcha_appear / 1000},
+            ),
         )
     assert where is not None
     if shown is not None:
         shown(time.monotonic() - waited)
     if await _hidden(page, pagemap.captcha_container):
-        return StepProblem(
-            "captcha-missing",
-            "The security check is on the page, but something hides it (a style rule).",
-        )
+        return StepProblem("captcha-missing", Detail(key="detail.captcha-hidden"))
     await where.click(pagemap.captcha_checkbox, timeout=3_000)
     token = page.locator(pagemap.captcha_token)
     deadline = time.monotonic() + timeouts.captcha_token / 1000
@@ -125,13 +127,12 @@ async def solve_captcha(
         refused = await _captcha_failed(where, pagemap)
         if refused is not None:
             return StepProblem(
-                "captcha-rejected", "The security check refused this browser.", refused or None
+                "captcha-rejected", Detail(key="detail.captcha-refused"), refused or None
             )
         await asyncio.sleep(0.1)
     return StepProblem(
         "captcha-never-completes",
-        f"The security check appeared but gave no answer within "
-        f"{timeouts.captcha_token / 1000:g} s.",
+        Detail(key="detail.captcha-no-answer", params={"seconds": timeouts.captcha_token / 1000}),
     )
 
 

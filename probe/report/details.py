@@ -1,103 +1,110 @@
-"""What probe noticed at a step, and why a run was skipped, in the reader's language.
+"""What probe says, rendered in the reader's language at the last moment.
 
-The journey and the account guard write these in plain English (they also reach the
-terminal and ``report.json``); the report recognises each known sentence and shows the
-catalog's version (``detail.<key>``), with the values it carried. A sentence it does not
-know is shown as it is, marked as English.
+The journey and the diagnosis never write sentences: they record a ``Detail`` (a catalog
+key and its values: ``detail.captcha-blocked`` with the blocked URL). Here a detail
+becomes a sentence through the gettext catalogs; ``report.json`` keeps the detail and,
+for its older readers, the English (and French) texts rendered from it.
+
+A report written before details existed (schema 1) only has the English sentence: it
+is shown as it is, marked as English.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from probe.models import Lang
-from probe.report.i18n import text
-from probe.report.vocabulary import SYMPTOMS, pick
+from babel.numbers import get_decimal_symbol
 
-# (pattern, catalog key); named groups become the message's placeholders.
-_KNOWN: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p), key)
-    for p, key in [
-        (r"Something inside the browser blocked the portal\.", "blocked-portal"),
-        (r"The portal could not be reached \((?P<error>.*)\)\.", "unreachable"),
-        (r"The portal answered HTTP (?P<status>\d+)\.", "http-status"),
-        (r"The portal showed a message instead of the login form\.", "message-not-form"),
-        (r"The page has no login form\.", "no-login-form"),
-        (r"JavaScript is switched off in this browser; the portal needs it\.", "javascript-off"),
-        (
-            r"The security check was blocked inside the browser \((?P<error>\S+) for (?P<url>.*)\)\.",
-            "captcha-blocked",
-        ),
-        (r"The security check did not appear within (?P<seconds>[\d.]+) s\.", "captcha-missing"),
-        (
-            r"The security check is on the page, but something hides it \(a style rule\)\.",
-            "captcha-hidden",
-        ),
-        (r"The security check refused this browser\.", "captcha-refused"),
-        (
-            r"The security check appeared but gave no answer within (?P<seconds>[\d.]+) s\.",
-            "captcha-no-answer",
-        ),
-        (r"The login form could not be filled in\.", "form-not-filled"),
-        (
-            r"Pressing the login button did nothing: the form was not sent \(still on (?P<url>.*)\)\.",
-            "form-not-sent",
-        ),
-        (r"The portal refused the login \(HTTP (?P<status>\S+)\)\.", "login-refused"),
-        (r"The security code was refused \(HTTP (?P<status>\S+)\)\.", "code-refused"),
-        (r"The identity federation answered \(HTTP (?P<status>\S+)\)\.", "federation-answered"),
-        (r"The partner answered \(HTTP (?P<status>\S+)\)\.", "partner-answered"),
-        (r"Back on the portal, it answered \(HTTP (?P<status>\S+)\)\.", "back-on-portal"),
-        (r"The portal shows no FranceConnect button\.", "no-franceconnect"),
-        (r"The partner '(?P<partner>.*)' is not offered\.", "partner-missing"),
-        (r"No security code arrived within (?P<seconds>[\d.]+) s\.(?P<rest>.*)", "no-code"),
-        (r"It landed in the spam folder\.", "in-spam"),
-        (r"The account home page did not appear\.", "no-home"),
-        (r"The attestation could not be downloaded\.", "no-download"),
-        (r"The downloaded attestation is not a PDF document\.", "not-pdf"),
-        (r"Downloaded (?P<file>.*)\.", "downloaded"),
-        (r"The browser reported: (?P<error>.*)", "browser-reported"),
-        (r"not reached", "not-reached"),
-        (r"not needed: the problem did not show up by here", "not-needed-here"),
-        (r"not needed: the verdict was already certain", "not-needed-verdict"),
-        (r"stopped before the end", "stopped"),
-        (
-            r"The portal asks for a security code and probe has no outbox to read it\.",
-            "no-outbox",
-        ),
-        (
-            r"the portal already answered '(?P<answer>[a-z-]+)' for this account; "
-            r"submitting again would change nothing",
-            "skip-account-answer",
-        ),
-        (
-            r"the portal already rejected these exact credentials; "
-            r"submitting them again could lock the account",
-            "skip-rejected",
-        ),
-        (r"already (?P<count>\d+) rejected logins in this diagnosis", "skip-too-many"),
-    ]
-]
+from probe.models import Culprit, Detail, Lang, ParamValue, Remedy, Term, VariantRun, Verdict
+from probe.report.i18n import template
+from probe.report.vocabulary import component_name, pick
+
+# Culprits named in one sentence; more are counted ("+2").
+NAMES_SHOWN = 3
+
+
+def render(detail: Detail, lang: Lang) -> str:
+    """The sentence ``detail`` says, in ``lang``."""
+    values = {name: _value(value, lang) for name, value in detail.params.items()}
+    return template(detail.key, lang).format(**values)
+
+
+def rendered(details: Iterable[Detail], lang: Lang) -> str:
+    """Sentences one after the other."""
+    return " ".join(render(detail, lang) for detail in details)
+
+
+def english(detail: Detail) -> str:
+    """The English text kept beside a detail in ``report.json``."""
+    return render(detail, "en")
+
+
+def en_fr(details: Sequence[Detail]) -> tuple[str, str]:
+    """The texts kept beside details in ``report.json`` (``summary_en``, ``summary_fr``)."""
+    return rendered(details, "en"), rendered(details, "fr")
+
+
+def remedy(rid: str, key: str, **params: ParamValue) -> Remedy:
+    """One of probe's remedies: its id, what it says, and the texts derived from it."""
+    says = Detail(key=f"remedy.{key}", params=params)
+    return Remedy(id=rid, says=says, en=render(says, "en"), fr=render(says, "fr"))
+
+
+def remedy_text(item: Remedy, lang: Lang) -> str:
+    """A remedy in ``lang``: probe's from the catalog, a portal's own text as it wrote it."""
+    if item.says is not None:
+        return render(item.says, lang)
+    return item.fr if lang == "fr" else item.en
+
+
+def summary_text(verdict: Verdict, lang: Lang) -> str:
+    """The verdict's sentences in ``lang``."""
+    if verdict.summary:
+        return rendered(verdict.summary, lang)
+    return verdict.summary_fr if lang == "fr" else verdict.summary_en
+
+
+def names(culprits: Sequence[Culprit], lang: Lang) -> str:
+    """``'A'``, ``'A' + 'B'``, ``'A', 'B', 'C' (+2)``: culprits as a person calls them."""
+    quoted = [f"'{component_name(c.kind, c.id, c.name, lang)}'" for c in culprits]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    if len(quoted) > NAMES_SHOWN:
+        return ", ".join(quoted[:NAMES_SHOWN]) + f" (+{len(quoted) - NAMES_SHOWN})"
+    return ", ".join(quoted[:-1]) + " + " + quoted[-1]
+
+
+def _value(value: ParamValue, lang: Lang) -> object:
+    match value:
+        case Detail():
+            return render(value, lang)
+        case Term():
+            return pick(value.table, value.id, lang)
+        case list() if all(isinstance(item, Detail) for item in value):
+            return ", ".join(render(item, lang) for item in value if isinstance(item, Detail))
+        case list():
+            return names([item for item in value if isinstance(item, Culprit)], lang)
+        case float():
+            return f"{value:g}".replace(".", get_decimal_symbol(lang))
+        case _:
+            return value
 
 
 @dataclass(frozen=True)
 class Shown:
     text: str
-    lang: Lang  # the language the text is in: "en" when the sentence was not recognised
+    lang: Lang  # the language the text is in: "en" for a report without details
 
 
-def shown(sentence: str, lang: Lang) -> Shown:
-    """``sentence`` in ``lang`` when it is one probe knows, else as it is (in English)."""
-    for pattern, key in _KNOWN:
-        match = pattern.fullmatch(sentence.strip())
-        if match is None:
-            continue
-        values = match.groupdict()
-        if "answer" in values:
-            values["answer"] = pick(SYMPTOMS, values["answer"], lang)
-        if "rest" in values:
-            rest = values["rest"].strip()
-            values["rest"] = (" " + shown(rest, lang).text) if rest else ""
-        return Shown(text(f"detail.{key}", lang, **values), lang)
-    return Shown(sentence, "en")
+def shown(detail: Detail | None, sentence: str | None, lang: Lang) -> Shown | None:
+    """What probe noticed, in ``lang``; a schema-1 report's English sentence as it is."""
+    if detail is not None:
+        return Shown(render(detail, lang), lang)
+    return Shown(sentence, "en") if sentence else None
+
+
+def skip_text(run: VariantRun, lang: Lang) -> str | None:
+    """Why a run was skipped, in ``lang`` (None when it was not)."""
+    reason = shown(run.skipped_because, run.skipped_reason, lang)
+    return reason.text if reason is not None else None

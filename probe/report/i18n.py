@@ -59,8 +59,14 @@ def text(key: str, lang: Lang, **values: object) -> str:
     half-translated catalog shows words rather than failing a run (the catalog tests
     catch the gap).
     """
-    template = messages(lang).get(key) or messages("en").get(key) or key
-    return template.format(**values) if values else template
+    found = template(key, lang)
+    return found.format(**values) if values else found
+
+
+def template(key: str, lang: Lang) -> str:
+    """The message ``key`` in ``lang`` as written, with its ``{placeholders}``: English when
+    ``lang`` lacks it, the key itself when no catalog has it."""
+    return messages(lang).get(key) or messages("en").get(key) or key
 
 
 def default_lang(env: Mapping[str, str] = os.environ) -> Lang:

@@ -20,6 +20,7 @@ from probe._util.redact import redact_report, redact_text, strip_controls
 from probe.models import Report, VariantRun
 from probe.report import vocabulary as vocab
 from probe.report.checks import CheckedScenario
+from probe.report.details import remedy_text, shown, skip_text, summary_text
 from probe.report.files import write_text
 
 
@@ -94,7 +95,7 @@ def _scenario_details(result: CheckedScenario) -> str:
     if result.report is not None:
         verdict = redact_report(result.report).verdict
         lines += [f"culprit: {c.kind} {c.name} ({c.id})" for c in verdict.culprits]
-        lines.append(f"summary: {verdict.summary_en}")
+        lines.append(f"summary: {summary_text(verdict, 'en')}")
         lines.append(f"browser runs: {result.report.browser_runs}")
     if result.report_dir is not None:
         lines.append(f"report: {result.report_dir / 'index.html'}")
@@ -158,12 +159,12 @@ def _suite(report: Report, suite_name: str) -> ET.Element:
     if verdict.status != "ok":
         failures += 1
         failure = ET.SubElement(
-            verdict_case, "failure", message=verdict.summary_en, type=verdict.factor
+            verdict_case, "failure", message=summary_text(verdict, "en"), type=verdict.factor
         )
         lines = [f"status: {verdict.status}", f"factor: {verdict.factor}"]
         lines += [f"culprit: {c.kind} {c.name} ({c.id})" for c in verdict.culprits]
-        lines += [f"remedy {n}: {r.en}" for n, r in enumerate(verdict.remedies, 1)]
-        lines += [f"if that fails: {r.en}" for r in verdict.if_that_fails]
+        lines += [f"remedy {n}: {remedy_text(r, 'en')}" for n, r in enumerate(verdict.remedies, 1)]
+        lines += [f"if that fails: {remedy_text(r, 'en')}" for r in verdict.if_that_fails]
         failure.text = "\n".join(lines)
     suite.set("tests", str(len(report.variants) + 1))
     suite.set("failures", str(failures))
@@ -177,7 +178,7 @@ def _variant_case(run: VariantRun, classname: str) -> ET.Element:
         "testcase", classname=classname, name=run.name, time=_seconds(run.duration_ms / 1000)
     )
     if run.outcome == "skipped":
-        ET.SubElement(case, "skipped", message=run.skipped_reason or "not tried")
+        ET.SubElement(case, "skipped", message=skip_text(run, "en") or "not tried")
         return case
     if run.outcome == "pass":
         return case
@@ -200,8 +201,9 @@ def _variant_case(run: VariantRun, classname: str) -> ET.Element:
             lines.append(f"url: {step.url}")
         if step.http_status is not None:
             lines.append(f"http status: {step.http_status}")
-        if step.detail:
-            lines.append(f"detail: {step.detail}")
+        noticed = shown(step.note, step.detail, "en")
+        if noticed is not None:
+            lines.append(f"detail: {noticed.text}")
         if step.screenshot:
             lines.append(f"screenshot: {step.screenshot}")
     for s in run.steps:

@@ -14,6 +14,7 @@ from probe._util.redact import redact_report, redact_text, strip_controls
 from probe.models import Report
 from probe.report import vocabulary as vocab
 from probe.report.checks import CheckedScenario
+from probe.report.details import remedy_text, skip_text, summary_text
 from probe.report.files import append_text
 from probe.report.i18n import format_duration, text
 
@@ -64,7 +65,7 @@ def github_summary(report: Report) -> str:
     report = redact_report(report)
     lang = report.lang
     verdict = report.verdict
-    summary = verdict.summary_fr if lang == "fr" else verdict.summary_en
+    summary = summary_text(verdict, lang)
     mark = _STATUS_MARK.get(verdict.status, "")
     lines = [
         f"### {mark} probe — {_cell(text(f'status.{verdict.status}', lang))}",
@@ -75,7 +76,8 @@ def github_summary(report: Report) -> str:
     ]
     if verdict.culprits:
         names = ", ".join(
-            f"{vocab.pick(vocab.CULPRIT_KINDS, c.kind, lang)} “{_cell(c.name)}”"
+            f"{vocab.pick(vocab.CULPRIT_KINDS, c.kind, lang)} "
+            f"“{_cell(vocab.component_name(c.kind, c.id, c.name, lang))}”"
             for c in verdict.culprits
         )
         lines.append(f"- {text('culprit', lang)}: {names}")
@@ -87,7 +89,7 @@ def github_summary(report: Report) -> str:
     for number, remedy in enumerate(verdict.remedies, 1):
         if number == 1:
             lines += ["", f"**{text('remedies', lang)}**", ""]
-        lines.append(f"{number}. {_cell(remedy.fr if lang == 'fr' else remedy.en)}")
+        lines.append(f"{number}. {_cell(remedy_text(remedy, lang))}")
     columns = ("attempt", "result", "summary.stopped-at", "summary.portal-message")
     header = [text(key, lang) for key in columns]
     lines += ["", "| " + " | ".join(header) + " |", "|---|---|---|---|"]
@@ -95,7 +97,7 @@ def github_summary(report: Report) -> str:
         label = vocab.variant_label(run.name, lang, run.description)[0]
         outcome = f"{_OUTCOME_MARK[run.outcome]} {vocab.pick(vocab.OUTCOMES, run.outcome, lang)}"
         stopped = vocab.step_label(run.failed_step, lang) if run.failed_step else ""
-        message = run.message or (run.skipped_reason if run.outcome == "skipped" else "") or ""
+        message = run.message or (skip_text(run, lang) if run.outcome == "skipped" else "") or ""
         lines.append(
             f"| {_cell(label)} ({_code(run.name)}) | {outcome} | {_cell(stopped)} | {_cell(message)} |"
         )

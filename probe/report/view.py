@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from probe._util.redact import redact_report, redact_text
 from probe.models import STEP_NAMES, DrillNode, Lang, Report, Step, VariantRun
 from probe.report import vocabulary as vocab
-from probe.report.details import shown
+from probe.report.details import remedy_text, render, rendered, shown, skip_text, summary_text
 from probe.report.i18n import format_bytes, format_datetime, format_duration, format_int, text
 from probe.report.images import data_uri
 
@@ -142,7 +142,7 @@ def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
         title=text("title", lang, host=urlsplit(report.portal.url).netloc or report.portal.url),
         status=verdict.status,
         status_word=text(f"status.{verdict.status}", lang),
-        summary=verdict.summary_fr if lang == "fr" else verdict.summary_en,
+        summary=summary_text(verdict, lang),
         intro=intro,
         culprits=[
             _labelled(
@@ -152,8 +152,8 @@ def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
             )
             for c in verdict.culprits
         ],
-        remedies=[r.fr if lang == "fr" else r.en for r in verdict.remedies],
-        if_that_fails=[r.fr if lang == "fr" else r.en for r in verdict.if_that_fails],
+        remedies=[remedy_text(r, lang) for r in verdict.remedies],
+        if_that_fails=[remedy_text(r, lang) for r in verdict.if_that_fails],
         steps=[(name, vocab.step_label(name, lang)) for name in steps],
         rows=[_row(run, steps, names, lang) for run in report.variants],
         cards=[_card(run, out_dir, total_ms, names, lang) for run in report.variants],
@@ -163,7 +163,8 @@ def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
         credential_findings=[
             _labelled(
                 vocab.pick(vocab.CREDENTIAL_FIELDS, f.field, lang),
-                f"{vocab.pick(vocab.CREDENTIAL_ISSUES, f.issue, lang)} ({f.detail})",
+                f"{vocab.pick(vocab.CREDENTIAL_ISSUES, f.issue, lang)} "
+                f"({render(f.says, lang) if f.says else f.detail})",
                 lang,
             )
             for f in report.credentials
@@ -174,14 +175,19 @@ def build_view(report: Report, out_dir: Path, lang: Lang) -> PageView:
                 step=text("blocker-at", lang, step=vocab.step_label(b.step, lang))
                 if b.step
                 else None,
-                summary=b.summary_fr if lang == "fr" else b.summary_en,
+                summary=rendered(b.summary, lang)
+                if b.summary
+                else (b.summary_fr if lang == "fr" else b.summary_en),
             )
             for b in verdict.blockers
         ]
         if len(verdict.blockers) > 1
         else [],
         limitations=_unique(
-            redact_text(item.fr if lang == "fr" else item.en) for item in report.limitations
+            redact_text(
+                render(item.says, lang) if item.says else (item.fr if lang == "fr" else item.en)
+            )
+            for item in report.limitations
         ),
     )
 
@@ -236,11 +242,7 @@ def _row(run: VariantRun, steps: list[str], names: dict[str, str], lang: Lang) -
         else:
             outcome = step.outcome
         cells.append(Cell(outcome, vocab.pick(vocab.OUTCOMES, outcome, lang), name))
-    reason = (
-        shown(run.skipped_reason, lang).text
-        if run.outcome == "skipped" and run.skipped_reason
-        else None
-    )
+    reason = skip_text(run, lang) if run.outcome == "skipped" else None
     return Row(
         anchor=_anchor(run),
         label=label,
@@ -266,10 +268,9 @@ def _card(run: VariantRun, out_dir: Path, total_ms: int, names: dict[str, str], 
     if run.outcome == "pass":
         stop_text = text("went-through", lang)
     elif run.outcome == "skipped":
+        reason = skip_text(run, lang)
         stop_text = (
-            text("skipped-because", lang, reason=shown(run.skipped_reason, lang).text)
-            if run.skipped_reason
-            else text("not-tried", lang)
+            text("skipped-because", lang, reason=reason) if reason else text("not-tried", lang)
         )
     else:
         stop_name = run.failed_step or (stop.name if stop else None)
@@ -294,9 +295,7 @@ def _card(run: VariantRun, out_dir: Path, total_ms: int, names: dict[str, str], 
             size=format_bytes(stop.cookies.total_bytes, lang),
         )
     detail = (
-        shown(stop.detail, lang)
-        if stop is not None and stop.detail and run.outcome != "pass"
-        else None
+        shown(stop.note, stop.detail, lang) if stop is not None and run.outcome != "pass" else None
     )
     return Card(
         anchor=_anchor(run),

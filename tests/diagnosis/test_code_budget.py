@@ -32,8 +32,10 @@ from probe.diagnosis.runner import Environment
 from probe.journey.account_guard import AccountGuard, CodeBudget, code_budget
 from probe.journey.codes.sources import PromptCodes, TotpCodes, code_source
 from probe.journey.credentials import Credentials
-from probe.journey.login import SkipRun
+from probe.journey.login import NOT_REACHED, SkipRun
+from probe.journey.observation import noted_step
 from probe.models import STEP_NAMES, Step, StepName, Symptom, VariantRun
+from probe.report.details import english, render
 from tests.diagnosis.test_diagnosis_logic import STOPS_AT, FakeRunner, inventory
 
 GOOD = Credentials("1850775123456", "Ameli-Demo-2026!")
@@ -135,12 +137,14 @@ def test_rejected_logins_send_no_code_and_max_codes_allows_more() -> None:
 
 
 def test_the_words_before_and_after_name_the_option_with_a_number() -> None:
-    assert "At most 1 run(s) log in" in PROMPT.announcement()
-    assert "--max-codes N" in PROMPT.announcement()
-    after = PROMPT.afterword(3)
+    announced = english(PROMPT.announcement())
+    assert "At most 1 run(s) log in" in announced
+    assert "--max-codes N" in announced
+    after = english(PROMPT.afterword(3))
     assert after.startswith("3 run(s) stopped before logging in")
     assert after.endswith("the same command with --max-codes 4.")
-    unread = CodeBudget(1, typed=False).announcement()
+    assert render(PROMPT.afterword(3), "fr").endswith("la même commande avec --max-codes 4.")
+    unread = english(CodeBudget(1, typed=False).announcement())
     assert "names no source probe can read" in unread
 
 
@@ -150,9 +154,15 @@ def test_the_words_before_and_after_name_the_option_with_a_number() -> None:
 def stopped_before_login(name: str) -> VariantRun:
     reason = PROMPT.skip_reason()
     steps = [Step(name="open-login", outcome="pass"), Step(name="captcha", outcome="pass")]
-    steps.append(Step(name="credentials", outcome="skipped", detail=reason))
-    steps += [Step(name=n, outcome="skipped", detail="not reached") for n in STEP_NAMES[3:]]
-    return VariantRun(name=name, outcome="skipped", skipped_reason=reason, steps=steps)
+    steps.append(noted_step("credentials", "skipped", reason))
+    steps += [noted_step(n, "skipped", NOT_REACHED) for n in STEP_NAMES[3:]]
+    return VariantRun(
+        name=name,
+        outcome="skipped",
+        skipped_because=reason,
+        skipped_reason=english(reason),
+        steps=steps,
+    )
 
 
 def failed_at(step: StepName, symptom: Symptom) -> VariantRun:

@@ -25,7 +25,8 @@ from probe.description.target import relocated
 from probe.journey.account_guard import MAX_CODES_OPTION
 from probe.journey.codes.outbox import loopback_request
 from probe.mock_portal import EmbeddedPortal
-from probe.models import Report, VariantRun
+from probe.models import Detail, Report, VariantRun
+from probe.report.details import english
 
 pytestmark = pytest.mark.browser
 
@@ -52,8 +53,8 @@ class Notes:
     def __init__(self) -> None:
         self.lines: list[str] = []
 
-    def note(self, text: str) -> None:
-        self.lines.append(text)
+    def note(self, text: str | Detail) -> None:
+        self.lines.append(text if isinstance(text, str) else english(text))
 
     def started(self, name: str, description: str) -> None:
         pass

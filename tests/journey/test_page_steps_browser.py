@@ -111,7 +111,8 @@ def test_a_blocked_in_page_captcha_host_is_reported_as_blocked() -> None:
     problem = result["captcha"]
     assert isinstance(problem, StepProblem)
     assert problem.symptom == "captcha-blocked"
-    assert CAPTCHA_HOST in problem.detail
+    assert problem.detail.key == "detail.captcha-blocked"
+    assert CAPTCHA_HOST in str(problem.detail.params["url"])
     assert result["shown"] == []  # no widget rendered: nothing to learn a wait from
 
 
@@ -172,7 +173,7 @@ def test_a_captcha_box_hidden_by_a_style_rule_is_reported_as_not_shown(
     problem = loops.run(_captcha_with_style(portal.url + "connexion", pagemap, hidden))
     assert isinstance(problem, StepProblem)
     assert problem.symptom == "captcha-missing"
-    assert "something hides it" in problem.detail
+    assert problem.detail.key == "detail.captcha-hidden"
     # A style that leaves the box in sight changes nothing.
     shown = "#captcha { outline: 1px solid red; }"
     assert loops.run(_captcha_with_style(portal.url + "connexion", pagemap, shown)) is None

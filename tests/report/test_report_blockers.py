@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from probe.diagnosis.decisions import make_blocker, verdict_of
-from probe.models import Component, Culprit, Evidence, Report, Step, VariantRun
+from probe.journey.observation import noted_step
+from probe.models import Component, Culprit, Detail, Evidence, Report, VariantRun
 from probe.report.html import render_html
 from tests.helpers.report_examples import extension_report, write_screenshots
 
@@ -29,12 +30,8 @@ def two_blockers() -> Report:
         symptom="javascript-disabled",
         failed_step="open-login",
         steps=[
-            Step(
-                name="open-login",
-                outcome="fail",
-                detail="JavaScript is switched off in this browser; the portal needs it.",
-            ),
-            Step(name="captcha", outcome="skipped", detail="not reached"),
+            noted_step("open-login", "fail", Detail(key="detail.javascript-off")),
+            noted_step("captcha", "skipped", Detail(key="detail.not-reached")),
         ],
         evidence=[EVIDENCE],
         trace="traces/current.zip",
@@ -45,17 +42,23 @@ def two_blockers() -> Report:
         symptom="captcha-blocked",
         failed_step="captcha",
         steps=[
-            Step(
-                name="captcha",
-                outcome="fail",
-                detail="The security check was blocked inside the browser "
-                "(net::ERR_BLOCKED_BY_CLIENT for http://captcha.localhost:8123/api.js).",
+            noted_step(
+                "captcha",
+                "fail",
+                Detail(
+                    key="detail.captcha-blocked",
+                    params={
+                        "error": "net::ERR_BLOCKED_BY_CLIENT",
+                        "url": "http://captcha.localhost:8123/api.js",
+                    },
+                ),
             )
         ],
     )
     fresh = VariantRun(
         name="fresh",
         outcome="skipped",
+        skipped_because=Detail(key="detail.skip-rejected"),
         skipped_reason="the portal already rejected these exact credentials; "
         "submitting them again could lock the account",
     )
@@ -68,7 +71,7 @@ def two_blockers() -> Report:
                 "extension",
                 [ad],
                 later,
-                note="stops the security check from appearing",
+                note="captcha",
                 evidence=[EVIDENCE],
             ),
         ]

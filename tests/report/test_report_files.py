@@ -58,7 +58,7 @@ def test_every_written_report_json_matches_the_schema(tmp_path: Path) -> None:
     [
         (("verdict", "status"), "maybe"),
         (("variants", 0, "outcome"), "crashed"),
-        (("schema_version",), 2),
+        (("schema_version",), 3),
         (("unexpected",), 1),
     ],
 )

@@ -17,14 +17,12 @@ import httpx
 
 from probe.description.pagemap import CODE_PATTERN
 from probe.description.target import FoundCode
+from probe.models import Detail
 
 # An outbox answer bigger than this is not a list of a few messages.
 MAX_OUTBOX_BYTES = 2 * 1024 * 1024
 
-UNEXPECTED_SHAPE = (
-    'The outbox answered JSON probe does not understand (it expects {"messages": '
-    '[{"body": ..., "sent_at": ...}]}).'
-)
+UNEXPECTED_SHAPE = Detail(key="detail.outbox-unexpected-shape")
 
 
 def outbox_messages(payload: Any) -> list[dict[str, Any]] | None:
@@ -67,7 +65,7 @@ async def latest_code(outbox_url: str, *, since: float, timeout: float) -> Found
     url, headers = loopback_request(outbox_url)
     deadline = time.monotonic() + timeout
     in_spam = False
-    note: str | None = None
+    note: Detail | None = None
     async with httpx.AsyncClient(timeout=5.0) as client:
         while True:
             messages: list[dict[str, Any]] = []

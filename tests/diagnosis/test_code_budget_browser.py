@@ -26,8 +26,6 @@ from probe.journey.codes.outbox import loopback_request
 from probe.mock_portal import EmbeddedPortal
 from probe.models import Report, VariantRun
 
-pytestmark = pytest.mark.browser
-
 
 class Person:
     """Types the newest code the portal sent them by SMS, when probe asks."""

@@ -13,8 +13,6 @@ from probe.browsers.chromium.discovery import Chromium
 from probe.browsers.chromium.warm import ChromiumWarmBrowser
 from probe.diagnosis.session import DiagnosisRequest
 
-pytestmark = pytest.mark.browser
-
 
 def test_no_service_worker_of_an_earlier_run_is_left_running(
     probe_chromium: Chromium, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

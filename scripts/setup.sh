@@ -43,6 +43,15 @@ if ! .venv/bin/uv sync --locked --extra dev --quiet --compile-bytecode; then
   exit 1
 fi
 .venv/bin/python -m compileall -q -j 0 probe tests benchmarks >/dev/null || true
+# pytest rewrites the asserts of the tests and of probe (its plugin) when it imports them;
+# without bytecode writing it does that again in every pytest process (each xdist worker,
+# each pytester run). It reads rewritten bytecode it may not write, so one collection
+# allowed to write it is enough: a collection of the suite then takes 2.2 s of CPU instead
+# of 5-6.7 s, a pytester run 0.5 s instead of 1.4 s (measured here, benchmarks/architecture.md).
+if [ -n "${PYTHONDONTWRITEBYTECODE:-}" ]; then
+  env -u PYTHONDONTWRITEBYTECODE .venv/bin/python -m pytest --collect-only -q -p no:cacheprovider \
+    >/dev/null 2>&1 || true
+fi
 
 if ! .venv/bin/python -c 'from probe.browsers.chromium.discovery import find_chromium; find_chromium()' 2>/dev/null; then
   say "Installing Chromium"

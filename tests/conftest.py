@@ -1,4 +1,10 @@
-"""Shared fixtures: real Chromium for pytest-playwright, the embedded portal, the ci run.
+"""The two tiers, and shared fixtures: real Chromium for pytest-playwright, the embedded
+portal, the ci run.
+
+The browser tier is the tests in files named ``*_browser.py``, and only those: the ``browser``
+mark is set here, from the file name (``pytest_collection_modifyitems``), and nowhere else. A
+test elsewhere that asks for a fixture starting a browser fails (``BROWSER_FIXTURES``); its
+place is a ``<name>_browser.py`` sibling. ``pytest -m "not browser"`` is the fast tier.
 
 The Chromium is the plugin's ``probe_chromium`` (probe/app/pytest_plugin.py), the one a portal
 team's tests get too.
@@ -17,6 +23,57 @@ from probe.browsers.chromium.discovery import Chromium, launch_args
 if TYPE_CHECKING:
     from probe.mock_portal import EmbeddedPortal
     from tests.helpers.ci_run import CiRun
+
+
+BROWSER_SUFFIX = "_browser.py"
+# Fixtures that start a browser, Playwright's driver or whole diagnoses when a test asks for
+# them (pytest-playwright's, the plugin's probe_diagnose, the ci run below).
+BROWSER_FIXTURES = frozenset(
+    {
+        "page",
+        "context",
+        "browser",
+        "new_context",
+        "launch_browser",
+        "browser_type",
+        "playwright",
+        "probe_diagnose",
+        "ci_run",
+    }
+)
+_MISPLACED = pytest.StashKey[str]()
+
+
+def in_browser_tier(item: pytest.Item) -> bool:
+    return item.path.name.endswith(BROWSER_SUFFIX)
+
+
+def starting_fixtures(item: pytest.Item) -> set[str]:
+    """The fixtures ``item`` asks for (itself or through other fixtures) that start a browser;
+    a parametrized argument of the same name (``browser``, a value) is not one."""
+    callspec = getattr(item, "callspec", None)
+    given = set(callspec.params) if callspec is not None else set()
+    return set(BROWSER_FIXTURES.intersection(getattr(item, "fixturenames", ()))) - given
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The ``browser`` mark, from the file name: the one place that sets it."""
+    for item in items:
+        if in_browser_tier(item):
+            item.add_marker(pytest.mark.browser)
+            continue
+        starting = sorted(starting_fixtures(item))
+        if starting:
+            item.stash[_MISPLACED] = (
+                f"{item.nodeid} starts a browser (fixture {', '.join(starting)}) outside the "
+                f"browser tier: move it to a file named *{BROWSER_SUFFIX}"
+            )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _MISPLACED in item.stash:
+        pytest.fail(item.stash[_MISPLACED], pytrace=False)
 
 
 @pytest.fixture(scope="session")

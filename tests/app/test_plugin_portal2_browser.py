@@ -20,8 +20,6 @@ from probe.models import Report
 from tests.helpers.paths import ALLAUTH_ALTCHA
 from tests.portals.allauth_altcha import DEMO_PASSWORD, DEMO_USERNAME, AllauthAltchaPortal
 
-pytestmark = pytest.mark.browser
-
 PORTAL2 = ALLAUTH_ALTCHA
 BLOCKER = {"extensions": ["ad-shield", "harmless/calculator", "harmless/notes"]}
 Diagnose = Callable[..., Report]

@@ -22,8 +22,6 @@ from probe.mock_portal import EmbeddedPortal
 from tests.helpers.paths import ALLAUTH_ALTCHA
 from tests.portals.allauth_altcha import AllauthAltchaPortal
 
-pytestmark = pytest.mark.browser
-
 ALLAUTH_DIR = ALLAUTH_ALTCHA
 
 

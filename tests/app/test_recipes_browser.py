@@ -14,8 +14,6 @@ from probe.browsers.chromium.discovery import Chromium
 from probe.browsers.chromium.profile import extension_id, locate_profile, read_cookies
 from tests.helpers.profiles import launch_profile, serve_site, wait_for_content_scripts
 
-pytestmark = pytest.mark.browser
-
 
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:

@@ -43,8 +43,6 @@ from probe.mock_portal import EmbeddedPortal
 from probe.mock_portal.server import ThreadedServer
 from probe.mock_portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD
 
-pytestmark = pytest.mark.browser
-
 MARK = "PROBE_ROBUSTNESS_TEST_RUN"
 ERROR_PREFIX = "probe: error: "
 

@@ -23,9 +23,6 @@ from uv import find_uv_bin
 
 from tests.helpers.paths import REPO
 
-pytestmark = pytest.mark.browser
-
-
 PLUGIN_TEST = """
 import pytest
 

@@ -28,8 +28,6 @@ from probe.mock_portal import EmbeddedPortal
 from probe.models import Detail, Report, VariantRun
 from probe.report.details import english
 
-pytestmark = pytest.mark.browser
-
 
 class Person:
     """Types the newest code the portal sent them by SMS, when probe asks."""

@@ -15,14 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from probe.app.ci import diagnose_scenario
 from probe.app.request import DiagnosisRequest
 from probe.browsers.chromium.discovery import Chromium
 from tests.helpers.ci_run import CiRun, in_its_shard
-
-pytestmark = pytest.mark.browser
 
 # The scenarios where runs can share a browser: extensions, cookies or site data to switch
 # (measured: probe ci, Chromium 156; with reuse_every_run each of them reuses one).

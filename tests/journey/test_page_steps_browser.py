@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
 from playwright.async_api import Page, Route, async_playwright
 
 from probe._util import loops
@@ -25,8 +24,6 @@ from probe.mock_portal import EmbeddedPortal
 from probe.models import FailedRequest
 from tests.helpers.paths import ALLAUTH_ALTCHA
 from tests.portals.allauth_altcha import CAPTCHA_HOST, DEMO_USERNAME, AllauthAltchaPortal
-
-pytestmark = pytest.mark.browser
 
 ALLAUTH = ALLAUTH_ALTCHA / "portal.toml"
 

@@ -24,8 +24,6 @@ from probe.description.pagemap import PageMap
 from probe.description.target import pagemap_of
 from probe.journey.page_steps import Answer, submit
 
-pytestmark = pytest.mark.browser
-
 LOGIN = "http://form.test/login"
 
 # The form of the page map's selectors; ``{script}`` decides what pressing the button does.

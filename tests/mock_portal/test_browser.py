@@ -18,8 +18,6 @@ from probe.browsers.chromium.discovery import launch_args
 from probe.mock_portal import EmbeddedPortal
 from probe.mock_portal.state import DEMO_IDENTIFIER, DEMO_PASSWORD, CaptchaConfig, PortalConfig
 
-pytestmark = pytest.mark.browser
-
 TIMEOUT_MS = 5_000
 
 

@@ -23,8 +23,6 @@ from probe.mock_portal.state import (
     PortalConfig,
 )
 
-pytestmark = pytest.mark.browser
-
 TIMEOUT_MS = 5_000
 
 

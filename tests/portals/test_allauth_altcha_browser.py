@@ -21,8 +21,6 @@ from tests.portals.allauth_altcha import (
     AllauthAltchaPortal,
 )
 
-pytestmark = pytest.mark.browser
-
 TIMEOUT_MS = 10_000
 LOGIN_API = "/_allauth/browser/v1/auth/login"
 

@@ -26,8 +26,6 @@ from probe.models import Report
 from tests.helpers.paths import ALLAUTH_ALTCHA
 from tests.portals.allauth_altcha import DEMO_PASSWORD, DEMO_USERNAME, AllauthAltchaPortal
 
-pytestmark = pytest.mark.browser
-
 PORTAL_FILE = ALLAUTH_ALTCHA / "portal.toml"
 BLOCKER = ["ad-shield", "harmless/calculator", "harmless/color-picker"]
 

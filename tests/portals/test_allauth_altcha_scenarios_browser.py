@@ -21,8 +21,6 @@ from probe.app.cli import app
 from tests.helpers.paths import ALLAUTH_ALTCHA
 from tests.portals.allauth_altcha import DEMO_USERNAME, AllauthAltchaPortal
 
-pytestmark = pytest.mark.browser
-
 SCENARIOS = ALLAUTH_ALTCHA / "scenarios"
 
 

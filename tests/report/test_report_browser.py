@@ -14,7 +14,7 @@ from tests.helpers.report_examples import example_reports, extension_report, ren
 
 PHONE: ViewportSize = {"width": 375, "height": 812}
 
-pytestmark = [pytest.mark.browser, pytest.mark.browser_context_args(viewport=PHONE)]
+pytestmark = pytest.mark.browser_context_args(viewport=PHONE)
 
 EXAMPLES = example_reports()
 

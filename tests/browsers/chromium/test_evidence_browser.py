@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
 from playwright.async_api import async_playwright
 
 from probe._util import loops
@@ -27,7 +26,6 @@ from tests.helpers.paths import REPO
 if TYPE_CHECKING:
     from probe.mock_portal import EmbeddedPortal
 
-pytestmark = pytest.mark.browser
 
 FIXTURES = REPO / "fixtures" / "extensions"
 

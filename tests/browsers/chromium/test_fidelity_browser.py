@@ -33,8 +33,6 @@ from probe.browsers.chromium.profile import (
 )
 from tests.helpers.profiles import launch_profile
 
-pytestmark = pytest.mark.browser
-
 FILTERS_ID = extension_id(fixtures_dir() / "extensions" / "my-filters")
 USER_RULE = {
     "id": 1,

@@ -28,8 +28,6 @@ from probe.browsers.chromium.profile import (
 )
 from tests.helpers.profiles import launch_profile, no_writes_under, serve_site
 
-pytestmark = pytest.mark.browser
-
 HAND_WRITTEN = ["ad-shield", "form-filler-pro", "my-filters", "pair-a", "pair-b", "private-ok"]
 
 

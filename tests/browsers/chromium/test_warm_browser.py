@@ -13,8 +13,6 @@ from probe.app.request import DiagnosisRequest
 from probe.browsers.chromium.discovery import Chromium
 from probe.browsers.chromium.warm import ChromiumWarmBrowser
 
-pytestmark = pytest.mark.browser
-
 
 def test_no_service_worker_of_an_earlier_run_is_left_running(
     probe_chromium: Chromium, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

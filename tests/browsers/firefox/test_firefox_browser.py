@@ -23,8 +23,6 @@ from probe.browsers.firefox.profile import read_profile
 from probe.browsers.firefox.rundir import RunDir, RunPlan, prepare_run_dir, side_load_addon
 from probe.errors import ProbeError
 
-pytestmark = pytest.mark.browser
-
 COOKIE_VALUE = "secretvalue123"
 PAGE = (
     "<html><head><title>portal</title></head><body><h1 id=t>no script</h1>"

@@ -26,8 +26,6 @@ from probe.mock_portal import EmbeddedPortal
 from probe.models import Report
 from tests.helpers.ci_run import CiRun, in_its_shard
 
-pytestmark = pytest.mark.browser
-
 # 16 cookies of 1,000 characters: about 16 KB of Cookie header, over the portal's 8 KiB.
 LARGE_COOKIES = [
     CookieSeed(name=f"suivi_{i:02d}", domain="portal.localhost", size=1000) for i in range(16)

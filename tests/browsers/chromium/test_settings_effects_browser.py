@@ -22,8 +22,6 @@ from probe.browsers.chromium.profile import (
 )
 from tests.helpers.profiles import launch_profile, serve_site
 
-pytestmark = pytest.mark.browser
-
 
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:

@@ -19,7 +19,6 @@ import math
 import re
 from pathlib import Path
 
-import pytest
 from playwright.async_api import FloatRect, async_playwright
 
 from probe._util import loops
@@ -32,8 +31,6 @@ from probe.journey.login import Journey
 from probe.mock_portal import EmbeddedPortal
 from probe.mock_portal.state import DEMO_IDENTIFIER, PortalConfig
 from tests.helpers.ci_run import CiRun
-
-pytestmark = pytest.mark.browser
 
 # Random strings this long cannot turn up by chance inside a picture's bytes.
 MIN_BINARY_SECRET_LENGTH = 16

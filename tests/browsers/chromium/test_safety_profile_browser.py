@@ -46,8 +46,6 @@ from probe.browsers.chromium.profile import SourceProfile
 from probe.mock_portal import EmbeddedPortal
 from tests.helpers.profiles import no_writes_under
 
-pytestmark = pytest.mark.browser
-
 CHECKLIST = {"cookies-cleared", "site-data-cleared", "no-extensions", "settings-reset", "private"}
 
 

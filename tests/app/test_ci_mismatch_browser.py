@@ -27,7 +27,6 @@ def wrong_expectation(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.mark.browser
 def test_run_ci_reports_the_wrong_expectation(wrong_expectation: Path, tmp_path: Path) -> None:
     summary = run_ci(
         CiOptions(jobs=1, directory=wrong_expectation, report_dir=tmp_path / "reports")
@@ -39,7 +38,6 @@ def test_run_ci_reports_the_wrong_expectation(wrong_expectation: Path, tmp_path:
     assert "expected blocked / rate-limited, got blocked / maintenance" in summary.index.read_text()
 
 
-@pytest.mark.browser
 def test_cli_exits_1_and_junit_carries_the_mismatch(
     wrong_expectation: Path, tmp_path: Path
 ) -> None:

@@ -7,7 +7,7 @@ private folder, never writing to the source, even while a browser is using it.
 ``prepare_run_dir`` then makes, for each browser run, a user-data-dir from that copy
 with or without cookies, site data and settings.
 
-What the settings mean, measured in Debian's Chromium 156 (``tests/test_settings_effects.py``):
+What the settings mean, measured in Debian's Chromium 156 (``tests/browsers/chromium/test_settings_effects_browser.py``):
 
 - ``javascript``: ``profile.default_content_setting_values.javascript == 2``; no script runs.
 - ``cookies``: ``profile.default_content_setting_values.cookies == 2``; neither

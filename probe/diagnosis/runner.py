@@ -36,7 +36,7 @@ from probe.description.target import Target, Timeouts
 from probe.journey import trace
 from probe.journey.account_guard import AccountGuard, RunGate
 from probe.journey.credentials import Credentials
-from probe.journey.login import Journey
+from probe.journey.login import Journey, JourneyResult
 from probe.journey.observation import Quickness
 from probe.models import Detail, Evidence, StepName, VariantRun
 from probe.report.details import english
@@ -182,94 +182,84 @@ class Runner:
     async def _run(self, env: Environment, gate: RunGate | None) -> VariantRun:
         self._counter += 1
         self.browser_runs += 1
-        run_dir = self.work_dir / f"run-{self._counter}-{env.name}"
         started = time.monotonic()
         kept = env.kept & self.inventory.ids
-        watch: EvidenceWatch | None = None
-        page: Page | None = None
-        lent = await self._lent_browser(env, kept)
-        if lent is not None:
-            context, page, run_dir, downloads = lent.context, lent.page, lent.folder, lent.downloads
-            if env.stop_after is None:  # whole-journey runs ask who did what
-                watch = await lent.watch(kept, self.target.sites)
-        else:
-            engine = self.engine
-            if env.engine is not None and env.engine != self.engine.name:
-                if self.other is None or self.other.name != env.engine:
-                    raise ValueError(f"no {env.engine} engine to run {env.name} in")
-                engine = self.other
-            spec = RunSpec(
-                kept=kept,
-                folder=run_dir,
-                fresh=env.fresh or engine is not self.engine,
-                private=env.private,
-                headed=self.headed,
-                locale=self.target.locale,
-                watch=env.stop_after is None,
-                sites=self.target.sites,
-            )
-            self._launched += 1
-            launched = await engine.launch(self.playwright, None if spec.fresh else self.copy, spec)
-            context, watch, downloads = launched.context, launched.watch, spec.downloads
-        traced = False
-        evidence: list[Evidence] = []
-        trace_file: str | None = None
+        browser = await self._browser_for(env, kept)
         done = False
         try:
-            if self.traces is not None and env.stop_after is None:
-                traced = await trace.start(context)
-            journey = Journey(
-                context,
-                self.target,
-                env.credentials,
-                gate=gate,
-                timeouts=self._timeouts_for(env),
-                screenshots=self.screenshots if env.photographed else None,
-                screenshot_every_step=env.name == "current",
-                stop_after=env.stop_after,
-                no_submit=self.no_submit,
-                name=env.name,
-                downloads=downloads,
-                page=page,
-            )
-            result = await journey.run()
-            self._quickness.add(journey.quickness)
-            if watch is not None:
-                evidence = await watch.conclude()
-            if traced and self.traces is not None:
-                out = self.traces / f"{env.name}.zip"
-                typed = env.credentials
-                secrets = [typed.identifier, typed.password, typed.provisional_code or ""]
-                if await trace.stop(context, run_dir / "trace.zip", out, secrets):
-                    trace_file = f"{self.traces.name}/{out.name}"
+            result, evidence, trace_file = await self._journey(env, browser, gate)
             done = result.symptom != "browser-crashed"
         finally:
-            if lent is not None and self.reuse is not None:
-                # Stopped half-way or crashed: a state nobody can vouch for, it is closed.
-                self.reuse.give_back(lent, sound=done)
-            else:
-                # Closing takes ~0.3 s: let it overlap with the next runs (see ``drain``).
-                closing = asyncio.create_task(_close(context, run_dir))
-                self._closing.add(closing)
-                closing.add_done_callback(self._closing.discard)
-        failing = next((s for s in result.steps if s.outcome == "fail"), None)
-        return VariantRun(
-            name=env.name,
-            description=env.description,
-            outcome="skipped" if result.skipped_because else ("pass" if result.passed else "fail"),
-            symptom=result.symptom,
-            failed_step=result.failed_step,
-            message=failing.message if failing else None,
-            skipped_because=result.skipped_because,
-            skipped_reason=english(result.skipped_because) if result.skipped_because else None,
-            answer_on_record=result.answer_on_record,
-            evidence=evidence,
-            trace=trace_file,
-            kept=sorted(kept),
-            steps=result.steps,
-            duration_ms=int((time.monotonic() - started) * 1000),
-            started_ms=int((started - self.origin) * 1000),
+            self._release(browser, sound=done)
+        return _variant_run(env, result, kept, evidence, trace_file, started, self.origin)
+
+    async def _browser_for(self, env: Environment, kept: frozenset[str]) -> _RunBrowser:
+        """A browser set to ``env``: lent by the engine's reuse pool, or started for it."""
+        lent = await self._lent_browser(env, kept)
+        if lent is not None:
+            whole = env.stop_after is None  # whole-journey runs ask who did what
+            watch = await lent.watch(kept, self.target.sites) if whole else None
+            return _RunBrowser(lent.context, lent.folder, lent.downloads, watch, lent.page, lent)
+        engine = self.engine
+        if env.engine is not None and env.engine != self.engine.name:
+            if self.other is None or self.other.name != env.engine:
+                raise ValueError(f"no {env.engine} engine to run {env.name} in")
+            engine = self.other
+        spec = RunSpec(
+            kept=kept,
+            folder=self.work_dir / f"run-{self._counter}-{env.name}",
+            fresh=env.fresh or engine is not self.engine,
+            private=env.private,
+            headed=self.headed,
+            locale=self.target.locale,
+            watch=env.stop_after is None,
+            sites=self.target.sites,
         )
+        self._launched += 1
+        launched = await engine.launch(self.playwright, None if spec.fresh else self.copy, spec)
+        return _RunBrowser(launched.context, spec.folder, spec.downloads, launched.watch)
+
+    async def _journey(
+        self, env: Environment, browser: _RunBrowser, gate: RunGate | None
+    ) -> tuple[JourneyResult, list[Evidence], str | None]:
+        """The journey in ``browser``: its result, the evidence, the trace kept (if any)."""
+        context = browser.context
+        traced = self.traces is not None and env.stop_after is None and await trace.start(context)
+        journey = Journey(
+            context,
+            self.target,
+            env.credentials,
+            gate=gate,
+            timeouts=self._timeouts_for(env),
+            screenshots=self.screenshots if env.photographed else None,
+            screenshot_every_step=env.name == "current",
+            stop_after=env.stop_after,
+            no_submit=self.no_submit,
+            name=env.name,
+            downloads=browser.downloads,
+            page=browser.page,
+        )
+        result = await journey.run()
+        self._quickness.add(journey.quickness)
+        evidence = await browser.watch.conclude() if browser.watch is not None else []
+        trace_file: str | None = None
+        if traced and self.traces is not None:
+            out = self.traces / f"{env.name}.zip"
+            typed = env.credentials
+            secrets = [typed.identifier, typed.password, typed.provisional_code or ""]
+            if await trace.stop(context, browser.folder / "trace.zip", out, secrets):
+                trace_file = f"{self.traces.name}/{out.name}"
+        return result, evidence, trace_file
+
+    def _release(self, browser: _RunBrowser, *, sound: bool) -> None:
+        if browser.lent is not None and self.reuse is not None:
+            # Stopped half-way or crashed: a state nobody can vouch for, it is closed.
+            self.reuse.give_back(browser.lent, sound=sound)
+            return
+        # Closing takes ~0.3 s: let it overlap with the next runs (see ``drain``).
+        closing = asyncio.create_task(_close(browser.context, browser.folder))
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
 
     def _timeouts_for(self, env: Environment) -> Timeouts:
         if env.stop_after is None:
@@ -288,6 +278,49 @@ class Runner:
         if env.engine is not None and env.engine != self.engine.name:
             return None
         return await self.reuse.lend(kept, fresh=env.fresh, start=env.series or self._every_run)
+
+
+@dataclass(frozen=True)
+class _RunBrowser:
+    """The browser one run uses: its context, folder and downloads, what watches it, and,
+    when the engine's reuse pool lent it, the page made for the run and the loan."""
+
+    context: BrowserContext
+    folder: Path
+    downloads: Path
+    watch: EvidenceWatch | None
+    page: Page | None = None
+    lent: LentBrowser | None = None
+
+
+def _variant_run(
+    env: Environment,
+    result: JourneyResult,
+    kept: frozenset[str],
+    evidence: list[Evidence],
+    trace_file: str | None,
+    started: float,
+    origin: float,
+) -> VariantRun:
+    """What one run of ``env`` observed, as the report keeps it."""
+    failing = next((s for s in result.steps if s.outcome == "fail"), None)
+    return VariantRun(
+        name=env.name,
+        description=env.description,
+        outcome="skipped" if result.skipped_because else ("pass" if result.passed else "fail"),
+        symptom=result.symptom,
+        failed_step=result.failed_step,
+        message=failing.message if failing else None,
+        skipped_because=result.skipped_because,
+        skipped_reason=english(result.skipped_because) if result.skipped_because else None,
+        answer_on_record=result.answer_on_record,
+        evidence=evidence,
+        trace=trace_file,
+        kept=sorted(kept),
+        steps=result.steps,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        started_ms=int((started - origin) * 1000),
+    )
 
 
 def narrowing_timeouts(timeouts: Timeouts, seen: Quickness) -> Timeouts:

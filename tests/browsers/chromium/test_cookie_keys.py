@@ -80,6 +80,7 @@ def _copied_values(copy_root: Path) -> list[bytes]:
 
 
 S, P = "org.freedesktop.secrets", "/org/freedesktop/secrets"
+DBUS = ("org.freedesktop.DBus", "/org/freedesktop/DBus", "NameHasOwner")
 ITEM = "/org/freedesktop/secrets/collection/login/1"
 SESSION = "/org/freedesktop/secrets/session/s1"
 
@@ -88,6 +89,7 @@ def _secret_service(unlocked: list[str], locked: list[str], password: bytes) -> 
     """What gnome-keyring 42 answers (recorded with gdbus against a real daemon)."""
     return FakeBus(
         answers={
+            DBUS: (True,),
             (S, P, "SearchItems"): (unlocked, locked),
             (S, P, "OpenSession"): (("s", ""), SESSION),
             (S, P, "GetSecrets"): ({i: (SESSION, b"", password, "text/plain") for i in unlocked},),
@@ -118,7 +120,7 @@ def test_keyring_values_are_reencrypted_for_probes_browser(tmp_path: Path) -> No
     assert note.kind == "cookies-undecryptable"
     assert dict(note.params)["hosts"] == "example.fr"
     methods = {method for _, method, _ in bus.calls}
-    assert methods == {"SearchItems", "OpenSession", "GetSecrets", "Close"}  # nothing written
+    assert methods == {"NameHasOwner", "SearchItems", "OpenSession", "GetSecrets", "Close"}
     with sqlite3.connect(source / "Cookies") as db:  # the person's profile is untouched
         assert [r[0] for r in db.execute("SELECT encrypted_value FROM cookies")] == [stored] * 2
     db.close()
@@ -130,6 +132,8 @@ def test_keyring_values_are_reencrypted_for_probes_browser(tmp_path: Path) -> No
         (_secret_service([], [ITEM], KEYRING_PASSWORD), "locked"),
         (_secret_service([], [], KEYRING_PASSWORD), "no-secret"),
         (FakeBus(answers={}), "no-service"),
+        # Not running: never started through D-Bus activation.
+        (FakeBus(answers={DBUS: (False,), (S, P, "SearchItems"): ([ITEM], [])}), "no-service"),
     ],
 )
 def test_a_keyring_without_the_key_is_a_limitation(tmp_path: Path, bus: FakeBus, why: str) -> None:
@@ -142,7 +146,7 @@ def test_a_keyring_without_the_key_is_a_limitation(tmp_path: Path, bus: FakeBus,
     )
     assert _copied_values(tmp_path / "copy") == [stored]
     assert [dict(n.params)["holder"] for n in copy.notes] == ["keyring"]
-    assert all(method in {"SearchItems"} for _, method, _ in bus.calls)
+    assert {m for _, m, _ in bus.calls} <= {"NameHasOwner", "SearchItems"}
 
 
 def test_no_session_bus_is_no_key() -> None:
@@ -169,6 +173,7 @@ K5, W5 = "org.kde.kwalletd5", "/modules/kwalletd5"
 def _kwallet(is_open: bool) -> FakeBus:
     return FakeBus(
         answers={
+            DBUS: (True,),
             (K5, W5, "networkWallet"): ("kdewallet",),
             (K5, W5, "isOpen"): (is_open,),
             (K5, W5, "open"): (7,),
@@ -192,7 +197,7 @@ def test_kwallet_gives_the_key_of_an_open_wallet(tmp_path: Path) -> None:
 def test_kwallet_never_opens_a_closed_wallet() -> None:
     bus = _kwallet(is_open=False)
     assert KWalletKey(bus=lambda: bus).ciphers() == KeyUnavailable("locked")
-    # kwalletd6 first (not there), then kwalletd5: asked, never opened.
+    # Asked, never opened.
     assert [m for path, m, _ in bus.calls if path == W5] == ["networkWallet", "isOpen"]
 
 

@@ -137,6 +137,20 @@ class FakeBus:
         return answer
 
 
+def running(bus: Bus, name: str) -> bool:
+    """True when ``name`` has an owner on the bus. Asked first so that a call never makes
+    D-Bus start a keyring daemon that was not running (which could create a keyring)."""
+    (owned,) = bus.call(
+        "org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus",
+        "NameHasOwner",
+        "s",
+        (name,),
+    )
+    return bool(owned)
+
+
 # Which applications' secrets a Chromium-family browser keeps (libsecret's "application").
 APPLICATIONS = ("chromium", "chrome")
 _SECRETS = "org.freedesktop.secrets"
@@ -165,6 +179,8 @@ class SecretServiceKey:
                 close()
 
     def _read(self, bus: Bus) -> Sequence[CookieCipher] | KeyUnavailable:
+        if not running(bus, _SECRETS):
+            return KeyUnavailable("no-service")
         unlocked: list[str] = []
         locked: list[str] = []
         for application in APPLICATIONS:
@@ -240,6 +256,8 @@ class KWalletKey:
     def _read(
         self, bus: Bus, destination: str, path: str
     ) -> Sequence[CookieCipher] | KeyUnavailable:
+        if not running(bus, destination):
+            return KeyUnavailable("no-service")
         (wallet,) = bus.call(destination, path, _KWALLET, "networkWallet")
         # Opening a closed wallet would ask the person for its password: not done.
         (is_open,) = bus.call(destination, path, _KWALLET, "isOpen", "s", (wallet,))

@@ -39,8 +39,9 @@ def _secret_service_up(address: str) -> bool:
 
 
 @contextlib.contextmanager
-def keyring_session(home: Path, password: str) -> Iterator[dict[str, str]]:
-    """The environment of a D-Bus session whose Secret Service is an unlocked keyring."""
+def keyring_session(home: Path, password: str | None) -> Iterator[dict[str, str]]:
+    """The environment of a D-Bus session whose Secret Service is the keyring of ``home``,
+    unlocked with ``password`` (created with it the first time), or left locked (None)."""
     home.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "PROBE_"))}
     env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local" / "share"))
@@ -57,15 +58,16 @@ def keyring_session(home: Path, password: str) -> Iterator[dict[str, str]]:
     try:
         assert bus.stdout is not None
         env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
+        unlock = ["--unlock"] if password is not None else []
         daemon = subprocess.Popen(
-            ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+            ["gnome-keyring-daemon", "--foreground", *unlock, "--components=secrets"],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
         )
         assert daemon.stdin is not None
-        daemon.stdin.write(password.encode())
+        daemon.stdin.write((password or "").encode())
         daemon.stdin.close()
         deadline = time.monotonic() + _READY_S
         while not _secret_service_up(env["DBUS_SESSION_BUS_ADDRESS"]):

@@ -21,6 +21,7 @@ import pytest
 from probe.app.recipes.chromium import CookieSeed
 from probe.app.scenarios import expected_culprits, load_scenario
 from probe.browsers.chromium.discovery import Chromium
+from probe.browsers.chromium.profile.cookie_keys import KeyUnavailable, SecretServiceKey
 from tests.helpers.keyring import keyring_session, write_keyring_profile
 
 KEYRING_PASSWORD = "keyring-test-Passw0rd"
@@ -147,3 +148,28 @@ def test_keyring_cookies_probe_cannot_read_are_not_access_works(
     assert _culprits(report) == SIXTEEN and len(SIXTEEN) == 16
     assert "without the cookies stored for the portal that it could not read" in done.stdout
     assert [r["id"] for r in verdict["remedies"]][:1] == ["clear-cookies"]
+
+
+def test_a_locked_keyring_is_a_limitation_not_a_prompt(
+    tmp_path: Path, probe_chromium: Chromium, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    with keyring_session(home, KEYRING_PASSWORD) as env:
+        profile = write_keyring_profile(
+            tmp_path / "ud", probe_chromium, env, SCENARIO.profile.cookies
+        )
+    keyring_before = _keyring_files(home)
+    # The next session: the daemon loads the login keyring and nobody unlocks it.
+    with keyring_session(home, None) as env:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", env["DBUS_SESSION_BUS_ADDRESS"])
+        assert SecretServiceKey().ciphers() == KeyUnavailable("locked")
+        done, report = _probe(tmp_path, profile, env)
+    assert _keyring_files(home) == keyring_before
+
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    verdict = report["verdict"]
+    assert isinstance(verdict, dict)
+    assert (verdict["status"], verdict["factor"]) == ("inconclusive", "cookies")
+    assert _culprits(report) == SIXTEEN
+    assert [lim["kind"] for lim in report["limitations"]] == ["cookies-undecryptable"]  # type: ignore[attr-defined]

@@ -70,3 +70,11 @@ if ! .venv/bin/python -c 'from probe.browsers.firefox.discovery import find_fire
   apt_install firefox-esr
 fi
 .venv/bin/python -c 'from probe.browsers.firefox.discovery import find_firefox; print("Firefox:", find_firefox().describe())'
+
+# The keyring tests run Chromium in a GNOME Keyring session of their own (D-Bus session bus,
+# gnome-keyring-daemon's Secret Service); secret-tool lets a person check what probe reads.
+if ! command -v gnome-keyring-daemon >/dev/null || ! command -v dbus-run-session >/dev/null \
+   || ! command -v secret-tool >/dev/null; then
+  say "Installing gnome-keyring, dbus and libsecret-tools"
+  apt_install gnome-keyring dbus libsecret-tools
+fi

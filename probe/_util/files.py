@@ -201,9 +201,10 @@ class Notes(list[Note]):
     """The notes gathered while reading or copying a profile."""
 
     def add(self, kind: NoteKind, text: str, **params: object) -> None:
-        """Note ``text``; ``params`` are shown cut to a line (``hosts`` is kept whole)."""
+        """Note ``text``; ``params`` are shown cut to a line (``hosts`` and ``cookies``, lists
+        of names, are kept whole)."""
         clean = tuple(
-            (k, one_line(str(v)) if k == "hosts" else _cut(one_line(str(v))))
+            (k, one_line(str(v)) if k in ("hosts", "cookies") else _cut(one_line(str(v))))
             for k, v in params.items()
         )
         self.append(Note(kind, one_line(text), clean))

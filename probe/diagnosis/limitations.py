@@ -13,7 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from probe._util.files import Note
-from probe.models import Detail, Limitation, ParamValue, Term, Verdict
+from probe.diagnosis.remedies import remedies
+from probe.models import (
+    Culprit,
+    Detail,
+    Limitation,
+    ParamValue,
+    Term,
+    Verdict,
+    cookie_name_host,
+)
 from probe.report.details import render
 
 
@@ -40,11 +49,44 @@ def hides_portal_cookies(notes: Iterable[Note], sites: Sequence[str]) -> bool:
     return False
 
 
+def hidden_portal_cookies(notes: Iterable[Note], sites: Sequence[str]) -> list[Culprit]:
+    """The portal's cookies the browser could not decrypt (ids ``name@host``), in order."""
+    found: dict[str, Culprit] = {}
+    for note in notes:
+        if note.kind != "cookies-undecryptable":
+            continue
+        for cookie_id in str(dict(note.params).get("cookies", "")).split():
+            name, host = cookie_name_host(cookie_id)
+            if any(site == host or site.endswith("." + host) for site in sites):
+                found.setdefault(cookie_id, Culprit(kind="cookie", id=cookie_id, name=name))
+    return list(found.values())
+
+
 def qualified(verdict: Verdict, notes: Iterable[Note], sites: Sequence[str]) -> Verdict:
-    """``verdict``, told that a cookie culprit could be hidden when it could be."""
+    """``verdict``, told that a cookie culprit could be hidden when it could be.
+
+    A login that works without the portal's cookies probe could not read is not "access
+    works": the person's browser sends them. The verdict is then inconclusive (exit 3),
+    names those cookies as the likely blocker and says to clear them.
+    """
+    notes = list(notes)
     if not hides_portal_cookies(notes, sites):
         return verdict
-    return said_after(verdict, Detail(key="limitation.hidden-cookie-culprit"))
+    hidden = hidden_portal_cookies(notes, sites)
+    if verdict.status != "ok" or not hidden:
+        return said_after(verdict, Detail(key="limitation.hidden-cookie-culprit"))
+    said = [Detail(key="summary.cookies.unreadable", params={"names": hidden})]
+    steps, fallback = remedies("cookies", hidden)
+    return Verdict(
+        status="inconclusive",
+        factor="cookies",
+        culprits=hidden,
+        summary=said,
+        summary_en=" ".join(render(d, "en") for d in said),
+        summary_fr=" ".join(render(d, "fr") for d in said),
+        remedies=steps,
+        if_that_fails=fallback,
+    )
 
 
 def said_after(verdict: Verdict, sentence: Detail) -> Verdict:
@@ -65,5 +107,6 @@ def _said(note: Note) -> Detail:
         case "cookies-unreadable" if params.get("count") == "all":
             return Detail(key="limitation.cookies-unreadable.all")
         case "cookies-undecryptable":
+            params.pop("cookies", None)  # the names are the verdict's, when they matter
             params["holder"] = Term(table="key-holder", id=str(params.get("holder", "keyring")))
     return Detail(key=f"limitation.{note.kind}", params=params)

@@ -19,7 +19,7 @@ from probe.browsers.chromium.profile import (
 )
 from probe.browsers.chromium.profile.chromium_json import loads_chromium
 from probe.diagnosis.limitations import hides_portal_cookies, limitations_of, qualified
-from probe.models import Verdict
+from probe.models import Status, Verdict
 from tests.helpers.profiles import FIXTURES, install, make_profile, register, write_cookie_db
 
 FILTERS_ID = extension_id(FIXTURES / "my-filters")
@@ -266,19 +266,34 @@ def test_linux_chromium_cookies_are_not_a_limitation(tmp_path: Path) -> None:
     assert copy.notes == () and copy.warnings == ()
 
 
-def _verdict() -> Verdict:
+def _verdict(status: Status = "ok") -> Verdict:
     return Verdict(
-        status="ok", factor="none", summary_en="Access works.", summary_fr="L'accès fonctionne."
+        status=status, factor="none", summary_en="Access works.", summary_fr="L'accès fonctionne."
     )
 
 
-def test_the_verdict_says_a_cookie_culprit_could_be_hidden(tmp_path: Path) -> None:
+def test_login_without_the_portals_unreadable_cookies_is_not_access_works(
+    tmp_path: Path,
+) -> None:
     profile_dir = _cookie_profile(tmp_path, b"v11" + b"x" * 29)
     copy = snapshot_profile(locate_profile(profile_dir), tmp_path / "snapshot")
     told = qualified(_verdict(), copy.notes, ["portal.localhost", "captcha.localhost"])
+    assert (told.status, told.factor) == ("inconclusive", "cookies")
+    assert [c.id for c in told.culprits] == ["sid@portal.localhost"]  # not example.fr's
+    assert told.summary_en.startswith("Login works in probe's browser without the cookies")
+    assert "'sid'" in told.summary_en and "'pref'" not in told.summary_en
+    assert told.summary_fr.startswith("La connexion fonctionne dans le navigateur de probe")
+    assert [r.id for r in told.remedies][:1] == ["clear-cookies"]
+    assert qualified(_verdict(), copy.notes, ["elsewhere.localhost"]) == _verdict()
+
+
+def test_a_block_found_anyway_is_told_a_cookie_culprit_could_be_hidden(tmp_path: Path) -> None:
+    profile_dir = _cookie_profile(tmp_path, b"v11" + b"x" * 29)
+    copy = snapshot_profile(locate_profile(profile_dir), tmp_path / "snapshot")
+    told = qualified(_verdict("blocked"), copy.notes, ["portal.localhost"])
+    assert told.status == "blocked"
     assert told.summary_en.startswith("Access works. The portal's cookies could not be read")
     assert told.summary_fr.startswith("L'accès fonctionne. Les cookies du portail n'ont pas pu")
-    assert qualified(_verdict(), copy.notes, ["elsewhere.localhost"]) == _verdict()
 
 
 def test_registered_content_scripts_are_a_limitation(tmp_path: Path) -> None:

@@ -52,12 +52,14 @@ Run folders are plain copies, not hard links: SQLite databases and LevelDB logs 
 written in place, so a hard link would let one run change the snapshot for the next.
 The copied set is small (no caches) and takes a few tens of milliseconds.
 
-Cookies are copied as the source browser encrypted them. probe's Chromium runs with
-``--password-store=basic``: it reads Linux Chromium's "v10" values (a fixed key) but not
-values encrypted with the desktop keyring ("v11"), by Windows (DPAPI, "v20" app-bound)
-or with the macOS Keychain; it drops those silently. ``snapshot_profile`` notes them
-(``cookies-undecryptable``), recognising a Windows or macOS profile by its Local State
-and Preferences. Decrypting "v11" values through the Secret Service is not done.
+Cookies: probe's Chromium runs with ``--password-store=basic``: it reads Linux
+Chromium's "v10" values (a fixed key) and drops values encrypted with the desktop keyring
+("v11"), by Windows (DPAPI, "v20" app-bound) or with the macOS Keychain. ``snapshot_profile``
+asks the system for those keys, read-only (``cookie_keys``: Secret Service, KWallet,
+DPAPI, Keychain), and re-encrypts the copy's values with the fixed key
+(``cookie_crypto``); the values it still cannot read are noted
+(``cookies-undecryptable``, with their names), recognising a Windows or macOS profile by
+its Local State and Preferences.
 """
 
 from probe._util.files import CopyLimits

@@ -6,7 +6,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -21,8 +21,20 @@ from probe._util.files import (
     shown,
     tree_files,
 )
+from probe.browsers.chromium.profile.cookie_crypto import (
+    cookie_databases,
+    pick_cipher,
+    reencrypt_cookies,
+)
+from probe.browsers.chromium.profile.cookie_keys import (
+    CookieKeys,
+    CookieKeySource,
+    KeyUnavailable,
+    system_cookie_keys,
+)
 from probe.browsers.chromium.profile.reading import Extension, SourceProfile, dig, load_json
 from probe.errors import BadInput
+from probe.models import cookie_component
 
 # What a snapshot keeps of a profile folder: what a login can depend on, nothing else
 # (no history, saved passwords, caches). Files are copied with their SQLite journals.
@@ -60,7 +72,11 @@ _FilePairs = list[tuple[Path, Path]]  # (source file, destination file)
 
 
 def snapshot_profile(
-    src: SourceProfile, dest_root: Path, *, limits: CopyLimits | None = None
+    src: SourceProfile,
+    dest_root: Path,
+    *,
+    limits: CopyLimits | None = None,
+    keys: CookieKeys | None = None,
 ) -> SourceProfile:
     """Copy what a login can depend on from ``src`` into ``dest_root``, once.
 
@@ -69,7 +85,9 @@ def snapshot_profile(
     being copied are copied again. Caches, history and saved passwords are left behind.
     Only regular files are copied, links are never followed, nothing is written outside
     ``dest_root`` and at most ``limits`` bytes are copied; what is skipped is noted in the
-    returned profile's ``warnings``. Raises ``NoSpaceLeft`` when the disk fills up.
+    returned profile's ``warnings``. Cookie values encrypted with a key the system lets
+    this user read (``keys``, by default this machine's keyring, DPAPI or Keychain) are
+    re-encrypted in the copy for probe's browser; the others are noted. Raises ``NoSpaceLeft`` when the disk fills up.
     Returns the profile as it is in the copy (extension paths inside it).
     """
     dest_root = dest_root.expanduser().absolute()
@@ -133,7 +151,9 @@ def snapshot_profile(
             )
     for note in budget.notes():
         warnings.add("files-not-copied", note, detail=note)
-    _warn_unreadable_cookies(copy_dir, _cookie_key_holder(dest_root, copy_dir), warnings)
+    holder = _cookie_key_holder(dest_root, copy_dir)
+    holder = _reencrypt(dest_root, copy_dir, holder, keys or system_cookie_keys())
+    _warn_unreadable_cookies(copy_dir, holder, warnings)
     return replace(
         src,
         user_data_dir=dest_root,
@@ -288,6 +308,60 @@ def _cookie_key_holder(user_data_dir: Path, profile_dir: Path) -> KeyHolder | No
     return None
 
 
+def _reencrypt(
+    user_data_dir: Path, profile_dir: Path, v10_holder: KeyHolder | None, keys: CookieKeys
+) -> KeyHolder | None:
+    """Re-encrypt the copy's values whose key the system gives; who still holds ``v10``'s.
+
+    Linux ``v11`` values need the desktop keyring; ``v10`` values of a Windows or macOS
+    profile need DPAPI or the Keychain. A source is asked only when such values exist.
+    """
+    wanted: list[tuple[bytes, Sequence[CookieKeySource]]] = [(b"v11", keys.keyring)]
+    if v10_holder == "windows":
+        wanted.append((b"v10", [keys.windows(user_data_dir / "Local State")]))
+    elif v10_holder == "macos":
+        wanted.append((b"v10", [keys.macos]))
+    for database in cookie_databases(profile_dir):
+        try:
+            present = {p for p, _ in wanted if _holds(database, p)}
+        except sqlite3.Error:
+            continue  # noted as unreadable by _warn_unreadable_cookies
+        for prefix, sources in wanted:
+            if prefix not in present:
+                continue
+            try:
+                left = _reencrypt_with(database, sources)
+            except sqlite3.Error:
+                continue
+            if prefix == b"v10" and left == 0:
+                v10_holder = None
+    return v10_holder
+
+
+def _holds(database: Path, prefix: bytes) -> bool:
+    uri = f"{database.absolute().as_uri()}?mode=ro"
+    connection = sqlite3.connect(uri, uri=True)
+    try:
+        row = connection.execute(
+            "SELECT 1 FROM cookies WHERE substr(encrypted_value, 1, 3) = ? LIMIT 1", (prefix,)
+        ).fetchone()
+    finally:
+        connection.close()
+    return row is not None
+
+
+def _reencrypt_with(database: Path, sources: Sequence[CookieKeySource]) -> int | None:
+    """How many values are left unreadable after trying ``sources``; None: no key at all."""
+    for source in sources:
+        ciphers = source.ciphers()
+        if isinstance(ciphers, KeyUnavailable):
+            continue
+        cipher = pick_cipher(database, ciphers)
+        if cipher is not None:
+            return reencrypt_cookies(database, cipher).left
+    return None
+
+
 def _json_or_empty(path: Path) -> dict[str, Any]:
     try:
         return load_json(path)
@@ -344,10 +418,15 @@ def _warn_unreadable_cookies(
             hosts=" ".join(hosts),
             listed=listed,
             holder=holder,
+            # Names only, never values: the verdict names the portal's among them.
+            cookies=" ".join(
+                cookie_component(c.name, c.domain).id for c in locked[:_LISTED_COOKIES]
+            ),
         )
 
 
 _SHOWN_HOSTS = 3
+_LISTED_COOKIES = 500
 _HOLDER_NAMES: dict[KeyHolder, str] = {
     "keyring": "the desktop keyring (GNOME Keyring or KWallet)",
     "windows": "Windows (DPAPI)",

@@ -273,39 +273,11 @@ def read_settings(prefs: dict[str, Any]) -> list[Setting]:
 def _read_extensions(
     profile_dir: Path, pref_sources: list[dict[str, Any]], warnings: Notes
 ) -> list[Extension]:
-    entries: dict[str, dict[str, Any]] = {}
-    for prefs in pref_sources:  # later sources win: Preferences over Secure Preferences
-        registered = dig(prefs, "extensions", "settings")
-        if isinstance(registered, dict):
-            entries.update({k: v for k, v in registered.items() if isinstance(v, dict)})
     installed = profile_dir / "Extensions"
     found: list[Extension] = []
-    for ext_id, entry in sorted(entries.items()):
-        relative = entry.get("path")
-        if entry.get("location") in COMPONENT_LOCATIONS or not isinstance(relative, str):
-            continue
-        if not EXTENSION_ID.fullmatch(ext_id):
-            warnings.add(
-                "extension-skipped",
-                f"extension entry {shown(ext_id)} skipped: not a Chromium extension id "
-                "(32 letters a to p)",
-                name=shown(ext_id),
-            )
-            continue
-        if has_parent_step(relative):
-            warnings.add(
-                "extension-skipped",
-                f"extension {ext_id} skipped: its path has '..' in it",
-                name=ext_id,
-            )
-            continue
-        folder = Path(relative) if Path(relative).is_absolute() else installed / relative
-        if not Path(relative).is_absolute() and not inside(folder, profile_dir):
-            warnings.add(
-                "extension-skipped",
-                f"extension {ext_id} skipped: its folder is a link out of the profile",
-                name=ext_id,
-            )
+    for ext_id, entry in sorted(_registered(pref_sources).items()):
+        folder = _extension_folder(ext_id, entry, profile_dir, warnings)
+        if folder is None:
             continue
         try:
             manifest = _read_manifest(folder)
@@ -315,40 +287,8 @@ def _read_extensions(
         reasons = entry.get("disable_reasons")
         enabled = not reasons and entry.get("state", 1) != 0
         name = _manifest_name(folder, manifest)
-        if enabled and manifest.get("manifest_version") == 2:
-            # Chromium 139+ refuses Manifest V2: the browser that wrote this profile ran it,
-            # probe's cannot, so no run can keep it.
-            warnings.add(
-                "extension-unsupported",
-                f"extension {shown(name)} ({ext_id}) is Manifest V2, which this Chromium "
-                "refuses: no run can include it",
-                name=name,
-            )
+        if not _replayable(ext_id, name, entry, manifest, enabled, warnings):
             continue
-        rulesets = _ruleset_choice(entry, manifest) if enabled else None
-        if rulesets is not None and not _has_worker(manifest):
-            # Likewise the static rulesets it turned on or off at run time
-            # (dnr_enabled_ruleset_ids): a --load-extension start resets them to the
-            # manifest's (measured in Chromium 156). A run turns them back through the
-            # extension's service worker (probe.browsers.chromium.extension_state); without one it cannot.
-            warnings.add(
-                "extension-rulesets",
-                f"extension {shown(name)} ({ext_id}) turned some of its rule lists on or "
-                "off; its runs start with the lists its manifest turns on",
-                name=name,
-            )
-        if enabled and entry.get("persistent_script_url_patterns"):
-            # Chromium forgets the content scripts an extension registered
-            # (scripting.registerContentScripts) whenever it loads it from a folder with
-            # --load-extension, as probe does (measured in Chromium 156, also on the
-            # profile that registered them); extensions that register them again when
-            # they start (uBlock Origin Lite does) lose nothing.
-            warnings.add(
-                "extension-scripts",
-                f"extension {shown(name)} ({ext_id}) registered content scripts, which its "
-                "runs start without unless it registers them again",
-                name=name,
-            )
         found.append(
             Extension(
                 id=ext_id,
@@ -358,10 +298,99 @@ def _read_extensions(
                 enabled=enabled,
                 incognito=entry.get("incognito") is True,
                 source="webstore" if folder.is_relative_to(installed) else "unpacked",
-                rulesets=rulesets,
+                rulesets=_ruleset_choice(entry, manifest) if enabled else None,
             )
         )
     return found
+
+
+def _registered(pref_sources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The extensions the preferences register, by id; later sources win (Preferences
+    over Secure Preferences)."""
+    entries: dict[str, dict[str, Any]] = {}
+    for prefs in pref_sources:
+        registered = dig(prefs, "extensions", "settings")
+        if isinstance(registered, dict):
+            entries.update({k: v for k, v in registered.items() if isinstance(v, dict)})
+    return entries
+
+
+def _extension_folder(
+    ext_id: str, entry: dict[str, Any], profile_dir: Path, warnings: Notes
+) -> Path | None:
+    """Where the person's extension ``ext_id`` lives; None (and a note why, unless it is
+    Chromium's own component) when no run may read it."""
+    relative = entry.get("path")
+    if entry.get("location") in COMPONENT_LOCATIONS or not isinstance(relative, str):
+        return None
+    if not EXTENSION_ID.fullmatch(ext_id):
+        warnings.add(
+            "extension-skipped",
+            f"extension entry {shown(ext_id)} skipped: not a Chromium extension id "
+            "(32 letters a to p)",
+            name=shown(ext_id),
+        )
+        return None
+    if has_parent_step(relative):
+        warnings.add(
+            "extension-skipped", f"extension {ext_id} skipped: its path has '..' in it", name=ext_id
+        )
+        return None
+    installed = profile_dir / "Extensions"
+    folder = Path(relative) if Path(relative).is_absolute() else installed / relative
+    if not Path(relative).is_absolute() and not inside(folder, profile_dir):
+        warnings.add(
+            "extension-skipped",
+            f"extension {ext_id} skipped: its folder is a link out of the profile",
+            name=ext_id,
+        )
+        return None
+    return folder
+
+
+def _replayable(
+    ext_id: str,
+    name: str,
+    entry: dict[str, Any],
+    manifest: dict[str, Any],
+    enabled: bool,
+    warnings: Notes,
+) -> bool:
+    """False when no run can keep the extension; notes what its runs lose of it."""
+    if enabled and manifest.get("manifest_version") == 2:
+        # Chromium 139+ refuses Manifest V2: the browser that wrote this profile ran it,
+        # probe's cannot, so no run can keep it.
+        warnings.add(
+            "extension-unsupported",
+            f"extension {shown(name)} ({ext_id}) is Manifest V2, which this Chromium "
+            "refuses: no run can include it",
+            name=name,
+        )
+        return False
+    if enabled and _ruleset_choice(entry, manifest) is not None and not _has_worker(manifest):
+        # Likewise the static rulesets it turned on or off at run time
+        # (dnr_enabled_ruleset_ids): a --load-extension start resets them to the
+        # manifest's (measured in Chromium 156). A run turns them back through the
+        # extension's service worker (probe.browsers.chromium.extension_state); without one it cannot.
+        warnings.add(
+            "extension-rulesets",
+            f"extension {shown(name)} ({ext_id}) turned some of its rule lists on or "
+            "off; its runs start with the lists its manifest turns on",
+            name=name,
+        )
+    if enabled and entry.get("persistent_script_url_patterns"):
+        # Chromium forgets the content scripts an extension registered
+        # (scripting.registerContentScripts) whenever it loads it from a folder with
+        # --load-extension, as probe does (measured in Chromium 156, also on the
+        # profile that registered them); extensions that register them again when
+        # they start (uBlock Origin Lite does) lose nothing.
+        warnings.add(
+            "extension-scripts",
+            f"extension {shown(name)} ({ext_id}) registered content scripts, which its "
+            "runs start without unless it registers them again",
+            name=name,
+        )
+    return True
 
 
 def _ruleset_choice(

@@ -69,6 +69,8 @@ _SKIPPED_NAMES = {"LOCK", "lockfile"}
 _COPY_ATTEMPTS = 4
 
 _FilePairs = list[tuple[Path, Path]]  # (source file, destination file)
+# A labelled part of the copy, listed afresh each time it is copied again.
+_Group = tuple[str, Callable[[], _FilePairs]]
 
 
 def snapshot_profile(
@@ -98,39 +100,12 @@ def snapshot_profile(
     for text in src.warnings:  # a profile made without notes keeps its warnings too
         if text not in warnings.texts():
             warnings.add("profile-note", text, detail=text)
-    source_dir, copy_dir = src.profile_dir, dest_root / src.profile_name
+    copy_dir = dest_root / src.profile_name
     if not plain_name(src.profile_name):
         raise BadInput(f"{src.profile_name!r} is not a profile folder name")
     budget = CopyBudget(dest_root, limits or CopyLimits(), source=src.user_data_dir)
-
-    def files(names: Iterable[str], src_dir: Path, dst_dir: Path) -> _FilePairs:
-        return [(src_dir / n, dst_dir / n) for n in names if os.path.lexists(src_dir / n)]
-
-    groups: list[tuple[str, Callable[[], _FilePairs]]] = [
-        (
-            "Local State",
-            lambda: files(["Local State", "Last Version"], src.user_data_dir, dest_root),
-        ),
-        ("Preferences", lambda: files(PREFERENCE_FILES, source_dir, copy_dir)),
-        ("Cookies", lambda: files(COOKIE_FILES, source_dir, copy_dir)),
-    ]
-    for name in (*SITE_DATA_DIRS, *EXTENSION_STATE_DIRS):
-        groups.append((name, _tree_lister(source_dir / name, copy_dir / name)))
-    copied: list[tuple[Extension, Extension]] = []
-    for ext in src.extensions:
-        new_path = _extension_copy_path(ext, source_dir, copy_dir, dest_root)
-        if new_path is None:
-            warnings.add(
-                "extension-skipped",
-                f"extension {ext.id} skipped: its folder is not a safe path",
-                name=ext.name,
-            )
-            continue
-        # A folder the person chose elsewhere may be reached through a link of theirs;
-        # inside it, as inside the profile, no link is followed.
-        tree = ext.path.resolve() if ext.source == "unpacked" else ext.path
-        groups.append((f"extension {ext.name}", _tree_lister(tree, new_path)))
-        copied.append((ext, replace(ext, path=new_path)))
+    groups = _profile_groups(src, dest_root, copy_dir)
+    copied = _extension_groups(src, dest_root, copy_dir, groups, warnings)
     copy_dir.mkdir(mode=0o700)
     for label, lister in groups:
         if not _copy_stable(lister, budget):
@@ -139,16 +114,7 @@ def snapshot_profile(
                 f"{label} kept changing while it was copied; the copy may be stale",
                 what=label,
             )
-    extensions = []
-    for ext, copy in copied:
-        if (copy.path / "manifest.json").is_file():
-            extensions.append(copy)
-        else:
-            warnings.add(
-                "extension-skipped",
-                f"extension {shown(ext.name)} ({ext.id}) skipped: its manifest was not copied",
-                name=ext.name,
-            )
+    extensions = _copied_extensions(copied, warnings)
     for note in budget.notes():
         warnings.add("files-not-copied", note, detail=note)
     holder = _cookie_key_holder(dest_root, copy_dir)
@@ -161,6 +127,65 @@ def snapshot_profile(
         warnings=warnings.texts(),
         notes=tuple(warnings),
     )
+
+
+def _profile_groups(src: SourceProfile, dest_root: Path, copy_dir: Path) -> list[_Group]:
+    """What is copied of the profile itself, in groups each copied until it holds still."""
+    source_dir = src.profile_dir
+
+    def files(names: Iterable[str], src_dir: Path, dst_dir: Path) -> _FilePairs:
+        return [(src_dir / n, dst_dir / n) for n in names if os.path.lexists(src_dir / n)]
+
+    groups: list[_Group] = [
+        (
+            "Local State",
+            lambda: files(["Local State", "Last Version"], src.user_data_dir, dest_root),
+        ),
+        ("Preferences", lambda: files(PREFERENCE_FILES, source_dir, copy_dir)),
+        ("Cookies", lambda: files(COOKIE_FILES, source_dir, copy_dir)),
+    ]
+    for name in (*SITE_DATA_DIRS, *EXTENSION_STATE_DIRS):
+        groups.append((name, _tree_lister(source_dir / name, copy_dir / name)))
+    return groups
+
+
+def _extension_groups(
+    src: SourceProfile, dest_root: Path, copy_dir: Path, groups: list[_Group], warnings: Notes
+) -> list[tuple[Extension, Extension]]:
+    """Adds each extension's folder to ``groups``; returns (extension, its copy) pairs."""
+    copied: list[tuple[Extension, Extension]] = []
+    for ext in src.extensions:
+        new_path = _extension_copy_path(ext, src.profile_dir, copy_dir, dest_root)
+        if new_path is None:
+            warnings.add(
+                "extension-skipped",
+                f"extension {ext.id} skipped: its folder is not a safe path",
+                name=ext.name,
+            )
+            continue
+        # A folder the person chose elsewhere may be reached through a link of theirs;
+        # inside it, as inside the profile, no link is followed.
+        tree = ext.path.resolve() if ext.source == "unpacked" else ext.path
+        groups.append((f"extension {ext.name}", _tree_lister(tree, new_path)))
+        copied.append((ext, replace(ext, path=new_path)))
+    return copied
+
+
+def _copied_extensions(
+    copied: list[tuple[Extension, Extension]], warnings: Notes
+) -> list[Extension]:
+    """The copies whose manifest made it; the others are noted."""
+    extensions = []
+    for ext, copy in copied:
+        if (copy.path / "manifest.json").is_file():
+            extensions.append(copy)
+        else:
+            warnings.add(
+                "extension-skipped",
+                f"extension {shown(ext.name)} ({ext.id}) skipped: its manifest was not copied",
+                name=ext.name,
+            )
+    return extensions
 
 
 def _extension_copy_path(

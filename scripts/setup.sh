@@ -70,3 +70,10 @@ if ! .venv/bin/python -c 'from probe.browsers.firefox.discovery import find_fire
   apt_install firefox-esr
 fi
 .venv/bin/python -c 'from probe.browsers.firefox.discovery import find_firefox; print("Firefox:", find_firefox().describe())'
+
+# certutil (Debian's libnss3-tools) reads the CAs a person trusts in their NSS database
+# (~/.pki/nssdb, where Linux Chromium reads them), for probe's checks before any browser.
+if ! command -v certutil >/dev/null 2>&1; then
+  say "Installing certutil (libnss3-tools)"
+  apt_install libnss3-tools
+fi

@@ -214,6 +214,20 @@ async def peer_certificate(url: str) -> CertificateFacts | None:
         return None
 
 
+# A certificate may list thousands of names; a person needs the first few.
+SHOWN_NAMES = 8
+
+
+def shown_names(names: tuple[str, ...]) -> str:
+    """The certificate's first names, comma-separated (an ellipsis when there are more).
+
+    >>> shown_names(("a.example", "b.example")), shown_names(())
+    ('a.example, b.example', '?')
+    """
+    more = ", …" if len(names) > SHOWN_NAMES else ""
+    return (", ".join(names[:SHOWN_NAMES]) + more) or "?"
+
+
 def certificate_detail(error: str, facts: CertificateFacts | None) -> Detail:
     """What the browser refused, as data: its error code and the certificate's facts."""
     if facts is None:
@@ -223,7 +237,7 @@ def certificate_detail(error: str, facts: CertificateFacts | None) -> Detail:
         params={
             "error": error,
             "issuer": facts.issuer,
-            "names": ", ".join(facts.names) or "?",
+            "names": shown_names(facts.names),
             "until": f"{facts.not_after:%Y-%m-%d %H:%M} UTC",
         },
     )

@@ -16,11 +16,13 @@ from pathlib import Path
 import httpx
 
 from probe._util import loops
+from probe._util.redact import clean_text
 from probe._util.tls import (
     CertificateFacts,
     by_name_transport,
     peer_certificate,
     person_ssl_context,
+    shown_names,
     trusted_context,
 )
 from probe._util.trust import TrustStore
@@ -183,12 +185,14 @@ def _certificate_error(exc: BaseException) -> str | None:
 
 def refused_line(where: str, error: str, facts: CertificateFacts | None) -> str:
     """One line naming a refused certificate and what usually causes it."""
-    named = (
-        f" (issued by {facts.issuer} for {', '.join(facts.names) or '?'}, "
-        f"valid until {facts.not_after:%Y-%m-%d})"
-        if facts
-        else ""
-    )
+    # The certificate is the portal's text: no terminal escapes, no endless list.
+    named = ""
+    if facts is not None:
+        said = (
+            f"issued by {facts.issuer} for {shown_names(facts.names)}, "
+            f"valid until {facts.not_after:%Y-%m-%d}"
+        )
+        named = f" ({' '.join(clean_text(said).split())})"
     return (
         f"{where}: the portal's certificate is refused{named}: {error}; check the "
         "computer's clock, an antivirus or proxy that intercepts secure connections, or "

@@ -51,3 +51,14 @@ def test_the_diagnosis_goes_on_to_meet_the_certificate_in_the_browser(
     monkeypatch.setenv("HOME", str(person_home(tmp_path / "home", None)))
     with https_portal(local_ca(tmp_path / "ca")) as portal:
         check_login_page(PortalChoice(relocated(mock_description(), portal.url), "mock"))
+
+
+def test_a_hostile_certificate_is_named_in_one_short_clean_line(tmp_path: Path) -> None:
+    names = ("portal.localhost", *(f"n{i}.localhost" for i in range(40)))
+    ca = local_ca(tmp_path / "ca", names=names, organization="Evil\x1b[31m\nCA")
+    trust = NssDatabase(person_home(tmp_path / "home", None))
+    with https_portal(ca) as portal, pytest.raises(CertificateRefused) as caught:
+        check_reachable(portal.url + "connexion", trust=trust)
+    message = str(caught.value)
+    assert "\x1b" not in message and "\n" not in message
+    assert "n6.localhost, …" in message and "n7.localhost" not in message

@@ -31,9 +31,11 @@ class LocalCA:
     server: TlsFiles
 
 
-def local_ca(folder: Path, names: tuple[str, ...] = MOCK_NAMES) -> LocalCA:
+def local_ca(
+    folder: Path, names: tuple[str, ...] = MOCK_NAMES, organization: str = CA_NAME
+) -> LocalCA:
     folder.mkdir(parents=True, exist_ok=True)
-    ca = trustme.CA(organization_name=CA_NAME)
+    ca = trustme.CA(organization_name=organization)
     issued = ca.issue_cert(*names)
     ca_pem, chain, key = folder / "ca.pem", folder / "chain.pem", folder / "key.pem"
     ca.cert_pem.write_to_path(str(ca_pem))

@@ -27,7 +27,9 @@ import httpx
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from probe._util.redact import clean_text
 from probe._util.trust import TrustStore, person_trust
+from probe.errors import PortalFailure
 from probe.models import Detail
 
 # How each engine says a certificate was refused: Chromium's net::ERR_CERT_*, Firefox's
@@ -240,4 +242,30 @@ def certificate_detail(error: str, facts: CertificateFacts | None) -> Detail:
             "names": shown_names(facts.names),
             "until": f"{facts.not_after:%Y-%m-%d %H:%M} UTC",
         },
+    )
+
+
+class CertificateRefused(PortalFailure):
+    """The portal answers, with a certificate the person's browser would refuse."""
+
+    def __init__(self, message: str, error: str, facts: CertificateFacts | None) -> None:
+        super().__init__(message)
+        self.error = error
+        self.facts = facts
+
+
+def refused_line(where: str, error: str, facts: CertificateFacts | None) -> str:
+    """One line naming a refused certificate and what usually causes it."""
+    # The certificate is the portal's text: no terminal escapes, no endless list.
+    named = ""
+    if facts is not None:
+        said = (
+            f"issued by {facts.issuer} for {shown_names(facts.names)}, "
+            f"valid until {facts.not_after:%Y-%m-%d}"
+        )
+        named = f" ({' '.join(clean_text(said).split())})"
+    return (
+        f"{where}: the portal's certificate is refused{named}: {error}; check the "
+        "computer's clock, an antivirus or proxy that intercepts secure connections, or "
+        "the company network's own certificate authority"
     )

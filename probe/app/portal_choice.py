@@ -16,13 +16,12 @@ from pathlib import Path
 import httpx
 
 from probe._util import loops
-from probe._util.redact import clean_text
 from probe._util.tls import (
-    CertificateFacts,
+    CertificateRefused,
     by_name_transport,
     peer_certificate,
     person_ssl_context,
-    shown_names,
+    refused_line,
     trusted_context,
 )
 from probe._util.trust import TrustStore
@@ -127,15 +126,6 @@ def check_url(url: str, where: str) -> None:
 REACHABLE_DEADLINE_S = 10.0
 
 
-class CertificateRefused(PortalFailure):
-    """The portal answers, with a certificate the person's browser would refuse."""
-
-    def __init__(self, message: str, error: str, facts: CertificateFacts | None) -> None:
-        super().__init__(message)
-        self.error = error
-        self.facts = facts
-
-
 def check_reachable(url: str, where: str | None = None, trust: TrustStore | None = None) -> int:
     """Fail in one line, before starting any browser, when nothing answers at ``url``.
 
@@ -181,20 +171,3 @@ def _certificate_error(exc: BaseException) -> str | None:
             return seen.verify_message or "certificate verify failed"
         seen = seen.__cause__ or seen.__context__
     return None
-
-
-def refused_line(where: str, error: str, facts: CertificateFacts | None) -> str:
-    """One line naming a refused certificate and what usually causes it."""
-    # The certificate is the portal's text: no terminal escapes, no endless list.
-    named = ""
-    if facts is not None:
-        said = (
-            f"issued by {facts.issuer} for {shown_names(facts.names)}, "
-            f"valid until {facts.not_after:%Y-%m-%d}"
-        )
-        named = f" ({' '.join(clean_text(said).split())})"
-    return (
-        f"{where}: the portal's certificate is refused{named}: {error}; check the "
-        "computer's clock, an antivirus or proxy that intercepts secure connections, or "
-        "the company network's own certificate authority"
-    )

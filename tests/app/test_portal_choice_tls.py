@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from probe._util.tls import CertificateRefused
 from probe._util.trust import NssDatabase
 from probe.app.portal_choice import (
-    CertificateRefused,
     PortalChoice,
     check_login_page,
     check_reachable,

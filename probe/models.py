@@ -57,6 +57,7 @@ Factor = Literal[
     "rights-not-open",
     "identity-provider",
     "captcha-provider",
+    "certificate",  # the person's browser refuses the portal's certificate
     "unknown",
 ]
 
@@ -72,6 +73,7 @@ CulpritKind = Literal["extension", "cookie", "setting", "site-data", "credential
 Symptom = Literal[
     "none",
     "portal-unreachable",
+    "certificate-refused",  # net::ERR_CERT_*, SEC_ERROR_*: the browser refuses the certificate
     "maintenance",  # 503 / "Service momentanément indisponible"
     "rate-limited",  # 429
     "headers-too-large",  # 431: the browser sends too many or too big cookies

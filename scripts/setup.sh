@@ -78,3 +78,10 @@ if ! command -v gnome-keyring-daemon >/dev/null || ! command -v dbus-run-session
   say "Installing gnome-keyring, dbus and libsecret-tools"
   apt_install gnome-keyring dbus libsecret-tools
 fi
+
+# certutil (Debian's libnss3-tools) reads the CAs a person trusts in their NSS database
+# (~/.pki/nssdb, where Linux Chromium reads them), for probe's checks before any browser.
+if ! command -v certutil >/dev/null 2>&1; then
+  say "Installing certutil (libnss3-tools)"
+  apt_install libnss3-tools
+fi

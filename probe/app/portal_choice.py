@@ -9,12 +9,22 @@ page on the fly (``probe portal draft``), and the person is told so.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from probe._util import loops
+from probe._util.tls import (
+    CertificateRefused,
+    by_name_transport,
+    peer_certificate,
+    person_ssl_context,
+    refused_line,
+    trusted_context,
+)
+from probe._util.trust import TrustStore
 from probe.browsers.chromium.discovery import Chromium, find_chromium
 from probe.description.model import (
     MOCK_SOURCE,
@@ -24,7 +34,6 @@ from probe.description.model import (
 )
 from probe.description.target import relocated
 from probe.errors import BadInput, PortalFailure
-from probe.journey.codes.outbox import loopback_request
 
 
 @dataclass(frozen=True)
@@ -93,10 +102,15 @@ def check_login_page(choice: PortalChoice) -> None:
     """Fail in one line, before any browser starts, when the login URL is not a page.
 
     Names the description file and its ``login_url`` field: nothing answers there, or
-    it answers with an HTTP error (a 404 is a wrong path).
+    it answers with an HTTP error (a 404 is a wrong path). A certificate the person's
+    browser would refuse does not stop here: the runs meet it as the person does, and the
+    report names it (a certificate problem, not the browser's set-up).
     """
     url = choice.description.login_url
-    check_url(url, f"{choice.source}: login_url: {url}")
+    try:
+        check_url(url, f"{choice.source}: login_url: {url}")
+    except CertificateRefused:
+        return
 
 
 def check_url(url: str, where: str) -> None:
@@ -112,21 +126,24 @@ def check_url(url: str, where: str) -> None:
 REACHABLE_DEADLINE_S = 10.0
 
 
-def check_reachable(url: str, where: str | None = None) -> int:
+def check_reachable(url: str, where: str | None = None, trust: TrustStore | None = None) -> int:
     """Fail in one line, before starting any browser, when nothing answers at ``url``.
 
     Returns the answer's HTTP status. The answer is streamed and its body never read (an
     endless one cannot fill memory); a portal that trickles its headers a byte every few
     seconds, each read within the read timeout, is given up on at the overall deadline.
-    ``where`` starts the error line (default: ``--portal URL``).
+    ``where`` starts the error line (default: ``--portal URL``). The connection is made
+    by host name (``.localhost`` names to loopback), trusting what the person's browser
+    trusts (``trust``, default: the person's store); a certificate it would refuse raises
+    ``CertificateRefused``, naming the certificate.
     """
     where = where or f"--portal {url}"
-    real_url, headers = loopback_request(url)
+    transport = by_name_transport(person_ssl_context(trust) if trust else trusted_context())
 
     async def first_bytes() -> int:
         async with (
-            httpx.AsyncClient(timeout=5.0, follow_redirects=False) as client,
-            client.stream("GET", real_url, headers=headers) as answer,
+            httpx.AsyncClient(transport=transport, timeout=5.0, follow_redirects=False) as client,
+            client.stream("GET", url) as answer,
         ):
             return answer.status_code
 
@@ -136,9 +153,21 @@ def check_reachable(url: str, where: str | None = None) -> int:
     try:
         return loops.run(within_deadline())
     except httpx.HTTPError as exc:
+        if (error := _certificate_error(exc)) is not None:
+            facts = loops.run(peer_certificate(url))
+            raise CertificateRefused(refused_line(where, error, facts), error, facts) from exc
         reason = type(exc).__name__.replace("Error", " error").lower()
         raise PortalFailure(f"{where}: nothing answers there ({reason})") from exc
     except TimeoutError as exc:
         raise PortalFailure(
             f"{where}: the portal did not answer within {REACHABLE_DEADLINE_S:g} s"
         ) from exc
+
+
+def _certificate_error(exc: BaseException) -> str | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or "certificate verify failed"
+        seen = seen.__cause__ or seen.__context__
+    return None

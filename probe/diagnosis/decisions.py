@@ -64,6 +64,7 @@ SERVER_FACTORS: dict[str, Factor] = {
     "captcha-never-completes": "captcha-provider",
     "captcha-rejected": "captcha-provider",
     "captcha-missing": "captcha-provider",
+    "certificate-refused": "certificate",
 }
 
 # The kind of component a symptom points at: trying that first saves a round of runs.
@@ -94,6 +95,9 @@ SCRIPT_SYMPTOMS = frozenset({"form-broken", "captcha-missing", "captcha-blocked"
 
 # The journey's note when the security code went to the spam folder (with or without more).
 IN_SPAM = "detail.no-code-in-spam"
+
+# The journey's note when the browser refused the portal's certificate.
+CERTIFICATE_NOTE = "detail.certificate-refused"
 
 MAX_BLOCKERS = 4
 # More extensions than this running scripts in the portal's pages is no evidence at all.
@@ -221,8 +225,10 @@ def make_blocker(
     note: str = "",
     evidence: Sequence[Evidence] = (),
     cookies: CookieGroup | None = None,
+    also: Sequence[Detail] = (),
 ) -> Blocker:
     said = summary("blocked", factor, culprits, note, cookies=cookies, evidence=evidence)
+    said += also
     en, fr = en_fr(said)
     steps, fallback = remedies(factor, culprits, note)
     return Blocker(
@@ -708,6 +714,8 @@ class Diagnosis:
         if factor is None:
             return None
         note = ""
+        if factor == "certificate":  # which certificate: who issued it, for what, until when
+            return make_blocker(factor, [], evidence, also=_certificate_notes(evidence))
         if factor == "security-code-undelivered":
             spam = any(s.note and s.note.key.startswith(IN_SPAM) for s in evidence.steps)
             note = "spam" if spam else ""
@@ -754,6 +762,11 @@ class Diagnosis:
             list(suspects), fails, max_tests=self.max_drill_runs, parallel=self.jobs
         )
         return found.culprits
+
+
+def _certificate_notes(run: VariantRun) -> list[Detail]:
+    notes = [s.note for s in run.steps if s.note and s.note.key.startswith(CERTIFICATE_NOTE)]
+    return notes[:1]
 
 
 def fresh_failed(run: VariantRun) -> bool:

@@ -49,6 +49,10 @@ _REMEDIES: dict[Factor, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "rights-not-open": (("wait-rights",), ("call-support",)),
     "identity-provider": (("other-partner",), ("call-support",)),
     "captcha-provider": (("retry-later", "federation"), ("call-support",)),
+    "certificate": (
+        ("check-clock", "tls-interception", "company-ca"),
+        ("other-network", "call-support"),
+    ),
     "unknown": (("private-window", "other-browser"), ("call-support",)),
 }
 

@@ -27,6 +27,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from probe._util.redact import clean_detail, clean_step
+from probe._util.tls import certificate_detail, peer_certificate, refused_certificate_error
 from probe.description.pagemap import public_url
 from probe.description.target import Target, Timeouts
 from probe.journey.codes.sources import OutboxCodes
@@ -303,6 +304,10 @@ class Journey:
             text = str(exc).splitlines()[0]
             if blocked_by_client(text):
                 raise _Failure("page-error", Detail(key="detail.blocked-portal")) from exc
+            error = refused_certificate_error(text) or refused_certificate_error(page.url)
+            if error is not None:
+                facts = await peer_certificate(self.target.login_url)
+                raise _Failure("certificate-refused", certificate_detail(error, facts)) from exc
             raise _Failure(
                 "portal-unreachable", Detail(key="detail.unreachable", params={"error": text})
             ) from exc

@@ -13,6 +13,7 @@ Chromium resolves ``*.localhost`` to loopback by itself; Python clients must con
 from __future__ import annotations
 
 import socket
+import tempfile
 import threading
 import time
 from types import TracebackType
@@ -24,6 +25,7 @@ from probe.errors import PortalFailure
 from probe.mock_portal.app import create_app
 from probe.mock_portal.runtime import PortalRuntime
 from probe.mock_portal.state import PortalConfig
+from probe.mock_portal.tls import TlsFiles, temporary_untrusted_ca
 
 START_TIMEOUT_SECONDS = 10.0
 
@@ -41,9 +43,16 @@ class ThreadedServer:
     """
 
     def __init__(
-        self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, name: str = "the server"
+        self,
+        app: ASGIApp,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        name: str = "the server",
+        tls: TlsFiles | None = None,
     ) -> None:
         self.app = app
+        self.tls = tls
         self.name = name
         self._host = host
         self._requested_port = port
@@ -76,6 +85,8 @@ class ThreadedServer:
             # hanging, must not hold up stop().
             timeout_graceful_shutdown=1,
             timeout_keep_alive=2,
+            ssl_certfile=self.tls.certfile if self.tls else None,
+            ssl_keyfile=self.tls.keyfile if self.tls else None,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(
@@ -122,9 +133,19 @@ class EmbeddedPortal:
     """The mock portal on a free loopback port, as a context manager."""
 
     def __init__(
-        self, config: PortalConfig | None = None, *, port: int = 0, host: str = "127.0.0.1"
+        self,
+        config: PortalConfig | None = None,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        tls: TlsFiles | None = None,
     ) -> None:
         app = create_app(config)
+        self._tls_folder: tempfile.TemporaryDirectory[str] | None = None
+        if tls is None and config is not None and config.tls == "untrusted-ca":
+            self._tls_folder, tls = temporary_untrusted_ca()
+        self.tls = tls
+        self.scheme = "https" if tls else "http"
         self.runtime: PortalRuntime = app.state.runtime
         self.app: ASGIApp = app
         self._requested_port = port
@@ -134,15 +155,15 @@ class EmbeddedPortal:
 
     @property
     def url(self) -> str:
-        return f"http://portal.localhost:{self.port}/"
+        return f"{self.scheme}://portal.localhost:{self.port}/"
 
     @property
     def captcha_url(self) -> str:
-        return f"http://captcha.localhost:{self.port}/"
+        return f"{self.scheme}://captcha.localhost:{self.port}/"
 
     @property
     def idp_url(self) -> str:
-        return f"http://idp.localhost:{self.port}/"
+        return f"{self.scheme}://idp.localhost:{self.port}/"
 
     @property
     def outbox_url(self) -> str:
@@ -156,7 +177,11 @@ class EmbeddedPortal:
         if self._server is None:
             # ``self.app`` is read here, not in __init__: a test may wrap it first.
             server = ThreadedServer(
-                self.app, host=self._host, port=self._requested_port, name="the embedded portal"
+                self.app,
+                host=self._host,
+                port=self._requested_port,
+                name="the embedded portal",
+                tls=self.tls,
             )
             self._server = server.start()
             self.port = server.port
@@ -166,6 +191,9 @@ class EmbeddedPortal:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        if self._tls_folder is not None:
+            self._tls_folder.cleanup()
+            self._tls_folder = None
 
     def __enter__(self) -> EmbeddedPortal:
         return self.start()

@@ -61,7 +61,7 @@ def sibling_origin(request: Request, site: str) -> str:
     ``sibling_origin(request, "captcha")`` -> ``"http://captcha.localhost:PORT"``.
     """
     port = request.url.port
-    return f"http://{site}.localhost" + (f":{port}" if port else "")
+    return f"{request.url.scheme}://{site}.localhost" + (f":{port}" if port else "")
 
 
 def get_session(request: Request) -> Session | None:

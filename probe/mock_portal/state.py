@@ -92,5 +92,8 @@ class PortalConfig(Config):
     rate_limit: RateLimitConfig = Field(default_factory=RateLimitConfig)
     max_cookie_header_bytes: int = 8192
     service_worker: bool = True
+    # "untrusted-ca": served over HTTPS with a certificate from a CA made on the spot,
+    # which no browser trusts (a company network's or an antivirus's interception).
+    tls: Literal["off", "untrusted-ca"] = "off"
     # Provisional codes issued for account creation, oldest first; only the last is valid.
     provisional_codes: dict[str, list[str]] = Field(default_factory=dict)

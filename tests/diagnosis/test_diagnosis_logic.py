@@ -182,13 +182,15 @@ def test_stale_site_data() -> None:
         ("security-code-undelivered", "security-code-undelivered"),
         ("identity-provider-error", "identity-provider"),
         ("captcha-never-completes", "captcha-provider"),
+        # A certificate refused in a brand-new profile too: the profile is not to blame.
+        ("certificate-refused", "certificate"),
     ],
 )
 def test_server_side_answers(symptom: Symptom, factor: str) -> None:
     verdict, runner = decide(inventory(4, cookies=1), lambda env: symptom)
     assert (verdict.status, verdict.factor) == ("blocked", factor)
     assert runner.browser_runs == 2  # current and fresh, nothing more
-    assert verdict.remedies
+    assert verdict.remedies and verdict.culprits == []
 
 
 def test_trailing_space_in_identifier() -> None:

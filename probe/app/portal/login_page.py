@@ -22,6 +22,12 @@ from playwright.async_api import Browser, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from probe._util import loops
+from probe._util.tls import (
+    CertificateRefused,
+    peer_certificate,
+    refused_certificate_error,
+    refused_line,
+)
 from probe.browsers.chromium.discovery import (
     Chromium,
     find_chromium,
@@ -258,6 +264,10 @@ async def open_login_page(page: Page, url: str, hosts: list[str]) -> int | None:
         response = await page.goto(url, wait_until="load", timeout=15_000)
     except PlaywrightError as exc:
         first = str(exc).strip().splitlines()[0]
+        error = refused_certificate_error(first) or refused_certificate_error(page.url)
+        if error is not None:  # it answers; the browser refuses its certificate
+            facts = await peer_certificate(url)
+            raise CertificateRefused(refused_line(url, error, facts), error, facts) from exc
         raise PortalFailure(f"{url}: nothing answers there ({first})") from exc
     # Widgets render after the load event; give them the time a person would.
     with contextlib.suppress(PlaywrightError):

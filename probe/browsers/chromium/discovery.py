@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from probe._util.trust import copy_nss_database
 from probe.browsers.base import playwright_error_lines
 from probe.errors import BadInput, BrowserFailure, ChromiumMissing
 
@@ -111,7 +112,8 @@ def browser_environment(
     one probe reads by default) and GTK writes ``$XDG_CACHE_HOME/dconf``. Pointed at the
     run's folder, they go away with it. ``XAUTHORITY`` is kept pointing at the person's
     file so that a headed browser can still open its windows. ``PROBE_PASSWORD`` is
-    left out. ``home`` is created.
+    left out. ``home`` is created, with a copy of the person's NSS database
+    (``~/.pki/nssdb``): Linux Chromium reads the CAs the person trusts there.
     """
     env: dict[str, str | float | bool] = dict(os.environ if base is None else base)
     env.pop("PROBE_PASSWORD", None)  # the browser has no use for it
@@ -119,6 +121,7 @@ def browser_environment(
     if "XAUTHORITY" not in env and (real_home / ".Xauthority").is_file():
         env["XAUTHORITY"] = str(real_home / ".Xauthority")
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    copy_nss_database(real_home, home)
     env["HOME"] = str(home)
     for name, folder in (
         ("XDG_CONFIG_HOME", "config"),

@@ -57,6 +57,7 @@ Factor = Literal[
     "rights-not-open",
     "identity-provider",
     "captcha-provider",
+    "automation-refused",
     "unknown",
 ]
 
@@ -82,6 +83,7 @@ Symptom = Literal[
     "captcha-missing",  # the widget never appeared
     "captcha-never-completes",  # it appeared but never yielded a token
     "captcha-rejected",  # the portal refused the token or the vendor failed it
+    "automation-refused",  # "you look automated": the portal's bot detection refused
     "form-broken",  # the form could not be filled or submitted
     "cookies-refused",  # the portal says the browser refuses its cookies
     "invalid-credentials",

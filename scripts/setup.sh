@@ -70,3 +70,11 @@ if ! .venv/bin/python -c 'from probe.browsers.firefox.discovery import find_fire
   apt_install firefox-esr
 fi
 .venv/bin/python -c 'from probe.browsers.firefox.discovery import find_firefox; print("Firefox:", find_firefox().describe())'
+
+# The bot-guarded test portal runs BotD (npm @fingerprintjs/botd) in its sign-in page:
+# installed at the version its package-lock.json pins.
+if [ ! -f tests/portals/botd_portal/node_modules/@fingerprintjs/botd/dist/botd.esm.js ]; then
+  say "Installing BotD for the bot-guarded test portal (npm ci)"
+  command -v npm >/dev/null || apt_install npm
+  npm ci --prefix tests/portals/botd_portal --no-audit --no-fund --silent
+fi

@@ -19,7 +19,11 @@ from probe.report.details import remedy
 
 # Catalog keys (``remedy.<key>``) whose remedy id differs: the same advice, worded for
 # another verdict.
-_IDS = {"reset-password-code": "reset-password", "resend-code-soon": "resend-code"}
+_IDS = {
+    "reset-password-code": "reset-password",
+    "resend-code-soon": "resend-code",
+    "other-network-now": "other-network",
+}
 # Remedies that name the culprits (``{names}``).
 _NAMING = frozenset({"disable-extension", "restore-setting"})
 
@@ -49,6 +53,7 @@ _REMEDIES: dict[Factor, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "rights-not-open": (("wait-rights",), ("call-support",)),
     "identity-provider": (("other-partner",), ("call-support",)),
     "captcha-provider": (("retry-later", "federation"), ("call-support",)),
+    "automation-refused": (("other-network-now", "retry-later"), ("call-support",)),
     "unknown": (("private-window", "other-browser"), ("call-support",)),
 }
 

@@ -91,6 +91,9 @@ class PortalConfig(Config):
     maintenance: MaintenanceConfig = Field(default_factory=MaintenanceConfig)
     rate_limit: RateLimitConfig = Field(default_factory=RateLimitConfig)
     max_cookie_header_bytes: int = 8192
+    # The portal's bot detection distrusts every client (an address range it blocks): every
+    # login is refused as automated browsing, whatever the browser.
+    refuse_as_automated: bool = False
     service_worker: bool = True
     # Provisional codes issued for account creation, oldest first; only the last is valid.
     provisional_codes: dict[str, list[str]] = Field(default_factory=dict)

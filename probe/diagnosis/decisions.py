@@ -135,6 +135,8 @@ def _symptom_note(symptom: Symptom, detail: str = "") -> str:
         return "form"
     if symptom == "headers-too-large":
         return "headers-too-large"
+    if symptom == "automation-refused":
+        return "automated"
     return detail
 
 

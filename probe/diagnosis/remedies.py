@@ -70,7 +70,7 @@ _QUALIFIED = frozenset(
 # Summaries that name the culprits (``{names}``).
 _NAMED = frozenset({"browser-setting", "credentials", "cookies"})
 # What an extension was seen breaking (a note of the diagnosis) -> its summary's key.
-_EXTENSION_BREAKS = {"captcha": "captcha", "form": "form"}
+_EXTENSION_BREAKS = {"captcha": "captcha", "form": "form", "automated": "automated"}
 
 
 def remedies(

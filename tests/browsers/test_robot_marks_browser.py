@@ -23,6 +23,7 @@ a Chromium lent by the engine's reuse pool) and fails if a mark comes back.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,11 @@ def test_a_reused_chromium_has_no_robot_marks(
     user_data_dir = build_profile(
         ProfileRecipe(extensions=["harmless/notes"]), tmp_path / "profile", chromium=probe_chromium
     )
+    # The person's languages, as Chromium's language settings write them.
+    preferences = user_data_dir / "Default" / "Preferences"
+    settings = json.loads(preferences.read_text(encoding="utf-8"))
+    settings.setdefault("intl", {})["accept_languages"] = "fr-FR,fr,en-GB"
+    preferences.write_text(json.dumps(settings), encoding="utf-8")
     engine = ChromiumEngine(probe_chromium, locate_profile(user_data_dir))
     copy = engine.copy_profile(tmp_path / "copy", SITES)
     description = load_description(HERE / "portal.toml")
@@ -147,6 +153,7 @@ def test_a_reused_chromium_has_no_robot_marks(
     assert found["started"] == 1
     assert_unmarked(found["first"])
     assert_unmarked(found["second"])
+    assert found["first"]["languages"] == found["second"]["languages"] == ["fr-FR", "fr", "en-GB"]
 
 
 def test_a_firefox_run_has_no_robot_marks(

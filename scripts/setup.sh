@@ -78,3 +78,6 @@ if [ ! -f tests/portals/botd_portal/node_modules/@fingerprintjs/botd/dist/botd.e
   command -v npm >/dev/null || apt_install npm
   npm ci --prefix tests/portals/botd_portal --no-audit --no-fund --silent
 fi
+
+# Headed runs (--headed) are tested on a virtual display (tests/helpers/display.py).
+command -v Xvfb >/dev/null || { say "Installing Xvfb"; apt_install xvfb; }

@@ -17,8 +17,11 @@ test portal ``tests/portals/botd_portal``) and writes its answer into the page:
   ``navigator.webdriver`` is false and BotD says human. Firefox's user agent has no
   headless mark.
 
-Each test here starts the browser the way a diagnosis does (the engine's own launch, and
-a Chromium lent by the engine's reuse pool) and fails if a mark comes back.
+Each test here starts the browser the way a diagnosis does (the engine's own launch,
+headless and headed on a virtual display, and a Chromium lent by the engine's reuse pool)
+and fails if a mark comes back (checked: without the flag or the init script, every one
+fails on ``navigator.webdriver``; without the user agent, the headless Chromium ones on
+``HeadlessChrome``).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from probe.browsers.firefox.engine import FirefoxEngine
 from probe.description.model import load_description
 from probe.description.target import relocated, target_of
 from probe.errors import ProbeError
+from tests.helpers.display import virtual_display
 from tests.portals.botd_portal import BotdPortal
 from tests.portals.botd_portal.server import HERE
 
@@ -174,3 +178,40 @@ def test_a_firefox_run_has_no_robot_marks(
     found = loops.run(check())
     assert_unmarked(found)
     assert f"Firefox/{firefox.version.split('.')[0]}.0" in found["userAgent"]
+
+
+@pytest.fixture
+def display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    with virtual_display() as name:
+        monkeypatch.setenv("DISPLAY", name)
+        yield name
+
+
+@pytest.mark.parametrize("engine_name", ["chromium", "firefox"])
+def test_a_headed_run_has_no_robot_marks(
+    engine_name: str,
+    display: str,
+    portal: BotdPortal,
+    probe_chromium: Chromium,
+    tmp_path: Path,
+) -> None:
+    async def check() -> dict[str, Any]:
+        async with async_playwright() as playwright:
+            engine: ChromiumEngine | FirefoxEngine = (
+                ChromiumEngine(probe_chromium, None)
+                if engine_name == "chromium"
+                else FirefoxEngine(find_firefox(), None)
+            )
+            spec = RunSpec(
+                kept=frozenset(), folder=tmp_path / "run", fresh=True, headed=True, sites=SITES
+            )
+            launched = await engine.launch(playwright, None, spec)
+            try:
+                context = launched.context
+                page = context.pages[0] if context.pages else await context.new_page()
+                return await marks(page, portal.login_url)
+            finally:
+                await launched.context.close()
+
+    found = loops.run(check())
+    assert_unmarked(found)

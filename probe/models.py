@@ -58,6 +58,7 @@ Factor = Literal[
     "identity-provider",
     "captcha-provider",
     "certificate",  # the person's browser refuses the portal's certificate
+    "automation-refused",
     "unknown",
 ]
 
@@ -84,6 +85,7 @@ Symptom = Literal[
     "captcha-missing",  # the widget never appeared
     "captcha-never-completes",  # it appeared but never yielded a token
     "captcha-rejected",  # the portal refused the token or the vendor failed it
+    "automation-refused",  # "you look automated": the portal's bot detection refused
     "form-broken",  # the form could not be filled or submitted
     "cookies-refused",  # the portal says the browser refuses its cookies
     "invalid-credentials",

@@ -85,3 +85,14 @@ if ! command -v certutil >/dev/null 2>&1; then
   say "Installing certutil (libnss3-tools)"
   apt_install libnss3-tools
 fi
+
+# The bot-guarded test portal runs BotD (npm @fingerprintjs/botd) in its sign-in page:
+# installed at the version its package-lock.json pins.
+if [ ! -f tests/portals/botd_portal/node_modules/@fingerprintjs/botd/dist/botd.esm.js ]; then
+  say "Installing BotD for the bot-guarded test portal (npm ci)"
+  command -v npm >/dev/null || apt_install npm
+  npm ci --prefix tests/portals/botd_portal --no-audit --no-fund --silent
+fi
+
+# Headed runs (--headed) are tested on a virtual display (tests/helpers/display.py).
+command -v Xvfb >/dev/null || { say "Installing Xvfb"; apt_install xvfb; }

@@ -65,6 +65,8 @@ SERVER_FACTORS: dict[str, Factor] = {
     "captcha-rejected": "captcha-provider",
     "captcha-missing": "captcha-provider",
     "certificate-refused": "certificate",
+    # Refused as a robot even in a brand-new browser: this machine or network, not a CAPTCHA.
+    "automation-refused": "automation-refused",
 }
 
 # The kind of component a symptom points at: trying that first saves a round of runs.
@@ -76,6 +78,8 @@ SYMPTOM_HINTS: dict[str, str] = {
     "stale-form": "site-data",
     "javascript-disabled": "setting",
     "cookies-refused": "setting",
+    # What makes a person's browser look automated is most often an extension's script.
+    "automation-refused": "extension",
 }
 
 KIND_FACTORS: dict[str, Factor] = {
@@ -91,7 +95,9 @@ KIND_FACTORS: dict[str, Factor] = {
 SAME_FAILURE: dict[str, str] = {"captcha-missing": "captcha-blocked"}
 
 # Symptoms where an extension's content scripts are worth suspecting.
-SCRIPT_SYMPTOMS = frozenset({"form-broken", "captcha-missing", "captcha-blocked", "page-error"})
+SCRIPT_SYMPTOMS = frozenset(
+    {"form-broken", "captcha-missing", "captcha-blocked", "page-error", "automation-refused"}
+)
 
 # The journey's note when the security code went to the spam folder (with or without more).
 IN_SPAM = "detail.no-code-in-spam"
@@ -133,6 +139,8 @@ def _symptom_note(symptom: Symptom, detail: str = "") -> str:
         return "form"
     if symptom == "headers-too-large":
         return "headers-too-large"
+    if symptom == "automation-refused":
+        return "automated"
     return detail
 
 

@@ -19,7 +19,11 @@ from probe.report.details import remedy
 
 # Catalog keys (``remedy.<key>``) whose remedy id differs: the same advice, worded for
 # another verdict.
-_IDS = {"reset-password-code": "reset-password", "resend-code-soon": "resend-code"}
+_IDS = {
+    "reset-password-code": "reset-password",
+    "resend-code-soon": "resend-code",
+    "other-network-now": "other-network",
+}
 # Remedies that name the culprits (``{names}``).
 _NAMING = frozenset({"disable-extension", "restore-setting"})
 
@@ -53,6 +57,7 @@ _REMEDIES: dict[Factor, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("check-clock", "tls-interception", "company-ca"),
         ("other-network", "call-support"),
     ),
+    "automation-refused": (("other-network-now", "retry-later"), ("call-support",)),
     "unknown": (("private-window", "other-browser"), ("call-support",)),
 }
 
@@ -69,7 +74,7 @@ _QUALIFIED = frozenset(
 # Summaries that name the culprits (``{names}``).
 _NAMED = frozenset({"browser-setting", "credentials", "cookies"})
 # What an extension was seen breaking (a note of the diagnosis) -> its summary's key.
-_EXTENSION_BREAKS = {"captcha": "captcha", "form": "form"}
+_EXTENSION_BREAKS = {"captcha": "captcha", "form": "form", "automated": "automated"}
 
 
 def remedies(

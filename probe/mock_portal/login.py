@@ -61,6 +61,10 @@ STALE_FORM = (
     "enregistrée par votre navigateur. Effacez les données de ce site (cache), puis "
     "rechargez la page."
 )
+AUTOMATED = (
+    "Accès refusé : notre système de sécurité a détecté une navigation automatisée depuis "
+    "votre connexion. Réessayez plus tard ou depuis un autre réseau."
+)
 FORM_VERSION_FIELD = "version_formulaire"
 
 
@@ -105,6 +109,8 @@ async def login(request: Request) -> Response:
         runtime, form_text(form, "captcha_token"), SITE_KEY
     ):
         return _login_page(request, 400, message=CAPTCHA_MISSING, identifier=identifier)
+    if config.refuse_as_automated:
+        return _login_page(request, 403, message=AUTOMATED, identifier=identifier)
     answer = accounts.check_login(runtime, identifier, password)
     match answer:
         case "locked" | "just-locked":

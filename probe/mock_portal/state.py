@@ -91,6 +91,9 @@ class PortalConfig(Config):
     maintenance: MaintenanceConfig = Field(default_factory=MaintenanceConfig)
     rate_limit: RateLimitConfig = Field(default_factory=RateLimitConfig)
     max_cookie_header_bytes: int = 8192
+    # The portal's bot detection distrusts every client (an address range it blocks): every
+    # login is refused as automated browsing, whatever the browser.
+    refuse_as_automated: bool = False
     service_worker: bool = True
     # "untrusted-ca": served over HTTPS with a certificate from a CA made on the spot,
     # which no browser trusts (a company network's or an antivirus's interception).

@@ -103,6 +103,8 @@ BEFORE_DESCRIPTIONS = {
         MessageRule(r"code de securite expire", "security-code-expired"),
         MessageRule(r"code de securite incorrect", "security-code-rejected"),
         MessageRule(r"obsolete", "stale-form"),
+        # Added with the robot refusal (issue 22): the mock's bot detection's message.
+        MessageRule(r"navigation automatisee", "automation-refused"),
         MessageRule(r"cookies?", "cookies-refused"),
         MessageRule(r"anti-robot|robot", "captcha-rejected"),
         MessageRule(r"franceconnect|partenaire|identite", "identity-provider-error"),

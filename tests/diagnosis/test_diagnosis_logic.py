@@ -193,6 +193,30 @@ def test_server_side_answers(symptom: Symptom, factor: str) -> None:
     assert verdict.remedies and verdict.culprits == []
 
 
+def test_a_robot_refusal_even_in_a_fresh_browser_is_the_machine_or_network() -> None:
+    verdict, runner = decide(inventory(4, cookies=1), lambda env: "automation-refused")
+    assert (verdict.status, verdict.factor, verdict.culprits) == (
+        "blocked",
+        "automation-refused",
+        [],
+    )
+    # The symptom points at extensions: the variant without them runs beside fresh.
+    assert sorted(runner.names) == ["current", "fresh", "no-extensions"]
+    assert "machine or this network" in verdict.summary_en
+    # The domain reference's order: another network, later; then the support line.
+    assert [r.id for r in verdict.remedies] == ["other-network", "retry-later"]
+    assert [r.id for r in verdict.if_that_fails] == ["call-support"]
+
+
+def test_a_robot_refusal_only_with_an_extension_names_it() -> None:
+    rule: Rule = lambda env: "automation-refused" if "id02" in env.kept else None  # noqa: E731
+    verdict, runner = decide(inventory(6, cookies=1), rule)
+    assert (verdict.status, verdict.factor) == ("blocked", "extension")
+    assert [c.id for c in verdict.culprits] == ["id02"]
+    assert "for a robot" in verdict.summary_en
+    assert runner.names[:2] == ["current", "no-extensions"]
+
+
 def test_trailing_space_in_identifier() -> None:
     typed = Credentials("1850775123456 ", "Ameli-Demo-2026!")
 

@@ -7,3 +7,4 @@ PROBE = REPO / "probe"
 EXTENSIONS = REPO / "fixtures" / "extensions"
 # The second test portal (django-allauth + ALTCHA), a folder of its own under tests/.
 ALLAUTH_ALTCHA = REPO / "tests" / "portals" / "allauth_altcha"
+BOTD_PORTAL = REPO / "tests" / "portals" / "botd_portal"

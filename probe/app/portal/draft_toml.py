@@ -23,6 +23,11 @@ STARTER_RULES: dict[str, list[tuple[str, str]]] = {
             "account-locked",
         ),
         (r"cookies?", "cookies-refused"),
+        (
+            r"automated (browsing|access|traffic|queries|requests)|unusual traffic"
+            r"|(bot|robot|automation) (detected|activity)|look(s|ed)? (like a )?(bot|robot|automated)",
+            "automation-refused",
+        ),
         (r"captcha|robot", "captcha-rejected"),
         (
             r"(username|password|e-?mail|credentials|login).*(not correct|incorrect|invalid|wrong)"
@@ -35,6 +40,11 @@ STARTER_RULES: dict[str, list[tuple[str, str]]] = {
         (r"trop de requetes", "rate-limited"),
         (r"trop de tentatives|verrouille|bloque", "account-locked"),
         (r"cookies?", "cookies-refused"),
+        (
+            r"navigation automatisee|(acces|requetes?|trafic) (automatise|inhabituel)"
+            r"|(robot|bot) detecte|activite (automatisee|inhabituelle)",
+            "automation-refused",
+        ),
         (r"captcha|robot", "captcha-rejected"),
         (r"(identifiant|mot de passe).*(incorrect|invalide|errone)", "invalid-credentials"),
     ],

@@ -241,7 +241,7 @@ async def launch(playwright: Playwright, chromium: Chromium) -> Browser:
     try:
         return await playwright.chromium.launch(
             executable_path=str(chromium.executable),
-            args=launch_args(),
+            args=launch_args(headless_of=chromium),
             headless=True,
             env=with_short_temporary(os.environ),
         )

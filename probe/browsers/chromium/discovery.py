@@ -42,7 +42,18 @@ BASE_ARGS: tuple[str, ...] = (
     "--disable-dev-shm-usage",
     "--password-store=basic",
     "--use-mock-keychain",
+    # Playwright starts Chromium with --enable-automation, which sets navigator.webdriver;
+    # the person's own browser has it false, and in-page bot detectors refuse a login on it.
+    "--disable-blink-features=AutomationControlled",
 )
+
+# The platform part of Chromium's reduced user agent (frozen since Chromium 110 whatever
+# the real OS version or CPU: https://www.chromium.org/updates/ua-reduction/).
+_UA_PLATFORMS = {
+    "linux": "X11; Linux x86_64",
+    "win32": "Windows NT 10.0; Win64; x64",
+    "darwin": "Macintosh; Intel Mac OS X 10_15_7",
+}
 
 # Debian's /usr/bin/chromium is a shell wrapper that adds its own --load-extension
 # flag, which would clash with the extensions probe loads; drive the binary behind it.
@@ -91,9 +102,25 @@ class Chromium:
         return f"{self.product} {self.version} ({self.executable})"
 
 
-def launch_args(*, as_root: bool | None = None) -> list[str]:
-    """Flags for every Chromium probe starts."""
+def headed_user_agent(chromium: Chromium, platform: str = sys.platform) -> str:
+    """The user agent the headed browser of this version sends.
+
+    Headless Chromium 156 says ``HeadlessChrome/156.0.0.0`` in its user agent and
+    ``navigator.appVersion``, and nothing else differs (``userAgentData`` brands included).
+    """
+    system = _UA_PLATFORMS.get(platform, _UA_PLATFORMS["linux"])
+    return (
+        f"Mozilla/5.0 ({system}) AppleWebKit/537.36 (KHTML, like Gecko) "
+        f"Chrome/{chromium.major}.0.0.0 Safari/537.36"
+    )
+
+
+def launch_args(*, as_root: bool | None = None, headless_of: Chromium | None = None) -> list[str]:
+    """Flags for every Chromium probe starts; ``headless_of``: a headless start of that
+    Chromium, which gets the headed browser's user agent."""
     args = list(BASE_ARGS)
+    if headless_of is not None:
+        args.append(f"--user-agent={headed_user_agent(headless_of)}")
     if as_root is None:
         as_root = hasattr(os, "geteuid") and os.geteuid() == 0
     if as_root:

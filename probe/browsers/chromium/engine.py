@@ -185,7 +185,9 @@ class ChromiumEngine:
             else:
                 profile_dir.mkdir(parents=True, exist_ok=True)
                 user_data_dir = profile_dir
-            args = launch_args() + extension_launch_args(extensions, helpers=helpers)
+            args = launch_args(
+                headless_of=None if spec.headed else self.chromium
+            ) + extension_launch_args(extensions, helpers=helpers)
             check_command_line(args, extensions=len(extensions))
             context = await playwright.chromium.launch_persistent_context(
                 str(user_data_dir),

@@ -10,7 +10,10 @@ Two questions, asked during the ``current`` run only:
   for unpacked extensions, which is how probe loads every copy.
 - Which extensions ran content scripts in the portal's pages? Each one gets an isolated
   world whose origin is ``chrome-extension://<id>`` and whose name is the extension's
-  name (DevTools ``Runtime.executionContextCreated``, one CDP session per page).
+  name (DevTools ``Runtime.executionContextCreated``, one CDP session per page). A
+  content script declared with ``"world": "MAIN"`` runs in the page's own world instead:
+  it is seen by its source, a script parsed from ``chrome-extension://<id>/``
+  (``Debugger.scriptParsed``, asked only when an extension declares one).
 - Which added style sheets? Chromium marks a sheet ``injected`` (``CSS.styleSheetAdded``)
   but gives neither its extension nor its text; it is put down to the extensions whose
   content scripts declare CSS for that page's URL (their match patterns).
@@ -113,6 +116,19 @@ def _css_patterns(ext: Extension) -> list[str]:
     return patterns
 
 
+def runs_in_main_world(ext: Extension) -> bool:
+    """Whether the extension's manifest declares a content script in the page's own world."""
+    try:
+        manifest = json.loads((ext.path / "manifest.json").read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return False
+    scripts = manifest.get("content_scripts") if isinstance(manifest, dict) else None
+    return any(
+        isinstance(entry, dict) and entry.get("world") == "MAIN"
+        for entry in (scripts if isinstance(scripts, list) else [])
+    )
+
+
 def matches_pattern(pattern: str, url: str) -> bool:
     """Chromium's match patterns (``*://*.example.org/*``, ``<all_urls>``); ports do not count."""
     parts = urlsplit(url)
@@ -198,6 +214,11 @@ class EvidenceWatch:
             )
             session.on("CSS.styleSheetAdded", lambda event: self._on_sheet(session, page, event))
             await session.send("Runtime.enable")
+            if any(runs_in_main_world(ext) for ext in self._loaded.values()):
+                session.on("Debugger.scriptParsed", lambda event: self._on_script(page, event))
+                await session.send("Debugger.enable")
+                # A page's own "debugger;" statement must never stop the journey.
+                await session.send("Debugger.setSkipAllPauses", {"skip": True})
             if any(_css_patterns(ext) for ext in self._loaded.values()):
                 await session.send("DOM.enable")
                 await session.send("CSS.enable")
@@ -210,16 +231,23 @@ class EvidenceWatch:
         if header.get("origin") == "injected" and header.get("styleSheetId"):
             self._sheets.append((session, str(header["styleSheetId"]), page))
 
+    def _on_script(self, page: Page, event: dict[str, Any]) -> None:
+        url = str(event.get("url") or "")
+        if url.startswith("chrome-extension://"):
+            self._saw_script(page, url.removeprefix("chrome-extension://").partition("/")[0])
+
+    def _saw_script(self, page: Page, loaded: str) -> None:
+        pages = self._injected.setdefault(loaded, [])
+        if loaded in self._loaded and page not in pages:
+            pages.append(page)  # the page's URL is read at the end: it may not be committed yet
+
     def _on_context(self, page: Page, event: dict[str, Any]) -> None:
         context = event.get("context") or {}
         origin = str(context.get("origin") or "")
         aux = context.get("auxData") or {}
         if not origin.startswith("chrome-extension://") or aux.get("type") != "isolated":
             return
-        loaded = origin.removeprefix("chrome-extension://").strip("/")
-        pages = self._injected.setdefault(loaded, [])
-        if loaded in self._loaded and page not in pages:
-            pages.append(page)  # the page's URL is read at the end: it may not be committed yet
+        self._saw_script(page, origin.removeprefix("chrome-extension://").strip("/"))
 
     async def conclude(self) -> list[Evidence]:
         """What was seen, in the order of the extensions given; asks about blocked requests."""

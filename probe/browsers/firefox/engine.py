@@ -31,7 +31,7 @@ from probe.browsers.base import (
     playwright_error_lines,
 )
 from probe.browsers.firefox.discovery import Firefox
-from probe.browsers.firefox.launch import LAUNCH_TIMEOUT_MS, launch_options
+from probe.browsers.firefox.launch import LAUNCH_TIMEOUT_MS, NOT_DRIVEN_SCRIPT, launch_options
 from probe.browsers.firefox.profile import Addon, FirefoxProfile, SettingId, read_profile
 from probe.browsers.firefox.rundir import (
     RunPlan,
@@ -138,6 +138,7 @@ class FirefoxEngine:
             context = await playwright.firefox.launch_persistent_context(
                 **options, **spec.context_options()
             )
+            await context.add_init_script(script=NOT_DRIVEN_SCRIPT)
         except BaseException as exc:
             shutil.rmtree(spec.folder, ignore_errors=True)
             if not isinstance(exc, PlaywrightError):

@@ -28,6 +28,14 @@ LAUNCH_TIMEOUT_MS = 60_000
 # without error and does nothing; with it off, the click lands.
 DRIVING_PREFS: dict[str, PrefValue] = {"fission.autostart": False}
 
+# Firefox sets navigator.webdriver while its remote agent runs (BiDi included), and no
+# preference turns that off any more (``dom.webdriver.enabled`` is gone): the one way
+# left is a script before every page's own. The person's Firefox has it false.
+NOT_DRIVEN_SCRIPT = (
+    "Object.defineProperty(Navigator.prototype, 'webdriver', "
+    "{get: () => false, configurable: true, enumerable: true});"
+)
+
 # Inside the run folder: Firefox's own files outside the profile go there.
 HOME_FOLDER = "probe-home"
 

@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from probe.browsers.chromium import discovery as chromium_module
-from probe.browsers.chromium.discovery import Chromium, find_chromium, launch_args
+from probe.browsers.chromium.discovery import (
+    Chromium,
+    find_chromium,
+    headed_user_agent,
+    launch_args,
+)
 from probe.errors import BadInput, ChromiumMissing
 
 
@@ -102,6 +107,19 @@ def test_launch_args_keep_chromium_quiet_and_run_as_root() -> None:
     ):
         assert flag in args
     assert "--no-sandbox" not in launch_args(as_root=False)
+
+
+def test_launch_args_leave_no_robot_marks() -> None:
+    chromium = Chromium(Path("/x"), "156.0.8078.129", "Chromium", "system")
+    headed = launch_args(as_root=False)
+    assert "--disable-blink-features=AutomationControlled" in headed  # navigator.webdriver
+    assert not any(a.startswith("--user-agent=") for a in headed)  # headed: its own
+    headless = launch_args(as_root=False, headless_of=chromium)
+    assert (
+        "--user-agent=Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/156.0.0.0 Safari/537.36" in headless
+    )
+    assert "Windows NT 10.0; Win64; x64" in headed_user_agent(chromium, "win32")
 
 
 @pytest.mark.skipif(

@@ -103,6 +103,9 @@ class ProfileRecipe(BaseModel):
     cookies: list[CookieSeed] = []
     cookie_jars: list[str] = []  # fixture files under fixtures/cookies/
     settings: list[SettingId] = []  # settings to turn on
+    # Hosts whose cookies the site settings block ("Sites that can never use cookies"),
+    # each with its subdomains: a per-site exception, not the global setting.
+    blocked_cookie_sites: list[str] = []
     visit: list[str] = []  # URLs opened once while building; "{portal}" is the portal URL
     # Start the browser once with the enabled extensions, so that each stores what it
     # does when it starts (dynamic blocking rules, storage), as in a browser in use.
@@ -204,6 +207,8 @@ def build_profile(
     prefs: dict[str, Any] = json.loads(prefs_file.read_text()) if prefs_file.exists() else {}
     for setting in recipe.settings:
         _turn_on(prefs, setting)
+    for host in recipe.blocked_cookie_sites:
+        _block_cookies_for(prefs, host)
     registered = prefs.setdefault("extensions", {}).setdefault("settings", {})
     for folder, disabled in installs:
         ext_id, entry = _install(folder, profile_dir / "Extensions")
@@ -398,6 +403,16 @@ def _turn_on(prefs: dict[str, Any], setting: SettingId) -> None:
             profile["cookie_controls_mode"] = 1
         case "proxy":
             prefs["proxy"] = {"mode": "fixed_servers", "server": DEAD_PROXY}
+
+
+def _block_cookies_for(prefs: dict[str, Any], host: str) -> None:
+    """The exception chrome://settings/content/cookies writes for "Sites that can never use
+    cookies" with "include third-party cookies on this site" off: ``[*.]host,*`` at 2."""
+    exceptions = prefs.setdefault("profile", {}).setdefault("content_settings", {})
+    cookies = exceptions.setdefault("exceptions", {}).setdefault("cookies", {})
+    # last_modified: microseconds since 1601-01-01, as Chromium stamps it.
+    stamp = int((time.time() + _WINDOWS_EPOCH_OFFSET) * 1_000_000)
+    cookies[f"[*.]{host},*"] = {"last_modified": str(stamp), "setting": 2}
 
 
 def _install(folder: Path, extensions_dir: Path) -> tuple[str, dict[str, Any]]:

@@ -618,6 +618,10 @@ class Diagnosis:
         suspects = [c for c in self.inventory.components if c.id in env.kept]
         if await self._extensions_cleared(env, run):
             suspects = [c for c in suspects if c.kind != "extension"]
+        if not suspects or fails_the_same(await self._drill(frozenset(), run), run):
+            # Without any of them it still fails the same way: the cause is something no
+            # component holds (delta debugging would single out an innocent one).
+            return None
         found = await self._narrow(suspects, env, run, keep_others=False)
         if not found:
             return None

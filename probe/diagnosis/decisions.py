@@ -623,8 +623,19 @@ class Diagnosis:
         return await self._without(env, found, blocker, (variant, variant_run))
 
     async def _mixed_blocker(self, env: Environment, run: VariantRun) -> Found | None:
-        """No single kind explains it: search the whole environment."""
+        """No single kind explains it: search the whole environment.
+
+        Extensions are suspects only when the run without any of them does not fail the
+        same way: otherwise they are not the cause, whatever a search among components
+        that are all innocent would single out (it used to name harmless ones "together").
+        """
         suspects = [c for c in self.inventory.components if c.id in env.kept]
+        if await self._extensions_cleared(env, run):
+            suspects = [c for c in suspects if c.kind != "extension"]
+        if not suspects or fails_the_same(await self._drill(frozenset(), run), run):
+            # Without any of them it still fails the same way: the cause is something no
+            # component holds (delta debugging would single out an innocent one).
+            return None
         found = await self._narrow(suspects, env, run, keep_others=False)
         if not found:
             return None
@@ -634,6 +645,19 @@ class Diagnosis:
         factor = KIND_FACTORS[max(dict.fromkeys(kinds), key=kinds.count)]
         blocker = make_blocker(factor, _culprits(found), run, note=_symptom_note(run.symptom))
         return await self._without(env, found, blocker, None)
+
+    async def _extensions_cleared(self, env: Environment, run: VariantRun) -> bool:
+        """Whether ``env`` without any extension fails as ``run`` does (a run already made
+        with the same components counts)."""
+        ids = {c.id for c in self.inventory.of_kind("extension")} & env.kept
+        if not ids:
+            return False
+        known = self._by_kept.get(env.kept - ids)
+        if known is None:
+            first = env.kept == self.inventory.ids
+            name = "no-extensions" if first else self._numbered("no-extensions")
+            known = await self.run(self.env(name, "All extensions turned off", env.kept - ids))
+        return fails_the_same(known, run)
 
     async def _without(
         self,

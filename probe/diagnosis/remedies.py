@@ -25,7 +25,7 @@ _IDS = {
     "other-network-now": "other-network",
 }
 # Remedies that name the culprits (``{names}``).
-_NAMING = frozenset({"disable-extension", "restore-setting"})
+_NAMING = frozenset({"disable-extension", "restore-setting", "remove-site-setting"})
 
 _BROWSER_FALLBACK = ("private-window", "other-browser", "call-support")
 
@@ -82,7 +82,18 @@ def remedies(
 ) -> tuple[list[Remedy], list[Remedy]]:
     """The steps to take, in order, then what to do if they do not work."""
     steps, fallback = _REMEDIES[factor]
+    if factor == "browser-setting":
+        steps = _setting_steps(culprits)
     return _made(steps, culprits), _made(fallback, culprits)
+
+
+def _setting_steps(culprits: Sequence[Culprit]) -> tuple[str, ...]:
+    """A per-site exception (``site-cookies:wiki.example``) is undone in the site
+    settings, where the person added it; a global setting where it is set."""
+    per_site = [":" in c.id for c in culprits]
+    if per_site and all(per_site):
+        return ("remove-site-setting",)
+    return ("restore-setting", "remove-site-setting") if any(per_site) else ("restore-setting",)
 
 
 def _made(keys: Sequence[str], culprits: Sequence[Culprit]) -> list[Remedy]:

@@ -72,6 +72,9 @@ def component_name(kind: str, component_id: str, name: str, lang: Lang) -> str:
     """
     if lang == "en":
         return name
+    base, sep, host = component_id.partition(":")
+    if kind == "setting" and sep and has_text(f"setting.{base}", "en"):
+        return text(f"setting.{base}", lang, host=host)  # a per-site setting
     for key in (f"component.{component_id}", f"setting.{component_id}"):
         if kind in ("site-data", "setting") and has_text(key, "en"):
             return text(key, lang)

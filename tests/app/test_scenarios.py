@@ -86,7 +86,10 @@ def components_of(scenario: Scenario) -> dict[str, set[str]]:
             for e in recipe.extensions + recipe.disabled_extensions
         },
         "cookies": {f"{c.name}@{c.domain}" for c in [*recipe.cookies, *sum(jars, [])]},
-        "browser-setting": set(recipe.settings),
+        "browser-setting": {
+            *recipe.settings,
+            *(f"site-cookies:{host}" for host in recipe.blocked_cookie_sites),
+        },
         "site-data": {"site-data"} if recipe.visit else set(),
         "credentials": {
             field

@@ -102,6 +102,8 @@ def test_a_firefox_profile_as_components(tmp_path: Path) -> None:
         ("site-data", "site-data", "Site data and cache"),
         ("setting", "javascript", "JavaScript blocked"),
         ("setting", "cookies", "All cookies blocked"),
+        # its permissions.sqlite blocks cookies for http://portal.localhost:8000
+        ("setting", "site-cookies:portal.localhost", "Cookies blocked for portal.localhost"),
     ]
     assert inventory.private == {"blocker@x"}  # allowed in private windows
 

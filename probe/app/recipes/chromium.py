@@ -103,6 +103,9 @@ class ProfileRecipe(BaseModel):
     cookies: list[CookieSeed] = []
     cookie_jars: list[str] = []  # fixture files under fixtures/cookies/
     settings: list[SettingId] = []  # settings to turn on
+    # Hosts whose cookies the site settings block ("Sites that can never use cookies"),
+    # each with its subdomains: a per-site exception, not the global setting.
+    blocked_cookie_sites: list[str] = []
     visit: list[str] = []  # URLs opened once while building; "{portal}" is the portal URL
     # Start the browser once with the enabled extensions, so that each stores what it
     # does when it starts (dynamic blocking rules, storage), as in a browser in use.
@@ -197,9 +200,10 @@ def build_profile(
         raise BadInput(f"{user_data_dir} is not empty")
     profile_dir = user_data_dir / "Default"
     profile_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if seeds or visits:
+    blocked = recipe.blocked_cookie_sites
+    if seeds or visits or blocked:
         with ThreadPoolExecutor(max_workers=1) as worker:
-            worker.submit(_plant, user_data_dir, chromium, seeds, visits).result()
+            worker.submit(_plant, user_data_dir, chromium, seeds, visits, blocked).result()
     prefs_file = profile_dir / "Preferences"
     prefs: dict[str, Any] = json.loads(prefs_file.read_text()) if prefs_file.exists() else {}
     for setting in recipe.settings:
@@ -246,10 +250,16 @@ def planted_cookies(seeds: Iterable[CookieSeed]) -> list[Any]:
 
 
 def _plant(
-    user_data_dir: Path, chromium: Chromium, seeds: list[CookieSeed], visits: list[str]
+    user_data_dir: Path,
+    chromium: Chromium,
+    seeds: list[CookieSeed],
+    visits: list[str],
+    blocked_cookie_sites: list[str],
 ) -> None:
     with _building_browser(user_data_dir, chromium) as context:
         visit_and_plant(context, visits, seeds)
+        if blocked_cookie_sites:
+            _block_cookies_for(context, blocked_cookie_sites)
 
 
 def visit_and_plant(context: Any, visits: list[str], seeds: list[CookieSeed]) -> None:
@@ -398,6 +408,36 @@ def _turn_on(prefs: dict[str, Any], setting: SettingId) -> None:
             profile["cookie_controls_mode"] = 1
         case "proxy":
             prefs["proxy"] = {"mode": "fixed_servers", "server": DEAD_PROXY}
+
+
+def _block_cookies_for(context: Any, hosts: list[str]) -> None:
+    """Block cookies for each host (and its subdomains) as a person does it, through
+    Chromium's own settings page: its "Sites that can never use cookies" > Add sends
+    ``setCategoryPermissionForPattern``, and Chromium writes the exception
+    (``[*.]host,*`` at 2) into Preferences itself."""
+    page = context.new_page()
+    page.goto("chrome://settings/cookies")
+    for host in hosts:
+        page.evaluate(
+            """(host) => chrome.send('setCategoryPermissionForPattern',
+                [`[*.]${host}`, '*', 'cookies', 'block', false])""",
+            host,
+        )
+    # The handler answers nothing: read the exceptions back until they are all there.
+    for _ in range(50):
+        listed = page.evaluate(
+            """async () => { const {sendWithPromise} = await import('chrome://resources/js/cr.js');
+                return (await sendWithPromise('getExceptionList', 'cookies'))
+                    .map((e) => e.origin) }"""
+        )
+        if all(f"[*.]{h}" in listed for h in hosts):
+            break
+        page.wait_for_timeout(100)
+    else:
+        raise BrowserFailure(
+            "Chromium did not record the cookie exceptions (while building a profile)"
+        )
+    page.close()
 
 
 def _install(folder: Path, extensions_dir: Path) -> tuple[str, dict[str, Any]]:

@@ -14,11 +14,13 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from probe.app.recipes.chromium import (
     DEAD_PROXY,
@@ -119,7 +121,33 @@ def build_firefox_profile(
     for setting in recipe.settings:
         values.update(SETTING_PREFS[setting])
     prefs_file.write_text(format_prefs(values), encoding="utf-8")
+    if recipe.blocked_cookie_sites:
+        _block_cookies(profile_dir / "permissions.sqlite", recipe.blocked_cookie_sites, portal_url)
     return profile_dir
+
+
+def _block_cookies(database: Path, hosts: list[str], portal_url: str | None) -> None:
+    """What Firefox's cookie "Manage Exceptions" keeps for "Block" on each host: a
+    ``cookie`` permission at 2 for its http and https origins, in the permissions.sqlite
+    Firefox created when it started (its own schema). Firefox applies such a row to that
+    exact origin, port included, so the portal's own origin gets one too."""
+    origins = [f"{scheme}://{host}" for host in hosts for scheme in ("http", "https")]
+    portal = urlsplit(portal_url) if portal_url else None
+    if portal is not None and portal.hostname in hosts and portal.port:
+        origins.append(f"{portal.scheme}://{portal.hostname}:{portal.port}")
+    if not database.is_file():
+        raise BrowserFailure("Firefox wrote no permissions.sqlite (while building a profile)")
+    now = int(time.time() * 1000)
+    connection = sqlite3.connect(database)
+    try:
+        connection.executemany(
+            "INSERT INTO moz_perms (origin, type, permission, expireType, expireTime,"
+            " modificationTime) VALUES (?, 'cookie', 2, 0, 0, ?)",
+            [(origin, now) for origin in origins],
+        )
+        connection.commit()
+    finally:
+        connection.close()
 
 
 def _turn_off(records: Path, disabled: set[str]) -> None:

@@ -44,6 +44,12 @@ from probe.browsers.chromium.profile import (
     read_cookies,
     snapshot_profile,
 )
+from probe.browsers.chromium.profile.reading import load_json
+from probe.browsers.chromium.profile.site_settings import (
+    SiteSetting,
+    parse_site_setting_id,
+    read_site_settings,
+)
 from probe.browsers.chromium.warm import warm_browsers
 from probe.models import BrowserInfo, Component, ProfileInfo, cookie_component, cookie_name_host
 
@@ -73,12 +79,21 @@ def has_site_data(profile: SourceProfile) -> bool:
     return any((root / name).exists() and any((root / name).iterdir()) for name in SITE_DATA_DIRS)
 
 
+def site_settings(profile: SourceProfile, sites: Iterable[str]) -> list[SiteSetting]:
+    """The per-site blocks of the profile that apply to the portal's sites."""
+    prefs = profile.profile_dir / "Preferences"
+    return read_site_settings(load_json(prefs), sites) if prefs.is_file() else []
+
+
 def take_inventory(profile: SourceProfile, sites: Iterable[str]) -> Inventory:
     components = [extension_component(e) for e in profile.extensions if e.enabled]
     components += read_portal_cookies(profile, sites)
     if has_site_data(profile):
         components.append(Component(kind="site-data", id=SITE_DATA_ID, name="Site data and cache"))
     components += [Component(kind="setting", id=s.id, name=s.name) for s in profile.settings]
+    components += [
+        Component(kind="setting", id=s.id, name=s.name) for s in site_settings(profile, sites)
+    ]
     private = frozenset(e.id for e in profile.extensions if e.incognito)
     return Inventory(components=components, private=private)
 
@@ -170,6 +185,9 @@ class ChromiumEngine:
         )
         cookies = inventory.of_kind("cookie")
         settings: list[SettingId] = [s.id for s in snapshot.settings] if snapshot else []
+        site_settings = [
+            c.id for c in inventory.of_kind("setting") if parse_site_setting_id(c.id) is not None
+        ]
         # The user-data-dir and the browser's own HOME, removed together afterwards.
         profile_dir = spec.folder / "profile"
         try:
@@ -180,6 +198,7 @@ class ChromiumEngine:
                     keep_cookies=True,  # the portal's own cookies are removed one by one below
                     keep_site_data=SITE_DATA_ID in kept,
                     reset_settings=[s for s in settings if s not in kept],
+                    reset_site_settings=[s for s in site_settings if s not in kept],
                     extensions=extensions,
                 )
             else:

@@ -50,6 +50,10 @@ if TYPE_CHECKING:
 FirefoxProfileKind = Literal["given", "default-firefox", "fresh"]
 
 
+# A per-site cookie block's component id, as Chromium's: "site-cookies:wiki.example".
+SITE_COOKIES = "site-cookies:"
+
+
 def runs_in_person_browser(addon: Addon) -> bool:
     """True when the add-on runs in the person's Firefox (so it is a component).
 
@@ -75,6 +79,10 @@ def take_inventory(profile: FirefoxProfile, sites: tuple[str, ...]) -> Inventory
     if any(profile.site_data_for(site) for site in sites):
         components.append(Component(kind="site-data", id=SITE_DATA_ID, name="Site data and cache"))
     components += [Component(kind="setting", id=s.id, name=s.name) for s in profile.settings]
+    components += [
+        Component(kind="setting", id=f"{SITE_COOKIES}{host}", name=f"Cookies blocked for {host}")
+        for host in profile.cookie_blocks_for(sites)
+    ]
     private = frozenset(a.id for a in addons if a.private_allowed)
     return Inventory(components=components, private=private)
 
@@ -175,6 +183,11 @@ def plan_of(inventory: Inventory, profile: FirefoxProfile, spec: RunSpec) -> Run
         drop_cookies=dropped_cookies,
         drop_site_data_for=spec.sites if site_data - kept else (),
         reset_settings=resets,
+        allow_cookies_for=tuple(
+            c.id.removeprefix(SITE_COOKIES)
+            for c in inventory.of_kind("setting")
+            if c.id.startswith(SITE_COOKIES) and c.id not in kept
+        ),
         private=spec.private,
     )
 

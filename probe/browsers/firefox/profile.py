@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from probe._util.files import UnsafeFile, is_real_dir, is_regular, read_text, tree_size
 from probe.browsers.firefox.prefs import PrefValue, parse_prefs
@@ -50,6 +50,7 @@ BUILTIN_LOCATIONS = frozenset(
     {"app-builtin", "app-builtin-addons", "app-system-defaults", "app-system-addons"}
 )
 PRIVATE_PERMISSION = "internal:privateBrowsingAllowed"
+DENY = 2  # nsIPermissionManager.DENY_ACTION
 ADDON_TYPES = frozenset({"extension"})
 MAX_ADDONS = 1000
 MAX_COOKIES = 100_000
@@ -131,6 +132,30 @@ class FirefoxProfile:
 
     def site_data_for(self, host: str) -> list[SiteData]:
         return [d for d in self.site_data if d.host == host.lower() and not d.partition]
+
+    def cookie_blocks_for(self, sites: tuple[str, ...]) -> list[str]:
+        """The hosts among ``sites`` whose cookies a per-site exception blocks.
+
+        Firefox's "Manage Exceptions" (Settings > Privacy & Security > Cookies and Site
+        Data) keeps a ``cookie`` permission at 2 (deny) per origin in permissions.sqlite.
+        Firefox ESR 153 applies it to that exact origin, port included (measured: a row for
+        ``http://portal.localhost`` leaves ``http://portal.localhost:8000`` alone, and one
+        for ``http://localhost`` leaves ``portal.localhost`` alone).
+        """
+        wanted = {s.lower() for s in sites}
+        found = [
+            host
+            for p in self.permissions
+            if p.type == "cookie"
+            and p.permission == DENY
+            and (host := permission_host(p.origin)) in wanted
+        ]
+        return list(dict.fromkeys(found))
+
+
+def permission_host(origin: str) -> str:
+    """The host of a permission's origin (``https://wiki.example:443^userContextId=1``)."""
+    return (urlsplit(origin.split("^", 1)[0]).hostname or "").lower()
 
 
 def host_matches(cookie_host: str, host: str) -> bool:

@@ -22,12 +22,14 @@ from probe._util.files import copy_tree, is_real_dir, is_regular, read_text
 from probe.browsers.firefox.launch import HOME_FOLDER
 from probe.browsers.firefox.prefs import PrefValue, format_prefs, parse_prefs
 from probe.browsers.firefox.profile import (
+    DENY,
     PRIVATE_PERMISSION,
     SETTING_PREFS,
     FirefoxProfile,
     SettingId,
     host_matches,
     partition_site,
+    permission_host,
 )
 from probe.errors import BadInput
 
@@ -106,6 +108,8 @@ class RunPlan:
     drop_site_data_for: tuple[str, ...] = ()
     drop_all_site_data: bool = False
     reset_settings: frozenset[SettingId] = frozenset()
+    # Hosts whose per-site cookie block (permissions.sqlite) the run leaves out.
+    allow_cookies_for: tuple[str, ...] = ()
     # Firefox's permanent private browsing: the profile's cookies and site data unused,
     # and only the add-ons allowed in private windows run (what a private window does).
     private: bool = False
@@ -201,6 +205,8 @@ def prepare_run_dir(profile: FirefoxProfile, dest: Path, plan: RunPlan) -> RunDi
         if plan.drop_cookies:
             _drop_named_cookies(dest / "cookies.sqlite", plan.drop_cookies, warnings)
     _drop_site_data(profile, dest, plan, warnings)
+    if plan.allow_cookies_for:
+        _drop_cookie_blocks(dest / "permissions.sqlite", plan.allow_cookies_for, warnings)
     user_prefs = _user_prefs(profile, dest, plan.reset_settings)
     if plan.private:
         user_prefs[PRIVATE_PREF] = True
@@ -332,6 +338,32 @@ def _drop_named_cookies(
             )
 
     _edit_cookies(database, warnings, edit)
+
+
+def _drop_cookie_blocks(database: Path, hosts: tuple[str, ...], warnings: list[str]) -> None:
+    """Delete the per-site cookie blocks (``cookie`` at deny) of ``hosts``, nothing else."""
+    if not is_regular(database):
+        return
+    wanted = {h.lower() for h in hosts}
+    try:
+        connection = sqlite3.connect(database)
+        try:
+            rows = connection.execute(
+                "SELECT id, origin FROM moz_perms WHERE type = 'cookie' AND permission = ?",
+                (DENY,),
+            ).fetchall()
+            ids = [(i,) for i, origin in rows if permission_host(str(origin)) in wanted]
+            connection.executemany("DELETE FROM moz_perms WHERE id = ?", ids)
+            connection.commit()
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        for name in ("permissions.sqlite", "permissions.sqlite-wal", "permissions.sqlite-shm"):
+            (database.parent / name).unlink(missing_ok=True)
+        warnings.append(
+            f"permissions.sqlite could not be edited ({exc}): the run has no site exceptions"
+        )
 
 
 def _sent_to(cookie_host: object, host: str) -> bool:

@@ -18,6 +18,10 @@ from probe.browsers.chromium.profile.reading import (
     extension_id,
     load_json,
 )
+from probe.browsers.chromium.profile.site_settings import (
+    drop_site_settings,
+    parse_site_setting_id,
+)
 from probe.browsers.chromium.profile.snapshot import (
     COOKIE_FILES,
     EXTENSION_STATE_DIRS,
@@ -51,6 +55,7 @@ def prepare_run_dir(
     keep_site_data: bool,
     reset_settings: Iterable[SettingId],
     extensions: Iterable[Extension] = (),
+    reset_site_settings: Iterable[str] = (),
 ) -> Path:
     """Make a user-data-dir for one browser run from a snapshot; returns it.
 
@@ -60,10 +65,14 @@ def prepare_run_dir(
     it discards the extension's dynamic blocking rules, and the rulesets turned on at
     run time), its dynamic rules, its storage and its IndexedDB, even when the run
     drops the site data. Every other extension is forgotten. Startup pages are dropped
-    so the browser opens nothing but what the run asks for.
+    so the browser opens nothing but what the run asks for. ``reset_site_settings``: the
+    per-site blocks the run leaves out (``site-cookies:wiki.example``), each removed alone.
     """
     resets = list(reset_settings)
-    unknown = [s for s in resets if s not in SETTING_NAMES]
+    site_ids = list(reset_site_settings)
+    site_resets = [parse_site_setting_id(i) for i in site_ids]
+    unknown: list[str] = [s for s in resets if s not in SETTING_NAMES]
+    unknown += [i for i, s in zip(site_ids, site_resets, strict=True) if s is None]
     if unknown:
         raise BadInput(f"unknown setting to reset: {', '.join(map(str, unknown))}")
     make_private_dir(dest)
@@ -90,6 +99,7 @@ def prepare_run_dir(
         _drop_extensions(prefs)
         for setting in resets:
             _reset_setting(prefs, setting)
+        drop_site_settings(prefs, [s for s in site_resets if s is not None])
         if name == "Preferences":
             prefs["session"] = {"restore_on_startup": 5}  # open the new tab page only
             profile = prefs.setdefault("profile", {})

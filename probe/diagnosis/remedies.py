@@ -27,6 +27,10 @@ _IDS = {
 # Remedies that name the culprits (``{names}``).
 _NAMING = frozenset({"disable-extension", "restore-setting", "remove-site-setting"})
 
+# Remedies worded for several culprits at once (``remedy.<key>``): "turn off the
+# extensions 'A' + 'B'", "if you want to keep them".
+_SEVERAL = {"disable-extension": "disable-extensions", "allow-portal": "allow-portal.several"}
+
 _BROWSER_FALLBACK = ("private-window", "other-browser", "call-support")
 
 # factor -> (the steps to take, in order; what to do if they do not work)
@@ -97,8 +101,13 @@ def _setting_steps(culprits: Sequence[Culprit]) -> tuple[str, ...]:
 
 
 def _made(keys: Sequence[str], culprits: Sequence[Culprit]) -> list[Remedy]:
+    several = len(culprits) > 1
     return [
-        remedy(_IDS.get(key, key), key, **({"names": list(culprits)} if key in _NAMING else {}))
+        remedy(
+            _IDS.get(key, key),
+            _SEVERAL.get(key, key) if several else key,
+            **({"names": list(culprits)} if key in _NAMING else {}),
+        )
         for key in keys
     ]
 

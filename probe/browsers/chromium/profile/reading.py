@@ -11,7 +11,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -275,7 +275,7 @@ def _read_extensions(
 ) -> list[Extension]:
     installed = profile_dir / "Extensions"
     found: list[Extension] = []
-    for ext_id, entry in sorted(_registered(pref_sources).items()):
+    for ext_id, entry in sorted(extension_entries(pref_sources).items()):
         folder = _extension_folder(ext_id, entry, profile_dir, warnings)
         if folder is None:
             continue
@@ -304,9 +304,11 @@ def _read_extensions(
     return found
 
 
-def _registered(pref_sources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The extensions the preferences register, by id; later sources win (Preferences
-    over Secure Preferences)."""
+def extension_entries(
+    pref_sources: Sequence[dict[str, Any] | None],
+) -> dict[str, dict[str, Any]]:
+    """The extensions' Preferences entries, by id; later sources win (Preferences over
+    Secure Preferences). Reading a profile and making a run folder both read them so."""
     entries: dict[str, dict[str, Any]] = {}
     for prefs in pref_sources:
         registered = dig(prefs, "extensions", "settings")

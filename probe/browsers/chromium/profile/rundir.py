@@ -15,6 +15,7 @@ from probe.browsers.chromium.profile.reading import (
     SettingId,
     SourceProfile,
     dig,
+    extension_entries,
     extension_id,
     load_json,
 )
@@ -94,7 +95,7 @@ def prepare_run_dir(
             if (source_dir / name).is_file():
                 budget.copy(source_dir / name, run_dir / name)
     files = {n: load_json(source_dir / n) for n in PREFERENCE_FILES if (source_dir / n).is_file()}
-    entries = _extension_entries([files.get("Secure Preferences"), files.get("Preferences")])
+    entries = extension_entries([files.get("Secure Preferences"), files.get("Preferences")])
     for name, prefs in files.items():
         _drop_extensions(prefs)
         for setting in resets:
@@ -161,16 +162,6 @@ def _copy_extension_state(
     for source, target in trees:
         for src_file, dst_file in tree_files(source_dir / source, run_dir / target):
             budget.copy(src_file, dst_file)
-
-
-def _extension_entries(pref_sources: list[dict[str, Any] | None]) -> dict[str, dict[str, Any]]:
-    """The extensions' Preferences entries; later sources win, as when reading the profile."""
-    entries: dict[str, dict[str, Any]] = {}
-    for prefs in pref_sources:
-        registered = dig(prefs, "extensions", "settings")
-        if isinstance(registered, dict):
-            entries.update({k: v for k, v in registered.items() if isinstance(v, dict)})
-    return entries
 
 
 def _register(

@@ -550,6 +550,7 @@ class Diagnosis:
             ),
             stop_after=run.failed_step,
             photographed=False,
+            sends_only=sends_question(run),
         )
         result_without, result_alone = await asyncio.gather(self.run(without), self.run(alone))
         if not got_further(result_without, run) or not fails_the_same(result_alone, run):
@@ -773,6 +774,7 @@ class Diagnosis:
             stop_after=current.failed_step,
             photographed=False,
             series=True,
+            sends_only=sends_question(current),
         )
         names = {c.id: c.name for c in self.inventory.components}
         env = dataclasses.replace(
@@ -807,6 +809,17 @@ class Diagnosis:
             list(suspects), fails, max_tests=self.max_drill_runs, parallel=self.jobs
         )
         return found.culprits
+
+
+def sends_question(run: VariantRun) -> bool:
+    """Whether a run compared with ``run`` only has to know if the form sends.
+
+    ``run`` stopped because pressing the button sent nothing (or the form could not be
+    filled): a run that answers "does it fail the same way?" need not reach the portal,
+    its login is stopped in the browser (``Environment.sends_only``). Wherever the
+    portal's answer matters, runs go all the way.
+    """
+    return run.symptom == "form-broken" and run.failed_step == "credentials"
 
 
 def _certificate_notes(run: VariantRun) -> list[Detail]:

@@ -41,10 +41,9 @@ from probe.journey.observation import Quickness
 from probe.models import Detail, Evidence, StepName, VariantRun
 from probe.report.details import english
 
-# A narrowing-down run's shortest waits (see ``narrowing_timeouts``): for a form to send
-# anything, for the CAPTCHA widget to render (its frame is another site: under load, a new
-# renderer process may take a second to start).
-SENT_WITHIN_FLOOR_MS = 1_000
+# A narrowing-down run's shortest wait for the CAPTCHA widget to render (see
+# ``narrowing_timeouts``; its frame is another site: under load, a new renderer process
+# may take a second to start).
 STOPPED = Detail(key="detail.stopped")
 CAPTCHA_APPEAR_FLOOR_MS = 2_000
 
@@ -88,6 +87,9 @@ class Environment:
     # More runs like this one follow (narrowing down): worth starting a browser that
     # can be switched from run to run. Other runs reuse one only when one is idle.
     series: bool = False
+    # The run only asks whether the form sends: its login is stopped in the browser
+    # before it reaches the portal (no submission, no account guard, no wait on it).
+    sends_only: bool = False
 
 
 class Runner:
@@ -235,6 +237,7 @@ class Runner:
             screenshot_every_step=env.name == "current",
             stop_after=env.stop_after,
             no_submit=self.no_submit,
+            sends_only=env.sends_only,
             name=env.name,
             downloads=browser.downloads,
             page=browser.page,
@@ -324,17 +327,15 @@ def _variant_run(
 
 
 def narrowing_timeouts(timeouts: Timeouts, seen: Quickness) -> Timeouts:
-    """A narrowing-down run's waits: less for what the working runs showed comes quickly.
+    """A narrowing-down run's waits: less for a CAPTCHA widget the working runs showed quickly.
 
-    Once a form that works was seen to send (its first request ``seen.sent_after`` s after
-    the press), a narrowing-down run whose form sends nothing within ten times that (at
-    least ``SENT_WITHIN_FLOOR_MS``, at most the usual wait) has the form that does not work;
-    the same for a CAPTCHA widget seen rendering ``seen.captcha_after`` s into its step (at
-    least ``CAPTCHA_APPEAR_FLOOR_MS``). The run it is compared with already showed how that looks.
+    A CAPTCHA widget seen rendering ``seen.captcha_after`` s into its step elsewhere gets
+    ten times that (at least ``CAPTCHA_APPEAR_FLOOR_MS``, at most the usual wait). Whether
+    the form sent anything is not learned from a faster run: it is decided from events
+    (``probe.journey.page_steps.submit``, ``probe.journey.sending``), with the usual wait.
     """
     return dataclasses.replace(
         timeouts,
-        sent_within=_learned(timeouts.sent_within, seen.sent_after, SENT_WITHIN_FLOOR_MS),
         captcha_appear=_learned(
             timeouts.captcha_appear, seen.captcha_after, CAPTCHA_APPEAR_FLOOR_MS
         ),

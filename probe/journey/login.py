@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -50,6 +51,7 @@ from probe.journey.page_steps import (
     submit,
 )
 from probe.journey.refusal import FormState, Refusal, form_state, page_words, refusal_of
+from probe.journey.sending import form_sends
 from probe.models import Detail, ParamValue, Step, StepName, Symptom, Term, blocked_by_client
 from probe.report.details import english
 
@@ -144,6 +146,7 @@ class Journey:
         screenshot_every_step: bool = True,
         stop_after: StepName | None = None,
         no_submit: bool = False,
+        sends_only: bool = False,
         name: str = "run",
         downloads: Path | None = None,
         page: Page | None = None,
@@ -165,6 +168,9 @@ class Journey:
         self.stop_after = stop_after
         # On a portal that is not a test double: everything up to the CAPTCHA, no login.
         self.no_submit = no_submit
+        # A narrowing-down run that only asks whether the form sends: the login request is
+        # stopped in the browser before it reaches the portal (``probe.journey.sending``).
+        self.sends_only = sends_only
         self.name = name
         self.downloads = downloads  # where Chromium saves downloads, to measure them
         self._holding_gate = False
@@ -214,7 +220,7 @@ class Journey:
         call alive. Waiting for the account guard does not count: the other run it
         waits for has deadlines of its own.
         """
-        if name == "credentials" and self.gate is not None:
+        if name == "credentials" and self.gate is not None and not self.sends_only:
             await self.gate.enter(self.credentials)
             self._holding_gate = True
         seconds = self.timeouts.step / 1000
@@ -385,6 +391,8 @@ class Journey:
                 answer, sent = "form-broken", False
                 raise _Failure("form-broken", Detail(key="detail.form-not-filled")) from exc
             before = page.url
+            if self.sends_only:
+                return await self._sends(page, before)
             self._remember_form(await form_state(page, self.map))
             self._submitted_at = time.time()
             try:
@@ -413,8 +421,17 @@ class Journey:
                 raise
             return None
         finally:
-            if self.gate is not None:
+            if self.gate is not None and not self.sends_only:
                 self.gate.answer(self.credentials, answer, sent=sent)
+
+    async def _sends(self, page: Page, before: str) -> StageEnd:
+        """Whether the form sends, the login stopped before it leaves the browser."""
+        click = partial(page.click, self.map.submit, timeout=3_000)
+        if await form_sends(page, self.context, self.map, click, self.timeouts):
+            return Detail(key="detail.login-stopped")
+        raise _Failure(
+            "form-broken", Detail(key="detail.form-not-sent", params={"url": public_url(before)})
+        )
 
     def _remember_form(self, state: FormState | None) -> None:
         if state is not None:

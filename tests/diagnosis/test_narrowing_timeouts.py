@@ -1,33 +1,23 @@
-"""How long a narrowing-down run waits for a form to send anything, and for the CAPTCHA widget
-(``narrowing_timeouts``)."""
+"""How long a narrowing-down run waits for the CAPTCHA widget (``narrowing_timeouts``), and
+that its wait for a form to send is the usual one."""
 
 from __future__ import annotations
 
 import pytest
 
 from probe.description.target import Timeouts
-from probe.diagnosis.runner import CAPTCHA_APPEAR_FLOOR_MS, SENT_WITHIN_FLOOR_MS, narrowing_timeouts
+from probe.diagnosis.runner import CAPTCHA_APPEAR_FLOOR_MS, narrowing_timeouts
 from probe.journey.observation import Quickness
 
 
-@pytest.mark.parametrize(
-    ("sent_after", "expected"),
-    [
-        (None, 2_000),  # no form seen sending yet: the usual wait
-        (0.02, SENT_WITHIN_FLOOR_MS),  # ten times 20 ms is under the floor
-        (0.15, 1_500),  # ten times what the working form took
-        (0.9, 2_000),  # never more than the usual wait
-    ],
-)
-def test_the_wait_follows_how_soon_a_working_form_sent(
-    sent_after: float | None, expected: int
+@pytest.mark.parametrize("sent_after", [None, 0.02, 0.15, 0.9])
+def test_the_wait_for_the_form_to_send_is_never_learned_from_a_faster_run(
+    sent_after: float | None,
 ) -> None:
-    assert (
-        narrowing_timeouts(
-            Timeouts(sent_within=2_000), Quickness(sent_after=sent_after)
-        ).sent_within
-        == expected
-    )
+    # Under load, a form that sends a little later than a faster run did is still a form
+    # that sends: "sent nothing" is decided from events with the usual wait (issue 23).
+    seen = Quickness(sent_after=sent_after)
+    assert narrowing_timeouts(Timeouts(sent_within=2_000), seen).sent_within == 2_000
 
 
 def test_a_portal_that_turned_the_short_wait_off_keeps_it_off() -> None:

@@ -44,6 +44,7 @@ from probe.journey.observation import (
 )
 from probe.journey.page_steps import (
     SKIPPED,
+    WIDGET_REQUESTS,
     Answer,
     NothingSent,
     read_message,
@@ -259,7 +260,8 @@ class Journey:
                 return JourneyResult(
                     steps, "none", skipped_because=skip.reason, answer_on_record=skip.answer
                 )
-            except _Failure as failure:
+            except _Failure as raised:
+                failure = await _certificate_instead(page, recorder, raised)
                 if browser_gone(failure.__cause__):
                     # Chromium died mid-step: what the step concluded is meaningless.
                     steps.append(noted_step(name, "fail", reported(failure.__cause__)))
@@ -282,6 +284,13 @@ class Journey:
                 symptom: Symptom = "timeout" if isinstance(exc, PlaywrightTimeout) else "page-error"
                 if browser_gone(exc):
                     symptom = "browser-crashed"
+                refused = await _certificate_instead(
+                    page, recorder, _Failure(symptom, reported(exc)), str(exc)
+                )
+                if refused.symptom == "certificate-refused":
+                    steps.append(noted_step(name, "fail", refused.detail))
+                    steps += self._skipped_rest(stages[index + 1 :], NOT_REACHED)
+                    return JourneyResult(steps, refused.symptom)
                 steps.append(noted_step(name, "fail", reported(exc)))
                 steps += self._skipped_rest(stages[index + 1 :], NOT_REACHED)
                 return JourneyResult(steps, symptom)
@@ -642,6 +651,42 @@ class Journey:
                 await finished
             raise
         return await finished
+
+
+async def _certificate_instead(
+    page: Page, recorder: Recorder, failure: _Failure, error: str = ""
+) -> _Failure:
+    """The failure as the certificate problem it is, when the browser refused a certificate.
+
+    On the way (the CAPTCHA vendor's host, the page after login, a partner's site), a
+    certificate the browser refuses makes the widget "missing", the answer "an error" or
+    the form "not sent"; the request that failed says what it really was: something
+    between the person and the portal (the clock, an antivirus or proxy intercepting
+    secure connections), never the portal's page or an extension.
+    """
+    if failure.symptom in ("certificate-refused", "browser-crashed"):
+        return failure
+    url: str | None = None
+    code = refused_certificate_error(error)
+    if code is None and not page.is_closed():
+        code = refused_certificate_error(page.url)
+        url = page.url if code is not None else None
+    if code is None:
+        # A script or frame of the page may have failed while it loaded, steps before.
+        kinds = ("document", *WIDGET_REQUESTS)
+        for request in [*recorder.failed_in_step(), *recorder.failed]:
+            if request.resource_type not in kinds:
+                continue
+            code = refused_certificate_error(request.error)
+            if code is not None:
+                url = request.url
+                break
+    if code is None:
+        return failure
+    facts = await peer_certificate(url) if url and url.startswith("https://") else None
+    refused = _Failure("certificate-refused", certificate_detail(code, facts), failure.message)
+    refused.__cause__ = failure.__cause__
+    return refused
 
 
 def _refusal_note(refusal: Refusal, status: int | None) -> Detail:

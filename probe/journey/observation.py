@@ -101,6 +101,10 @@ class Recorder:
         if response.request.resource_type == "document" and response.frame == self.page.main_frame:
             self.last_document_status = response.status
 
+    def failed_in_step(self) -> list[FailedRequest]:
+        """The requests that failed since the last step was recorded."""
+        return self.failed[self._mark_failed :]
+
     def blocked_requests_to(self, host_fragment: str) -> list[FailedRequest]:
         return [f for f in self.failed if f.blocked_by_client and host_fragment in f.url]
 

@@ -8,6 +8,7 @@ anchors too, but not the README, which is not part of the site.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -101,3 +102,17 @@ def test_every_page_of_the_docs_is_in_the_site() -> None:
     nav = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     listed = set(re.findall(r":\s*([\w./-]+\.md)\s*$", nav, flags=re.MULTILINE))
     assert listed == {p.name for p in DOCS.glob("*.md")}
+
+
+def test_the_report_pictures_script_matches_the_pictures() -> None:
+    """scripts/make_examples.py still imports, and makes exactly the pictures the docs show."""
+    spec = importlib.util.spec_from_file_location(
+        "make_examples", REPO / "scripts" / "make_examples.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    made = {f"{label}.png" for label in module.EXAMPLES}
+    assert made == {p.name for p in (REPO / "reports" / "examples").glob("*.png")}
+    scenarios = {p.stem for p in (REPO / "scenarios").glob("*.toml")}
+    assert set(module.EXAMPLES.values()) <= scenarios

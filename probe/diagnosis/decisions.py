@@ -759,6 +759,8 @@ class Diagnosis:
         note = ""
         if factor == "certificate":  # which certificate: who issued it, for what, until when
             return make_blocker(factor, [], evidence, also=_certificate_notes(evidence))
+        if factor in QUOTED_FACTORS and evidence is not fresh:
+            return None  # said "even in a brand-new browser": only when one met it too
         if factor in QUOTED_FACTORS and evidence.message:
             said = Detail(key="summary.portal-said", params={"words": evidence.message})
             return make_blocker(factor, [], evidence, also=[said])
@@ -803,12 +805,24 @@ class Diagnosis:
 
         async def fails(kept: list[Component]) -> bool:
             result = await self._drill(base | {c.id for c in kept}, current)
+            if reached(result) is None:
+                # Skipped before it could tell (the account guard would not send the
+                # password again): counting it as "does not fail" would single out
+                # innocent components, "together".
+                raise _CannotTell
             return fails_the_same(result, current)
 
-        found = await ddmin(
-            list(suspects), fails, max_tests=self.max_drill_runs, parallel=self.jobs
-        )
+        try:
+            found = await ddmin(
+                list(suspects), fails, max_tests=self.max_drill_runs, parallel=self.jobs
+            )
+        except _CannotTell:
+            return []
         return found.culprits
+
+
+class _CannotTell(Exception):
+    """A narrowing-down run was skipped before the step it had to tell about."""
 
 
 def sends_question(run: VariantRun) -> bool:

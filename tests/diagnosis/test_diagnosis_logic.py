@@ -32,6 +32,7 @@ STOPS_AT: dict[str, StepName] = {
     "captcha-missing": "captcha",
     "form-broken": "credentials",
     "invalid-credentials": "credentials",
+    "login-refused": "credentials",
     "headers-too-large": "open-login",
     "page-error": "open-login",
     "javascript-disabled": "open-login",
@@ -418,7 +419,9 @@ class GuardedRunner(FakeRunner):
 
     async def run(self, env: Environment) -> VariantRun:
         symptom = self.rule(env)
-        if symptom is None or STOPS_AT.get(symptom) not in ("credentials", "second-factor"):
+        reaches = STOPS_AT.get(symptom or "") in ("credentials", "second-factor")
+        if symptom is None or not reaches or env.sends_only:
+            # (A run that only asks whether the form sends never reaches the portal.)
             self.guard.view(env.name).close()
             return await super().run(env)
         gate = self.guard.view(env.name)
@@ -657,3 +660,35 @@ def test_an_answer_confirmed_by_the_logged_in_page_is_no_rejection() -> None:
         return guard.rejections
 
     assert loops.run(scenario()) == 0
+
+
+def test_narrowing_runs_for_a_form_not_sent_only_ask_whether_it_sends() -> None:
+    # A wrong password behind a form-breaking extension: the runs narrowing the form down
+    # stop their login in the browser, so the guard skips none and one culprit is named.
+    def rule(env: Environment) -> Symptom | None:
+        return "form-broken" if "id02" in env.kept else "invalid-credentials"
+
+    runner = GuardedRunner(rule, {})
+    diagnosis = Diagnosis(runner, inventory(6), GOOD)
+    verdict = loops.run(diagnosis.decide())
+    assert [c.id for c in verdict.blockers[0].culprits] == ["id02"]
+    drills = [r for r in diagnosis.runs if r.name.startswith("drill-")]
+    assert drills and all(r.outcome != "skipped" for r in drills)
+
+
+def test_narrowing_that_cannot_tell_names_nobody() -> None:
+    # The portal refuses the login when Ext 2 is there (its answer matters: the runs go all
+    # the way); after two such refusals the guard skips the rest: the search stops without
+    # naming anyone, and nothing claims a brand-new browser was refused too.
+    def rule(env: Environment) -> Symptom | None:
+        return "login-refused" if "id02" in env.kept else None
+
+    verdict, runner = decide_guarded(rule)
+    assert verdict.culprits == []
+    assert verdict.factor != "login-refused"
+    assert any(name.startswith("drill-") for name in runner.names)
+
+
+def decide_guarded(rule: Rule) -> tuple[Verdict, GuardedRunner]:
+    runner = GuardedRunner(rule, {})
+    return loops.run(Diagnosis(runner, inventory(6), GOOD).decide()), runner

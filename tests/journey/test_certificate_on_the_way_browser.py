@@ -12,9 +12,7 @@ browser refused a certificate (who issued it), not "the security check did not a
 from __future__ import annotations
 
 import ssl
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -27,6 +25,7 @@ from probe.description.model import parse_description
 from probe.description.target import Timeouts, target_of
 from probe.journey.credentials import Credentials
 from probe.journey.login import Journey, JourneyResult
+from tests.helpers.pages import page_server
 from tests.helpers.tls import local_ca
 
 PAGE = """<!doctype html><html><body>
@@ -63,27 +62,7 @@ page = "#message"
 """
 
 
-def _server(
-    handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None
-) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    if tls is not None:
-        server.socket = tls.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-class Widget(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        body = b'document.querySelector("#captcha").innerHTML = "<input type=checkbox>";'
-        self.send_response(200)
-        self.send_header("Content-Type", "text/javascript")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+WIDGET = 'document.querySelector("#captcha").innerHTML = "<input type=checkbox>";'
 
 
 @pytest.fixture
@@ -91,23 +70,10 @@ def sites(tmp_path: Path) -> Iterator[str]:
     ca = local_ca(tmp_path / "ca", names=("localhost",), organization="Intercepting Proxy CA")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(ca.server.certfile, ca.server.keyfile)
-    widget = _server(Widget, context)
-    page = PAGE.replace("{widget}", f"https://localhost:{widget.server_address[1]}/api.js")
-
-    class Login(Widget):
-        def do_GET(self) -> None:  # noqa: N802
-            body = page.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    login = _server(Login, None)
-    yield f"http://127.0.0.1:{login.server_address[1]}/login"
-    for server in (login, widget):
-        server.shutdown()
-        server.server_close()
+    with page_server(lambda _method, _path: ("text/javascript", WIDGET), context) as widget:
+        page = PAGE.replace("{widget}", f"{widget}/api.js")
+        with page_server(lambda _method, _path: ("text/html", page)) as login:
+            yield f"{login}/login"
 
 
 async def _journey(login: str) -> JourneyResult:

@@ -12,9 +12,7 @@ how fast the machine is.
 from __future__ import annotations
 
 import multiprocessing
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Literal
@@ -30,6 +28,7 @@ from probe.browsers.firefox.launch import launch_persistent_async
 from probe.description.model import mock_description
 from probe.description.target import Timeouts, pagemap_of
 from probe.journey.sending import form_sends
+from tests.helpers.pages import page_server
 
 PAGE = """<!doctype html><html><body>
 <form id="login-form" method="post" action="/answer">
@@ -74,43 +73,27 @@ SCRIPTS = {
 }
 
 
-class Portal(ThreadingHTTPServer):
-    posts: list[str]
+class Portal:
+    """The "portal": serves each case's page and notes every POST it receives."""
 
+    def __init__(self) -> None:
+        self.posts: list[str] = []
+        self.url = ""
 
-class Handler(BaseHTTPRequestHandler):
-    server: Portal
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        name = self.path.rsplit("/", 1)[-1]
-        script, extra, _ = SCRIPTS.get(name, ("", "", True))
-        self._answer(PAGE.replace("{script}", script).replace("{extra}", extra))
-
-    def do_POST(self) -> None:  # noqa: N802
-        self.server.posts.append(self.path)
-        self._answer("<p>Bienvenue</p>")
-
-    def _answer(self, html: str) -> None:
-        body = html.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+    def answer(self, method: str, path: str) -> tuple[str, str]:
+        if method == "POST":
+            self.posts.append(path)
+            return "text/html", "<p>Bienvenue</p>"
+        script, extra, _ = SCRIPTS.get(path.rsplit("/", 1)[-1], ("", "", True))
+        return "text/html", PAGE.replace("{script}", script).replace("{extra}", extra)
 
 
 @pytest.fixture(scope="module")
 def portal() -> Iterator[Portal]:
-    server = Portal(("127.0.0.1", 0), Handler)
-    server.posts = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    running = Portal()
+    with page_server(running.answer) as url:
+        running.url = url
+        yield running
 
 
 async def _context(playwright: Playwright, engine: str, folder: Path) -> BrowserContext:
@@ -152,7 +135,7 @@ def test_whether_the_form_sends_without_the_portal_seeing_it(
     portal: Portal, tmp_path: Path, engine: Engine, case: str
 ) -> None:
     portal.posts.clear()
-    url = f"http://127.0.0.1:{portal.server_address[1]}/login/{case}"
+    url = f"{portal.url}/login/{case}"
     assert loops.run(_sends(engine, url, tmp_path)) is SCRIPTS[case][2]
     assert portal.posts == []  # stopped in the browser: the portal received nothing
 
@@ -170,7 +153,7 @@ def test_the_answer_holds_on_a_loaded_machine(portal: Portal, tmp_path: Path, ca
         burner.start()
     try:
         portal.posts.clear()
-        url = f"http://127.0.0.1:{portal.server_address[1]}/login/{case}"
+        url = f"{portal.url}/login/{case}"
         assert loops.run(_sends("chromium", url, tmp_path)) is SCRIPTS[case][2]
         assert portal.posts == []
     finally:

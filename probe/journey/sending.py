@@ -40,25 +40,31 @@ How = Literal["native", "script", "click-only", "invalid"]
 # Requests a page sends on its own whatever the form does (tracking pings).
 _NOT_THE_LOGIN = frozenset({"ping", "beacon", "image", "stylesheet", "font", "media"})
 
-_WATCH = """(form) => {
+_WATCH = """(form, patch) => {
     const state = {how: null, sent: false, submit: null, invalid: false};
     const mark = () => { state.sent = true; };
     const loud = (method) => String(method || "GET").toUpperCase() !== "GET";
     const fetch0 = window.fetch, open0 = XMLHttpRequest.prototype.open;
     const send0 = XMLHttpRequest.prototype.send, submit0 = HTMLFormElement.prototype.submit;
-    if (fetch0) window.fetch = function (input, init) {
+    // Only where the login never reaches the portal: a page's own scripts could notice.
+    if (patch && fetch0) window.fetch = function (input, init) {
         if (loud((init && init.method) || (input && input.method))) mark();
         return fetch0.apply(this, arguments);
     };
-    XMLHttpRequest.prototype.open = function (method) {
-        this.__probeMethod = method;
-        return open0.apply(this, arguments);
-    };
-    XMLHttpRequest.prototype.send = function () {
-        if (loud(this.__probeMethod)) mark();
-        return send0.apply(this, arguments);
-    };
-    HTMLFormElement.prototype.submit = function () { mark(); return submit0.apply(this, arguments); };
+    if (patch) {
+        XMLHttpRequest.prototype.open = function (method) {
+            this.__probeMethod = method;
+            return open0.apply(this, arguments);
+        };
+        XMLHttpRequest.prototype.send = function () {
+            if (loud(this.__probeMethod)) mark();
+            return send0.apply(this, arguments);
+        };
+        HTMLFormElement.prototype.submit = function () {
+            mark();
+            return submit0.apply(this, arguments);
+        };
+    }
     // Capturing listeners on window run first and cannot be stopped by the page's own.
     window.addEventListener("submit", (event) => { state.submit = event; }, true);
     form.addEventListener("invalid", () => { state.invalid = true; }, true);
@@ -139,7 +145,7 @@ async def form_sends(
     page.on("request", outbound.request)
     page.on("requestfailed", outbound.failed)
     try:
-        watch = await _watch(page, pagemap)
+        watch = await watch_form(page, pagemap, patch=True)
         try:
             await click()
         except PlaywrightError:
@@ -155,11 +161,31 @@ async def form_sends(
             await context.unroute("**/*", outbound.route)
 
 
-async def _watch(page: Page, pagemap: PageMap) -> JSHandle | None:
+async def watch_form(page: Page, pagemap: PageMap, *, patch: bool) -> JSHandle | None:
+    """Start watching how the page handles the next press of its button.
+
+    ``patch``: also notice a page script's ``fetch``/``XMLHttpRequest``/``form.submit()``
+    (by wrapping them: only in runs whose login never reaches the portal). None: the page
+    cannot be asked (no script world, no form); the network alone tells.
+    """
     try:
-        return await page.locator(pagemap.login_form).first.evaluate_handle(_WATCH, timeout=2_000)
+        form = page.locator(pagemap.login_form).first
+        return await form.evaluate_handle(_WATCH, patch, timeout=2_000)
     except PlaywrightError:
-        return None  # no script world to ask (or no form): the network alone tells
+        return None
+
+
+async def on_its_way(page: Page, pagemap: PageMap, watch: JSHandle | None) -> bool:
+    """After a press, whether the form is being sent though no request was seen yet: the
+    browser submitted it itself, a page script sent it, or the button turned busy."""
+    if watch is not None:
+        try:
+            state = await watch.evaluate("(w) => [w.state.how, w.state.sent]")
+        except PlaywrightError:
+            return True  # the page went away: it navigated, the form was sent
+        if isinstance(state, list) and (state[0] == "native" or state[1] is True):
+            return True
+    return await _busy(page, pagemap)
 
 
 async def _decided(

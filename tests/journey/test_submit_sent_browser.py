@@ -117,3 +117,25 @@ def test_a_slow_portal_is_waited_for_once_the_form_was_sent(in_page: bool) -> No
     assert isinstance(answer, Answer), answer
     assert answer.status == 200
     assert answer.sent_after is not None and answer.sent_after < 1.5
+
+
+# A script that shows it is busy (the button disabled) and sends a little later: what a
+# loaded machine, or a proof-of-work widget, makes of a working form.
+BUSY_THEN_SENDS = """document.querySelector("form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  document.querySelector("button").disabled = true;
+  setTimeout(async () => {
+    const answer = await fetch("/api/login", {method: "POST", body: "x"});
+    document.body.insertAdjacentHTML("beforeend", `<p class="message">${await answer.text()}</p>`);
+  }, 1500);
+});"""
+
+
+def test_a_form_that_is_busy_sending_is_not_called_broken_by_the_short_wait() -> None:
+    # The request leaves 1.5 s after the press, three times the short wait: the button's
+    # state says the form is on its way, so probe waits for the answer (issue 23).
+    answer, _ = loops.run(
+        _press(BUSY_THEN_SENDS, in_page=True, answer_delay=0, timeout_ms=10_000, sent_within=500)
+    )
+    assert isinstance(answer, Answer), answer
+    assert answer.status == 200

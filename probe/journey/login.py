@@ -38,22 +38,22 @@ from probe.journey.observation import (
     Recorder,
     browser_gone,
     noted_step,
+    refused_certificate,
     reported,
     shows,
     visible_text,
 )
 from probe.journey.page_steps import (
     SKIPPED,
-    WIDGET_REQUESTS,
     Answer,
     NothingSent,
     read_message,
     solve_captcha,
     submit,
 )
-from probe.journey.refusal import FormState, Refusal, form_state, page_words, refusal_of
+from probe.journey.refusal import FormState, form_state, page_words, refusal_of
 from probe.journey.sending import form_sends
-from probe.models import Detail, ParamValue, Step, StepName, Symptom, Term, blocked_by_client
+from probe.models import Detail, ParamValue, Step, StepName, Symptom, blocked_by_client
 from probe.report.details import english
 
 NO_SUBMIT = Detail(key="detail.no-submit")
@@ -470,7 +470,7 @@ class Journey:
         words = message if after is not None else (message or await page_words(page))
         refusal = refusal_of(self.map, self._form_before, after, status, words)
         if refusal is not None:
-            raise _Failure(refusal.symptom, _refusal_note(refusal, status), refusal.words)
+            raise _Failure(refusal.symptom, refusal.note(status), refusal.words)
         if status is not None and status >= 400:
             raise _Failure(
                 "page-error",
@@ -656,51 +656,16 @@ class Journey:
 async def _certificate_instead(
     page: Page, recorder: Recorder, failure: _Failure, error: str = ""
 ) -> _Failure:
-    """The failure as the certificate problem it is, when the browser refused a certificate.
-
-    On the way (the CAPTCHA vendor's host, the page after login, a partner's site), a
-    certificate the browser refuses makes the widget "missing", the answer "an error" or
-    the form "not sent"; the request that failed says what it really was: something
-    between the person and the portal (the clock, an antivirus or proxy intercepting
-    secure connections), never the portal's page or an extension.
-    """
+    """The failure as the certificate problem it is, when the browser refused a certificate
+    on the way (``probe.journey.observation.refused_certificate``)."""
     if failure.symptom in ("certificate-refused", "browser-crashed"):
         return failure
-    url: str | None = None
-    code = refused_certificate_error(error)
-    if code is None and not page.is_closed():
-        code = refused_certificate_error(page.url)
-        url = page.url if code is not None else None
-    if code is None:
-        # A script or frame of the page may have failed while it loaded, steps before.
-        kinds = ("document", *WIDGET_REQUESTS)
-        for request in [*recorder.failed_in_step(), *recorder.failed]:
-            if request.resource_type not in kinds:
-                continue
-            code = refused_certificate_error(request.error)
-            if code is not None:
-                url = request.url
-                break
-    if code is None:
+    detail = await refused_certificate(page, recorder, error)
+    if detail is None:
         return failure
-    facts = await peer_certificate(url) if url and url.startswith("https://") else None
-    refused = _Failure("certificate-refused", certificate_detail(code, facts), failure.message)
+    refused = _Failure("certificate-refused", detail, failure.message)
     refused.__cause__ = failure.__cause__
     return refused
-
-
-def _refusal_note(refusal: Refusal, status: int | None) -> Detail:
-    """What the journey says of a refusal it recognised without a rule for it."""
-    match refusal.symptom:
-        case "login-refused" if refusal.words is None:
-            return Detail(key="detail.refused.status", params={"status": str(status)})
-        case "login-refused":
-            return Detail(key="detail.refused.words")
-        case "login-question":
-            return Detail(key="detail.refused.question")
-    return Detail(
-        key="detail.refused.meaning", params={"meaning": Term(table="symptom", id=refusal.symptom)}
-    )
 
 
 def _folder_bytes(folder: Path) -> int:

@@ -18,6 +18,7 @@ from playwright.async_api import BrowserContext, Frame, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
 
 from probe._util.redact import MAX_TEXT_CHARS, bounded
+from probe._util.tls import certificate_detail, peer_certificate, refused_certificate_error
 from probe.description.pagemap import public_url
 from probe.description.target import Target
 from probe.models import CookieGroup, CookieStats, Detail, FailedRequest, Outcome, Step, StepName
@@ -28,6 +29,8 @@ MAX_CONSOLE_ERRORS = 20
 MAX_FAILED_REQUESTS = 30
 # A screenshot that has not come after this long will not come.
 SCREENSHOT_DEADLINE_S = 5.0
+# Requests whose failure breaks the page itself (not a picture or a tracker).
+_PAGE_PARTS = ("document", "script", "sub_frame", "fetch", "xhr")
 # Kept for the whole run (the CAPTCHA stage looks back at blocked requests).
 _MAX_FAILED_KEPT = 1_000
 
@@ -240,3 +243,32 @@ async def visible_text(page: Page | Frame, selector: str) -> str | None:
         return None
     text = " ".join(text.split())
     return text or None
+
+
+async def refused_certificate(page: Page, recorder: Recorder, error: str = "") -> Detail | None:
+    """What the browser said when it refused a certificate on the way, else None.
+
+    On the way (the CAPTCHA vendor's host, the page after login, a partner's site), a
+    certificate the browser refuses makes the widget "missing", the answer "an error" or
+    the form "not sent"; the error text, the page's URL (Firefox's ``about:certerror``) or
+    a failed request says what it really was: something between the person and the
+    portal (the clock, an antivirus or proxy intercepting secure connections), never the
+    portal's page or an extension.
+    """
+    url: str | None = None
+    code = refused_certificate_error(error)
+    if code is None and not page.is_closed():
+        code = refused_certificate_error(page.url)
+    if code is None:
+        # A script or frame of the page may have failed while it loaded, steps before.
+        for request in [*recorder.failed_in_step(), *recorder.failed]:
+            if request.resource_type not in _PAGE_PARTS:
+                continue
+            code = refused_certificate_error(request.error)
+            if code is not None:
+                url = request.url
+                break
+    if code is None:
+        return None
+    facts = await peer_certificate(url) if url and url.startswith("https://") else None
+    return certificate_detail(code, facts)

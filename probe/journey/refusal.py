@@ -22,7 +22,7 @@ from playwright.async_api import Page
 
 from probe._util.redact import bounded
 from probe.description.pagemap import PageMap, fold
-from probe.models import Symptom
+from probe.models import Detail, Symptom, Term
 
 # HTTP statuses that say "not you" whatever the page shows (RFC 9110 15.5.2, 15.5.4).
 REFUSING_STATUSES = frozenset({401, 403})
@@ -90,6 +90,18 @@ class Refusal:
 
     symptom: Symptom
     words: str | None  # the portal's own words (not yet cleaned of secrets)
+
+    def note(self, status: int | None) -> Detail:
+        """What the journey says of it (``status``: the login answer's HTTP status)."""
+        match self.symptom:
+            case "login-refused" if self.words is None:
+                return Detail(key="detail.refused.status", params={"status": str(status)})
+            case "login-refused":
+                return Detail(key="detail.refused.words")
+            case "login-question":
+                return Detail(key="detail.refused.question")
+        meaning = Term(table="symptom", id=self.symptom)
+        return Detail(key="detail.refused.meaning", params={"meaning": meaning})
 
 
 async def form_state(page: Page, pagemap: PageMap) -> FormState | None:

@@ -123,6 +123,9 @@ def verdict_panel(report: Report, report_dir: Path, lang: Lang) -> None:
         duration=f"{format_decimal(report.duration_ms / 1000, lang)} s",
     )
     body.append(f"\n{footer}\n", style="dim")
+    if report.login_submissions is not None:
+        sent = text("console.submissions", lang, count=report.login_submissions)
+        body.append(f"{sent}\n", style="dim")
     body.append(
         strip_controls(text("console.report", lang, path=report_dir / "index.html")), style="dim"
     )

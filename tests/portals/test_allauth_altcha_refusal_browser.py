@@ -17,9 +17,11 @@ import pytest
 
 from probe.app.portal_choice import PortalChoice
 from probe.app.recipes.chromium import ProfileRecipe, build_profile
+from probe.app.recipes.firefox import build_firefox_profile
 from probe.app.request import DiagnosisRequest
 from probe.app.setup import run_diagnosis
 from probe.browsers.chromium.discovery import Chromium
+from probe.browsers.firefox.discovery import find_firefox
 from probe.description.model import PortalDescription, load_description
 from probe.description.target import relocated
 from probe.journey.credentials import Credentials
@@ -45,10 +47,21 @@ def ruleless(url: str, message_area: str) -> PortalDescription:
 
 
 def diagnose(
-    portal: AllauthAltchaPortal, tmp_path: Path, chromium: Chromium, message_area: str
+    portal: AllauthAltchaPortal,
+    tmp_path: Path,
+    chromium: Chromium,
+    message_area: str,
+    engine: str = "chromium",
 ) -> Report:
-    profile = build_profile(ProfileRecipe(), tmp_path / "profile", chromium=chromium)
+    if engine == "firefox":
+        firefox = find_firefox()
+        if firefox is None:
+            pytest.skip("no Firefox installed")
+        profile = build_firefox_profile(ProfileRecipe(), tmp_path / "profile", firefox=firefox)
+    else:
+        profile = build_profile(ProfileRecipe(), tmp_path / "profile", chromium=chromium)
     request = DiagnosisRequest(
+        browser="firefox" if engine == "firefox" else "chromium",
         profile=profile,
         portal=PortalChoice(ruleless(portal.login_url, message_area), "ruleless.toml"),
         credentials=Credentials(DEMO_USERNAME, WRONG),
@@ -60,14 +73,18 @@ def diagnose(
 
 
 @pytest.mark.parametrize(
-    "message_area",
-    ["#login-messages", ".errornote"],
-    ids=["message-area-right", "message-area-guessed-wrong"],
+    ("message_area", "engine"),
+    [("#login-messages", "chromium"), (".errornote", "chromium"), (".errornote", "firefox")],
+    ids=["message-area-right", "message-area-guessed-wrong", "firefox-message-area-wrong"],
 )
 def test_a_wrong_password_is_refused_by_the_portal_in_its_words_sent_at_most_twice(
-    allauth: AllauthAltchaPortal, tmp_path: Path, probe_chromium: Chromium, message_area: str
+    allauth: AllauthAltchaPortal,
+    tmp_path: Path,
+    probe_chromium: Chromium,
+    message_area: str,
+    engine: str,
 ) -> None:
-    report = diagnose(allauth, tmp_path, probe_chromium, message_area)
+    report = diagnose(allauth, tmp_path, probe_chromium, message_area, engine)
     assert (report.verdict.status, report.verdict.factor) == ("blocked", "login-refused")
     current = report.variants[0]
     assert (current.symptom, current.message) == ("login-refused", SAID)

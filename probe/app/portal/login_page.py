@@ -36,6 +36,8 @@ from probe.browsers.chromium.discovery import (
 )
 from probe.errors import BrowserFailure, PortalFailure
 
+READ_LIMIT_S = 60  # opening and reading the login page, at most
+
 # In-page widgets and iframe vendors probe recognises by name, with what their
 # documentation says about their token field and states.
 KNOWN_WIDGETS: dict[str, dict[str, Any]] = {
@@ -268,6 +270,11 @@ async def open_login_page(page: Page, url: str, hosts: list[str]) -> int | None:
         if error is not None:  # it answers; the browser refuses its certificate
             facts = await peer_certificate(url)
             raise CertificateRefused(refused_line(url, error, facts), error, facts) from exc
+        if "Timeout" in first:
+            raise PortalFailure(
+                f"{url}: the page did not finish loading within 15 s (something on it never "
+                "ends); give the URL of a login page that loads"
+            ) from exc
         raise PortalFailure(f"{url}: nothing answers there ({first})") from exc
     # Widgets render after the load event; give them the time a person would.
     with contextlib.suppress(PlaywrightError):
@@ -336,7 +343,12 @@ async def _draft_async(url: str, chromium: Chromium) -> LoginPage:
     async with async_playwright() as playwright:
         browser = await launch(playwright, chromium)
         try:
-            return await asyncio.wait_for(_read_login_page(browser, url), timeout=60)
+            return await asyncio.wait_for(_read_login_page(browser, url), timeout=READ_LIMIT_S)
+        except TimeoutError as exc:
+            raise PortalFailure(
+                f"{url}: the login page could not be read within {READ_LIMIT_S} s (its "
+                "scripts never let go, or it is too large)"
+            ) from exc
         finally:
             await browser.close()
 

@@ -79,9 +79,11 @@ _FIND_ELEMENTS = r"""
   // Generated ids (a run of hex digits) change on every load: never build on them.
   const stableId = (id) => id && /^[A-Za-z][\w-]*$/.test(id) && !/[0-9a-f]{6,}/i.test(id);
   const quoted = (value) => JSON.stringify(value);
+  // A form's .id is its field named "id" when it has one (DokuWiki's has): read attributes.
+  const idOf = (el) => el.getAttribute("id") || "";
   function selectorFor(el, scope, root = document) {
     const tag = el.tagName.toLowerCase();
-    if (stableId(el.id) && unique("#" + el.id)) return "#" + el.id;
+    if (stableId(idOf(el)) && unique("#" + idOf(el))) return "#" + idOf(el);
     const prefix = scope ? scope + " " : "";
     // A custom element's tag names the widget better than any attribute.
     if (tag.includes("-") && unique(tag)) return tag;
@@ -95,7 +97,7 @@ _FIND_ELEMENTS = r"""
     return null;
   }
   function formSelector(form) {
-    if (stableId(form.id) && unique("#" + form.id)) return "#" + form.id;
+    if (stableId(idOf(form)) && unique("#" + idOf(form))) return "#" + idOf(form);
     const action = form.getAttribute("action");
     if (action !== null && unique(`form[action=${quoted(action)}]`)) return `form[action=${quoted(action)}]`;
     if (unique("form")) return "form";
@@ -288,6 +290,9 @@ async def _read_login_page(browser: Browser, url: str) -> LoginPage:
         page = await context.new_page()
         hosts: list[str] = []
         status = await open_login_page(page, url, hosts)
+        # A single-page application draws its login form by script, after its own requests.
+        with contextlib.suppress(PlaywrightError):
+            await page.wait_for_selector("input[type=password]", state="attached", timeout=8_000)
         known = {
             "byVendor": {name: w["container"] for name, w in KNOWN_WIDGETS.items()},
             "containers": ", ".join(w["container"] for w in KNOWN_WIDGETS.values()),

@@ -59,7 +59,8 @@ _AFTER = r"""
   const q = (v) => JSON.stringify(v);
   function selectorFor(el) {
     const tag = el.tagName.toLowerCase();
-    if (stableId(el.id) && unique("#" + el.id)) return "#" + el.id;
+    const id = el.getAttribute("id") || "";  // a form's .id may be its field named "id"
+    if (stableId(id) && unique("#" + id)) return "#" + id;
     const tries = [];
     for (const c of [...el.classList].slice(0, 6)) {
       if (/^[A-Za-z][\w-]*$/.test(c) && !/[0-9a-f]{6,}/i.test(c)) tries.push(`${tag}.${c}`);
@@ -74,8 +75,8 @@ _AFTER = r"""
     for (const t of tries) if (unique(t)) return t;
     for (const t of tries) if (first(t, el)) return t;
     const parent = el.parentElement;
-    if (parent && parent !== document.body && stableId(parent.id)) {
-      const t = `#${parent.id} > ${tag}`;
+    if (parent && parent !== document.body && stableId(parent.getAttribute("id") || "")) {
+      const t = `#${parent.getAttribute("id")} > ${tag}`;
       if (first(t, el)) return t;
     }
     return null;
@@ -88,7 +89,7 @@ _AFTER = r"""
   // A new visible text: the portal's words. The innermost element holding it, then the
   // nearest message-like container around it (a role, an error or message class).
   const messageLike = (el) => el.matches("[role=alert], [role=status], [aria-live]")
-    || /error|alert|message|flash|notice|warning|danger|invalid|fail|notif/i.test((el.className && el.className.baseVal === undefined ? el.className : "") + " " + (el.id || ""));
+    || /error|alert|message|flash|notice|warning|danger|invalid|fail|notif/i.test((el.getAttribute("class") || "") + " " + (el.getAttribute("id") || ""));
   const form = pw ? pw.closest("form") : null;
   const candidates = [];
   for (const el of all) {
@@ -143,7 +144,7 @@ _AFTER = r"""
       if (own && userText && text.length < 200 && text.toLowerCase().includes(userText.toLowerCase())) rank = 3;
       else if (own && text.length < 40 && logout.test(text.normalize("NFKD").replace(/[\u0300-\u036f]/g, ""))) rank = 2;
       else if (/logout|signout|log_out|sign_out/i.test(el.getAttribute("href") || "")) rank = 2;
-      else if (stableId(el.id) && el.children.length && (el.offsetWidth * el.offsetHeight) > 2000) rank = 1;
+      else if (stableId(el.getAttribute("id") || "") && el.children.length && (el.offsetWidth * el.offsetHeight) > 2000) rank = 1;
       if (!rank) continue;
       const selector = selectorFor(el);
       if (selector) markers.push({ selector, text: text.slice(0, 120), rank });
@@ -205,6 +206,8 @@ async def _attempt(
     context = await browser.new_context()
     page = await context.new_page()
     await open_login_page(page, page_seen.url, [])
+    with contextlib.suppress(PlaywrightError):  # a script may draw the form after the load
+        await page.wait_for_selector(e["password"], state="visible", timeout=10_000)
     before = await page.evaluate(_BEFORE)
     in_flight: set[Request] = set()
     sent: list[Request] = []
@@ -226,8 +229,8 @@ async def _attempt(
     page.on("requestfailed", ended)
     try:
         if e.get("identifier"):
-            await page.fill(e["identifier"], identifier, timeout=5_000)
-        await page.fill(e["password"], password, timeout=5_000)
+            await page.fill(e["identifier"], identifier, timeout=10_000)
+        await page.fill(e["password"], password, timeout=10_000)
         pressed[0] = True
         pressed_at = time.monotonic()
         if e.get("submit"):

@@ -62,7 +62,6 @@ def portal_draft(
     from probe.browsers.chromium.discovery import find_chromium
 
     os.environ.pop("PROBE_PASSWORD", None)  # the browser must not inherit it
-    check_url(url, url)
     login: Login | None = None
     if user is not None:
         if not user.strip():
@@ -78,6 +77,7 @@ def portal_draft(
                 raise BadInput("--user without a terminal to confirm: add --yes to log in")
             if not typer.confirm("Go on?", default=False):
                 raise typer.Exit(1)
+    check_url(url, url)
     text = draft_description(url, find_chromium(chromium), login)
     if output is None:
         console.document(text)

@@ -34,7 +34,7 @@ from probe.browsers.chromium.discovery import (
     launch_args,
     with_short_temporary,
 )
-from probe.errors import BrowserFailure, PortalFailure
+from probe.errors import BadInput, BrowserFailure, PortalFailure
 
 READ_LIMIT_S = 60  # opening and reading the login page, at most
 
@@ -272,12 +272,19 @@ async def open_login_page(page: Page, url: str, hosts: list[str]) -> int | None:
         if error is not None:  # it answers; the browser refuses its certificate
             facts = await peer_certificate(url)
             raise CertificateRefused(refused_line(url, error, facts), error, facts) from exc
-        if "Timeout" in first:
-            raise PortalFailure(
-                f"{url}: the page did not finish loading within 15 s (something on it never "
-                "ends); give the URL of a login page that loads"
+        if "Timeout" not in first:
+            raise PortalFailure(f"{url}: nothing answers there ({first})") from exc
+        # Something on the page never finishes (an image, a frame): read what is there.
+        try:
+            ready = await asyncio.wait_for(page.evaluate("document.readyState"), 5)
+        except (PlaywrightError, TimeoutError):
+            ready = "loading"
+        if ready == "loading":
+            raise BadInput(
+                f"{url}: the page did not load within 15 s (it never stops loading); "
+                "give the URL of a login page that loads"
             ) from exc
-        raise PortalFailure(f"{url}: nothing answers there ({first})") from exc
+        return None
     # Widgets render after the load event; give them the time a person would.
     with contextlib.suppress(PlaywrightError):
         await page.wait_for_load_state("networkidle", timeout=3_000)
@@ -350,9 +357,9 @@ async def _draft_async(url: str, chromium: Chromium) -> LoginPage:
         try:
             return await asyncio.wait_for(_read_login_page(browser, url), timeout=READ_LIMIT_S)
         except TimeoutError as exc:
-            raise PortalFailure(
+            raise BadInput(
                 f"{url}: the login page could not be read within {READ_LIMIT_S} s (its "
-                "scripts never let go, or it is too large)"
+                "scripts never let go, or it is too large); give the URL of another page"
             ) from exc
         finally:
             await browser.close()

@@ -11,6 +11,7 @@ nothing logged. PHP's built-in web server serves the copy on a loopback port.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -63,6 +64,7 @@ class DokuWikiPortal:
     def __init__(self, *, port: int = 0) -> None:
         self.port = port
         self._folder: Path | None = None
+        self._log: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -72,6 +74,17 @@ class DokuWikiPortal:
     @property
     def login_url(self) -> str:
         return self.origin + LOGIN_PATH
+
+    def login_answers(self) -> list[int]:
+        """The HTTP status of every login POST so far (403: refused, 302: logged in)."""
+        if self._log is None or not self._log.exists():
+            return []
+        answers = []
+        for line in self._log.read_text(errors="replace").splitlines():
+            found = re.search(r"\[(\d{3})\]: POST /doku\.php", line)
+            if found:
+                answers.append(int(found.group(1)))
+        return answers
 
     def _lay_out(self, folder: Path) -> Path:
         root = folder / "wiki"
@@ -98,12 +111,14 @@ class DokuWikiPortal:
         self._folder = Path(tempfile.mkdtemp(prefix="dokuwiki-portal-"))
         root = self._lay_out(self._folder)
         self.port = self.port or _free_port()
-        self._process = subprocess.Popen(
-            ["php", "-S", f"127.0.0.1:{self.port}", "-t", str(root)],
-            cwd=root,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self._log = self._folder / "access.log"
+        with self._log.open("wb") as log:
+            self._process = subprocess.Popen(
+                ["php", "-S", f"127.0.0.1:{self.port}", "-t", str(root)],
+                cwd=root,
+                stdout=log,
+                stderr=log,
+            )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:

@@ -12,6 +12,7 @@ by XHR (``POST /auth/token``), without a new page.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -36,7 +37,7 @@ _SETTINGS = """module.exports = {{
         type: "credentials",
         users: [{{ username: "{user}", password: "{digest}", permissions: "*" }}]
     }},
-    logging: {{ console: {{ level: "warn", metrics: false, audit: false }} }},
+    logging: {{ console: {{ level: "warn", metrics: false, audit: true }} }},
     editorTheme: {{ tours: false, projects: {{ enabled: false }} }}
 }};
 """
@@ -64,6 +65,7 @@ class NodeRedPortal:
     def __init__(self, *, port: int = 0) -> None:
         self.port = port
         self._folder: Path | None = None
+        self._log: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -73,6 +75,13 @@ class NodeRedPortal:
     @property
     def login_url(self) -> str:
         return self.origin + "/"
+
+    def logins(self) -> list[str]:
+        """Node-RED's audit of every login so far: "auth.login" or "auth.login.fail..."."""
+        if self._log is None or not self._log.exists():
+            return []
+        text = self._log.read_text(errors="replace")
+        return re.findall(r'"event":"(auth\.login[\w.]*)"', text)
 
     def start(self) -> NodeRedPortal:
         why = missing()
@@ -94,11 +103,13 @@ class NodeRedPortal:
         ).stdout
         settings = self._folder / "settings.js"
         settings.write_text(_SETTINGS.format(port=self.port, user=DEMO_USERNAME, digest=digest))
-        self._process = subprocess.Popen(
-            ["node", str(RED_JS), "--settings", str(settings), "--userDir", str(self._folder)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self._log = self._folder / "node-red.log"
+        with self._log.open("wb") as log:
+            self._process = subprocess.Popen(
+                ["node", str(RED_JS), "--settings", str(settings), "--userDir", str(self._folder)],
+                stdout=log,
+                stderr=log,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

@@ -23,14 +23,17 @@ from tests.helpers.portal_cli import invoke
 
 FORM = (
     '<form id="login" action="/login" method="post">'
-    '<label for=user>{label}</label><input id=user name="{name}" type=text>'
+    '<label>{label}<input name="{name}" type=text></label>'
     "<label for=pw>Password</label><input id=pw name=pw type=password>"
     "<button type=submit>{button}</button></form>"
 )
 PAGES: dict[str, str] = {
     "/controls": '<html lang="en\x7f"><body><div class="alert\x85" role=alert></div>'
-    + FORM.format(label="Us\x7fer \x9b name", name="us\x7fer\x01", button="Log\x7f in\x1b[2J")
-    + "<script>document.querySelector('button').textContent = 'Log \\uD800 in';</script>"
+    '<form action="/log\x7fin" method="post">'
+    '<label>Us\x7fer \x9b name<input name="us\x7fer\x01" type=text></label>'
+    "<label>Password<input id=pw name=pw type=password></label>"
+    "<button type=submit>Log\x7f in\x1b[2J</button></form>"
+    "<script>document.querySelector('button').textContent = 'Log \\uD800 in';</script>"
     '<noscript><p id="nojs\x7f">Turn JavaScript on</p></noscript></body></html>',
     "/huge": "<html><body>"
     + "<div class=c><span>filler</span></div>" * 30_000
@@ -77,6 +80,7 @@ def site() -> Iterator[str]:
     thread.start()
     yield f"http://hostile.localhost:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 def _draft(url: str, out: Path) -> tuple[int, str]:
@@ -92,7 +96,8 @@ def test_control_characters_and_a_lone_surrogate_still_make_a_file_that_loads(
     assert code == 0, err
     description = load_description(out)  # loads: every raw control character escaped
     assert description.credentials.password == "#pw"
-    assert description.credentials.identifier == "#user"
+    assert description.open is not None
+    assert description.open.form == 'form[action="/log\x7fin"]'  # as the page has it
     text = out.read_text(encoding="utf-8")
     assert "\x7f" not in text and "\x85" not in text
     assert "\\u007f" in text  # kept, escaped, where it was in a value

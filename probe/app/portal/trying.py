@@ -227,6 +227,7 @@ async def _attempt(
     page.on("request", started)
     page.on("requestfinished", ended)
     page.on("requestfailed", ended)
+    await _solve_in_page_widget(page, page_seen)
     try:
         if e.get("identifier"):
             await page.fill(e["identifier"], identifier, timeout=10_000)
@@ -275,6 +276,25 @@ async def _attempt(
     attempt.second = found.get("second")
     attempt.question = found.get("question")
     return attempt, page, found
+
+
+async def _solve_in_page_widget(page: Page, page_seen: LoginPage) -> None:
+    """Tick a CAPTCHA drawn in the page (ALTCHA-like) as a person would, and let it finish.
+
+    A widget in another site's iframe is left alone: these logins then learn what the
+    portal says about an unsolved CAPTCHA, and the draft says so.
+    """
+    widget = page_seen.widget or {}
+    if not widget.get("click") or widget.get("frame"):
+        return
+    with contextlib.suppress(PlaywrightError):
+        await page.click(widget["click"], timeout=5_000)
+        if widget.get("token"):
+            await page.wait_for_function(
+                "(s) => { const f = document.querySelector(s); return !!(f && f.value); }",
+                arg=widget["token"],
+                timeout=15_000,
+            )
 
 
 async def _learn(browser: Browser, page_seen: LoginPage, identifier: str, password: str) -> Learned:

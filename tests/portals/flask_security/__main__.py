@@ -10,7 +10,7 @@ from .server import DEMO_EMAIL, DEMO_PASSWORD, FlaskSecurityPortal
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, default=8002, help="loopback port (0: any free one)")
+    parser.add_argument("--port", type=int, default=8005, help="loopback port (0: any free one)")
     args = parser.parse_args()
     with FlaskSecurityPortal(port=args.port) as portal:
         print(f"Login page:   {portal.login_url}")

@@ -1,7 +1,7 @@
 """The DokuWiki test portal: Debian's ``dokuwiki`` package served by ``php -S``.
 
     with DokuWikiPortal() as portal:
-        print(portal.login_url)   # http://wiki.localhost:PORT/doku.php?do=login
+        print(portal.login_url)   # http://wiki.localhost:PORT/doku.php?id=start&do=login
 
 The wiki is copied from where the package installed it (``/usr/share/dokuwiki``, its
 configuration from ``/etc/dokuwiki``, its pages from ``/var/lib/dokuwiki/data``) into a
@@ -13,14 +13,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from types import TracebackType
+
+from tests.helpers.child_portal import ChildPortal
 
 HOST = "wiki.localhost"
 DEMO_USERNAME = "demo"
@@ -51,21 +47,11 @@ def missing() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+class DokuWikiPortal(ChildPortal):
+    """DokuWiki's stock login at ``http://wiki.localhost:PORT/doku.php?id=start&do=login``."""
 
-
-class DokuWikiPortal:
-    """DokuWiki's stock login at ``http://wiki.localhost:PORT/doku.php?do=login``."""
-
-    def __init__(self, *, port: int = 0) -> None:
-        self.port = port
-        self._folder: Path | None = None
-        self._log: Path | None = None
-        self._process: subprocess.Popen[bytes] | None = None
+    name = "DokuWiki"
+    ready_path = "/doku.php"
 
     @property
     def origin(self) -> str:
@@ -75,18 +61,15 @@ class DokuWikiPortal:
     def login_url(self) -> str:
         return self.origin + LOGIN_PATH
 
+    def missing(self) -> str | None:
+        return missing()
+
     def login_answers(self) -> list[int]:
         """The HTTP status of every login POST so far (403: refused, 302: logged in)."""
-        if self._log is None or not self._log.exists():
-            return []
-        answers = []
-        for line in self._log.read_text(errors="replace").splitlines():
-            found = re.search(r"\[(\d{3})\]: POST /doku\.php", line)
-            if found:
-                answers.append(int(found.group(1)))
-        return answers
+        found = re.findall(r"\[(\d{3})\]: POST /doku\.php", self.log_text())
+        return [int(status) for status in found]
 
-    def _lay_out(self, folder: Path) -> Path:
+    def command(self, folder: Path) -> tuple[list[str], Path]:
         root = folder / "wiki"
         shutil.copytree(INSTALLED, root, symlinks=False)  # the package links into /var/lib
         shutil.copytree(CONFIG, root / "conf", symlinks=False)
@@ -102,52 +85,4 @@ class DokuWikiPortal:
         (root / "conf" / "users.auth.php").write_text(
             f"{DEMO_USERNAME}:{digest}:Demo Person:demo@example.org:admin,user\n"
         )
-        return root
-
-    def start(self) -> DokuWikiPortal:
-        why = missing()
-        if why:
-            raise RuntimeError(why)
-        self._folder = Path(tempfile.mkdtemp(prefix="dokuwiki-portal-"))
-        root = self._lay_out(self._folder)
-        self.port = self.port or _free_port()
-        self._log = self._folder / "access.log"
-        with self._log.open("wb") as log:
-            self._process = subprocess.Popen(
-                ["php", "-S", f"127.0.0.1:{self.port}", "-t", str(root)],
-                cwd=root,
-                stdout=log,
-                stderr=log,
-            )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/doku.php", timeout=5)
-                return self
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("DokuWiki did not answer within 20 s")
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-            self._process = None
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-
-    def __enter__(self) -> DokuWikiPortal:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return ["php", "-S", f"127.0.0.1:{self.port}", "-t", str(root)], root

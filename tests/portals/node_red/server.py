@@ -14,14 +14,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from types import TracebackType
+
+from tests.helpers.child_portal import ChildPortal
 
 HOST = "red.localhost"
 DEMO_USERNAME = "demo"
@@ -52,21 +48,11 @@ def missing() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class NodeRedPortal:
+class NodeRedPortal(ChildPortal):
     """Node-RED's editor login at ``http://red.localhost:PORT/``."""
 
-    def __init__(self, *, port: int = 0) -> None:
-        self.port = port
-        self._folder: Path | None = None
-        self._log: Path | None = None
-        self._process: subprocess.Popen[bytes] | None = None
+    name = "Node-RED"
+    ready_path = "/auth/login"
 
     @property
     def origin(self) -> str:
@@ -76,19 +62,14 @@ class NodeRedPortal:
     def login_url(self) -> str:
         return self.origin + "/"
 
+    def missing(self) -> str | None:
+        return missing()
+
     def logins(self) -> list[str]:
         """Node-RED's audit of every login so far: "auth.login" or "auth.login.fail..."."""
-        if self._log is None or not self._log.exists():
-            return []
-        text = self._log.read_text(errors="replace")
-        return re.findall(r'"event":"(auth\.login[\w.]*)"', text)
+        return re.findall(r'"event":"(auth\.login[\w.]*)"', self.log_text())
 
-    def start(self) -> NodeRedPortal:
-        why = missing()
-        if why:
-            raise RuntimeError(why)
-        self._folder = Path(tempfile.mkdtemp(prefix="node-red-portal-"))
-        self.port = self.port or _free_port()
+    def command(self, folder: Path) -> tuple[list[str], Path]:
         digest = subprocess.run(
             [
                 "node",
@@ -101,46 +82,6 @@ class NodeRedPortal:
             capture_output=True,
             text=True,
         ).stdout
-        settings = self._folder / "settings.js"
+        settings = folder / "settings.js"
         settings.write_text(_SETTINGS.format(port=self.port, user=DEMO_USERNAME, digest=digest))
-        self._log = self._folder / "node-red.log"
-        with self._log.open("wb") as log:
-            self._process = subprocess.Popen(
-                ["node", str(RED_JS), "--settings", str(settings), "--userDir", str(self._folder)],
-                stdout=log,
-                stderr=log,
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/auth/login", timeout=5)
-                return self
-            except (urllib.error.URLError, OSError):
-                if self._process.poll() is not None:
-                    break
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("Node-RED did not answer within 30 s")
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-            self._process = None
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-
-    def __enter__(self) -> NodeRedPortal:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return ["node", str(RED_JS), "--settings", str(settings), "--userDir", str(folder)], folder

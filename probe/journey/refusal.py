@@ -8,8 +8,10 @@ the difference between the state before the press and the state after is the por
 answer, in its own words. A form that gained an input (a question, a code to type) or a
 frame (a CAPTCHA) now asks something the journey was not told about: said as such.
 
-Only texts in the form and up to two levels around it count, shown ones, outside buttons
-and the CAPTCHA widget the journey already knows (its own texts change as it is solved).
+Texts in the form and up to two levels around it count first, shown ones, outside buttons
+and the CAPTCHA widget the journey already knows (its own texts change as it is solved);
+when nothing changed there, the rest of the page (a site-wide message area above the
+article, as DokuWiki has).
 """
 
 from __future__ import annotations
@@ -37,11 +39,11 @@ SESSION_LOST = re.compile(
 )
 
 _STATE = """(form, skip) => {
-    let scope = form;
+    let near = form;
     for (let up = 0; up < 2; up++) {
-        const parent = scope.parentElement;
+        const parent = near.parentElement;
         if (!parent || parent === document.body || parent === document.documentElement) break;
-        scope = parent;
+        near = parent;
     }
     const shown = (el) => {
         const box = el.getBoundingClientRect();
@@ -50,17 +52,20 @@ _STATE = """(form, skip) => {
     };
     const quiet = "script,style,noscript,template,button,select,option,textarea,[aria-hidden=true]";
     const ignored = (el) => el.closest(quiet) || (skip && el.closest(skip));
-    const texts = [];
-    const seen = new Set();
-    const walker = document.createTreeWalker(scope, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node && texts.length < 200; node = walker.nextNode()) {
-        const el = node.parentElement;
-        if (!node.data.trim() || !el || seen.has(el)) continue;
-        seen.add(el);
-        if (ignored(el) || !shown(el)) continue;
-        const text = (el.innerText || "").replace(/\\s+/g, " ").trim();
-        if (text) texts.push(text.slice(0, 500));
-    }
+    const textsOf = (scope, most) => {
+        const texts = [];
+        const seen = new Set();
+        const walker = document.createTreeWalker(scope, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node && texts.length < most; node = walker.nextNode()) {
+            const el = node.parentElement;
+            if (!node.data.trim() || !el || seen.has(el)) continue;
+            seen.add(el);
+            if (ignored(el) || !shown(el)) continue;
+            const text = (el.innerText || "").replace(/\\s+/g, " ").trim();
+            if (text) texts.push(text.slice(0, 500));
+        }
+        return texts;
+    };
     const key = (el) => [el.tagName, el.type || "", el.name || el.id || ""].join(":");
     const asks = [];
     for (const el of form.querySelectorAll("input,select,textarea,iframe,canvas")) {
@@ -69,7 +74,7 @@ _STATE = """(form, skip) => {
         if (skip && el.closest(skip)) continue;
         if (shown(el)) asks.push(key(el));
     }
-    return {texts, asks};
+    return {texts: textsOf(near, 200), asks, page: textsOf(document.body, 400)};
 }"""
 
 
@@ -77,11 +82,14 @@ _STATE = """(form, skip) => {
 class FormState:
     """What the login form and its surroundings show at one moment."""
 
-    texts: frozenset[str] = field(default_factory=frozenset)
+    texts: frozenset[str] = field(default_factory=frozenset)  # in the form and around it
     asks: frozenset[str] = field(default_factory=frozenset)  # inputs and frames, by key
+    # The whole page's texts: where a portal shows its answer farther from the form
+    # (a site-wide message area above the article), read only when nothing changed near it.
+    page: frozenset[str] = field(default_factory=frozenset)
 
     def __or__(self, other: FormState) -> FormState:
-        return FormState(self.texts | other.texts, self.asks | other.asks)
+        return FormState(self.texts | other.texts, self.asks | other.asks, self.page | other.page)
 
 
 @dataclass(frozen=True)
@@ -117,7 +125,10 @@ async def form_state(page: Page, pagemap: PageMap) -> FormState | None:
         return None
     texts = raw.get("texts") or []
     asks = raw.get("asks") or []
-    return FormState(frozenset(map(str, texts)), frozenset(map(str, asks)))
+    whole = raw.get("page") or []
+    return FormState(
+        frozenset(map(str, texts)), frozenset(map(str, asks)), frozenset(map(str, whole))
+    )
 
 
 async def page_words(page: Page) -> str | None:
@@ -132,8 +143,10 @@ async def page_words(page: Page) -> str | None:
 
 
 def new_words(before: FormState, after: FormState) -> str | None:
-    """The texts shown after that were not before, each once, the longest kept whole."""
-    fresh = sorted(after.texts - before.texts, key=len, reverse=True)
+    """The texts shown after that were not before, each once, the longest kept whole:
+    near the form, else (nothing new there) anywhere on the page."""
+    near = after.texts - before.texts
+    fresh = sorted(near or (after.page - before.page), key=len, reverse=True)
     kept: list[str] = []
     for text in fresh:
         if not any(text in longer for longer in kept):

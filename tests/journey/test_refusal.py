@@ -87,3 +87,20 @@ def test_a_failed_session_check_is_the_lost_session_whatever_the_description() -
 def test_new_words_keep_the_longest_text_whole_and_once() -> None:
     after = _with({"Error: wrong password.", "wrong password.", "Error:"})
     assert new_words(FORM, after) == "Error: wrong password."
+
+
+def test_words_far_from_the_form_are_read_when_nothing_changed_near_it() -> None:
+    # DokuWiki: "Sorry, username or password was wrong." in the site's message area above
+    # the article, more than two levels from the form; the answer page is a 403.
+    before = FormState(FORM.texts, FORM.asks, frozenset({"Log In", "Recent Changes"}))
+    said = "Sorry, username or password was wrong."
+    after = FormState(FORM.texts, FORM.asks, before.page | {said})
+    assert refusal_of(_ruleless(), before, after, 403) == Refusal("login-refused", said)
+
+
+def test_words_near_the_form_come_before_the_rest_of_the_page() -> None:
+    before = FormState(FORM.texts, FORM.asks, frozenset({"Today"}))
+    after = FormState(
+        FORM.texts | {"Wrong password."}, FORM.asks, frozenset({"Tomorrow", "Wrong password."})
+    )
+    assert new_words(before, after) == "Wrong password."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,9 +61,14 @@ def complete(line: str, shell: str = "bash") -> list[str]:
 def test_completion_can_be_installed_and_shown() -> None:
     help_text = CliRunner().invoke(app, ["--help"]).output
     assert "--install-completion" in help_text and "--show-completion" in help_text
-    script = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="probe")
-    assert script.exit_code == 0
-    assert "_PROBE_COMPLETE=complete_bash" in script.output
+    # The shell is found from the process tree (shellingham): run it under bash.
+    probe = Path(sys.executable).parent / "probe"
+    script = subprocess.run(
+        ["bash", "-c", f"'{probe}' --show-completion"], capture_output=True, text=True
+    )
+    assert script.returncode == 0, script.stderr
+    assert "_PROBE_COMPLETE=complete_bash" in script.stdout
+    assert "complete -o default -F _probe_completion probe" in script.stdout
 
 
 def test_scenario_names_complete_after_scenario() -> None:

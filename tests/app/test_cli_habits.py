@@ -208,3 +208,16 @@ def test_quiet_shows_the_verdict_line_only_and_verbose_each_run_as_it_starts(
     with console.LiveProgress() as progress:
         progress.started("current", "your profile as it is")
     assert "your profile as it is" not in capsys.readouterr().err
+
+
+def test_v_and_q_work_after_the_command_too() -> None:
+    result = CliRunner().invoke(app, ["scenarios", "list", "-q"])
+    assert result.exit_code == 0
+    assert console.verbosity() == -1
+    CliRunner().invoke(app, ["scenarios", "list", "--debug"])
+    assert console.verbosity() == 1
+    opposite = CliRunner().invoke(app, ["-q", "scenarios", "list", "-v"])
+    assert opposite.exit_code == 2
+    assert "-v and -q ask for opposite things" in opposite.output
+    shown = " ".join(CliRunner().invoke(app, ["browser", "--help"]).output.split())
+    assert "-v, --verbose, --debug" in shown and "-q, --quiet" in shown

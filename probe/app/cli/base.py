@@ -23,6 +23,7 @@ from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.main
 from typer.core import TyperCommand, TyperOption
 
 from probe import __version__
@@ -39,11 +40,64 @@ def envvar_of(option: TyperOption) -> str | None:
     return ENV_PREFIX + long[2:].replace("-", "_").upper() if long else None
 
 
+_VERBOSE_HELP = "More detail: each run as it starts, and the traceback behind an unexpected error."
+_QUIET_HELP = "Print only the verdict line (errors still go to stderr)."
+
+
+def _opposite() -> typer.Exit:
+    console.error("-v and -q ask for opposite things: give one of them")
+    return typer.Exit(2)
+
+
+def _set_verbose(value: bool) -> None:
+    if value:
+        if console.verbosity() < 0:
+            raise _opposite()
+        console.set_verbosity(1)
+
+
+def _set_quiet(value: bool) -> None:
+    if value:
+        if console.verbosity() > 0:
+            raise _opposite()
+        console.set_verbosity(-1)
+
+
+_verbosity_options = typer.Typer(add_completion=False)
+
+
+@_verbosity_options.command()
+def _after_the_command(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "-v",
+            "--verbose",
+            "--debug",
+            help=_VERBOSE_HELP,
+            callback=_set_verbose,
+            expose_value=False,
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("-q", "--quiet", help=_QUIET_HELP, callback=_set_quiet, expose_value=False),
+    ] = False,
+) -> None:
+    """-v and -q after the command too (``probe browser -q``): its options, built by Typer."""
+
+
+# Built once; every command gets them (click parameters hold no state of a run).
+AFTER_THE_COMMAND = typer.main.get_command(_verbosity_options).params
+
+
 class ProbeCommand(TyperCommand):
-    """A command each of whose options also reads ``PROBE_<OPTION>``, shown in ``--help``."""
+    """A command each of whose options also reads ``PROBE_<OPTION>``, shown in ``--help``;
+    ``-v`` and ``-q`` are accepted after it too."""
 
     def __init__(self, name: str | None, **kwargs: Any) -> None:
         super().__init__(name, **kwargs)
+        self.params.extend(AFTER_THE_COMMAND)
         for param in self.params:
             if isinstance(param, TyperOption) and param.envvar is None:
                 param.envvar = envvar_of(param)
@@ -264,7 +318,7 @@ def main_options(
             "-v",
             "--verbose",
             "--debug",
-            help="More detail: each run as it starts, and the traceback behind an unexpected error.",
+            help=_VERBOSE_HELP,
             envvar="PROBE_VERBOSE",
             show_envvar=True,
         ),
@@ -274,7 +328,7 @@ def main_options(
         typer.Option(
             "-q",
             "--quiet",
-            help="Print only the verdict line (errors still go to stderr).",
+            help=_QUIET_HELP,
             envvar="PROBE_QUIET",
             show_envvar=True,
         ),

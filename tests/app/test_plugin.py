@@ -128,6 +128,7 @@ def no_browser(monkeypatch):
     # What probe_diagnose asks for, said instead of run (no browser in this tier).
     def said(request, *args, **kwargs):
         case = kwargs.get("case")
+        (request.report_dir / "report.json").write_text("{}")  # a report, then a failure
         raise AssertionError(
             f"asked: headed={request.headed} lang={request.lang} browser={request.browser} "
             f"trace={request.trace} engine={case.engine if case else None}"
@@ -187,3 +188,17 @@ def test_webkit_from_pytest_playwright_skips_probe_diagnose(pytester: pytest.Pyt
     result = pytester.runpytest_subprocess("--browser", "webkit", "-rs")
     result.assert_outcomes(skipped=1)
     assert "probe drives chromium and firefox, not webkit" in result.stdout.str()
+
+
+@pytest.mark.parametrize("playwright", [True, False], ids=["with-pytest-playwright", "alone"])
+def test_a_failing_test_s_reports_go_to_one_folder_named_after_its_id(
+    pytester: pytest.Pytester, playwright: bool
+) -> None:
+    # The same folder name as pytest-playwright's (python-slugify of the node id), with it
+    # (its output_path) or without it (probe's own slug).
+    pytester.makeconftest(PLUMBING_CONFTEST)
+    pytester.makepyfile(test_plumbing=PLUMBING_TEST)
+    alone = [] if playwright else ["-p", "no:playwright"]
+    pytester.runpytest_subprocess(*alone, "--output", "out").assert_outcomes(failed=1)
+    kept = pytester.path / "out" / "test-plumbing-py-test-diagnose-chromium" / "probe-diagnosis"
+    assert (kept / "report.json").read_text() == "{}"

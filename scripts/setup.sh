@@ -94,5 +94,20 @@ if [ ! -f tests/portals/botd_portal/node_modules/@fingerprintjs/botd/dist/botd.e
   npm ci --prefix tests/portals/botd_portal --no-audit --no-fund --silent
 fi
 
+# The Node-RED test portal (tests/portals/node_red): Node-RED 4 (it runs on Debian's Node
+# 20; Node-RED 5 needs Node 22) at the version its package-lock.json pins.
+if [ ! -f tests/portals/node_red/node_modules/node-red/red.js ]; then
+  say "Installing Node-RED for the Node-RED test portal (npm ci)"
+  command -v npm >/dev/null || apt_install npm
+  npm ci --prefix tests/portals/node_red --no-audit --no-fund --silent
+fi
+
+# The DokuWiki test portal (tests/portals/dokuwiki): Debian's dokuwiki, served by PHP's
+# own web server (php-cli; php-cgi satisfies the package's "php" without Apache).
+if [ ! -f /usr/share/dokuwiki/doku.php ] || ! command -v php >/dev/null; then
+  say "Installing DokuWiki and PHP for the DokuWiki test portal"
+  apt_install --no-install-recommends dokuwiki php-cli php-cgi
+fi
+
 # Headed runs (--headed) are tested on a virtual display (tests/helpers/display.py).
 command -v Xvfb >/dev/null || { say "Installing Xvfb"; apt_install xvfb; }

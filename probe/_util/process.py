@@ -53,3 +53,29 @@ def wait_until_unused(path: Path, seconds: float = 5.0) -> None:
         if not _in_use(marker):
             return
         time.sleep(0.1)
+
+
+def kill_using(path: Path) -> int:
+    """SIGKILL every process with ``path`` in its command line; how many were sent it.
+
+    A browser whose profile copy is about to be deleted need not shut down gracefully
+    (write its state, flush its cookies: ~0.3 s, seconds under load): its child
+    processes end with it.
+    """
+    marker = os.fsencode(path)
+    me = str(os.getpid())
+    killed = 0
+    for pid in _pids():
+        if pid == me:
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                args = cmdline.read().split(b"\0")
+            # The path itself or a file in it, not a sibling whose name starts the same.
+            if not any(arg.endswith(marker) or marker + b"/" in arg for arg in args):
+                continue
+            os.kill(int(pid), signal.SIGKILL)
+            killed += 1
+        except OSError:
+            continue
+    return killed

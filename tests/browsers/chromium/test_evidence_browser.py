@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
 from playwright.async_api import async_playwright
 
 from probe._util import loops
@@ -24,6 +25,8 @@ from tests.helpers.ci_run import CiRun, in_its_shard
 from tests.helpers.paths import REPO
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from probe.mock_portal import EmbeddedPortal
 
 
@@ -308,3 +311,31 @@ def test_style_sheets_inserted_or_registered_at_run_time_are_named(
         ("injects-css", "registered"),
         ("injects-css", "typed-filter"),
     ]
+
+
+SCRIPTED = ["harmless/dictionary-lookup", "harmless/json-viewer", "harmless/word-counter"]
+
+
+@pytest.mark.parametrize("styling", ["cosmetic-filter", "typed-css-filter"])
+def test_a_style_sheet_hiding_the_captcha_among_five_is_confirmed_in_two_runs(
+    styling: str, probe_diagnose: Callable[..., Report]
+) -> None:
+    """One extension of five hides the CAPTCHA box with a style sheet (declared in its
+    manifest, or made from the person's picked filter and inserted by its worker) while
+    three others run scripts in the portal's pages: the sheet names it, two runs confirm it.
+
+    Seen by hand (a plain Playwright script on the embedded portal, either extension
+    alone): the login page shows no CAPTCHA box (``.captcha`` is ``display: none``)."""
+    report = probe_diagnose(
+        profile={"extensions": [styling, *SCRIPTED, "harmless/calculator"]},
+        credentials=(DEMO_IDENTIFIER, DEMO_PASSWORD),
+    )
+    assert report.verdict.factor == "extension"
+    assert [c.name for c in report.verdict.culprits] == [
+        "Tidy Page" if styling == "cosmetic-filter" else "Pick & Hide"
+    ]
+    ran = [run.name for run in report.variants if run.outcome != "skipped"]
+    assert ran == ["current", "without-suspects", "suspects-only"]
+    current = report.variants[0]
+    assert {e.kind for e in current.evidence} == {"injects-css", "injects-script"}
+    assert report.verdict.blockers[0].evidence[0].kind == "injects-css"

@@ -157,12 +157,14 @@ else:
     first = min((v.started_ms for v in ran), default=0)
     last = max((v.started_ms + v.duration_ms for v in ran), default=0)
     steps = sum(s.duration_ms for v in ran for s in v.steps)
+    outside = (diagnosed - started) - report.duration_ms / 1000
     phases = {
-        "before first run": first / 1000,
+        "copying the profile, starting the driver, removing the copy": outside,
+        "before the first run": first / 1000,
         "runs (wall)": (last - first) / 1000,
-        "  of which journeys' steps (summed)": steps / 1000,
-        "  of which launches, switches, closes (summed)": (sum(v.duration_ms for v in ran) - steps) / 1000,
-        "after last run (close, driver)": (diagnosed - started) - last / 1000,
+        "  journeys' steps (summed over runs)": steps / 1000,
+        "  launches, switches, closes (summed over runs)": (sum(v.duration_ms for v in ran) - steps) / 1000,
+        "after the last run (closing browsers, stopping the driver)": (report.duration_ms - last) / 1000,
         "report written": time.monotonic() - diagnosed,
     }
 print(json.dumps({"seconds": time.monotonic() - started, "runs": runs, "verdict": verdict,

@@ -164,8 +164,16 @@ def observe(
                 ignore_default_args=["--disable-extensions"],
             )
             try:
+                running = [w for w in context.service_workers if "chrome-extension" in w.url]
                 if not workers:
-                    assert not [w for w in context.service_workers if "chrome-extension" in w.url]
+                    assert not running
+                else:
+                    # Their listeners are set once their workers run: wait for each.
+                    while len(running) < sum(map(_has_worker, extensions)):
+                        await context.wait_for_event("serviceworker", timeout=30_000)
+                        running = [
+                            w for w in context.service_workers if "chrome-extension" in w.url
+                        ]
                 watch = EvidenceWatch(
                     context, extensions, ("portal.localhost", "captcha.localhost")
                 )
@@ -230,6 +238,11 @@ def test_an_extension_whose_style_sheet_is_injected_is_named(
     found = observe(exts, probe_chromium, portal, tmp_path)
     assert [(e.kind, e.component) for e in found] == [("injects-css", "hide-boxes")]
     assert found[0].url.endswith("/connexion")
+
+
+def _has_worker(extension: Extension) -> bool:
+    manifest = json.loads((extension.path / "manifest.json").read_text(encoding="utf-8"))
+    return "background" in manifest
 
 
 def _extension(folder: Path, manifest: dict[str, object], files: dict[str, str]) -> Path:

@@ -44,6 +44,7 @@ from playwright.async_api import BrowserContext, CDPSession, Page, Request
 from playwright.async_api import Error as PlaywrightError
 
 from probe.browsers.chromium.profile import Extension, extension_id
+from probe.browsers.patterns import matches_pattern
 from probe.description.pagemap import public_url
 from probe.models import Evidence
 
@@ -185,32 +186,6 @@ def runs_in_main_world(ext: Extension) -> bool:
         isinstance(entry, dict) and entry.get("world") == "MAIN"
         for entry in (scripts if isinstance(scripts, list) else [])
     )
-
-
-def matches_pattern(pattern: str, url: str) -> bool:
-    """Chromium's match patterns (``*://*.example.org/*``, ``<all_urls>``); ports do not count."""
-    parts = urlsplit(url)
-    if pattern == "<all_urls>":
-        return parts.scheme in ("http", "https", "file", "ftp")
-    scheme, sep, rest = pattern.partition("://")
-    if not sep:
-        return False
-    host, _, path = rest.partition("/")
-    if scheme == "*":
-        if parts.scheme not in ("http", "https"):
-            return False
-    elif scheme != parts.scheme:
-        return False
-    hostname = parts.hostname or ""
-    if host != "*":
-        if host.startswith("*."):
-            bare = host[2:]
-            if hostname != bare and not hostname.endswith("." + bare):
-                return False
-        elif hostname != host.partition(":")[0]:
-            return False
-    path_re = ".*".join(re.escape(piece) for piece in ("/" + path).split("*"))
-    return re.fullmatch(path_re, parts.path or "/") is not None
 
 
 def _origin(url: str | None) -> str | None:

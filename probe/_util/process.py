@@ -53,3 +53,25 @@ def wait_until_unused(path: Path, seconds: float = 5.0) -> None:
         if not users_of(path):
             return
         time.sleep(0.1)
+
+
+def kill_using(path: Path) -> int:
+    """SIGKILL every process with ``path`` in its command line; how many were sent it.
+
+    A browser whose profile copy is about to be deleted need not shut down gracefully
+    (write its state, flush its cookies: ~0.3 s, seconds under load): its child
+    processes end with it.
+    """
+    folder = os.fspath(path)
+    me = os.getpid()
+    killed = 0
+    for process in psutil.process_iter():
+        if process.pid == me:
+            continue
+        with contextlib.suppress(*_GONE):
+            # The path itself or a file in it, not a sibling whose name starts the same.
+            if not any(a.endswith(folder) or folder + os.sep in a for a in process.cmdline()):
+                continue
+            process.kill()
+            killed += 1
+    return killed

@@ -1,4 +1,5 @@
-"""The process tree with psutil: children stopped, a folder waited for while a process uses it.
+"""The process tree with psutil: children stopped, a folder waited for while a process uses it,
+the processes of one run folder killed (and no others).
 
 Real processes (``sleep``-like Python children), no mocks: each test starts what it looks for.
 """
@@ -7,9 +8,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from probe._util.process import stop_children, users_of, wait_until_unused
+from probe._util.process import kill_using, stop_children, users_of, wait_until_unused
 from probe._util.workdir import private_workdir
 
 SLEEP = "import sys, time; time.sleep(float(sys.argv[1]))"
@@ -68,3 +70,25 @@ def test_the_private_workdir_is_removed_after_its_user_exits() -> None:
     assert not folder.exists()
     # The folder went only once the process using it had exited (on its own: code 0).
     assert child.poll() == 0
+
+
+def test_kills_the_processes_naming_the_folder_or_a_file_in_it(tmp_path: Path) -> None:
+    folder = tmp_path / "run-1-current"
+    sibling = tmp_path / "run-1-current-2"  # its name starts the same: not the folder's
+    inside = sleeper(f"--user-data-dir={folder}/profile")
+    named = sleeper("-profile", str(folder))
+    other = sleeper(f"--user-data-dir={sibling}/profile")
+    try:
+        assert kill_using(folder) == 2
+        assert inside.wait(timeout=10) == -9
+        assert named.wait(timeout=10) == -9
+        time.sleep(0.2)
+        assert other.poll() is None
+    finally:
+        for process in (inside, named, other):
+            process.kill()
+            process.wait()
+
+
+def test_nothing_to_kill(tmp_path: Path) -> None:
+    assert kill_using(tmp_path / "nobody-uses-this") == 0

@@ -25,7 +25,7 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 
-# uv installs exactly what uv.lock pins (probe itself editable, with the dev extra). It is
+# uv installs exactly what uv.lock pins (probe itself editable, with the dev group of tools). It is
 # bootstrapped with pip at the version the lock pins for it; after that `uv sync` is the
 # whole install: it does nothing when .venv already matches the lock, and brings .venv back
 # to the lock when uv.lock changed (scripts/lock.sh refreshes it).
@@ -37,7 +37,7 @@ fi
 # --compile-bytecode, and compileall for probe's own (editable) sources: where Python may
 # not write bytecode itself (PYTHONDONTWRITEBYTECODE=1, a read-only checkout), every start
 # of probe would compile its imports again: 1.55 s instead of 0.5 s, measured here.
-if ! .venv/bin/uv sync --locked --extra dev --quiet --compile-bytecode; then
+if ! .venv/bin/uv sync --locked --group dev --quiet --compile-bytecode; then
   echo "setup.sh: uv.lock does not match pyproject.toml (or could not be installed);" \
     "after changing dependencies run: bash scripts/lock.sh" >&2
   exit 1

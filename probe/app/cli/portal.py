@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from probe.app import console
-from probe.app.cli.base import ChromiumOption, portal_app, reports_errors
+from probe.app.cli.base import ChromiumOption, complete_scenario, portal_app, reports_errors
 from probe.errors import BadInput
 
 if TYPE_CHECKING:
@@ -129,7 +129,10 @@ def portal_check(
 def portal_serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: a free one).")] = 8000,
     scenario: Annotated[
-        str | None, typer.Option(help="Serve the portal in a scenario's state.")
+        str | None,
+        typer.Option(
+            autocompletion=complete_scenario, help="Serve the portal in a scenario's state."
+        ),
     ] = None,
 ) -> None:
     """Serve the mock portal for a person to click through, until Ctrl-C.

@@ -7,10 +7,15 @@ says "learned" with what was seen; what was not learned stays a guess marked CHE
 
 from __future__ import annotations
 
-from probe.app.portal.draft_toml import render
+import re
+
+import pytest
+
+from probe.app.portal.draft_toml import STARTER_RULES, render
 from probe.app.portal.login_page import LoginPage
 from probe.app.portal.trying import Attempt, Learned, Seen, wrong_password
 from probe.description.model import parse_description
+from probe.description.pagemap import fold
 from probe.description.target import pagemap_of
 
 URL = "http://wiki.localhost:8003/doku.php?do=login"
@@ -108,3 +113,37 @@ def test_without_logins_every_value_is_a_guess() -> None:
 def test_the_wrong_password_is_never_the_real_one() -> None:
     assert wrong_password("secret") != "secret"
     assert wrong_password("secret").startswith("probe-wrong-")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "meaning"),
+    [
+        ("en", "Incorrect username or password entered.", "invalid-credentials"),
+        (
+            "en",
+            "Please enter the correct username and password for a staff account.",
+            "invalid-credentials",
+        ),
+        ("en", "Sorry, username or password was wrong.", "invalid-credentials"),
+        (
+            "en",
+            "The email and password you entered did not match our records.",
+            "invalid-credentials",
+        ),
+        ("en", "CSRF verification failed. Request aborted.", "session-lost"),
+        ("en", "Your session has expired. Please log in again.", "session-lost"),
+        ("en", "Too many failed login attempts.", "account-locked"),
+        ("fr", "Identifiant ou mot de passe incorrect.", "invalid-credentials"),
+        ("fr", "Votre session a expiré, reconnectez-vous.", "session-lost"),
+    ],
+)
+def test_starter_rules_know_ordinary_wordings(lang: str, text: str, meaning: str) -> None:
+    """The draft's starting rules, tried in order as a description's rules are."""
+    folded = fold(text)
+    found = next((m for pattern, m in STARTER_RULES[lang] if re.search(pattern, folded)), None)
+    assert found == meaning
+
+
+def test_starter_rules_leave_unrelated_texts_alone() -> None:
+    for lang, text in (("en", "Welcome back! Sign in to continue."), ("fr", "Connexion")):
+        assert not [m for p, m in STARTER_RULES[lang] if re.search(p, fold(text))]

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from probe.app.portal.login_page import KNOWN_WIDGETS, LoginPage
 from probe.app.portal.trying import Attempt, Learned
 from probe.description.pagemap import fold
+from probe.journey.refusal import SESSION_LOST
 
 REPLACE_ME = "#REPLACE-ME"
 LOGGED_IN_GUESS = "html:not(:has(input[type=password]))"
@@ -24,6 +25,7 @@ STARTER_RULES: dict[str, list[tuple[str, str]]] = {
             r"too many (failed )?(login |sign.in )?attempts|account (is )?locked|locked out",
             "account-locked",
         ),
+        (SESSION_LOST.pattern, "session-lost"),
         (r"cookies?", "cookies-refused"),
         (
             r"automated (browsing|access|traffic|queries|requests)|unusual traffic"
@@ -32,8 +34,11 @@ STARTER_RULES: dict[str, list[tuple[str, str]]] = {
         ),
         (r"captcha|robot", "captcha-rejected"),
         (
-            r"(username|password|e-?mail|credentials|login).*(not correct|incorrect|invalid|wrong)"
-            r"|invalid (username|password|credentials|login)",
+            r"(username|password|e-?mail|credentials|login).*(not correct|incorrect|invalid|wrong"
+            r"|do(es)? not match|did ?n.t match)"
+            r"|(incorrect|invalid|wrong|bad|unknown) (username|user name|password|credentials"
+            r"|login|e-?mail)"
+            r"|enter (a |the )?(correct|valid) (username|user name|password|e-?mail|login)",
             "invalid-credentials",
         ),
     ],
@@ -41,6 +46,7 @@ STARTER_RULES: dict[str, list[tuple[str, str]]] = {
         (r"maintenance|indisponible", "maintenance"),
         (r"trop de requetes", "rate-limited"),
         (r"trop de tentatives|verrouille|bloque", "account-locked"),
+        (SESSION_LOST.pattern, "session-lost"),
         (r"cookies?", "cookies-refused"),
         (
             r"navigation automatisee|(acces|requetes?|trafic) (automatise|inhabituel)"
@@ -48,7 +54,11 @@ STARTER_RULES: dict[str, list[tuple[str, str]]] = {
             "automation-refused",
         ),
         (r"captcha|robot", "captcha-rejected"),
-        (r"(identifiant|mot de passe).*(incorrect|invalide|errone)", "invalid-credentials"),
+        (
+            r"(identifiant|mot de passe|courriel|e-?mail).*(incorrect|invalide|errone|ne correspond)"
+            r"|(saisissez|entrez|indiquez) (un|une|le|les|vos?) .*(correct|valide)",
+            "invalid-credentials",
+        ),
     ],
 }
 _FRENCH_WORDS = re.compile(r"\b(connexion|mot de passe|identifiant|se connecter)\b", re.I)

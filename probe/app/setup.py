@@ -22,13 +22,14 @@ from probe.app.recipes.firefox import build_firefox_profile
 from probe.app.report_folder import default_report_dir, prepare_report_dir
 from probe.app.request import DiagnosisRequest, ScenarioCase, credentials_for, scenario_alone
 from probe.browsers.base import BrowserEngine, EngineName, other_engine
-from probe.browsers.chromium.discovery import Chromium
+from probe.browsers.chromium.discovery import Chromium, find_channel
 from probe.browsers.driver import SharedDriver
 from probe.browsers.registry import (
     Browser,
     choose_engine,
     find_browser,
     fresh_engine,
+    person_chromium,
     person_engine,
 )
 from probe.description.model import MOCK_SOURCE, PortalDescription, mock_description
@@ -42,6 +43,7 @@ from probe.journey.credentials import Credentials
 from probe.mock_portal import EmbeddedPortal
 from probe.models import Report
 from probe.report import write_report
+from probe.report.details import browser_details
 from probe.report.files import discard_partial_report
 
 
@@ -109,12 +111,20 @@ def _resolve(
     profile_path = request.profile
     described = _described_portal(request, case)
     name = case.engine if case is not None else choose_engine(request.browser, profile_path)
-    browser = find_browser(
-        name,
-        chromium_path=request.chromium_path,
-        firefox_path=request.firefox_path,
-        chromium=chromium,
-    )
+    if name == "chromium" and request.channel is not None and chromium is None:
+        chromium = find_channel(request.channel)
+    if name == "chromium" and case is None and chromium is None:
+        # The person's own browser when it is installed (else Chromium stands in).
+        browser: Browser = person_chromium(
+            profile_path, chromium_path=request.chromium_path, channel=request.channel
+        )
+    else:
+        browser = find_browser(
+            name,
+            chromium_path=request.chromium_path,
+            firefox_path=request.firefox_path,
+            chromium=chromium,
+        )
     if case is not None and described is not None:
         login_url = described.description.login_url
         profile_path = _build_case_profile(case, browser, stack, progress, login_url, profiles)
@@ -124,6 +134,8 @@ def _resolve(
         browser, profile_path, request, progress, report_dir, from_recipe=case is not None
     )
     progress.note(f"Browser: {engine.describe()}")
+    for said in browser_details(engine.info(headless=not request.headed)):
+        progress.note(said)
     other = _other_engine(engine.name, request, chromium) if request.other_browser else None
     if described is not None:
         choice = described

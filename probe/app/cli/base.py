@@ -54,6 +54,16 @@ app.add_typer(portal_app, name="portal")
 app.add_typer(scenarios_app, name="scenarios")
 
 F = TypeVar("F", bound=Callable[..., Any])
+ChannelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--channel",
+        metavar="chrome|msedge|brave|...",
+        help="Run in this installed branded browser (Playwright's channel names: chrome, chrome-beta, chrome-dev, chrome-canary, msedge, msedge-beta, msedge-dev, msedge-canary; and brave). Default: the browser that wrote the profile when it is installed, else Chromium.",
+        envvar="PROBE_CHANNEL",
+        show_envvar=True,
+    ),
+]
 ChromiumOption = Annotated[
     str | None,
     typer.Option(

@@ -91,17 +91,25 @@ CHANNEL_PATHS: dict[str, dict[str, str]] = {
     },
 }
 CHANNELS = tuple(CHANNEL_PATHS)
-CHANNEL_PRODUCTS = {
+_FAMILY_PRODUCTS = {
+    "chromium": "Chromium",
     "chrome": "Google Chrome",
     "msedge": "Microsoft Edge",
     "brave": "Brave Browser",
 }
+
+
+def channel_product(channel: str) -> str:
+    """The product of a channel: ``chrome-beta`` is Google Chrome, ``msedge`` Microsoft Edge."""
+    return _FAMILY_PRODUCTS.get(channel.split("-", 1)[0], channel)
+
 
 # The user-data-dir of each channel, per platform family (the last parts of its path,
 # compared without case): the same folders ``reading.chromium_roots`` looks in for the
 # stable channels, and those of the other channels.
 _PROFILE_FOLDERS: dict[str, dict[str, tuple[str, ...]]] = {
     "linux": {
+        "chromium": ("chromium",),
         "chrome": ("google-chrome",),
         "chrome-beta": ("google-chrome-beta",),
         "chrome-dev": ("google-chrome-unstable",),
@@ -112,6 +120,7 @@ _PROFILE_FOLDERS: dict[str, dict[str, tuple[str, ...]]] = {
         "brave": ("BraveSoftware", "Brave-Browser"),
     },
     "darwin": {
+        "chromium": ("Chromium",),
         "chrome": ("Google", "Chrome"),
         "chrome-beta": ("Google", "Chrome Beta"),
         "chrome-dev": ("Google", "Chrome Dev"),
@@ -123,6 +132,7 @@ _PROFILE_FOLDERS: dict[str, dict[str, tuple[str, ...]]] = {
         "brave": ("BraveSoftware", "Brave-Browser"),
     },
     "win32": {
+        "chromium": ("Chromium", "User Data"),
         "chrome": ("Google", "Chrome", "User Data"),
         "chrome-beta": ("Google", "Chrome Beta", "User Data"),
         "chrome-dev": ("Google", "Chrome Dev", "User Data"),
@@ -236,12 +246,13 @@ def channel_executable(
 
 
 def profile_channel(user_data_dir: Path, platform: str | None = None) -> str | None:
-    """The channel whose browser keeps its profiles in ``user_data_dir`` (None: Chromium's
-    folder, or a folder no browser uses by default)."""
+    """The channel whose browser keeps its profiles in ``user_data_dir``, or in the
+    user-data-dir holding the profile folder ``user_data_dir`` (``chromium`` for
+    Chromium's own folder); None for a folder no browser uses by default."""
     family = _family(platform or sys.platform)
     pure = PureWindowsPath(user_data_dir) if family == "win32" else PurePosixPath(user_data_dir)
     parts = [p.lower() for p in pure.parts]
-    if parts and parts[-1] in ("default",) or (parts and parts[-1].startswith("profile ")):
+    if parts and (parts[-1] == "default" or re.fullmatch(r"profile \d+", parts[-1])):
         parts = parts[:-1]  # a profile folder inside the user-data-dir
     for channel, tail in _PROFILE_FOLDERS[family].items():
         wanted = [t.lower() for t in tail]

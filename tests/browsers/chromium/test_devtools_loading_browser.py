@@ -22,8 +22,8 @@ import pytest
 from playwright.async_api import async_playwright
 
 from probe.browsers.base import RunSpec
-from probe.browsers.chromium.discovery import Chromium, find_chromium
 from probe.browsers.chromium import engine as engine_module
+from probe.browsers.chromium.discovery import Chromium, find_chromium
 from probe.browsers.chromium.engine import ChromiumEngine
 from probe.browsers.chromium.profile import locate_profile
 from probe.models import Report

@@ -121,6 +121,7 @@ def person_engine(
     from_recipe: bool,
     note: Callable[[str], None],
     before_reading: Callable[[], object],
+    trust_home: Path | None = None,
 ) -> BrowserEngine:
     """The engine of ``browser`` on the person's profile: ``profile`` (``--profile``, None:
     the person's default), the one named ``profile_name`` in it; located and checked.
@@ -128,6 +129,8 @@ def person_engine(
     ``from_recipe``: ``profile`` was built from a scenario's recipe. ``note`` is told
     what was chosen and what the diagnosis cannot do; ``before_reading`` is called once
     the profile is chosen, before it is read (the report folder is made then).
+    ``trust_home``: a HOME whose NSS database Chromium's runs trust instead of the
+    person's (a scenario's person, who trusts the CA of its HTTPS portal).
     """
     if browser.engine == "firefox":
         before_reading()
@@ -139,7 +142,8 @@ def person_engine(
     if not from_recipe:
         profile = chromium_profile_folder(profile, profile_name)
     before_reading()
-    return ChromiumEngine(browser, _locate(profile, browser, note, from_recipe=from_recipe))
+    located = _locate(profile, browser, note, from_recipe=from_recipe)
+    return ChromiumEngine(browser, located, trust_home=trust_home)
 
 
 def _locate(

@@ -165,7 +165,7 @@ def launch_args(*, as_root: bool | None = None, headless_of: Chromium | None = N
 
 
 def browser_environment(
-    home: Path, base: Mapping[str, str] | None = None
+    home: Path, base: Mapping[str, str] | None = None, *, trust_home: Path | None = None
 ) -> dict[str, str | float | bool]:
     """The environment of a Chromium probe starts: HOME and the XDG folders under ``home``.
 
@@ -175,7 +175,8 @@ def browser_environment(
     run's folder, they go away with it. ``XAUTHORITY`` is kept pointing at the person's
     file so that a headed browser can still open its windows. ``PROBE_PASSWORD`` is
     left out. ``home`` is created, with a copy of the person's NSS database
-    (``~/.pki/nssdb``): Linux Chromium reads the CAs the person trusts there.
+    (``~/.pki/nssdb``; ``trust_home``: the HOME whose database to copy instead, a
+    scenario's person): Linux Chromium reads the CAs the person trusts there.
     """
     env: dict[str, str | float | bool] = dict(os.environ if base is None else base)
     env.pop("PROBE_PASSWORD", None)  # the browser has no use for it
@@ -183,7 +184,7 @@ def browser_environment(
     if "XAUTHORITY" not in env and (real_home / ".Xauthority").is_file():
         env["XAUTHORITY"] = str(real_home / ".Xauthority")
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    copy_nss_database(real_home, home)
+    copy_nss_database(trust_home or real_home, home)
     env["HOME"] = str(home)
     for name, folder in (
         ("XDG_CONFIG_HOME", "config"),

@@ -104,10 +104,12 @@ def take_inventory(profile: SourceProfile, sites: Iterable[str]) -> Inventory:
 @dataclass(frozen=True)
 class ChromiumEngine:
     """Chromium ``chromium`` on the person's ``profile`` (a located user-data-dir; None:
-    only brand-new profiles, as the other browser of a Firefox diagnosis)."""
+    only brand-new profiles, as the other browser of a Firefox diagnosis); ``trust_home``:
+    the HOME whose NSS database the runs trust (None: the person's own)."""
 
     chromium: Chromium
     profile: SourceProfile | None
+    trust_home: Path | None = None
 
     @property
     def name(self) -> EngineName:
@@ -223,7 +225,7 @@ class ChromiumEngine:
                 headless=not spec.headed,
                 args=args,
                 ignore_default_args=["--disable-extensions"],
-                env=browser_environment(spec.folder / "home"),
+                env=browser_environment(spec.folder / "home", trust_home=self.trust_home),
                 timeout=LAUNCH_TIMEOUT_S * 1000,
                 **spec.context_options(),
             )

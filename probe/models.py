@@ -59,6 +59,9 @@ Factor = Literal[
     "captcha-provider",
     "certificate",  # the person's browser refuses the portal's certificate
     "automation-refused",
+    "login-refused",  # the portal refused the login in words no rule explains
+    "login-question",  # the login form now asks a question or a CAPTCHA
+    "session-lost",  # the portal lost the login session (a session or CSRF check failed)
     "unknown",
 ]
 
@@ -89,6 +92,9 @@ Symptom = Literal[
     "form-broken",  # the form could not be filled or submitted
     "cookies-refused",  # the portal says the browser refuses its cookies
     "invalid-credentials",
+    "login-refused",  # the form came back with new words, or HTTP 401/403: refused
+    "login-question",  # the form gained an input or a frame: a question, a CAPTCHA
+    "session-lost",  # a session or CSRF check failed: the login session was lost
     "account-locked",
     "rights-not-open",
     "stale-provisional-code",
@@ -418,4 +424,7 @@ class Report(StrictModel):
     # Browsers started for them: fewer when runs reused a running browser. None in
     # reports written before probe counted them apart.
     browsers_started: int | None = None
+    # Logins that may have reached the portal (a login stopped in the browser is none);
+    # None: an older report that did not count them.
+    login_submissions: int | None = None
     duration_ms: int

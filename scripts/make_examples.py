@@ -13,9 +13,8 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from probe.app.ci import diagnose_scenario
+from probe.app.request import DiagnosisRequest
 from probe.browsers.chromium.discovery import find_chromium, launch_args
-from probe.diagnosis.session import DiagnosisRequest
-from tests.helpers.paths import REPO
 
 EXAMPLES = {
     "ok": "healthy-busy-profile",
@@ -24,6 +23,7 @@ EXAMPLES = {
     "maintenance": "maintenance",
     "account-locked": "account-locked",
 }
+REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "reports" / "examples"
 
 

@@ -67,6 +67,11 @@ SERVER_FACTORS: dict[str, Factor] = {
     "certificate-refused": "certificate",
     # Refused as a robot even in a brand-new browser: this machine or network, not a CAPTCHA.
     "automation-refused": "automation-refused",
+    # Refused in words no rule explains, or asked something the description does not know:
+    # the portal's own answer when a brand-new browser meets it too.
+    "login-refused": "login-refused",
+    "login-question": "login-question",
+    "session-lost": "session-lost",
 }
 
 # The kind of component a symptom points at: trying that first saves a round of runs.
@@ -80,6 +85,8 @@ SYMPTOM_HINTS: dict[str, str] = {
     "cookies-refused": "setting",
     # What makes a person's browser look automated is most often an extension's script.
     "automation-refused": "extension",
+    # A session or CSRF check fails when the portal's cookies are refused or stale.
+    "session-lost": "setting",
 }
 
 KIND_FACTORS: dict[str, Factor] = {
@@ -104,6 +111,9 @@ IN_SPAM = "detail.no-code-in-spam"
 
 # The journey's note when the browser refused the portal's certificate.
 CERTIFICATE_NOTE = "detail.certificate-refused"
+
+# Verdicts whose meaning is the portal's own words: the summary quotes them.
+QUOTED_FACTORS = frozenset({"login-refused", "login-question", "session-lost"})
 
 MAX_BLOCKERS = 4
 # More extensions than this running scripts in the portal's pages is no evidence at all.
@@ -748,6 +758,9 @@ class Diagnosis:
         note = ""
         if factor == "certificate":  # which certificate: who issued it, for what, until when
             return make_blocker(factor, [], evidence, also=_certificate_notes(evidence))
+        if factor in QUOTED_FACTORS and evidence.message:
+            said = Detail(key="summary.portal-said", params={"words": evidence.message})
+            return make_blocker(factor, [], evidence, also=[said])
         if factor == "security-code-undelivered":
             spam = any(s.note and s.note.key.startswith(IN_SPAM) for s in evidence.steps)
             note = "spam" if spam else ""

@@ -62,6 +62,9 @@ _REMEDIES: dict[Factor, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("other-network", "call-support"),
     ),
     "automation-refused": (("other-network-now", "retry-later"), ("call-support",)),
+    "login-refused": (("retype-carefully", "reset-password"), ("call-support",)),
+    "login-question": (("answer-question",), ("retry-later", "call-support")),
+    "session-lost": (("reload-login", "clear-cookies"), ("private-window", "call-support")),
     "unknown": (("private-window", "other-browser"), ("call-support",)),
 }
 

@@ -155,6 +155,7 @@ def _report(setup: DiagnosisSetup, copy: ProfileCopy[Any], runs: _Runs) -> Repor
         limitations=limitations_of(copy.notes),
         browser_runs=runs.browser_runs,
         browsers_started=runs.browsers_started,
+        login_submissions=runs.submissions,
         duration_ms=runs.duration_ms,
     )
 
@@ -170,6 +171,7 @@ class _Runs:
     other: OtherBrowser | None
     browser_runs: int
     browsers_started: int
+    submissions: int  # logins that may have reached the portal
     duration_ms: int
 
 
@@ -223,6 +225,7 @@ async def _run_browsers(
         other=other,
         browser_runs=runner.browser_runs,
         browsers_started=runner.browsers_started,
+        submissions=guard.submissions,
         duration_ms=int((time.monotonic() - started) * 1000),
     )
 

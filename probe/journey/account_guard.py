@@ -6,7 +6,13 @@ own ``RunGate``. Credentials are submitted one run at a time (the security code 
 from the outbox must be that run's: only the latest code is valid). The person's own
 browser (``current``) submits first, so that its answer is the one on record; a run that
 would only resubmit credentials the portal already rejected is skipped, and at most
-``MAX_REJECTED_SUBMISSIONS`` rejected passwords are sent per diagnosis.
+``MAX_REJECTED_SUBMISSIONS`` rejected passwords are sent per diagnosis. An answer probe
+does not understand (an error page, no answer, a refusal in words no rule explains)
+counts as a possible rejection: whatever the description says and in every browser,
+no more than ``MAX_REJECTED_SUBMISSIONS`` such submissions are made. A login stopped
+before it left the browser (nothing sent, or stopped on purpose by a narrowing run
+that only asks whether the form sends) is no submission. ``submissions`` counts the
+logins that may have reached the portal; the report says it.
 
 Security codes: on a portal that sends one after each accepted login, when probe cannot
 read it itself (the person types it, ``second-factor.source = "prompt"``, or no source is
@@ -31,6 +37,25 @@ ACCOUNT_ANSWERS: frozenset[str] = frozenset(
     {"account-locked", "rights-not-open", "stale-provisional-code"}
 )
 MAX_REJECTED_SUBMISSIONS = 2
+# Answers that say the portal did not judge the password (yet): not a possible rejection.
+NOT_JUDGED: frozenset[str] = frozenset(
+    {
+        "maintenance",
+        "rate-limited",
+        "headers-too-large",
+        "captcha-blocked",
+        "captcha-missing",
+        "captcha-never-completes",
+        "captcha-rejected",
+        "automation-refused",
+        "cookies-refused",
+        "session-lost",
+        "stale-form",
+        "certificate-refused",
+        "portal-unreachable",
+        "javascript-disabled",
+    }
+)
 LEADER = "current"  # the run of the person's browser as it is
 MAX_CODES_OPTION = "--max-codes"
 
@@ -93,7 +118,8 @@ class AccountGuard:
         self.leader = leader
         self._leader_done = asyncio.Event()
         self.rejected: set[tuple[str, str]] = set()
-        self.rejections = 0
+        self.rejections = 0  # rejected or possibly rejected submissions
+        self.submissions = 0  # logins that may have reached the portal
         self.account_answer: Symptom | None = None
         self.codes = codes
         self.codes_sent = 0  # accepted logins while ``codes`` counts them
@@ -127,17 +153,38 @@ class AccountGuard:
             self._lock.release()
             raise SkipRun(reason, answer)
 
-    def answer(self, credentials: Credentials, symptom: Symptom | None, run: str = LEADER) -> None:
+    def answer(
+        self,
+        credentials: Credentials,
+        symptom: Symptom | None,
+        run: str = LEADER,
+        *,
+        sent: bool = True,
+    ) -> None:
+        """The portal's answer to one login (``sent``: it may have reached the portal)."""
+        if sent:
+            self._count(credentials, symptom)
+        if run == self.leader:
+            self._leader_done.set()
+
+    def _count(self, credentials: Credentials, symptom: Symptom | None) -> None:
+        self.submissions += 1
         if symptom == "invalid-credentials":
             self.rejected.add(credentials.key)
             self.rejections += 1
         elif symptom in ACCOUNT_ANSWERS:
             self.account_answer = symptom
+        elif symptom is not None and symptom not in NOT_JUDGED:
+            self.rejections += 1  # not understood: perhaps a rejection
         if symptom is None and self.codes is not None:
             # Accepted (or the answer is unknown): the portal may have sent a code.
             self.codes_sent += 1
-        if run == self.leader:
-            self._leader_done.set()
+
+    def confirm(self, credentials: Credentials) -> None:
+        """A login counted as perhaps rejected (``UNCONFIRMED``) reached the logged-in page."""
+        self.rejections = max(0, self.rejections - 1)
+        if self.codes is not None:
+            self.codes_sent += 1
 
     def leave(self) -> None:
         self._lock.release()
@@ -159,8 +206,13 @@ class RunGate:
     async def enter(self, credentials: Credentials) -> None:
         await self.guard.enter(credentials, self.run)
 
-    def answer(self, credentials: Credentials, symptom: Symptom | None) -> None:
-        self.guard.answer(credentials, symptom, self.run)
+    def answer(
+        self, credentials: Credentials, symptom: Symptom | None, *, sent: bool = True
+    ) -> None:
+        self.guard.answer(credentials, symptom, self.run, sent=sent)
+
+    def confirm(self, credentials: Credentials) -> None:
+        self.guard.confirm(credentials)
 
     def leave(self) -> None:
         self.guard.leave()

@@ -41,14 +41,24 @@ from probe.journey.observation import (
     shows,
     visible_text,
 )
-from probe.journey.page_steps import SKIPPED, read_message, solve_captcha, submit
-from probe.models import Detail, ParamValue, Step, StepName, Symptom, blocked_by_client
+from probe.journey.page_steps import (
+    SKIPPED,
+    Answer,
+    NothingSent,
+    read_message,
+    solve_captcha,
+    submit,
+)
+from probe.journey.refusal import FormState, Refusal, form_state, page_words, refusal_of
+from probe.models import Detail, ParamValue, Step, StepName, Symptom, Term, blocked_by_client
 from probe.report.details import english
 
 NO_SUBMIT = Detail(key="detail.no-submit")
 # What a stage ends with: a note of what it did, "skipped" (nothing to do), or None.
 StageEnd = Detail | Literal["skipped"] | None
 NOT_REACHED = Detail(key="detail.not-reached")
+# The answer a gate is given while the logged-in page has not shown yet: not understood.
+UNCONFIRMED: Symptom = "page-error"
 
 # Bigger than this, the downloaded document is not one: the download is stopped.
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
@@ -73,16 +83,23 @@ class CredentialGate(Protocol):
     """Shared by the runs of one diagnosis so that together they never lock the account.
 
     ``enter`` is awaited right before credentials are submitted and may raise ``SkipRun``;
-    ``answer`` receives the portal's answer (a symptom, or None when accepted); ``leave``
+    ``answer`` receives the portal's answer (a symptom, or None when accepted) and whether
+    the login may have reached the portal at all (``sent``); an answer not yet understood
+    is given as ``UNCONFIRMED``, and ``confirm`` told once the logged-in page showed; ``leave``
     is called once the second factor is done, so that the security code read from the
     outbox is surely this run's (only the latest code is valid).
     """
 
     async def enter(self, credentials: Credentials) -> None: ...
 
-    def answer(self, credentials: Credentials, symptom: Symptom | None) -> None: ...
+    def answer(
+        self, credentials: Credentials, symptom: Symptom | None, *, sent: bool = True
+    ) -> None: ...
 
     def leave(self) -> None: ...
+
+    def confirm(self, credentials: Credentials) -> None:
+        """The answer given as not understood turned out to be a login after all."""
 
 
 @dataclass
@@ -152,6 +169,9 @@ class Journey:
         self.downloads = downloads  # where Chromium saves downloads, to measure them
         self._holding_gate = False
         self._submitted_at = time.time()
+        # What the login form showed before the press: the portal's answer is what changed.
+        self._form_before: FormState | None = None
+        self._unconfirmed = False  # the login's answer was given as not understood
         # What was typed or received: a portal may echo it back on a page, in a URL or
         # in a console message, and nothing recorded may carry it.
         self.secrets: list[str] = [credentials.identifier, credentials.password]
@@ -331,6 +351,7 @@ class Journey:
                 Detail(key="detail.javascript-off"),
                 await visible_text(page, self.map.noscript),
             )
+        self._form_before = await form_state(page, self.map)
         return None
 
     async def _captcha(self, page: Page, recorder: Recorder) -> StageEnd:
@@ -352,6 +373,7 @@ class Journey:
     async def _credentials(self, page: Page, recorder: Recorder) -> StageEnd:
         # The gate was entered just before (see ``_within_deadline``).
         answer: Symptom | None = None
+        sent = True  # whether the login may have reached the portal
         try:
             if self.credentials.method == "franceconnect":
                 answer = await self._federation(page, recorder)
@@ -360,9 +382,10 @@ class Journey:
                 await page.fill(self.map.identifier, self.credentials.identifier, timeout=3_000)
                 await page.fill(self.map.password, self.credentials.password, timeout=3_000)
             except PlaywrightError as exc:
-                answer = "form-broken"
+                answer, sent = "form-broken", False
                 raise _Failure("form-broken", Detail(key="detail.form-not-filled")) from exc
             before = page.url
+            self._remember_form(await form_state(page, self.map))
             self._submitted_at = time.time()
             try:
                 answered = await submit(
@@ -373,7 +396,7 @@ class Journey:
                     self.timeouts.sent_within or None,
                 )
             except PlaywrightError as exc:
-                answer = "form-broken"
+                answer, sent = "form-broken", not isinstance(exc, NothingSent)
                 raise _Failure(
                     "form-broken",
                     Detail(key="detail.form-not-sent", params={"url": public_url(before)}),
@@ -382,14 +405,58 @@ class Journey:
             if answered.response is None and answered.status is not None:
                 recorder.last_document_status = answered.status  # the in-page answer's
             try:
-                await self._check_answer(page, recorder, answered.response, "detail.login-refused")
+                if not await self._check_login_answer(page, recorder, answered):
+                    answer = UNCONFIRMED  # until the logged-in page shows
+                    self._unconfirmed = True
             except _Failure as refused:
                 answer = refused.symptom
                 raise
             return None
         finally:
             if self.gate is not None:
-                self.gate.answer(self.credentials, answer)
+                self.gate.answer(self.credentials, answer, sent=sent)
+
+    def _remember_form(self, state: FormState | None) -> None:
+        if state is not None:
+            before = self._form_before
+            self._form_before = state if before is None else before | state
+
+    async def _check_login_answer(self, page: Page, recorder: Recorder, answered: Answer) -> bool:
+        """Fail with the portal's own words when it refused the login, whatever its wording.
+
+        True when the answer is understood (the logged-in page, or a security code asked).
+
+        The description's rules read the portal's message area first. Where they say
+        nothing, what changed around the login form says it (``probe.journey.refusal``):
+        the form back with new words, a new question, a 401 or 403.
+        """
+        if answered.response is not None:
+            recorder.last_document_status = answered.response.status
+        message, symptom = await self._answer(page, recorder)
+        status = recorder.last_document_status
+        if symptom is not None and symptom != "page-error":
+            raise _Failure(
+                symptom, Detail(key="detail.login-refused", params={"status": str(status)}), message
+            )
+        if await self._logged_in_or_asked_code(page):
+            return True
+        after = await form_state(page, self.map)
+        words = message if after is not None else (message or await page_words(page))
+        refusal = refusal_of(self.map, self._form_before, after, status, words)
+        if refusal is not None:
+            raise _Failure(refusal.symptom, _refusal_note(refusal, status), refusal.words)
+        if status is not None and status >= 400:
+            raise _Failure(
+                "page-error",
+                Detail(key="detail.login-refused", params={"status": str(status)}),
+                message,
+            )
+        return False
+
+    async def _logged_in_or_asked_code(self, page: Page) -> bool:
+        if await shows(page, self.map.home_marker):
+            return True
+        return bool(self.map.code_form) and await page.locator(self.map.code_form).count() > 0
 
     async def _federation(self, page: Page, recorder: Recorder) -> Symptom | None:
         """Log in through the identity federation: button, partner, partner login, back."""
@@ -488,6 +555,9 @@ class Journey:
         except PlaywrightError as exc:
             message, symptom = await self._answer(page, recorder)
             raise _Failure(symptom or "page-error", Detail(key="detail.no-home"), message) from exc
+        if self._unconfirmed and self.gate is not None:
+            self._unconfirmed = False
+            self.gate.confirm(self.credentials)
         return None
 
     async def _download_check(self, page: Page, recorder: Recorder) -> StageEnd:
@@ -555,6 +625,20 @@ class Journey:
                 await finished
             raise
         return await finished
+
+
+def _refusal_note(refusal: Refusal, status: int | None) -> Detail:
+    """What the journey says of a refusal it recognised without a rule for it."""
+    match refusal.symptom:
+        case "login-refused" if refusal.words is None:
+            return Detail(key="detail.refused.status", params={"status": str(status)})
+        case "login-refused":
+            return Detail(key="detail.refused.words")
+        case "login-question":
+            return Detail(key="detail.refused.question")
+    return Detail(
+        key="detail.refused.meaning", params={"meaning": Term(table="symptom", id=refusal.symptom)}
+    )
 
 
 def _folder_bytes(folder: Path) -> int:

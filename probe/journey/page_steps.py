@@ -237,14 +237,18 @@ async def submit(
     return answer
 
 
+class NothingSent(PlaywrightError):
+    """Pressing the button sent nothing at all: the login never left the browser."""
+
+
 async def _until_sent(sent: asyncio.Event, within_ms: int | None) -> None:
-    """Raise PlaywrightError unless the page sent a request within ``within_ms``."""
+    """Raise ``NothingSent`` unless the page sent a request within ``within_ms``."""
     if within_ms is None:
         return
     try:
         await asyncio.wait_for(sent.wait(), within_ms / 1000)
     except TimeoutError as exc:
-        raise PlaywrightError(
+        raise NothingSent(
             f"nothing was sent within {within_ms / 1000:g} s after pressing the button"
         ) from exc
 

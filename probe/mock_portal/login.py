@@ -65,6 +65,10 @@ AUTOMATED = (
     "Accès refusé : notre système de sécurité a détecté une navigation automatisée depuis "
     "votre connexion. Réessayez plus tard ou depuis un autre réseau."
 )
+UNEXPLAINED = "Connexion refusée (réf. AUTH-17). Contactez l'assistance si le problème persiste."
+QUESTION = "Pour votre sécurité, répondez à la question ci-dessous avant de continuer."
+QUESTION_ANSWER = "7"  # "combien font 3 + 4 ?"
+SESSION_EXPIRED = "Votre session a expiré. Rechargez la page de connexion et recommencez."
 FORM_VERSION_FIELD = "version_formulaire"
 
 
@@ -103,6 +107,8 @@ async def login(request: Request) -> Response:
     password = form_text(form, "mot_de_passe")
     if form_text(form, FORM_VERSION_FIELD) != str(config.release):
         return _login_page(request, 409, message=STALE_FORM)
+    if config.session_lost:
+        return _login_page(request, 403, message=SESSION_EXPIRED)
     if not csrf_ok(request, form):
         return cookies_refused(request, _login_page)
     if config.captcha.enabled and not verify_token(
@@ -111,6 +117,8 @@ async def login(request: Request) -> Response:
         return _login_page(request, 400, message=CAPTCHA_MISSING, identifier=identifier)
     if config.refuse_as_automated:
         return _login_page(request, 403, message=AUTOMATED, identifier=identifier)
+    if config.ask_question and form_text(form, "question_securite") != QUESTION_ANSWER:
+        return _login_page(request, 400, message=QUESTION, identifier=identifier, question=True)
     answer = accounts.check_login(runtime, identifier, password)
     match answer:
         case "locked" | "just-locked":
@@ -120,7 +128,8 @@ async def login(request: Request) -> Response:
         case "provisional":
             return _login_page(request, 403, message=NOT_ACTIVATED)
         case "wrong":
-            return _login_page(request, 401, message=WRONG_CREDENTIALS, identifier=identifier)
+            wording = UNEXPLAINED if config.unexplained_refusal else WRONG_CREDENTIALS
+            return _login_page(request, 401, message=wording, identifier=identifier)
     account = accounts.find_exact(runtime, identifier)
     assert account is not None  # check_login said "ok"
     if config.second_factor.enabled and account.second_factor != "none":

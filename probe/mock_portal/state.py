@@ -94,6 +94,15 @@ class PortalConfig(Config):
     # The portal's bot detection distrusts every client (an address range it blocks): every
     # login is refused as automated browsing, whatever the browser.
     refuse_as_automated: bool = False
+    # A new release words a wrong password in a way the portal's description has no rule
+    # for ("Connexion refusée (réf. AUTH-17)..."): still a refusal, in the portal's words.
+    unexplained_refusal: bool = False
+    # A new check: every login is first answered with a security question added to the
+    # form (before the password is looked at), which the description does not know.
+    ask_question: bool = False
+    # The portal's servers do not share sessions: every login is answered "your session
+    # has expired", whatever the browser (a session check fails on the portal's side).
+    session_lost: bool = False
     service_worker: bool = True
     # "untrusted-ca": served over HTTPS with a certificate from a CA made on the spot,
     # which no browser trusts (a company network's or an antivirus's interception).

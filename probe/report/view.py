@@ -419,6 +419,11 @@ def _facts(report: Report, lang: Lang) -> list[Fact]:
     facts += [
         Fact(text("factor", lang), vocab.pick(vocab.FACTORS, report.verdict.factor, lang)),
         Fact(text("browser-runs", lang), runs_text(report, lang)),
+        *(
+            [Fact(text("login-submissions", lang), format_int(report.login_submissions, lang))]
+            if report.login_submissions is not None
+            else []
+        ),
         Fact(text("total-time", lang), format_duration(report.duration_ms, lang)),
         Fact(
             text("report-version", lang), f"{report.schema_version} (probe {report.probe_version})"

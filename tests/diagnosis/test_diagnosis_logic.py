@@ -241,7 +241,7 @@ def test_guard_skips_resubmitting_rejected_credentials() -> None:
         await guard.enter(other)
         guard.answer(other, "invalid-credentials")
         guard.leave()
-        with pytest.raises(SkipRun, match="2 rejected"):
+        with pytest.raises(SkipRun, match="2 logins refused"):
             await guard.enter(Credentials("1850775123456", "third"))
         seen.append("ok")
         return seen
@@ -612,3 +612,48 @@ def test_the_run_proving_the_verdict_is_named() -> None:
     server = Diagnosis(FakeRunner(lambda env: "maintenance"), inventory(2), GOOD)
     loops.run(server.decide())
     assert server.proof == "fresh"
+
+
+def test_answers_not_understood_count_as_possible_rejections() -> None:
+    # An error page, a refusal in unknown words, no answer: each may be a rejection, so
+    # the same credentials are not sent a third time, whatever the description says.
+    async def scenario() -> tuple[int, int]:
+        guard = AccountGuard()
+        for symptom in ("login-refused", "page-error"):
+            await guard.enter(GOOD)
+            guard.answer(GOOD, symptom)
+            guard.leave()
+        with pytest.raises(SkipRun, match="2 logins refused"):
+            await guard.enter(GOOD)
+        return guard.submissions, guard.rejections
+
+    assert loops.run(scenario()) == (2, 2)
+
+
+def test_a_login_stopped_in_the_browser_is_no_submission() -> None:
+    async def scenario() -> int:
+        guard = AccountGuard()
+        for _ in range(3):
+            await guard.enter(GOOD)
+            guard.answer(GOOD, "form-broken", sent=False)
+            guard.leave()
+        await guard.enter(GOOD)  # not skipped: the portal never saw the others
+        guard.answer(GOOD, "maintenance")  # understood, and not about the password
+        guard.leave()
+        await guard.enter(GOOD)
+        guard.leave()
+        return guard.submissions
+
+    assert loops.run(scenario()) == 1
+
+
+def test_an_answer_confirmed_by_the_logged_in_page_is_no_rejection() -> None:
+    async def scenario() -> int:
+        guard = AccountGuard()
+        await guard.enter(GOOD)
+        guard.answer(GOOD, "page-error")  # given as not understood, until...
+        guard.confirm(GOOD)  # ...the logged-in page showed
+        guard.leave()
+        return guard.rejections
+
+    assert loops.run(scenario()) == 0

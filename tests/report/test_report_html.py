@@ -114,7 +114,7 @@ def test_skipped_attempts_say_why(tmp_path: Path) -> None:
     skipped = page.find_all("td", cls="skip-reason")
     assert len(skipped) == 2
     assert skipped[0].text() == (
-        "Not tried: the portal itself is down, so changing the browser cannot help"
+        "Not tried (the portal itself is down, so changing the browser cannot help)"
     )
     assert "Service momentanément indisponible" in page.find("article", id="run-current").text()
 

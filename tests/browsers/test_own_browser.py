@@ -3,7 +3,6 @@ else Chromium standing in (fake browsers that print a recorded ``--version``).""
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,7 @@ from probe.browsers.registry import person_chromium
 from probe.errors import BadInput
 from probe.models import BrowserInfo
 from probe.report.details import browser_details, rendered
-
-
-def _fake(path: Path, banner: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"#!/bin/sh\necho '{banner}'\n")
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path
+from tests.helpers.fake_browsers import fake_browser
 
 
 @pytest.fixture
@@ -41,7 +34,7 @@ def machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     }
     monkeypatch.setattr(installs, "CHANNEL_PATHS", paths)
     discovery._read_version.cache_clear()
-    _fake(tmp_path / "bin/chromium", "Chromium 156.0.8078.129 built on Debian GNU/Linux 13")
+    fake_browser(tmp_path, "bin/chromium", "Chromium 156.0.8078.129 built on Debian GNU/Linux 13")
     return tmp_path
 
 
@@ -52,7 +45,7 @@ def _profile(root: Path) -> Path:
 
 
 def test_a_chrome_profile_runs_in_chrome_when_it_is_installed(machine: Path) -> None:
-    chrome = _fake(machine / "opt/google/chrome/chrome", "Google Chrome 140.0.7339.80 ")
+    chrome = fake_browser(machine, "opt/google/chrome/chrome", "Google Chrome 140.0.7339.80 ")
     profile = _profile(machine / "home/.config/google-chrome")
     found = person_chromium(profile)
     assert (found.executable, found.product, found.role) == (chrome, "Google Chrome", "own")
@@ -74,7 +67,7 @@ def test_without_chrome_installed_chromium_stands_in_and_says_so(machine: Path) 
 
 
 def test_the_default_profile_tells_the_browser_too(machine: Path) -> None:
-    _fake(machine / "opt/brave.com/brave/brave", "Brave Browser 140.1.82.166 ")
+    fake_browser(machine, "opt/brave.com/brave/brave", "Brave Browser 140.1.82.166 ")
     _profile(machine / "home/.config/BraveSoftware/Brave-Browser")
     found = person_chromium(None)
     assert (found.product, found.role, found.extension_loading) == (
@@ -95,7 +88,7 @@ def test_a_channel_named_wins_and_must_be_installed(machine: Path) -> None:
     profile = _profile(machine / "home/.config/chromium")
     with pytest.raises(BadInput, match="--channel chrome: that browser is not installed"):
         person_chromium(profile, channel="chrome")
-    _fake(machine / "opt/google/chrome/chrome", "Google Chrome 140.0.7339.80 ")
+    fake_browser(machine, "opt/google/chrome/chrome", "Google Chrome 140.0.7339.80 ")
     found = person_chromium(profile, channel="chrome")
     assert (found.product, found.role) == ("Google Chrome", "named")
 

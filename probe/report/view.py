@@ -411,7 +411,10 @@ def _facts(report: Report, lang: Lang) -> list[Fact]:
     facts = [
         Fact(text("date", lang), format_datetime(report.created_at, lang)),
         Fact(text("portal", lang), portal),
-        Fact(text("browser", lang), f"{rendered(browser_details(browser), lang)} ({mode})"),
+        Fact(
+            text("browser", lang),
+            f"{rendered(browser_details(browser), lang)} {mode[:1].upper()}{mode[1:]}.",
+        ),
         Fact(text("profile", lang), profile),
     ]
     if report.profile.source:

@@ -14,8 +14,10 @@ from probe.browsers.chromium import discovery, installs
 from probe.browsers.registry import person_chromium
 from probe.errors import BadInput
 from probe.models import BrowserInfo
+from probe.report import render_html
 from probe.report.details import browser_details, rendered
 from tests.helpers.fake_browsers import fake_browser
+from tests.helpers.report_examples import example_reports, write_screenshots
 
 
 @pytest.fixture
@@ -129,3 +131,14 @@ def test_the_cli_refuses_an_unknown_channel_with_exit_2() -> None:
     result = CliRunner().invoke(app, ["browser", "--channel", "netscape"])
     assert result.exit_code == 2
     assert "not a browser channel" in result.output
+
+
+def test_the_html_report_names_the_browser_that_ran(tmp_path: Path) -> None:
+    report = example_reports()["maintenance"]
+    report = report.model_copy(update={"browser": _info("stand-in", "Microsoft Edge")})
+    write_screenshots(report, tmp_path)
+    english = render_html(report, tmp_path, lang="en")
+    assert "standing in for your Microsoft Edge, which is not installed" in english
+    assert "loaded through DevTools" in english
+    french = render_html(report, tmp_path, lang="fr")
+    assert "à la place de votre Microsoft Edge" in french

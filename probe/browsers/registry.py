@@ -153,7 +153,7 @@ def _locate(
     if profile.made_by_newer_browser(chromium.version):
         raise BadInput(
             f"{profile.profile_dir} was last used by Chromium {profile.chromium_version}, newer "
-            f"than {chromium.describe()}; point --chromium at that version or newer"
+            f"than {chromium.describe()}; point --chromium (or --channel) at that version or newer"
         )
     for warning in profile.warnings:
         note(f"Note: {warning}")

@@ -99,3 +99,16 @@ def test_a_blockers_own_user_filter_survives_devtools_loading(probe_diagnose: Di
     report = probe_diagnose("user-filter-hides-captcha")
     assert (report.verdict.status, report.verdict.factor) == ("blocked", "extension")
     assert [c.name for c in report.verdict.culprits] == ["My Filters"]
+
+
+def test_reused_browsers_switch_devtools_loaded_extensions(probe_diagnose: Diagnose) -> None:
+    """Two extensions that clash only together: narrowing down switches them on and off
+    in running browsers (probe's switch, itself loaded through DevTools)."""
+    report = probe_diagnose("extensions-clash")
+    assert (report.verdict.status, report.verdict.factor) == ("blocked", "extension")
+    assert {c.id for c in report.verdict.culprits} == {
+        e.id for e in report.profile.components if e.name in ("Night Owl Dark Mode", "Glare Guard")
+    }
+    assert len(report.verdict.culprits) == 2
+    started = report.browsers_started
+    assert started is not None and started < report.browser_runs  # browsers were reused

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,13 @@ def naive_diagnosis(args: dict[str, Any]) -> tuple[int, str]:
     return asyncio.run(_naive(args))
 
 
-def cold_launch(args: dict[str, Any]) -> tuple[int, str]:
-    """One cold start of Chromium with the case's profile and extensions, to its first page."""
+def cold_launch(args: dict[str, Any]) -> tuple[int, str, float]:
+    """One cold start of Chromium with the case's profile and extensions, to its first
+    page, then closed: the unit the targets count in (seconds, the driver already running)."""
     return asyncio.run(_cold_launch(args))
 
 
-async def _cold_launch(args: dict[str, Any]) -> tuple[int, str]:
+async def _cold_launch(args: dict[str, Any]) -> tuple[int, str, float]:
     chromium = find_chromium(args["chromium"])
     with tempfile.TemporaryDirectory(prefix="probe-launch-") as tmp:
         snapshot = snapshot_profile(locate_profile(Path(args["profile"])), Path(tmp) / "snap")
@@ -54,6 +56,7 @@ async def _cold_launch(args: dict[str, Any]) -> tuple[int, str]:
             extensions=extensions,
         )
         async with async_playwright() as playwright:
+            started = time.monotonic()
             context = await playwright.chromium.launch_persistent_context(
                 str(user_data_dir),
                 executable_path=str(chromium.executable),
@@ -64,7 +67,8 @@ async def _cold_launch(args: dict[str, Any]) -> tuple[int, str]:
             page = context.pages[0] if context.pages else await context.new_page()
             await page.goto("about:blank")
             await context.close()
-    return 1, "none"
+            seconds = time.monotonic() - started
+    return 1, "none", seconds
 
 
 async def _naive(args: dict[str, Any]) -> tuple[int, str]:

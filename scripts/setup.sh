@@ -25,7 +25,7 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 
-# uv installs exactly what uv.lock pins (probe itself editable, with the dev extra). It is
+# uv installs exactly what uv.lock pins (probe itself editable, with the dev group of tools). It is
 # bootstrapped with pip at the version the lock pins for it; after that `uv sync` is the
 # whole install: it does nothing when .venv already matches the lock, and brings .venv back
 # to the lock when uv.lock changed (scripts/lock.sh refreshes it).
@@ -37,7 +37,7 @@ fi
 # --compile-bytecode, and compileall for probe's own (editable) sources: where Python may
 # not write bytecode itself (PYTHONDONTWRITEBYTECODE=1, a read-only checkout), every start
 # of probe would compile its imports again: 1.55 s instead of 0.5 s, measured here.
-if ! .venv/bin/uv sync --locked --extra dev --quiet --compile-bytecode; then
+if ! .venv/bin/uv sync --locked --group dev --quiet --compile-bytecode; then
   echo "setup.sh: uv.lock does not match pyproject.toml (or could not be installed);" \
     "after changing dependencies run: bash scripts/lock.sh" >&2
   exit 1
@@ -92,6 +92,21 @@ if [ ! -f tests/portals/botd_portal/node_modules/@fingerprintjs/botd/dist/botd.e
   say "Installing BotD for the bot-guarded test portal (npm ci)"
   command -v npm >/dev/null || apt_install npm
   npm ci --prefix tests/portals/botd_portal --no-audit --no-fund --silent
+fi
+
+# The Node-RED test portal (tests/portals/node_red): Node-RED 4 (it runs on Debian's Node
+# 20; Node-RED 5 needs Node 22) at the version its package-lock.json pins.
+if [ ! -f tests/portals/node_red/node_modules/node-red/red.js ]; then
+  say "Installing Node-RED for the Node-RED test portal (npm ci)"
+  command -v npm >/dev/null || apt_install npm
+  npm ci --prefix tests/portals/node_red --no-audit --no-fund --silent
+fi
+
+# The DokuWiki test portal (tests/portals/dokuwiki): Debian's dokuwiki, served by PHP's
+# own web server (php-cli; php-cgi satisfies the package's "php" without Apache).
+if [ ! -f /usr/share/dokuwiki/doku.php ] || ! command -v php >/dev/null; then
+  say "Installing DokuWiki and PHP for the DokuWiki test portal"
+  apt_install --no-install-recommends dokuwiki php-cli php-cgi
 fi
 
 # Headed runs (--headed) are tested on a virtual display (tests/helpers/display.py).

@@ -26,7 +26,14 @@ import jinja2
 from probe._util.workdir import private_workdir
 from probe.app.recipes.cache import ProfileCache
 from probe.app.request import DiagnosisRequest, ScenarioCase
-from probe.app.scenarios import Scenario, closest_names, expected_culprits, load_all, load_scenario
+from probe.app.scenarios import (
+    Scenario,
+    closest_names,
+    default_directory,
+    expected_culprits,
+    load_all,
+    load_scenario,
+)
 from probe.app.setup import run_diagnosis
 from probe.browsers.base import EngineName
 from probe.browsers.chromium.discovery import Chromium
@@ -35,7 +42,12 @@ from probe.browsers.registry import Browser, find_browser
 from probe.diagnosis.runner import Progress
 from probe.errors import BadInput, ProbeError
 from probe.models import Lang, Report, Verdict
-from probe.report import append_scenarios_summary, write_scenario_junit
+from probe.report import (
+    append_github_outputs,
+    append_scenarios_summary,
+    github_annotations,
+    write_scenario_junit,
+)
 from probe.report.files import write_text
 
 INDEX_HTML = "index.html"
@@ -380,7 +392,21 @@ def run_ci(options: CiOptions, progress: Callable[[str], object] | None = None) 
     if options.junit is not None:
         write_scenario_junit(summary.results, options.junit, seconds=summary.seconds)
     append_scenarios_summary(summary.results)
+    append_github_outputs(summary.results, summary.index)
     return summary
+
+
+def workflow_annotations(summary: CiSummary, directory: Path | None = None) -> list[str]:
+    """GitHub's ``::error`` lines for the scenarios whose verdict differs, each pointing at
+    its scenario file when that file is under the current folder (the repository)."""
+    folder = (directory or default_directory()).resolve()
+    here = Path.cwd().resolve()
+    files: dict[str, str] = {}
+    for result in summary.results:
+        path = folder / f"{result.scenario.name}.toml"
+        if path.is_relative_to(here):
+            files[result.name] = path.relative_to(here).as_posix()
+    return github_annotations(summary.results, files)
 
 
 def _report_root(report_dir: Path | None) -> Path:

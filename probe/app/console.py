@@ -26,6 +26,26 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 # Soft wrap: an error stays one line, whatever the terminal width.
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+# -1 quiet (the verdict line only), 0 normal, 1 verbose (-v): set once by the CLI.
+_verbosity = 0
+
+
+def set_verbosity(level: int) -> None:
+    global _verbosity
+    _verbosity = level
+
+
+def verbosity() -> int:
+    return _verbosity
+
+
+def traceback(exc: BaseException) -> None:
+    """The traceback behind an unexpected error (``-v``), as plain text to copy."""
+    import traceback as tb
+
+    err.print(_text("".join(tb.format_exception(exc)).rstrip()), soft_wrap=True)
+
+
 _OUTCOME_STYLE = {"pass": ("✔", "green"), "fail": ("✘", "red"), "skipped": ("–", "yellow")}
 _STATUS_STYLE = {"ok": "green", "blocked": "red", "inconclusive": "yellow"}
 
@@ -55,7 +75,7 @@ class LiveProgress:
         self.status: Status | None = None
 
     def __enter__(self) -> LiveProgress:
-        if self.console.is_terminal:
+        if self.console.is_terminal and _verbosity >= 0:
             self.status = self.console.status(text("console.starting", self.lang))
             self.status.start()
         return self
@@ -70,14 +90,20 @@ class LiveProgress:
             self.status.update(text("console.running", self.lang, names=names))
 
     def note(self, text: str | Detail) -> None:
+        if _verbosity < 0:
+            return
         self.console.print(_text(text if isinstance(text, str) else render(text, self.lang), "dim"))
 
     def started(self, name: str, description: str) -> None:
         self.running[name] = time.monotonic()
+        if _verbosity > 0:
+            self.console.print(_text(f" → {name:<24}{description}", "dim"))
         self._refresh()
 
     def finished(self, run: VariantRun) -> None:
         self.running.pop(run.name, None)
+        if _verbosity < 0:
+            return
         icon, colour = _OUTCOME_STYLE[run.outcome]
         line = Text(f" {icon} ", style=colour)
         line += _text(f"{run.name:<24}", "bold")
@@ -104,6 +130,10 @@ class LiveProgress:
 def verdict_panel(report: Report, report_dir: Path, lang: Lang) -> None:
     verdict = report.verdict
     colour = _STATUS_STYLE[verdict.status]
+    if _verbosity < 0:
+        title = text(f"console.title.{verdict.status}", lang)
+        out.print(_text(f"{title}: {summary_text(verdict, lang)}", colour), soft_wrap=True)
+        return
     body = Text()
     body.append(strip_controls(summary_text(verdict, lang)), "bold")
     body.append("\n")
@@ -142,6 +172,11 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
 
 def line(text: str, style: str | None = None) -> None:
     out.print(_text(text, style or ""))
+
+
+def raw(line: str) -> None:
+    """A line for a machine (a GitHub workflow command): never wrapped, never styled."""
+    out.print(Text(line), soft_wrap=True, markup=False, highlight=False)
 
 
 def is_interactive() -> bool:

@@ -18,6 +18,17 @@ Installed with probe (entry point ``pytest11``), so any test can use:
   pw))``, or one of your scenarios that names it (``probe_diagnose("fresh",
   scenarios_dir=..., portal_url=url)``).
 
+Options, as pytest-playwright's (and shared with it when it is installed: its own
+``--browser``, ``--headed`` and ``--output`` then drive ``probe_diagnose`` too):
+
+- ``--browser chromium|firefox`` (repeatable): each test using ``probe_diagnose`` runs once
+  per browser, as pytest-playwright runs each test using ``page`` (the ``browser_name``
+  parameter: ``test_x[chromium]``, ``test_x[firefox]``). Default: chromium.
+- ``--headed``: show the browser windows.
+- ``--output DIR`` (default ``test-results``): a failing test's reports (``index.html``,
+  ``report.json``, screenshots, Playwright traces) are kept in ``DIR/<test node id>/``.
+- ``--probe-lang en|fr``: the language of the reports.
+
 The plugin is loaded in every pytest run where probe is installed, so this module
 imports nothing heavy (no Playwright, no Starlette) until a test asks for a fixture.
 """
@@ -25,11 +36,14 @@ imports nothing heavy (no Playwright, no Starlette) until a test asks for a fixt
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
+import re
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+import sys
+from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
@@ -38,6 +52,7 @@ if TYPE_CHECKING:
     from probe.app.recipes.cache import ProfileCache
     from probe.app.recipes.chromium import ProfileRecipe
     from probe.app.request import ScenarioCase
+    from probe.browsers.base import EngineName
     from probe.browsers.chromium.discovery import Chromium
     from probe.description.model import PortalDescription
     from probe.journey.credentials import Credentials
@@ -46,6 +61,145 @@ if TYPE_CHECKING:
     from probe.models import Report
 
 MARKER = "probe_portal"
+BROWSERS = ("chromium", "firefox")
+# pytest-playwright (sync) and pytest-playwright-asyncio register --browser, --headed and
+# --output; with either loaded, probe reads theirs instead of adding its own.
+_PLAYWRIGHT_PLUGINS = (
+    "pytest_playwright.pytest_playwright",
+    "pytest_playwright_asyncio.pytest_playwright",
+)
+# Each phase's report of a test, to know in teardown whether the test failed.
+_PHASES = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+class PortalFactory(Protocol):
+    """``probe_portal_factory``: start an embedded portal in a state."""
+
+    def __call__(
+        self, config: PortalConfig | Mapping[str, Any] | None = None, **fields: Any
+    ) -> EmbeddedPortal: ...
+
+
+class ProfileFactory(Protocol):
+    """``probe_profile_factory``: a Chromium user-data-dir built from a recipe."""
+
+    def __call__(
+        self,
+        recipe: ProfileRecipe | Mapping[str, Any] | None = None,
+        *,
+        portal: EmbeddedPortal | str | None = None,
+    ) -> Path: ...
+
+
+class Diagnose(Protocol):
+    """``probe_diagnose``: a whole diagnosis, its ``Report`` returned."""
+
+    def __call__(
+        self,
+        scenario: str | None = None,
+        *,
+        portal: PortalConfig | Mapping[str, Any] | None = None,
+        profile: ProfileRecipe | Mapping[str, Any] | None = None,
+        credentials: Credentials | tuple[str, str] | None = None,
+        scenarios_dir: str | Path | None = None,
+        lang: str | None = None,
+        portal_description: PortalDescription | str | Path | None = None,
+        portal_url: str | None = None,
+        no_submit: bool = False,
+    ) -> Report: ...
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("probe", "probe").addoption(
+        "--probe-lang",
+        choices=("en", "fr"),
+        default="en",
+        help="Language of the reports probe_diagnose writes (default: en).",
+    )
+
+
+def _playwright_loaded(pluginmanager: pytest.PytestPluginManager) -> bool:
+    return any(
+        (module := sys.modules.get(name)) is not None and pluginmanager.is_registered(module)
+        for name in _PLAYWRIGHT_PLUGINS
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser
+) -> Generator[None, None, None]:
+    yield
+    # By now every plugin is registered (entry points, -p, the first conftests) and the
+    # command line is not parsed yet: pytest-playwright's own check for pytest-base-url.
+    if _playwright_loaded(early_config.pluginmanager):
+        return
+    group = parser.getgroup("probe", "probe")
+    group.addoption(
+        "--browser",
+        action="append",
+        default=[],
+        choices=BROWSERS,
+        help="Browser probe_diagnose runs in (repeatable: each test once per browser).",
+    )
+    group.addoption("--headed", action="store_true", default=False, help="Show the browsers.")
+    group.addoption(
+        "--output",
+        default="test-results",
+        help="Where a failing test's reports, traces and screenshots are kept (default: "
+        "test-results).",
+    )
+    early_config.pluginmanager.register(_BrowserName(), "probe-browser-name")
+
+
+class _BrowserName:
+    """``browser_name`` and its parametrization, as pytest-playwright's, without it."""
+
+    @staticmethod
+    def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+        if "browser_name" in metafunc.fixturenames:
+            browsers = metafunc.config.getoption("--browser") or ["chromium"]
+            metafunc.parametrize("browser_name", browsers, scope="session", indirect=True)
+
+    @pytest.fixture(scope="session")
+    @staticmethod
+    def browser_name(request: pytest.FixtureRequest) -> str:
+        if hasattr(request, "param"):
+            return str(request.param)
+        return str((request.config.getoption("--browser") or ["chromium"])[0])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    item.stash.setdefault(_PHASES, {})[report.when] = report
+    return report
+
+
+def _failed(node: pytest.Item) -> bool:
+    phases = node.stash.get(_PHASES, {})
+    return any(phases[when].failed for when in ("setup", "call") if when in phases)
+
+
+def _slug(nodeid: str) -> str:
+    """A folder name for a test, as pytest-playwright's (python-slugify) for ASCII ids."""
+    slug = re.sub(r"[^a-z0-9]+", "-", nodeid.lower()).strip("-")
+    if len(slug) < 256:
+        return slug
+    digest = hashlib.sha256(slug.encode()).hexdigest()[:7]
+    return f"{slug[:100]}-{digest}-{slug[-100:]}"
+
+
+@pytest.fixture
+def probe_output_path(request: pytest.FixtureRequest) -> Path:
+    """This test's folder under ``--output``: where its reports are kept if it fails
+    (pytest-playwright's ``output_path`` when it is installed, so ``page`` artefacts and
+    probe's reports of one test share a folder)."""
+    if _playwright_loaded(request.config.pluginmanager):
+        return Path(request.getfixturevalue("output_path"))
+    return Path(str(request.config.getoption("--output"))).absolute() / _slug(request.node.nodeid)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -88,7 +242,7 @@ def probe_chromium() -> Chromium:
 
 
 @pytest.fixture
-def probe_portal_factory() -> Iterator[Callable[..., EmbeddedPortal]]:
+def probe_portal_factory() -> Iterator[PortalFactory]:
     """Start embedded portals, each in its own state; all stop after the test.
 
     Example: ``down = probe_portal_factory(maintenance={"enabled": True})``.
@@ -111,7 +265,7 @@ def probe_portal_factory() -> Iterator[Callable[..., EmbeddedPortal]]:
 
 @pytest.fixture
 def probe_portal(
-    request: pytest.FixtureRequest, probe_portal_factory: Callable[..., EmbeddedPortal]
+    request: pytest.FixtureRequest, probe_portal_factory: PortalFactory
 ) -> EmbeddedPortal:
     """The embedded portal for this test, in the state of its ``probe_portal`` marker."""
     marker = request.node.get_closest_marker(MARKER)
@@ -147,7 +301,7 @@ def probe_profile_factory(
     tmp_path_factory: pytest.TempPathFactory,
     probe_chromium: Chromium,
     probe_profile_cache: ProfileCache,
-) -> Iterator[Callable[..., Path]]:
+) -> Iterator[ProfileFactory]:
     """Build Chromium profiles from recipes; each is deleted after the test.
 
     Example: ``probe_profile_factory({"extensions": ["ad-shield"]})`` returns a
@@ -184,16 +338,19 @@ def probe_profile_factory(
 
 @pytest.fixture
 def probe_diagnose(
+    request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
-    probe_chromium: Chromium,
     probe_profile_cache: ProfileCache,
-) -> Callable[..., Report]:
-    """Run a whole diagnosis in real Chromium and return its ``Report``.
+    probe_output_path: Path,
+    browser_name: str,
+) -> Iterator[Diagnose]:
+    """Run a whole diagnosis in real Chromium or Firefox (``--browser``) and return its ``Report``.
 
     Example: ``assert probe_diagnose("maintenance").verdict.factor == "maintenance"``, or
     ``probe_diagnose(portal={"captcha": {"mode": "never"}}, profile={"extensions":
     ["ad-shield"]}, credentials=("1850775123456", "Ameli-Demo-2026!"))``. The report
-    folder (``index.html``, ``report.json``) is under pytest's temporary directory.
+    folders (``index.html``, ``report.json``, screenshots, traces) are kept under
+    ``--output`` when the test fails, removed with pytest's temporary folders otherwise.
 
     Your own portal, running and set up by your test or CI: ``portal_description`` (its
     description file, a loaded ``PortalDescription``, or its login page's URL, which
@@ -202,6 +359,11 @@ def probe_diagnose(
     ``no_submit=True`` types none. ``portal_url`` also goes with a scenario whose file
     names a ``portal_description``.
     """
+    if browser_name not in BROWSERS:
+        pytest.skip(f"probe drives chromium and firefox, not {browser_name}")
+    engine: EngineName = "firefox" if browser_name == "firefox" else "chromium"
+    config = request.config
+    written: list[tuple[str, Path]] = []
 
     def run(
         scenario: str | None = None,
@@ -210,20 +372,26 @@ def probe_diagnose(
         profile: ProfileRecipe | Mapping[str, Any] | None = None,
         credentials: Credentials | tuple[str, str] | None = None,
         scenarios_dir: str | Path | None = None,
-        lang: str = "en",
+        lang: str | None = None,
         portal_description: PortalDescription | str | Path | None = None,
         portal_url: str | None = None,
         no_submit: bool = False,
     ) -> Report:
         from probe.app.ci import diagnose_scenario
-        from probe.app.request import DiagnosisRequest, scenario_alone
+        from probe.app.request import DiagnosisRequest, lang_of, scenario_alone
         from probe.app.setup import run_diagnosis
 
-        request = DiagnosisRequest(
-            report_dir=tmp_path_factory.mktemp("probe-report"),
-            lang="fr" if lang == "fr" else "en",
+        folder = tmp_path_factory.mktemp("probe-report")
+        written.append((scenario or "diagnosis", folder))
+        chromium = request.getfixturevalue("probe_chromium") if engine == "chromium" else None
+        request_ = DiagnosisRequest(
+            report_dir=folder,
+            lang=lang_of(lang or str(config.getoption("--probe-lang"))),
             portal_url=portal_url,
             no_submit=no_submit,
+            browser=engine,
+            headed=bool(config.getoption("--headed")),
+            trace=True,  # kept only when the test fails
         )
         if scenario is not None:
             scenario_alone(
@@ -235,21 +403,33 @@ def probe_diagnose(
             )
             report, _ = diagnose_scenario(
                 scenario,
-                request,
+                request_,
                 directory=Path(scenarios_dir) if scenarios_dir is not None else None,
-                chromium=probe_chromium,
+                chromium=chromium,
                 profiles=probe_profile_cache,
             )
             return report
-        described = _described(portal_description, portal_url, probe_chromium)
-        case = _case(portal, profile, credentials, described, no_submit)
-        request = dataclasses.replace(request, portal_url=None)  # already in the description
+        described = _described(
+            portal_description, portal_url, chromium or request.getfixturevalue("probe_chromium")
+        )
+        case = _case(portal, profile, credentials, described, no_submit, engine)
+        request_ = dataclasses.replace(request_, portal_url=None)  # already in the description
         report, _ = run_diagnosis(
-            request, chromium=probe_chromium, case=case, profiles=probe_profile_cache
+            request_, chromium=chromium, case=case, profiles=probe_profile_cache
         )
         return report
 
-    return run
+    yield run
+    if _failed(request.node):
+        _keep(written, probe_output_path)
+
+
+def _keep(written: list[tuple[str, Path]], output: Path) -> None:
+    """Copy a failing test's report folders to its ``--output`` folder."""
+    for number, (label, folder) in enumerate(written, 1):
+        if folder.is_dir() and any(folder.iterdir()):
+            name = f"probe-{label}" if len(written) == 1 else f"probe-{number}-{label}"
+            shutil.copytree(folder, output / _slug(name), dirs_exist_ok=True)
 
 
 def _case(
@@ -258,6 +438,7 @@ def _case(
     credentials: Credentials | tuple[str, str] | None,
     described: PortalChoice | None,
     no_submit: bool,
+    engine: EngineName = "chromium",
 ) -> ScenarioCase:
     """The set-up ``probe_diagnose`` was given piece by piece."""
     from probe.app.request import ScenarioCase, credentials_for
@@ -272,6 +453,7 @@ def _case(
         recipe=_recipe(profile),
         credentials=credentials_for(given, own_portal=described is not None, no_submit=no_submit),
         described=described,
+        engine=engine,
     )
 
 

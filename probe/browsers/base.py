@@ -22,6 +22,7 @@ through ``probe.browsers.registry``), and handed to the runner.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,3 +236,47 @@ class BrowserEngine(Protocol):
         one, their folders in ``folder``; None when this engine starts a browser for each
         run (or ``size`` is 0)."""
         ...
+
+
+async def discard_browser(context: BrowserContext, folder: Path) -> None:
+    """Close a browser whose run folder (profile copy, HOME, downloads) is thrown away,
+    then remove the folder.
+
+    Nothing of the browser's state is kept, so a Chromium is killed rather than asked to
+    shut down (a graceful close writes its profile first: ~0.3 s, seconds on a loaded
+    machine, which the last run of a diagnosis used to wait for), and the folder it made in
+    TMPDIR (its ``SingletonSocket``'s, which a graceful close removes) is removed here. A
+    browser whose leftovers are not known so (Firefox) closes itself. Files are removed in
+    a thread, off the event loop.
+    """
+    import asyncio
+    import contextlib
+    import shutil
+
+    from playwright.async_api import Error as PlaywrightError
+
+    from probe._util.process import kill_using
+
+    temporary = _chromium_temporary(folder)
+    if temporary is not None:
+        kill_using(folder)
+    with contextlib.suppress(PlaywrightError):
+        await context.close()
+    await asyncio.to_thread(shutil.rmtree, folder, True)
+    if temporary is not None:
+        await asyncio.to_thread(shutil.rmtree, temporary, True)
+
+
+_CHROMIUM_TEMPORARY = re.compile(r"^\.?(org\.chromium\.Chromium|com\.google\.Chrome)\.\w+$")
+
+
+def _chromium_temporary(folder: Path) -> Path | None:
+    """The folder a Chromium running on ``folder`` made in TMPDIR, when it is one."""
+    for socket in (folder / "profile" / "SingletonSocket", folder / "SingletonSocket"):
+        try:
+            target = Path(os.readlink(socket)).parent
+        except OSError:
+            continue
+        if target.is_absolute() and _CHROMIUM_TEMPORARY.match(target.name):
+            return target
+    return None

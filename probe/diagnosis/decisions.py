@@ -106,6 +106,9 @@ SCRIPT_SYMPTOMS = frozenset(
     {"form-broken", "captcha-missing", "captcha-blocked", "page-error", "automation-refused"}
 )
 
+# Symptoms a style sheet alone can cause: the CAPTCHA's box rendered, then hidden.
+STYLE_SYMPTOMS = frozenset({"captcha-missing"})
+
 # The journey's note when the security code went to the spam folder (with or without more).
 IN_SPAM = "detail.no-code-in-spam"
 
@@ -569,8 +572,14 @@ class Diagnosis:
         return await self._without(env, found, blocker, (without, result_without))
 
     def _suspects(self, run: VariantRun) -> list[Component]:
-        """Extensions named by what ``run`` saw: their rules blocked a request, else their scripts."""
+        """Extensions named by what ``run`` saw: their rules blocked a request, else (a CAPTCHA
+        that does not show) their style sheets in the portal's pages, else their scripts."""
         blocking = {e.component for e in run.evidence if e.kind == "blocks-request"}
+        if not blocking and run.symptom in STYLE_SYMPTOMS:
+            # A box hidden by a style sheet: the extensions styling the page come first,
+            # however many others run scripts there.
+            styling = {e.component for e in run.evidence if e.kind == "injects-css"}
+            blocking = styling if len(styling) <= MAX_SCRIPT_SUSPECTS else set()
         if not blocking and run.symptom in SCRIPT_SYMPTOMS:
             injecting = {e.component for e in run.evidence if e.kind != "blocks-request"}
             blocking = injecting if len(injecting) <= MAX_SCRIPT_SUSPECTS else set()

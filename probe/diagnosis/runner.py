@@ -10,16 +10,13 @@ the drill-down are subsets too, so they are all run the same way.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from playwright.async_api import BrowserContext, Page, Playwright
-from playwright.async_api import Error as PlaywrightError
 
 from probe.browsers.base import (
     SITE_DATA_ID,
@@ -31,6 +28,7 @@ from probe.browsers.base import (
     LentBrowser,
     ProfileCopy,
     RunSpec,
+    discard_browser,
 )
 from probe.description.target import Target, Timeouts
 from probe.journey import trace
@@ -256,8 +254,8 @@ class Runner:
             # Stopped half-way or crashed: a state nobody can vouch for, it is closed.
             self.reuse.give_back(browser.lent, sound=sound)
             return
-        # Closing takes ~0.3 s: let it overlap with the next runs (see ``drain``).
-        closing = asyncio.create_task(_close(browser.context, browser.folder))
+        # Let closing overlap with the next runs (see ``drain``).
+        closing = asyncio.create_task(discard_browser(browser.context, browser.folder))
         self._closing.add(closing)
         closing.add_done_callback(self._closing.discard)
 
@@ -346,9 +344,3 @@ def _learned(usual: int, seen: float | None, floor: int) -> int:
     if seen is None or not usual:
         return usual  # not seen yet, or the wait is off
     return min(usual, max(floor, int(seen * 10_000)))
-
-
-async def _close(context: BrowserContext, run_dir: Path) -> None:
-    with contextlib.suppress(PlaywrightError):
-        await context.close()
-    shutil.rmtree(run_dir, ignore_errors=True)

@@ -10,6 +10,7 @@ it, and the app writes it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
@@ -48,8 +49,6 @@ from probe.models import (
 from probe.report.details import english
 
 if TYPE_CHECKING:
-    import asyncio
-
     from probe.browsers.driver import SharedDriver
 
 
@@ -120,14 +119,38 @@ def diagnose(
     """
     progress = progress or SilentProgress()
     with private_workdir() as work:
-        copy = setup.engine.copy_profile(work / "snapshot", setup.target.sites)
-        for warning in copy.warnings:  # what copying found (damaged or changing files)
-            progress.note(f"Note: {warning}")
         if driver is not None:
+            # The shared driver is running already: nothing to overlap the copy with.
+            copy = _copied(setup, work, progress)
             runs = driver.run(partial(_run_browsers, setup, copy, work, progress))
         else:
-            runs = loops.run(_run_browsers(setup, copy, work, progress))
+            copy, runs = loops.run(_copy_and_run(setup, work, progress))
     return _report(setup, copy, runs)
+
+
+def _copied(setup: DiagnosisSetup, work: Path, progress: Progress) -> ProfileCopy[Any]:
+    """The profile's private copy, what copying found (damaged or changing files) noted."""
+    copy = setup.engine.copy_profile(work / "snapshot", setup.target.sites)
+    for warning in copy.warnings:
+        progress.note(f"Note: {warning}")
+    return copy
+
+
+async def _copy_and_run(
+    setup: DiagnosisSetup, work: Path, progress: Progress
+) -> tuple[ProfileCopy[Any], _Runs]:
+    """Copy the profile (in a thread: file work) while Playwright's driver starts (a Node.js
+    process, ~0.4 s): neither needs the other, and the first launch needs both."""
+    copying = asyncio.create_task(asyncio.to_thread(_copied, setup, work, progress))
+    try:
+        async with async_playwright() as playwright:
+            copy = await copying
+            return copy, await _run_browsers(setup, copy, work, progress, playwright)
+    finally:
+        if not copying.done():
+            copying.cancel()
+        # The copy's thread cannot be stopped half-way: let it end before its folder goes.
+        await asyncio.gather(copying, return_exceptions=True)
 
 
 def _report(setup: DiagnosisSetup, copy: ProfileCopy[Any], runs: _Runs) -> Report:

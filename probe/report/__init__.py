@@ -10,17 +10,23 @@ from probe.report.i18n import default_lang
 from probe.report.junit import write_junit, write_scenario_junit
 from probe.report.schema import json_schema
 from probe.report.summary import (
+    append_github_outputs,
     append_github_summary,
     append_scenarios_summary,
+    github_annotations,
+    github_outputs,
     github_summary,
     scenarios_summary,
 )
 
 __all__ = [
     "CheckedScenario",
+    "append_github_outputs",
     "append_github_summary",
     "append_scenarios_summary",
     "default_lang",
+    "github_annotations",
+    "github_outputs",
     "github_summary",
     "json_schema",
     "load_report",

@@ -6,6 +6,7 @@ The one writer of that format: ``github_summary`` for one diagnosis (``probe bro
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -123,3 +124,63 @@ def scenarios_summary(results: Sequence[CheckedScenario]) -> str:
             f"| {r.seconds:.1f} s | {'✅' if r.passed else '❌'} |"
         )
     return "\n".join(lines) + "\n\n"
+
+
+# ------------------------------------------------------- GitHub Actions: outputs, annotations
+
+OUTPUT_VAR = "GITHUB_OUTPUT"
+
+
+def github_outputs(results: Sequence[CheckedScenario], index: Path) -> str:
+    """``probe ci``'s step outputs, ``name=value`` lines: counts, the verdicts as JSON."""
+    failed = [r.name for r in results if not r.passed]
+    verdicts = {r.name: redact_text(r.got) for r in results}
+    lines = [
+        f"passed={len(results) - len(failed)}",
+        f"failed={len(failed)}",
+        # One line each: json.dumps never writes a newline, so no multi-line delimiter.
+        f"failed-scenarios={json.dumps(failed, ensure_ascii=False)}",
+        f"verdicts={json.dumps(verdicts, ensure_ascii=False)}",
+        f"index={' '.join(str(index).split())}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def append_github_outputs(
+    results: Sequence[CheckedScenario], index: Path, *, env: Mapping[str, str] = os.environ
+) -> bool:
+    """Append the step outputs to ``$GITHUB_OUTPUT``; False when not on Actions."""
+    target = env.get(OUTPUT_VAR, "")
+    if not target:
+        return False
+    append_text(Path(target), github_outputs(results, index))
+    return True
+
+
+def _command_data(value: str) -> str:
+    # GitHub's workflow-command escaping: a newline would end the command.
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _command_property(value: str) -> str:
+    return _command_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotations(
+    results: Sequence[CheckedScenario], files: Mapping[str, str] | None = None
+) -> list[str]:
+    """One ``::error`` workflow command per scenario whose verdict differs (or could not be
+    reached); ``files``: each result's scenario file, relative to the repository."""
+    lines = []
+    for r in results:
+        if r.passed:
+            continue
+        # "got" names the culprits too, so it says what a culprit mismatch is.
+        message = f"expected {r.expected}, got {redact_text(r.got)}"
+        if r.error:
+            message += f": {redact_text(strip_controls(r.error))}"
+        where = (files or {}).get(r.name)
+        file = f"file={_command_property(where)}," if where else ""
+        title = _command_property(f"probe ci: {r.name}")
+        lines.append(f"::error {file}title={title}::{_command_data(message)}")
+    return lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
@@ -32,7 +33,13 @@ from probe.models import (
     Status,
     Verdict,
 )
-from probe.report import append_scenarios_summary, scenarios_summary, write_scenario_junit
+from probe.report import (
+    append_github_outputs,
+    append_scenarios_summary,
+    github_annotations,
+    scenarios_summary,
+    write_scenario_junit,
+)
 
 AD_SHIELD_ID = extension_id(fixtures_dir() / "extensions" / "ad-shield")
 
@@ -336,7 +343,8 @@ def fake_diagnoses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     monkeypatch.setattr(ci, "diagnose_scenario", fake)
     monkeypatch.setattr(ci, "find_browser", _fake_chromium)
     # Fake results must not land on a real GitHub Actions job page.
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    for name in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_ACTIONS"):
+        monkeypatch.delenv(name, raising=False)
     yield seen
 
 
@@ -436,3 +444,77 @@ def test_github_summary_is_a_markdown_table_appended_only_on_actions(tmp_path: P
     assert len(rows) == 3
     assert rows[1].startswith("| `maintenance` | blocked / maintenance | blocked / rate-limited — ")
     assert rows[1].count(" | ") == 5  # no stray pipe splits a row
+
+
+# ------------------------------------------------- GitHub Actions: step outputs, annotations
+
+
+def test_step_outputs_hold_the_counts_and_every_verdict_as_json(tmp_path: Path) -> None:
+    summary = results(tmp_path)
+    assert append_github_outputs(summary.results, summary.index, env={}) is False
+    target = tmp_path / "output"
+    assert append_github_outputs(summary.results, summary.index, env={"GITHUB_OUTPUT": str(target)})
+    outputs = dict(line.split("=", 1) for line in target.read_text().splitlines())
+    assert (outputs["passed"], outputs["failed"]) == ("1", "2")
+    assert json.loads(outputs["failed-scenarios"]) == ["maintenance", "rate-limited"]
+    assert json.loads(outputs["verdicts"]) == {
+        "healthy": "ok / none",
+        "maintenance": "blocked / rate-limited",
+        "rate-limited": "error",
+    }
+    assert outputs["index"] == str(summary.index)
+
+
+def test_annotations_name_each_differing_scenario_and_its_file(tmp_path: Path) -> None:
+    summary = results(tmp_path)
+    lines = github_annotations(summary.results, {"maintenance": "scenarios/maintenance.toml"})
+    assert lines == [
+        "::error file=scenarios/maintenance.toml,title=probe ci%3A maintenance::"
+        "expected blocked / maintenance, got blocked / rate-limited",
+        "::error title=probe ci%3A rate-limited::expected blocked / rate-limited, got error: "
+        "the embedded portal could not listen",
+    ]
+
+
+def test_an_annotation_is_one_line_whatever_the_message_holds() -> None:
+    broken = ci.ScenarioResult(
+        scenario("x", "ok", "none"), 1.0, error="line one\nline two, 100% sure: yes"
+    )
+    [line] = github_annotations([broken], {"x": "a,b:c.toml"})
+    assert "\n" not in line
+    assert line.startswith("::error file=a%2Cb%3Ac.toml,title=")
+    assert line.endswith("got error: line one%0Aline two, 100%25 sure: yes")
+
+
+def test_cli_on_actions_prints_annotations_pointing_at_the_scenario_files(
+    scenario_dir: Path,
+    tmp_path: Path,
+    fake_diagnoses: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the "repository": scenario_dir is tmp_path/scenarios
+    output = tmp_path / "github-output"
+    args = ["ci", "--dir", str(scenario_dir), "--report-dir", str(tmp_path / "out")]
+    result = CliRunner().invoke(
+        app,
+        [*args, "--only", "rate-limited", "--only", "healthy"],
+        env={"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(output)},
+    )
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("::error")]
+    assert errors == [
+        "::error file=scenarios/rate-limited.toml,title=probe ci%3A rate-limited::"
+        "expected blocked / rate-limited, got blocked / maintenance"
+    ]
+    assert "failed=1" in output.read_text().splitlines()
+    off_actions = CliRunner().invoke(app, [*args, "--only", "rate-limited"])
+    assert "::error" not in off_actions.output
+
+
+def test_cli_quiet_prints_only_the_counts(
+    scenario_dir: Path, tmp_path: Path, fake_diagnoses: list[str]
+) -> None:
+    args = ["-q", "ci", "--dir", str(scenario_dir), "--report-dir", str(tmp_path / "out")]
+    result = CliRunner().invoke(app, [*args, "--only", "healthy"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["probe ci: 1 passed, 0 failed"]

@@ -80,3 +80,15 @@ def test_the_distribution_name_is_not_probe_but_the_command_is() -> None:
     assert project["scripts"] == {"probe": "probe.app.cli:main"}
     assert project["license"] == "MIT"
     assert (REPO / "probe" / "py.typed").is_file()
+
+
+def test_the_dev_tools_are_a_dependency_group_not_an_extra() -> None:
+    # PEP 735: `pip install probe-login` / `uv tool install` never bring the test tools.
+    project = pyproject()
+    assert "optional-dependencies" not in project["project"]
+    dev = " ".join(project["dependency-groups"]["dev"])
+    for tool in ("pytest", "mypy", "ruff", "django", "uv"):
+        assert tool in dev
+    runtime = " ".join(project["project"]["dependencies"])
+    assert "psutil" in runtime and "pytest" not in runtime
+    assert "--group dev" in (REPO / "scripts" / "setup.sh").read_text()

@@ -115,3 +115,90 @@ def test_profile_factory_builds_and_removes_profiles(pytester: pytest.Pytester) 
     pytester.runpytest_subprocess("-p", "no:playwright", "-p", "no:randomly").assert_outcomes(
         passed=2
     )
+
+
+# ------------------------------------------------- options on a par with pytest-playwright
+
+PLUMBING_CONFTEST = """
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def no_browser(monkeypatch):
+    # What probe_diagnose asks for, said instead of run (no browser in this tier).
+    def said(request, *args, **kwargs):
+        case = kwargs.get("case")
+        (request.report_dir / "report.json").write_text("{}")  # a report, then a failure
+        raise AssertionError(
+            f"asked: headed={request.headed} lang={request.lang} browser={request.browser} "
+            f"trace={request.trace} engine={case.engine if case else None}"
+        )
+
+    monkeypatch.setattr("probe.app.setup.run_diagnosis", said)
+"""
+
+PLUMBING_TEST = """
+def test_diagnose(probe_diagnose):
+    probe_diagnose(portal={}, profile={}, credentials=("1", "p"))
+"""
+
+
+@pytest.mark.parametrize("playwright", [True, False], ids=["with-pytest-playwright", "alone"])
+def test_browser_headed_and_lang_reach_the_diagnosis(
+    pytester: pytest.Pytester, playwright: bool
+) -> None:
+    pytester.makeconftest(PLUMBING_CONFTEST)
+    pytester.makepyfile(test_plumbing=PLUMBING_TEST)
+    alone = [] if playwright else ["-p", "no:playwright"]
+    result = pytester.runpytest_subprocess(
+        *alone, "--browser", "firefox", "--browser", "chromium", "--headed", "--probe-lang", "fr"
+    )
+    result.assert_outcomes(failed=2)
+    output = result.stdout.str()
+    for engine in ("firefox", "chromium"):
+        assert f"test_diagnose[{engine}]" in output
+        assert f"asked: headed=True lang=fr browser={engine} trace=True engine={engine}" in output
+
+
+def test_without_options_it_is_headless_chromium_in_english(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(PLUMBING_CONFTEST)
+    pytester.makepyfile(test_plumbing=PLUMBING_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:playwright")
+    result.assert_outcomes(failed=1)
+    assert "test_diagnose[chromium]" in result.stdout.str()
+    assert "asked: headed=False lang=en browser=chromium" in result.stdout.str()
+
+
+def test_the_options_are_in_the_help_with_or_without_pytest_playwright(
+    pytester: pytest.Pytester,
+) -> None:
+    alone = " ".join(pytester.runpytest_subprocess("-p", "no:playwright", "--help").stdout.lines)
+    assert "probe:" in alone
+    for option in ("--browser={chromium,firefox}", "--headed", "--output=OUTPUT", "--probe-lang"):
+        assert option in alone
+    shared = " ".join(pytester.runpytest_subprocess("--help").stdout.lines)
+    # pytest-playwright's own options, once: probe adds only --probe-lang beside them.
+    assert shared.count("--headed ") == 1
+    assert "--browser={chromium,firefox,webkit}" in shared and "--probe-lang" in shared
+
+
+def test_webkit_from_pytest_playwright_skips_probe_diagnose(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(PLUMBING_CONFTEST)
+    pytester.makepyfile(test_plumbing=PLUMBING_TEST)
+    result = pytester.runpytest_subprocess("--browser", "webkit", "-rs")
+    result.assert_outcomes(skipped=1)
+    assert "probe drives chromium and firefox, not webkit" in result.stdout.str()
+
+
+@pytest.mark.parametrize("playwright", [True, False], ids=["with-pytest-playwright", "alone"])
+def test_a_failing_test_s_reports_go_to_one_folder_named_after_its_id(
+    pytester: pytest.Pytester, playwright: bool
+) -> None:
+    # The same folder name as pytest-playwright's (python-slugify of the node id), with it
+    # (its output_path) or without it (probe's own slug).
+    pytester.makeconftest(PLUMBING_CONFTEST)
+    pytester.makepyfile(test_plumbing=PLUMBING_TEST)
+    alone = [] if playwright else ["-p", "no:playwright"]
+    pytester.runpytest_subprocess(*alone, "--output", "out").assert_outcomes(failed=1)
+    kept = pytester.path / "out" / "test-plumbing-py-test-diagnose-chromium" / "probe-diagnosis"
+    assert (kept / "report.json").read_text() == "{}"

@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from probe.app.cli import app
 from tests.helpers.portal_cli import PORTAL_FILE, invoke
 
 
@@ -89,3 +91,22 @@ def test_federation_needs_the_partner_account(home: Path) -> None:
     result = invoke("browser", "--federation", "impots", home=home)
     assert result.exit_code == 2
     assert "--federation needs --user" in result.stderr
+
+
+def test_draft_with_user_and_no_terminal_asks_for_yes_before_logging_in() -> None:
+    result = CliRunner().invoke(
+        app,
+        ["portal", "draft", "http://127.0.0.1:9/login", "--user", "demo"],
+        env={"PROBE_PASSWORD": "secret", "COLUMNS": "200"},
+    )
+    assert result.exit_code == 2
+    assert "probe will log in 2 times at http://127.0.0.1:9/login as demo" in result.stdout
+    assert result.stderr.strip().splitlines() == [
+        "probe: error: --user without a terminal to confirm: add --yes to log in"
+    ]
+
+
+def test_draft_with_user_and_no_password_says_where_to_put_it() -> None:
+    result = invoke("portal", "draft", "http://127.0.0.1:9/login", "--user", "demo", "--yes")
+    assert result.exit_code == 2
+    assert "--user without a password: set PROBE_PASSWORD" in result.stderr

@@ -36,6 +36,7 @@ HAND_WRITTEN = [
     "pair-a",
     "pair-b",
     "private-ok",
+    "typed-css-filter",
     "ua-switcher",
 ]
 

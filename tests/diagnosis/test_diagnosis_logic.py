@@ -601,6 +601,38 @@ def test_of_several_suspects_only_the_needed_ones_are_named() -> None:
     assert "Ext 9" not in verdict.summary_en
 
 
+def test_a_hidden_captcha_suspects_the_style_sheet_before_the_scripts() -> None:
+    # Five extensions run scripts in the portal's pages (more than evidence takes as
+    # suspects) and one injects a style sheet: the CAPTCHA box is hidden, so the sheet's
+    # extension is tried first and confirmed in two runs, without elimination.
+    def rule(env: Environment) -> Symptom | None:
+        return "captcha-missing" if "id04" in env.kept else None
+
+    seen = [
+        Evidence(kind="injects-script", component=f"id{i:02d}", name=f"Ext {i}", url="u")
+        for i in (0, 1, 2, 3, 5)
+    ] + [Evidence(kind="injects-css", component="id04", name="Ext 4", url="u")]
+    runner = EvidenceRunner(rule, seen)
+    verdict = loops.run(Diagnosis(runner, inventory(6), GOOD).decide())
+    assert [c.id for c in verdict.culprits] == ["id04"]
+    assert runner.names == ["current", "without-suspects", "suspects-only"]
+
+
+def test_scripts_stay_suspects_when_no_style_sheet_was_seen() -> None:
+    # The same hidden CAPTCHA with only scripts seen, five of them: no evidence, elimination.
+    def rule(env: Environment) -> Symptom | None:
+        return "captcha-missing" if "id04" in env.kept else None
+
+    seen = [
+        Evidence(kind="injects-script", component=f"id{i:02d}", name=f"Ext {i}", url="u")
+        for i in range(5)
+    ]
+    runner = EvidenceRunner(rule, seen)
+    verdict = loops.run(Diagnosis(runner, inventory(6), GOOD).decide())
+    assert [c.id for c in verdict.culprits] == ["id04"]
+    assert "without-suspects" not in runner.names
+
+
 def test_the_run_proving_the_verdict_is_named() -> None:
     rule: Rule = lambda env: "captcha-blocked" if "id03" in env.kept else None  # noqa: E731
     runner = FakeRunner(rule)

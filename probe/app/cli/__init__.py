@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 
-from probe.app.cli import browser, portal, report, scenarios
+from probe.app.cli import browser, install, portal, report, scenarios
 from probe.app.cli.base import app
 
-__all__ = ["app", "browser", "main", "portal", "report", "scenarios"]
+__all__ = ["app", "browser", "install", "main", "portal", "report", "scenarios"]
 
 
 def main() -> None:

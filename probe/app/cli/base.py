@@ -23,12 +23,96 @@ from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.main
+from typer.core import TyperCommand, TyperOption
 
 from probe import __version__
 from probe.app import console
 from probe.errors import ProbeError
 
-app = typer.Typer(
+F = TypeVar("F", bound=Callable[..., Any])
+ENV_PREFIX = "PROBE_"
+
+
+def envvar_of(option: TyperOption) -> str | None:
+    """``PROBE_`` and the option's long name: ``--report-dir`` reads ``PROBE_REPORT_DIR``."""
+    long = next((o for o in option.opts if o.startswith("--")), None)
+    return ENV_PREFIX + long[2:].replace("-", "_").upper() if long else None
+
+
+_VERBOSE_HELP = "More detail: each run as it starts, and the traceback behind an unexpected error."
+_QUIET_HELP = "Print only the verdict line (errors still go to stderr)."
+
+
+def _opposite() -> typer.Exit:
+    console.error("-v and -q ask for opposite things: give one of them")
+    return typer.Exit(2)
+
+
+def _set_verbose(value: bool) -> None:
+    if value:
+        if console.verbosity() < 0:
+            raise _opposite()
+        console.set_verbosity(1)
+
+
+def _set_quiet(value: bool) -> None:
+    if value:
+        if console.verbosity() > 0:
+            raise _opposite()
+        console.set_verbosity(-1)
+
+
+_verbosity_options = typer.Typer(add_completion=False)
+
+
+@_verbosity_options.command()
+def _after_the_command(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "-v",
+            "--verbose",
+            "--debug",
+            help=_VERBOSE_HELP,
+            callback=_set_verbose,
+            expose_value=False,
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("-q", "--quiet", help=_QUIET_HELP, callback=_set_quiet, expose_value=False),
+    ] = False,
+) -> None:
+    """-v and -q after the command too (``probe browser -q``): its options, built by Typer."""
+
+
+# Built once; every command gets them (click parameters hold no state of a run).
+AFTER_THE_COMMAND = typer.main.get_command(_verbosity_options).params
+
+
+class ProbeCommand(TyperCommand):
+    """A command each of whose options also reads ``PROBE_<OPTION>``, shown in ``--help``;
+    ``-v`` and ``-q`` are accepted after it too."""
+
+    def __init__(self, name: str | None, **kwargs: Any) -> None:
+        super().__init__(name, **kwargs)
+        self.params.extend(AFTER_THE_COMMAND)
+        for param in self.params:
+            if isinstance(param, TyperOption) and param.envvar is None:
+                param.envvar = envvar_of(param)
+                param.show_envvar = param.envvar is not None
+
+
+class ProbeTyper(typer.Typer):
+    """A Typer app whose commands are ``ProbeCommand``s."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:
+        kwargs.setdefault("cls", ProbeCommand)
+        return super().command(*args, **kwargs)
+
+
+app = ProbeTyper(
     name="probe",
     help=(
         "Find out why someone cannot log in to a web portal.\n\n"
@@ -39,21 +123,43 @@ app = typer.Typer(
         "Start with:  probe browser --scenario ad-blocker-hides-captcha"
     ),
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion (bash, zsh, fish, PowerShell); option values
+    # complete too: scenario names, browsers, languages.
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-portal_app = typer.Typer(
+portal_app = ProbeTyper(
     help="Portals: describe your own (draft, check), or serve the embedded mock.",
     no_args_is_help=True,
 )
-scenarios_app = typer.Typer(
+scenarios_app = ProbeTyper(
     help="Scenario files: portal states and browser set-ups.", no_args_is_help=True
 )
 app.add_typer(portal_app, name="portal")
 app.add_typer(scenarios_app, name="scenarios")
 
-F = TypeVar("F", bound=Callable[..., Any])
+
+def complete_scenario(incomplete: str) -> list[str]:
+    """Scenario names (of ``scenarios/`` here, else the shipped ones) for shell completion."""
+    from probe.app.scenarios import scenario_files
+    from probe.errors import BadInput
+
+    try:
+        names = [path.stem for path in scenario_files()]
+    except BadInput:
+        return []
+    return [name for name in names if name.startswith(incomplete)]
+
+
+def complete_browser(incomplete: str) -> list[str]:
+    return [name for name in ("chromium", "firefox") if name.startswith(incomplete)]
+
+
+def complete_lang(incomplete: str) -> list[str]:
+    return [lang for lang in ("en", "fr") if lang.startswith(incomplete)]
+
+
 ChannelOption = Annotated[
     str | None,
     typer.Option(
@@ -64,6 +170,8 @@ ChannelOption = Annotated[
         show_envvar=True,
     ),
 ]
+
+
 ChromiumOption = Annotated[
     str | None,
     typer.Option(
@@ -146,7 +254,11 @@ def _unexpected(exc: Exception) -> str:
     return (
         f"probe stopped on an unexpected error ({type(exc).__name__}"
         f"{': ' + detail if detail else ''}); temporary copies were removed. "
-        "Run it again; if it happens again, report it with this line"
+        + (
+            "Run it again; if it happens again, report it with the traceback above"
+            if console.verbosity() > 0
+            else "Run it again with -v to see where it happened; report it with what -v shows"
+        )
     )
 
 
@@ -179,6 +291,8 @@ def reports_errors(func: F) -> F:
             raise
         except Exception as exc:
             # Exit 1 means "blocked and diagnosed": a crash must not read as a verdict.
+            if console.verbosity() > 0:
+                console.traceback(exc)
             console.error(_unexpected(exc))
             raise typer.Exit(3) from None
 
@@ -210,5 +324,30 @@ def main_options(
             "--version", callback=version_callback, is_eager=True, help="Show the version."
         ),
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "-v",
+            "--verbose",
+            "--debug",
+            help=_VERBOSE_HELP,
+            envvar="PROBE_VERBOSE",
+            show_envvar=True,
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "-q",
+            "--quiet",
+            help=_QUIET_HELP,
+            envvar="PROBE_QUIET",
+            show_envvar=True,
+        ),
+    ] = False,
 ) -> None:
     """Find out why someone cannot log in to a web portal."""
+    if verbose and quiet:
+        console.error("-v and -q ask for opposite things: give one of them")
+        raise typer.Exit(2)
+    console.set_verbosity(1 if verbose else -1 if quiet else 0)

@@ -16,6 +16,9 @@ from probe.app.cli.base import (
     FirefoxOption,
     app,
     check_outputs,
+    complete_browser,
+    complete_lang,
+    complete_scenario,
     reports_errors,
 )
 from probe.app.request import Asking, BrowserOptions, DiagnosisRequest, browser_request
@@ -36,6 +39,7 @@ BrowserNameOption = Annotated[
     typer.Option(
         "--browser",
         metavar="firefox|chromium",
+        autocompletion=complete_browser,
         help="The browser to diagnose in. Default: the one whose profile --profile is, else Chromium.",
     ),
 ]
@@ -80,6 +84,7 @@ ScenarioOption = Annotated[
     str | None,
     typer.Option(
         metavar="NAME",
+        autocompletion=complete_scenario,
         help="Run a scenario from scenarios/: sets the embedded portal's state and builds its browser profile (see 'probe scenarios list').",
     ),
 ]
@@ -108,7 +113,11 @@ ReportDirOption = Annotated[
 ]
 LangOption = Annotated[
     str | None,
-    typer.Option(metavar="fr|en", help="Report language: fr or en. Default: from your locale."),
+    typer.Option(
+        metavar="fr|en",
+        autocompletion=complete_lang,
+        help="Report language: fr or en. Default: from your locale.",
+    ),
 ]
 HeadedOption = Annotated[bool, typer.Option("--headed", help="Show the browser windows.")]
 JobsOption = Annotated[int, typer.Option(min=1, max=8, help="Browser runs at once.")]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from probe.app import console
-from probe.app.cli.base import ChromiumOption, portal_app, reports_errors
+from probe.app.cli.base import ChromiumOption, complete_scenario, portal_app, reports_errors
 from probe.errors import BadInput
 
 if TYPE_CHECKING:
@@ -24,20 +24,61 @@ def portal_draft(
         typer.Option("-o", "--output", metavar="FILE", help="Write it there (default: print it)."),
     ] = None,
     chromium: ChromiumOption = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ID",
+            help="Learn by logging in as ID: one wrong password, then yours (PROBE_PASSWORD or a prompt).",
+        ),
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TEXT",
+            help="Password for --user (lands in your shell history: prefer PROBE_PASSWORD or the prompt).",
+            envvar="PROBE_PASSWORD",
+            show_envvar=True,
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Log in without asking first (with --user).")
+    ] = False,
 ) -> None:
-    """Write a starting description of a portal from its login page; nothing is typed or sent.
+    """Write a starting description of a portal from its login page.
 
-    Every value is a guess with a comment: check it with 'probe portal check FILE', correct
-    it, then run 'probe browser --portal FILE'.
+    Without --user nothing is typed or sent: every value is a guess with a comment. With
+    --user, probe also logs in twice (a wrong password, then yours) and writes what the
+    answers showed: new page or in-page, where the rejection appears and what it says,
+    what only a logged-in person sees, a security-code step. Check the file with 'probe
+    portal check FILE', then run 'probe browser --portal FILE'.
 
-    Example: probe portal draft https://example.org/accounts/login/ -o my-portal.toml
+    Example: PROBE_PASSWORD=... probe portal draft https://example.org/login --user me -o my-portal.toml
     """
-    from probe.app.portal.draft import draft_description
+    import os
+
+    from probe.app.portal.draft import Login, draft_description
+    from probe.app.portal.trying import ATTEMPTS
     from probe.app.portal_choice import check_url
     from probe.browsers.chromium.discovery import find_chromium
 
+    os.environ.pop("PROBE_PASSWORD", None)  # the browser must not inherit it
+    login: Login | None = None
+    if user is not None:
+        if not user.strip():
+            raise BadInput("--user is empty: give the identifier you log in with")
+        login = Login(user, password if password is not None else _ask_password())
+        console.line(
+            f"probe will log in {ATTEMPTS} times at {url} as {user}: once with a wrong "
+            "password, then with yours. A portal that locks an account after a few failed "
+            "logins counts the wrong one."
+        )
+        if not yes:
+            if not console.is_interactive():
+                raise BadInput("--user without a terminal to confirm: add --yes to log in")
+            if not typer.confirm("Go on?", default=False):
+                raise typer.Exit(1)
     check_url(url, url)
-    text = draft_description(url, find_chromium(chromium))
+    text = draft_description(url, find_chromium(chromium), login)
     if output is None:
         console.document(text)
         return
@@ -46,6 +87,13 @@ def portal_draft(
     except OSError as exc:
         raise BadInput(f"-o {output}: cannot write there ({exc.strerror})") from exc
     console.line(f"wrote {output}; next: probe portal check {output}")
+
+
+def _ask_password() -> str:
+    if not console.is_interactive():
+        raise BadInput("--user without a password: set PROBE_PASSWORD or pass --password")
+    answer: str = typer.prompt("Password", hide_input=True)
+    return answer
 
 
 @portal_app.command("check")
@@ -81,7 +129,10 @@ def portal_check(
 def portal_serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: a free one).")] = 8000,
     scenario: Annotated[
-        str | None, typer.Option(help="Serve the portal in a scenario's state.")
+        str | None,
+        typer.Option(
+            autocompletion=complete_scenario, help="Serve the portal in a scenario's state."
+        ),
     ] = None,
 ) -> None:
     """Serve the mock portal for a person to click through, until Ctrl-C.

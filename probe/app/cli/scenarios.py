@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,8 @@ from probe.app.cli.base import (
     ScenarioDirOption,
     app,
     check_outputs,
+    complete_browser,
+    complete_scenario,
     reports_errors,
     scenarios_app,
 )
@@ -55,13 +58,19 @@ ReportDirOption = Annotated[
 ]
 OnlyOption = Annotated[
     list[str] | None,
-    typer.Option("--only", metavar="NAME", help="Run just these scenarios (repeatable)."),
+    typer.Option(
+        "--only",
+        metavar="NAME",
+        autocompletion=complete_scenario,
+        help="Run just these scenarios (repeatable).",
+    ),
 ]
 BrowserNamesOption = Annotated[
     list[str] | None,
     typer.Option(
         "--browser",
         metavar="firefox|chromium",
+        autocompletion=complete_browser,
         help="Run the scenarios only in this browser (repeatable). Default: each in the browsers its 'browsers' field lists (Chromium when it lists none); Firefox runs are left out, with a line saying so, when Firefox is not installed.",
     ),
 ]
@@ -101,7 +110,7 @@ def ci(
     Examples: probe ci --jobs 2 --junit reports/junit.xml ; probe ci --browser firefox ;
     probe ci --dir my-scenarios --portal-url http://staging.example:8001/accounts/login/
     """
-    from probe.app.ci import CiOptions, run_ci
+    from probe.app.ci import CiOptions, run_ci, workflow_annotations
 
     check_outputs(junit)
     options = CiOptions(
@@ -117,11 +126,17 @@ def ci(
         portal_url=portal_url,
         browsers=[engine_of(b) for b in browser_names] if browser_names else None,
     )
-    summary = run_ci(options, progress=console.line)
-    console.table(
-        f"probe ci: {summary.passed} passed, {summary.failed} failed",
-        ["scenario", "expected", "got", "runs", "time", "result"],
-        summary.rows,
-    )
-    console.line(f"index: {summary.index}")
+    quiet = console.verbosity() < 0
+    summary = run_ci(options, progress=None if quiet else console.line)
+    counts = f"probe ci: {summary.passed} passed, {summary.failed} failed"
+    if quiet:
+        console.line(counts)
+    else:
+        console.table(
+            counts, ["scenario", "expected", "got", "runs", "time", "result"], summary.rows
+        )
+        console.line(f"index: {summary.index}")
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for command in workflow_annotations(summary, directory):
+            console.raw(command)
     raise typer.Exit(0 if summary.failed == 0 else 1)

@@ -3,7 +3,9 @@
 The page is read (``probe.app.portal.login_page``), written as TOML with each guess
 commented so that a person can correct it (``probe.app.portal.draft_toml``; what cannot be
 seen before logging in, the logged-in page, is marked for them to fill in), and loaded
-once: a draft that does not load is probe's bug.
+once: a draft that does not load is probe's bug. With the person's identifier and
+password (``--user``), probe also logs in twice, a wrong password then theirs
+(``probe.app.portal.trying``), and writes what the answers showed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 
 from probe.app.portal.draft_toml import render
 from probe.app.portal.login_page import read_login_page
+from probe.app.portal.trying import Learned, learn_by_trying
 from probe.browsers.chromium.discovery import Chromium
 from probe.description.model import PortalDescription, parse_description
 from probe.errors import PortalFailure
@@ -23,13 +26,23 @@ class Draft:
 
     text: str
     description: PortalDescription
+    learned: Learned | None = None
 
 
-def draft_portal(url: str, chromium: Chromium | None = None) -> Draft:
+@dataclass(frozen=True)
+class Login:
+    """The person's account, for a draft that learns by logging in."""
+
+    identifier: str
+    password: str
+
+
+def draft_portal(url: str, chromium: Chromium | None = None, login: Login | None = None) -> Draft:
     """A portal description for the login page at ``url``, every guess commented.
 
-    Sends no credentials: the page is only opened and read. Raises PortalFailure when
-    the page cannot be reached or has no password field.
+    Without ``login``, sends no credentials: the page is only opened and read. With it,
+    logs in twice (``ATTEMPTS``): a wrong password, then ``login``'s. Raises PortalFailure
+    when the page cannot be reached or has no password field.
     """
     page = read_login_page(url, chromium)
     if page.status is not None and page.status >= 400:
@@ -39,10 +52,15 @@ def draft_portal(url: str, chromium: Chromium | None = None) -> Draft:
             f"{url}: no password field on this page; give the URL of the page where "
             "the password is typed"
         )
-    text = render(url, page)
-    return Draft(text, parse_description(text, url))
+    learned: Learned | None = None
+    if login is not None:
+        learned = learn_by_trying(page, login.identifier, login.password, chromium)
+    text = render(url, page, learned)
+    return Draft(text, parse_description(text, url), learned)
 
 
-def draft_description(url: str, chromium: Chromium | None = None) -> str:
-    """The text of ``draft_portal(url, chromium)``, to print or save."""
-    return draft_portal(url, chromium).text
+def draft_description(
+    url: str, chromium: Chromium | None = None, login: Login | None = None
+) -> str:
+    """The text of ``draft_portal(url, chromium, login)``, to print or save."""
+    return draft_portal(url, chromium, login).text

@@ -9,6 +9,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from probe.app.portal.login_page import KNOWN_WIDGETS, LoginPage
+from probe.app.portal.trying import Attempt, Learned
+from probe.description.pagemap import fold
 
 REPLACE_ME = "#REPLACE-ME"
 LOGGED_IN_GUESS = "html:not(:has(input[type=password]))"
@@ -52,9 +54,28 @@ STARTER_RULES: dict[str, list[tuple[str, str]]] = {
 _FRENCH_WORDS = re.compile(r"\b(connexion|mot de passe|identifiant|se connecter)\b", re.I)
 
 
+# What TOML refuses raw in a string or a comment (C0 and C1 controls, DEL), and what
+# UTF-8 cannot write (lone surrogates, which a page's script can put in a label).
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_LONGEST = 300  # characters of page text kept in a comment or a guessed value
+
+
 def _s(value: str) -> str:
-    """A TOML basic string (JSON's escapes are TOML's)."""
-    return json.dumps(value, ensure_ascii=False)
+    """A TOML basic string: JSON's escapes are TOML's; DEL and C1 controls escaped too, and
+    a lone surrogate (no Unicode scalar value, which TOML cannot hold) replaced by U+FFFD."""
+    text = json.dumps(value, ensure_ascii=False)
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return "\ufffd" if 0xD800 <= code <= 0xDFFF else f"\\u{code:04x}"
+
+    return _UNWRITABLE.sub(escape, text)
+
+
+def _said(text: str) -> str:
+    """Page text fit for a TOML comment: one line, printable, not too long."""
+    flat = " ".join(_UNWRITABLE.sub(" ", text).split())
+    return repr(flat[:_LONGEST] + ("..." if len(flat) > _LONGEST else ""))
 
 
 def _language(page: LoginPage) -> str:
@@ -64,14 +85,25 @@ def _language(page: LoginPage) -> str:
     return "fr" if _FRENCH_WORDS.search(str(page.elements.get("text") or "")) else "en"
 
 
-def render(url: str, page: LoginPage) -> str:
-    """The draft description of the login page ``page`` found at ``url``."""
+def render(url: str, page: LoginPage, learned: Learned | None = None) -> str:
+    """The draft description of the login page ``page`` found at ``url``.
+
+    ``learned``: what two logins showed (``probe portal draft --user``); each value taken
+    from them says "learned" and what was seen.
+    """
     e = page.elements
     host = urlsplit(url).hostname or "portal"
     lang = _language(page)
+    if learned is None:
+        how = ["# Every value is a guess from the login page alone (nothing was typed or sent)."]
+    else:
+        how = [
+            "# probe logged in twice (a wrong password, then yours): values marked 'learned'",
+            "# come from what the portal answered; the others are guesses from the page alone.",
+        ]
     out: list[str] = [
-        f"# Drafted by 'probe portal draft' from {url} on {date.today().isoformat()}.",
-        "# Every value is a guess from the login page alone (nothing was typed or sent).",
+        f"# Drafted by 'probe portal draft' from {_said(url)[1:-1]} on {date.today().isoformat()}.",
+        *how,
         "# Check it with 'probe portal check FILE', correct what it says, fill in what is",
         "# marked CHECK, then run 'probe browser --portal FILE'.",
         "",
@@ -91,25 +123,23 @@ def render(url: str, page: LoginPage) -> str:
     out += _open_step(e)
     out += _federation_step(e)
     out += _captcha_step(page)
-    out += _credentials_step(page)
-    out += [
-        "# If the portal asks for a security code after the password, describe it here:",
-        "# [[steps]]",
-        '# kind = "second-factor"',
-        '# form = "#code-form"      # its presence means a code is asked for',
-        '# code = "#code"',
-        '# submit = "#send-code"',
-        '# source = { kind = "prompt" }  # or mailpit / totp / outbox',
-        "",
-        "[[steps]]",
-        'kind = "logged-in"',
-        '# CHECK: probe cannot see the page after login. This guess means "no password',
-        '# field any more"; a selector only a logged-in person sees (their name, a',
-        "# log-out button) tells a login from a page that merely lost its form.",
-        f"marker = {_s(LOGGED_IN_GUESS)}",
-        "",
-    ]
-    out += _messages(e, lang)
+    out += _credentials_step(page, learned)
+    right = learned.right if learned else None
+    if right is not None and right.second:
+        out += _second_factor(right)
+    else:
+        out += [
+            "# If the portal asks for a security code after the password, describe it here:",
+            "# [[steps]]",
+            '# kind = "second-factor"',
+            '# form = "#code-form"      # its presence means a code is asked for',
+            '# code = "#code"',
+            '# submit = "#send-code"',
+            '# source = { kind = "prompt" }  # or mailpit / totp / outbox',
+            "",
+        ]
+    out += _logged_in(right)
+    out += _messages(e, lang, learned)
     out += [
         "# Remedies only this portal needs (who to call, what to have at hand); every other",
         "# remedy is probe's generic text.",
@@ -176,7 +206,7 @@ def _federation_step(e: dict[str, Any]) -> list[str]:
     if not federation or not federation.get("selector"):
         return []
     return [
-        f"# A button to log in elsewhere ({federation.get('text', '')!r}); to diagnose that",
+        f"# A button to log in elsewhere ({_said(federation.get('text', ''))}); to diagnose that",
         "# path, uncomment and fill in the partner's pages:",
         "# [[steps]]",
         '# kind = "federation"',
@@ -216,7 +246,7 @@ def _captcha_step(page: LoginPage) -> list[str]:
         path = known.get("frame_url") or (frame or {}).get("path") or "/"
         out.append(f"frame_url = {_s(path)}  # a piece of the iframe's URL")
     click = known.get("click") or widget.get("click") or REPLACE_ME
-    label = f" ({widget['clickText']!r})" if widget.get("clickText") else ""
+    label = f" ({_said(widget['clickText'])})" if widget.get("clickText") else ""
     out.append(f"click = {_s(click)}  # what a person clicks{label}")
     if widget.get("verify"):
         out.append(f"verify = {_s(widget['verify'])}  # a second button the widget has")
@@ -248,38 +278,121 @@ def _captcha_step(page: LoginPage) -> list[str]:
     return [*out, ""]
 
 
-def _credentials_step(page: LoginPage) -> list[str]:
+def _credentials_step(page: LoginPage, learned: Learned | None) -> list[str]:
     e = page.elements
-    answer = "in-page" if page.in_page_answer else "navigation"
-    why = (
-        "a script handles the form's submit: the answer comes without a new page"
-        if page.in_page_answer
-        else "no script handles the form's submit: the answer is a new page"
-    )
-    submit_text = f" ({e['submitText']!r})" if e.get("submitText") else ""
+    answers = [a for a in (learned.wrong, learned.right) if a] if learned else []
+    if answers:
+        navigated = any(a.navigated for a in answers)
+        answer = "navigation" if navigated else "in-page"
+        seen = answers[0]
+        sent = f" ({seen.request}, HTTP {seen.status})" if seen.request else ""
+        why = f"learned: the answer to a login{sent} came {'as a new page' if navigated else 'in the page, no new page'}"
+    else:
+        answer = "in-page" if page.in_page_answer else "navigation"
+        why = "guess: " + (
+            "a script handles the form's submit: the answer comes without a new page"
+            if page.in_page_answer
+            else "no script handles the form's submit: the answer is a new page"
+        )
+    submit_text = f" ({_said(e['submitText'])})" if e.get("submitText") else ""
     return [
         "[[steps]]",
         'kind = "credentials"',
         f"identifier = {_s(e.get('identifier') or REPLACE_ME)}  # the text field before the password",
         f"password = {_s(e['password'])}",
         f"submit = {_s(e.get('submit') or REPLACE_ME)}  # the form's button{submit_text}",
-        f"answer = {_s(answer)}  # guess: {why}",
+        f"answer = {_s(answer)}  # {why}",
         "",
     ]
 
 
-def _messages(e: dict[str, Any], lang: str) -> list[str]:
+def _second_factor(right: Attempt) -> list[str]:
+    second = right.second or {}
+    return [
+        "[[steps]]",
+        'kind = "second-factor"',
+        f"# learned: after your password the portal asked {_said(second.get('text') or 'for a code')}",
+        f"form = {_s(second.get('form') or REPLACE_ME)}",
+        f"code = {_s(second.get('code') or REPLACE_ME)}",
+        f"submit = {_s(second.get('submit') or REPLACE_ME)}",
+        'source = { kind = "prompt" }  # you type the code you receive; or mailpit / totp / outbox',
+        "",
+    ]
+
+
+def _logged_in(right: Attempt | None) -> list[str]:
+    out = ["[[steps]]", 'kind = "logged-in"']
+    if right is not None and right.marker is not None:
+        return [
+            *out,
+            f"# learned: seen after your login ({_said(right.marker.text)}), absent from the",
+            "# login page after a wrong password.",
+            f"marker = {_s(right.marker.selector)}",
+            "",
+        ]
+    if right is not None and right.second:
+        out.append("# CHECK: probe stopped at the security code; what follows it is a guess.")
+    elif right is not None and right.password_visible:
+        out.append(
+            "# CHECK: your login did not get past the login page"
+            + (f" (the portal said {_said(right.message.text)})" if right.message else "")
+            + "; this is a guess."
+        )
+    else:
+        out += [
+            '# CHECK: probe cannot see the page after login. This guess means "no password',
+            '# field any more"; a selector only a logged-in person sees (their name, a',
+            "# log-out button) tells a login from a page that merely lost its form.",
+        ]
+    return [*out, f"marker = {_s(LOGGED_IN_GUESS)}", ""]
+
+
+def _learned_rule(wrong: Attempt | None, lang: str) -> list[str]:
+    """A rule for the words the portal answered a wrong password with."""
+    if wrong is None or wrong.message is None:
+        return []
+    folded = fold(wrong.message.text)
+    words = folded.split()[:16]
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    meaning = "invalid-credentials"
+    for starter, starter_meaning in STARTER_RULES[lang]:
+        if starter_meaning != "invalid-credentials" and re.search(starter, folded):
+            meaning = starter_meaning
+            break
+    return [
+        f"# learned: a wrong password was answered {_said(wrong.message.text)}",
+        "[[messages.rules]]",
+        f"lang = {_s(lang)}",
+        f"pattern = {_s(pattern)}",
+        f"meaning = {_s(meaning)}",
+        "",
+    ]
+
+
+def _messages(e: dict[str, Any], lang: str, learned: Learned | None = None) -> list[str]:
     areas = e.get("messages") or []
     banner = next((a for a in areas if a["how"] == "[role=alert]"), None) or (
         areas[0] if areas else None
     )
     out = ["[messages]"]
-    if banner:
+    wrong = learned.wrong if learned else None
+    if wrong is not None and wrong.message is not None:
+        out.append(
+            f"page = {_s(wrong.message.selector)}  # learned: where a wrong password's answer appeared"
+        )
+    elif wrong is not None:
+        out.append(
+            f"page = {_s(banner['selector'] if banner else '[role=alert]')}  "
+            "# CHECK: a wrong password showed no new words near the form"
+        )
+    elif banner:
         out.append(f"page = {_s(banner['selector'])}  # found: {banner['how']}")
     else:
         out.append(
             'page = "[role=alert]"  # CHECK: none on the page before an answer; most portals use this'
         )
+    if wrong is not None and wrong.question:
+        out.append(f"# learned: after a wrong password the form asked {_said(wrong.question)}")
     fields = [a["selector"] for a in areas if a is not banner and "error" in a["how"]]
     out.append("fields = [" + ", ".join(_s(f) for f in fields) + "]  # errors next to one field")
     out += [
@@ -287,13 +400,22 @@ def _messages(e: dict[str, Any], lang: str) -> list[str]:
         "# What the portal's messages mean; the first matching rule wins. Patterns are",
         "# regular expressions on the text in lower case without accents. These are common",
         f"# wordings in {lang!r}: CHECK them against what this portal really says.",
+        "",
     ]
+    out += _learned_rule(wrong, lang)
     for pattern, meaning in STARTER_RULES[lang]:
         out += [
             "[[messages.rules]]",
             f"lang = {_s(lang)}",
             f"pattern = {_s(pattern)}",
             f"meaning = {_s(meaning)}",
+            "",
+        ]
+    if wrong is not None and wrong.status in (401, 403):
+        out += [
+            f"[[messages.status]]  # learned: a wrong password was answered HTTP {wrong.status}",
+            f"status = {wrong.status}",
+            'meaning = "invalid-credentials"',
             "",
         ]
     for status, meaning in (

@@ -34,7 +34,9 @@ from probe.browsers.chromium.discovery import (
     launch_args,
     with_short_temporary,
 )
-from probe.errors import BrowserFailure, PortalFailure
+from probe.errors import BadInput, BrowserFailure, PortalFailure
+
+READ_LIMIT_S = 60  # opening and reading the login page, at most
 
 # In-page widgets and iframe vendors probe recognises by name, with what their
 # documentation says about their token field and states.
@@ -77,9 +79,11 @@ _FIND_ELEMENTS = r"""
   // Generated ids (a run of hex digits) change on every load: never build on them.
   const stableId = (id) => id && /^[A-Za-z][\w-]*$/.test(id) && !/[0-9a-f]{6,}/i.test(id);
   const quoted = (value) => JSON.stringify(value);
+  // A form's .id is its field named "id" when it has one (DokuWiki's has): read attributes.
+  const idOf = (el) => el.getAttribute("id") || "";
   function selectorFor(el, scope, root = document) {
     const tag = el.tagName.toLowerCase();
-    if (stableId(el.id) && unique("#" + el.id)) return "#" + el.id;
+    if (stableId(idOf(el)) && unique("#" + idOf(el))) return "#" + idOf(el);
     const prefix = scope ? scope + " " : "";
     // A custom element's tag names the widget better than any attribute.
     if (tag.includes("-") && unique(tag)) return tag;
@@ -93,7 +97,7 @@ _FIND_ELEMENTS = r"""
     return null;
   }
   function formSelector(form) {
-    if (stableId(form.id) && unique("#" + form.id)) return "#" + form.id;
+    if (stableId(idOf(form)) && unique("#" + idOf(form))) return "#" + idOf(form);
     const action = form.getAttribute("action");
     if (action !== null && unique(`form[action=${quoted(action)}]`)) return `form[action=${quoted(action)}]`;
     if (unique("form")) return "form";
@@ -268,7 +272,19 @@ async def open_login_page(page: Page, url: str, hosts: list[str]) -> int | None:
         if error is not None:  # it answers; the browser refuses its certificate
             facts = await peer_certificate(url)
             raise CertificateRefused(refused_line(url, error, facts), error, facts) from exc
-        raise PortalFailure(f"{url}: nothing answers there ({first})") from exc
+        if "Timeout" not in first:
+            raise PortalFailure(f"{url}: nothing answers there ({first})") from exc
+        # Something on the page never finishes (an image, a frame): read what is there.
+        try:
+            ready = await asyncio.wait_for(page.evaluate("document.readyState"), 5)
+        except (PlaywrightError, TimeoutError):
+            ready = "loading"
+        if ready == "loading":
+            raise BadInput(
+                f"{url}: the page did not load within 15 s (it never stops loading); "
+                "give the URL of a login page that loads"
+            ) from exc
+        return None
     # Widgets render after the load event; give them the time a person would.
     with contextlib.suppress(PlaywrightError):
         await page.wait_for_load_state("networkidle", timeout=3_000)
@@ -281,6 +297,9 @@ async def _read_login_page(browser: Browser, url: str) -> LoginPage:
         page = await context.new_page()
         hosts: list[str] = []
         status = await open_login_page(page, url, hosts)
+        # A single-page application draws its login form by script, after its own requests.
+        with contextlib.suppress(PlaywrightError):
+            await page.wait_for_selector("input[type=password]", state="attached", timeout=8_000)
         known = {
             "byVendor": {name: w["container"] for name, w in KNOWN_WIDGETS.items()},
             "containers": ", ".join(w["container"] for w in KNOWN_WIDGETS.values()),
@@ -336,7 +355,12 @@ async def _draft_async(url: str, chromium: Chromium) -> LoginPage:
     async with async_playwright() as playwright:
         browser = await launch(playwright, chromium)
         try:
-            return await asyncio.wait_for(_read_login_page(browser, url), timeout=60)
+            return await asyncio.wait_for(_read_login_page(browser, url), timeout=READ_LIMIT_S)
+        except TimeoutError as exc:
+            raise BadInput(
+                f"{url}: the login page could not be read within {READ_LIMIT_S} s (its "
+                "scripts never let go, or it is too large); give the URL of another page"
+            ) from exc
         finally:
             await browser.close()
 

@@ -15,8 +15,15 @@ Two questions, asked during the ``current`` run only:
   it is seen by its source, a script parsed from ``chrome-extension://<id>/``
   (``Debugger.scriptParsed``, asked only when an extension declares one).
 - Which added style sheets? Chromium marks a sheet ``injected`` (``CSS.styleSheetAdded``)
-  but gives neither its extension nor its text; it is put down to the extensions whose
-  content scripts declare CSS for that page's URL (their match patterns).
+  but does not say whose it is. Its text (``CSS.getStyleSheetText``) is compared with the
+  extensions' own style sheets (declared in the manifest, registered with
+  ``chrome.scripting.registerContentScripts`` or inserted from a file); a sheet no file
+  holds (a filter the person typed, inserted as a string) is put down to the extensions
+  whose content scripts declare CSS for that page's URL, else to those allowed to insert
+  CSS there (``scripting``, or MV2 ``tabs``, with host access to the page).
+- Main-world scripts (``"world": "MAIN"`` in the manifest, or registered or injected from
+  a file through ``chrome.scripting``) are seen by their source URL, as above; asked of the
+  browser when an extension declares one or may inject scripts (``scripting``).
 
 Everything is best effort: a question the browser does not answer yields no evidence,
 never a failed run. URLs are kept without their query strings.
@@ -37,6 +44,7 @@ from playwright.async_api import BrowserContext, CDPSession, Page, Request
 from playwright.async_api import Error as PlaywrightError
 
 from probe.browsers.chromium.profile import Extension, extension_id
+from probe.browsers.patterns import matches_pattern
 from probe.description.pagemap import public_url
 from probe.models import Evidence
 
@@ -99,13 +107,68 @@ def may_hold_network_rules(ext: Extension) -> bool:
     )
 
 
-def _css_patterns(ext: Extension) -> list[str]:
-    """The match patterns of the extension's content scripts that carry CSS."""
+def _manifest(ext: Extension) -> dict[str, Any]:
     try:
         manifest = json.loads((ext.path / "manifest.json").read_text(encoding="utf-8-sig"))
     except (OSError, ValueError):
-        return []
-    scripts = manifest.get("content_scripts") if isinstance(manifest, dict) else None
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _strings(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def may_inject(ext: Extension) -> bool:
+    """Whether the extension may insert CSS or scripts into pages from its own code:
+    ``chrome.scripting`` (MV3), or ``tabs.insertCSS``/``executeScript`` (MV2)."""
+    manifest = _manifest(ext)
+    permissions = set(_strings(manifest.get("permissions")))
+    return "scripting" in permissions or (
+        manifest.get("manifest_version") == 2 and bool({"tabs", "activeTab"} & permissions)
+    )
+
+
+def host_patterns(ext: Extension) -> list[str]:
+    """The pages the extension may reach (MV3 ``host_permissions``, MV2 permissions)."""
+    manifest = _manifest(ext)
+    return _strings(manifest.get("host_permissions")) + [
+        p for p in _strings(manifest.get("permissions")) if "://" in p or p == "<all_urls>"
+    ]
+
+
+MAX_SHEETS = 50
+MAX_SHEET_FILES = 200
+MAX_SHEET_BYTES = 1_000_000
+
+
+def _squeezed(text: str) -> str:
+    """CSS without its whitespace, to compare a sheet with the file it came from."""
+    return re.sub(r"\s+", "", text)
+
+
+def own_style_sheets(ext: Extension) -> list[str]:
+    """The extension's own .css files, squeezed (``_squeezed``), the empty ones left out."""
+    found: list[str] = []
+    try:
+        files = sorted(ext.path.rglob("*.css"))[:MAX_SHEET_FILES]
+    except OSError:
+        return found
+    for path in files:
+        try:
+            if path.is_file() and path.stat().st_size <= MAX_SHEET_BYTES:
+                text = _squeezed(path.read_text(encoding="utf-8", errors="replace"))
+                if text:
+                    found.append(text)
+        except OSError:
+            continue
+    return found
+
+
+def _css_patterns(ext: Extension) -> list[str]:
+    """The match patterns of the extension's content scripts that carry CSS."""
+    manifest = _manifest(ext)
+    scripts = manifest.get("content_scripts")
     patterns: list[str] = []
     for entry in scripts if isinstance(scripts, list) else []:
         if isinstance(entry, dict) and entry.get("css"):
@@ -118,41 +181,11 @@ def _css_patterns(ext: Extension) -> list[str]:
 
 def runs_in_main_world(ext: Extension) -> bool:
     """Whether the extension's manifest declares a content script in the page's own world."""
-    try:
-        manifest = json.loads((ext.path / "manifest.json").read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
-        return False
-    scripts = manifest.get("content_scripts") if isinstance(manifest, dict) else None
+    scripts = _manifest(ext).get("content_scripts")
     return any(
         isinstance(entry, dict) and entry.get("world") == "MAIN"
         for entry in (scripts if isinstance(scripts, list) else [])
     )
-
-
-def matches_pattern(pattern: str, url: str) -> bool:
-    """Chromium's match patterns (``*://*.example.org/*``, ``<all_urls>``); ports do not count."""
-    parts = urlsplit(url)
-    if pattern == "<all_urls>":
-        return parts.scheme in ("http", "https", "file", "ftp")
-    scheme, sep, rest = pattern.partition("://")
-    if not sep:
-        return False
-    host, _, path = rest.partition("/")
-    if scheme == "*":
-        if parts.scheme not in ("http", "https"):
-            return False
-    elif scheme != parts.scheme:
-        return False
-    hostname = parts.hostname or ""
-    if host != "*":
-        if host.startswith("*."):
-            bare = host[2:]
-            if hostname != bare and not hostname.endswith("." + bare):
-                return False
-        elif hostname != host.partition(":")[0]:
-            return False
-    path_re = ".*".join(re.escape(piece) for piece in ("/" + path).split("*"))
-    return re.fullmatch(path_re, parts.path or "/") is not None
 
 
 def _origin(url: str | None) -> str | None:
@@ -173,7 +206,8 @@ class EvidenceWatch:
     _blocked: dict[str, _Blocked] = field(default_factory=dict)
     _injected: dict[str, list[Page]] = field(default_factory=dict)  # extension id -> pages
     _sessions: list[CDPSession] = field(default_factory=list)
-    _sheets: list[tuple[CDPSession, str, Page]] = field(default_factory=list)
+    _sheets: list[tuple[str, Page]] = field(default_factory=list)  # sheet id, its page
+    _texts: dict[str, asyncio.Task[str | None]] = field(default_factory=dict)  # sheet id ->
     _done: bool = False
 
     async def start(self) -> None:
@@ -214,12 +248,13 @@ class EvidenceWatch:
             )
             session.on("CSS.styleSheetAdded", lambda event: self._on_sheet(session, page, event))
             await session.send("Runtime.enable")
-            if any(runs_in_main_world(ext) for ext in self._loaded.values()):
+            loaded = self._loaded.values()
+            if any(runs_in_main_world(ext) or may_inject(ext) for ext in loaded):
                 session.on("Debugger.scriptParsed", lambda event: self._on_script(page, event))
                 await session.send("Debugger.enable")
                 # A page's own "debugger;" statement must never stop the journey.
                 await session.send("Debugger.setSkipAllPauses", {"skip": True})
-            if any(_css_patterns(ext) for ext in self._loaded.values()):
+            if any(_css_patterns(ext) or may_inject(ext) for ext in loaded):
                 await session.send("DOM.enable")
                 await session.send("CSS.enable")
         except PlaywrightError:
@@ -228,8 +263,14 @@ class EvidenceWatch:
 
     def _on_sheet(self, session: CDPSession, page: Page, event: dict[str, Any]) -> None:
         header = event.get("header") or {}
-        if header.get("origin") == "injected" and header.get("styleSheetId"):
-            self._sheets.append((session, str(header["styleSheetId"]), page))
+        if header.get("origin") != "injected" or not header.get("styleSheetId"):
+            return
+        if self._done or len(self._sheets) >= MAX_SHEETS:
+            return
+        sheet = str(header["styleSheetId"])
+        self._sheets.append((sheet, page))
+        # Asked at once: the sheet goes with its document when the page moves on.
+        self._texts[sheet] = asyncio.ensure_future(_sheet_text(session, sheet))
 
     def _on_script(self, page: Page, event: dict[str, Any]) -> None:
         url = str(event.get("url") or "")
@@ -281,16 +322,36 @@ class EvidenceWatch:
         return found
 
     async def _styled(self) -> list[Evidence]:
-        """Extensions declaring CSS for a portal page into which a sheet was injected."""
+        """The extensions whose style sheets were injected into a portal page: the one whose
+        file holds the sheet's text, else those declaring CSS for the page, else those
+        allowed to insert CSS into it (see the module's docstring)."""
+        texts: dict[str, str | None] = {}
+        for sheet, task in self._texts.items():
+            try:
+                texts[sheet] = await asyncio.wait_for(task, ASK_TIMEOUT_S)
+            except (PlaywrightError, TimeoutError):
+                texts[sheet] = None
+        own = {loaded: own_style_sheets(ext) for loaded, ext in self._loaded.items()}
         declared = {loaded: _css_patterns(ext) for loaded, ext in self._loaded.items()}
+        inserting = {
+            loaded: host_patterns(ext) for loaded, ext in self._loaded.items() if may_inject(ext)
+        }
         seen: dict[str, str] = {}
-        for _session, _sheet, page in self._sheets:
+        for sheet, page in self._sheets:
             url = page.url
             if (urlsplit(url).hostname or "") not in self.sites:
                 continue
-            for loaded, patterns in declared.items():
-                if any(matches_pattern(pattern, url) for pattern in patterns):
-                    seen.setdefault(loaded, public_url(url) or url)
+            owners = _holding(_squeezed(texts.get(sheet) or ""), own)
+            for candidates in (declared, inserting):
+                if owners:
+                    break
+                owners = [
+                    loaded
+                    for loaded, patterns in candidates.items()
+                    if any(matches_pattern(pattern, url) for pattern in patterns)
+                ]
+            for loaded in owners:
+                seen.setdefault(loaded, public_url(url) or url)
         return [
             Evidence(kind="injects-css", component=ext.id, name=ext.name, url=seen[loaded])
             for loaded, ext in self._loaded.items()
@@ -328,3 +389,24 @@ class EvidenceWatch:
                 with contextlib.suppress(PlaywrightError):
                     await page.close()
         return matched
+
+
+async def _sheet_text(session: CDPSession, sheet: str) -> str | None:
+    try:
+        answer = await session.send("CSS.getStyleSheetText", {"styleSheetId": sheet})
+    except PlaywrightError:
+        return None
+    text = answer.get("text")
+    return text if isinstance(text, str) else None
+
+
+def _holding(text: str, own: dict[str, list[str]]) -> list[str]:
+    """The extensions one of whose style sheets is ``text`` (or holds it, or is held in it:
+    a sheet inserted as a string may be a part of a file, or a file and more)."""
+    if len(text) < 8:
+        return []
+    return [
+        loaded
+        for loaded, sheets in own.items()
+        if any(text == mine or text in mine or (len(mine) >= 8 and mine in text) for mine in sheets)
+    ]

@@ -48,7 +48,7 @@ from typing import Any
 from playwright.async_api import BrowserContext, CDPSession, Page
 from playwright.async_api import Error as PlaywrightError
 
-from probe.browsers.base import SITE_DATA_ID, Launched, ProfileCopy, RunSpec
+from probe.browsers.base import SITE_DATA_ID, Launched, ProfileCopy, RunSpec, discard_browser
 from probe.browsers.chromium.evidence import EvidenceWatch, may_hold_network_rules
 from probe.browsers.chromium.profile import Extension, SourceProfile, extension_id
 from probe.browsers.pool import BrowserSetup, Reuse
@@ -366,9 +366,7 @@ class ChromiumWarmBrowser:
         return found if isinstance(found, dict) else None
 
     async def close(self) -> None:
-        with contextlib.suppress(PlaywrightError):
-            await self.context.close()
-        shutil.rmtree(self.run_dir, ignore_errors=True)
+        await discard_browser(self.context, self.run_dir)
 
 
 async def _stop_service_workers(session: CDPSession, sites: Sequence[str]) -> None:

@@ -7,8 +7,10 @@ A component is what the diagnosis keeps or drops, as for Chromium: each add-on r
 in the person's Firefox (named as Firefox shows it), each cookie Firefox sends to the
 portal's sites, the portal's site data, each setting that can stop a login. A private
 window is Firefox's permanent private browsing on a copy keeping the add-ons allowed in
-private windows. No evidence is asked of Firefox (Chromium's DevTools questions have no
-BiDi counterpart): a culprit add-on is singled out by elimination.
+private windows. Chromium's DevTools questions have no BiDi counterpart: the one evidence
+Firefox gives is a request aborted while add-ons that may block requests ran
+(``probe.browsers.firefox.evidence``); otherwise a culprit add-on is singled out by
+elimination.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from probe.browsers.base import (
     playwright_error_lines,
 )
 from probe.browsers.firefox.discovery import Firefox
+from probe.browsers.firefox.evidence import AddonEvidenceWatch
 from probe.browsers.firefox.launch import LAUNCH_TIMEOUT_MS, NOT_DRIVEN_SCRIPT, launch_options
 from probe.browsers.firefox.profile import Addon, FirefoxProfile, SettingId, read_profile
 from probe.browsers.firefox.rundir import (
@@ -152,7 +155,19 @@ class FirefoxEngine:
             if not isinstance(exc, PlaywrightError):
                 raise
             raise launch_failure(str(exc), self.firefox, headed=spec.headed) from None
-        return Launched(context=context)
+        launched = Launched(context=context)
+        addons = (
+            [a for a in profile.addons if a.id in spec.kept and runs_in_person_browser(a)]
+            if profile is not None and not spec.fresh and spec.watch
+            else []
+        )
+        if addons:
+            # Whole-journey runs ask which add-ons may have blocked what failed
+            # (``probe.browsers.firefox.evidence``).
+            watch = AddonEvidenceWatch(context, addons)
+            await watch.start()
+            launched.watch = watch
+        return launched
 
     def reusable(
         self,

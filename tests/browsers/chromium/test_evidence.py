@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from probe.browsers.chromium.evidence import matches_pattern, runs_in_main_world
+from probe.browsers.chromium.evidence import runs_in_main_world
 from probe.browsers.chromium.profile import Extension
+from probe.browsers.patterns import matches_pattern
 from tests.helpers.paths import EXTENSIONS
 
 

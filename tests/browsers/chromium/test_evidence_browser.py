@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
 from playwright.async_api import async_playwright
 
 from probe._util import loops
@@ -24,6 +25,8 @@ from tests.helpers.ci_run import CiRun, in_its_shard
 from tests.helpers.paths import REPO
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from probe.mock_portal import EmbeddedPortal
 
 
@@ -141,9 +144,15 @@ def unpacked(folder: Path, name: str) -> Extension:
 
 
 def observe(
-    extensions: list[Extension], chromium: Chromium, portal: EmbeddedPortal, folder: Path
+    extensions: list[Extension],
+    chromium: Chromium,
+    portal: EmbeddedPortal,
+    folder: Path,
+    *,
+    workers: bool = False,
 ) -> list[Evidence]:
-    """Open the portal's login page with ``extensions`` and say what the watch saw."""
+    """Open the portal's login page with ``extensions`` and say what the watch saw;
+    ``workers``: the extensions have service workers (else none may be running)."""
 
     async def watch_once() -> list[Evidence]:
         async with async_playwright() as playwright:
@@ -155,14 +164,23 @@ def observe(
                 ignore_default_args=["--disable-extensions"],
             )
             try:
-                assert not [w for w in context.service_workers if "chrome-extension" in w.url]
+                running = [w for w in context.service_workers if "chrome-extension" in w.url]
+                if not workers:
+                    assert not running
+                else:
+                    # Their listeners are set once their workers run: wait for each.
+                    while len(running) < sum(map(_has_worker, extensions)):
+                        await context.wait_for_event("serviceworker", timeout=30_000)
+                        running = [
+                            w for w in context.service_workers if "chrome-extension" in w.url
+                        ]
                 watch = EvidenceWatch(
                     context, extensions, ("portal.localhost", "captcha.localhost")
                 )
                 await watch.start()
                 page = context.pages[0] if context.pages else await context.new_page()
                 await page.goto(portal.url + "connexion")
-                await page.wait_for_timeout(500)
+                await page.wait_for_timeout(1500 if workers else 500)
                 return await watch.conclude()
             finally:
                 await context.close()
@@ -220,3 +238,117 @@ def test_an_extension_whose_style_sheet_is_injected_is_named(
     found = observe(exts, probe_chromium, portal, tmp_path)
     assert [(e.kind, e.component) for e in found] == [("injects-css", "hide-boxes")]
     assert found[0].url.endswith("/connexion")
+
+
+def _has_worker(extension: Extension) -> bool:
+    manifest = json.loads((extension.path / "manifest.json").read_text(encoding="utf-8"))
+    return "background" in manifest
+
+
+def _extension(folder: Path, manifest: dict[str, object], files: dict[str, str]) -> Path:
+    folder.mkdir()
+    (folder / "manifest.json").write_text(
+        json.dumps({"manifest_version": 3, "version": "1.0", **manifest})
+    )
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+# A filter the person typed, kept in the extension's storage and inserted as a string by
+# its service worker (chrome.scripting.insertCSS): no file of the extension holds it.
+USER_FILTER_WORKER = """
+const TYPED = ".captcha { display: none !important; }";
+chrome.runtime.onInstalled.addListener(() => chrome.storage.local.set({typed: TYPED}));
+chrome.webNavigation.onCommitted.addListener(async ({tabId, frameId}) => {
+  const {typed} = await chrome.storage.local.get("typed");
+  await chrome.scripting.insertCSS({target: {tabId, frameIds: [frameId]}, css: typed || TYPED});
+}, {url: [{hostEquals: "portal.localhost"}]});
+"""
+
+# Content-script CSS registered at run time (chrome.scripting.registerContentScripts),
+# not declared in the manifest.
+REGISTERING_WORKER = """
+chrome.runtime.onInstalled.addListener(async () => {
+  await chrome.scripting.registerContentScripts([
+    {id: "boxes", matches: ["*://portal.localhost/*"], css: ["boxes.css"], runAt: "document_start"},
+  ]);
+});
+"""
+
+
+def test_style_sheets_inserted_or_registered_at_run_time_are_named(
+    probe_chromium: Chromium, portal: EmbeddedPortal, tmp_path: Path
+) -> None:
+    """Seen by hand (Chromium 156, a plain Playwright script, each extension alone): with
+    the typed filter the portal's CAPTCHA box is hidden (``display: none``); with the
+    registered sheet it shows (the page has no chat bubble). Either way DevTools reports
+    one sheet of origin ``injected``, with no source URL nor title naming its extension."""
+    typed = _extension(
+        tmp_path / "typed-filter",
+        {
+            "name": "Typed Filter",
+            "permissions": ["scripting", "storage", "webNavigation"],
+            "host_permissions": ["*://portal.localhost/*"],
+            "background": {"service_worker": "worker.js"},
+        },
+        {"worker.js": USER_FILTER_WORKER},
+    )
+    registering = _extension(
+        tmp_path / "registered",
+        {
+            "name": "Registered Boxes",
+            "permissions": ["scripting"],
+            "host_permissions": ["<all_urls>"],
+            "background": {"service_worker": "worker.js"},
+        },
+        {"worker.js": REGISTERING_WORKER, "boxes.css": ".chat-bubble { display: none; }\n"},
+    )
+    # May insert CSS too, but only into example.org: it must not be named.
+    elsewhere = _extension(
+        tmp_path / "elsewhere",
+        {
+            "name": "Elsewhere",
+            "permissions": ["scripting"],
+            "host_permissions": ["*://example.org/*"],
+        },
+        {},
+    )
+    exts = [
+        unpacked(typed, "typed-filter"),
+        unpacked(registering, "registered"),
+        unpacked(elsewhere, "elsewhere"),
+    ]
+    found = observe(exts, probe_chromium, portal, tmp_path, workers=True)
+    assert sorted((e.kind, e.component) for e in found) == [
+        ("injects-css", "registered"),
+        ("injects-css", "typed-filter"),
+    ]
+
+
+SCRIPTED = ["harmless/dictionary-lookup", "harmless/json-viewer", "harmless/word-counter"]
+
+
+@pytest.mark.parametrize("styling", ["cosmetic-filter", "typed-css-filter"])
+def test_a_style_sheet_hiding_the_captcha_among_five_is_confirmed_in_two_runs(
+    styling: str, probe_diagnose: Callable[..., Report]
+) -> None:
+    """One extension of five hides the CAPTCHA box with a style sheet (declared in its
+    manifest, or made from the person's picked filter and inserted by its worker) while
+    three others run scripts in the portal's pages: the sheet names it, two runs confirm it.
+
+    Seen by hand (a plain Playwright script on the embedded portal, either extension
+    alone): the login page shows no CAPTCHA box (``.captcha`` is ``display: none``)."""
+    report = probe_diagnose(
+        profile={"extensions": [styling, *SCRIPTED, "harmless/calculator"]},
+        credentials=(DEMO_IDENTIFIER, DEMO_PASSWORD),
+    )
+    assert report.verdict.factor == "extension"
+    assert [c.name for c in report.verdict.culprits] == [
+        "Tidy Page" if styling == "cosmetic-filter" else "Pick & Hide"
+    ]
+    ran = [run.name for run in report.variants if run.outcome != "skipped"]
+    assert ran == ["current", "without-suspects", "suspects-only"]
+    current = report.variants[0]
+    assert {e.kind for e in current.evidence} == {"injects-css", "injects-script"}
+    assert report.verdict.blockers[0].evidence[0].kind == "injects-css"

@@ -348,10 +348,19 @@ class PortalInfo(StrictModel):
 
 
 class BrowserInfo(StrictModel):
-    product: str
+    product: str  # "Chromium", "Google Chrome for Testing", "Google Chrome", "Firefox"...
     version: str
     executable: str
     headless: bool = True
+    # How it was chosen: the person's own browser ("own"), Chromium standing in for the
+    # person's browser, not installed here ("stand-in": ``person_product`` says which),
+    # named by an option ("named"), or the first found ("found"). None: not said (older
+    # reports, Firefox).
+    role: Literal["own", "stand-in", "named", "found"] | None = None
+    person_product: str | None = None  # the browser that wrote the profile, when known
+    # How the person's extensions were loaded: ``--load-extension`` ("command-line") or
+    # DevTools' Extensions.loadUnpacked ("devtools"), for builds that ignore the flag.
+    extension_loading: Literal["command-line", "devtools"] | None = None
 
 
 class ProfileInfo(StrictModel):

@@ -18,6 +18,7 @@ from typing import cast
 from probe.app.portal_choice import PortalChoice, choose_portal
 from probe.app.recipes.chromium import ProfileRecipe
 from probe.browsers.base import EngineName
+from probe.browsers.chromium.installs import CHANNELS
 from probe.description.target import Timeouts
 from probe.diagnosis.session import RunSettings
 from probe.errors import BadInput
@@ -47,6 +48,9 @@ class DiagnosisRequest:
     report_dir: Path | None = None  # None: reports/<timestamp>/
     lang: Lang = "en"
     chromium_path: str | None = None  # None: Playwright's Chromium, then the system's
+    # An installed branded browser by its Playwright channel ("chrome", "msedge"...,
+    # "brave"); None: the browser that wrote the profile when installed, else Chromium.
+    channel: str | None = None
     firefox_path: str | None = None  # None: Playwright's Firefox, then the system's
     # The engine: None, the one whose profile ``profile`` is, else Chromium.
     browser: EngineName | None = None
@@ -182,6 +186,7 @@ class BrowserOptions:
     report_dir: Path | None = None
     lang: str | None = None
     chromium: str | None = None
+    channel: str | None = None
     firefox: str | None = None
     headed: bool = False
     jobs: int = 2
@@ -202,6 +207,24 @@ class Asking:
     warn: Callable[[str], object] = lambda _text: None
 
 
+def channel_of(options: BrowserOptions, engine: EngineName | None) -> str | None:
+    """``--channel``, checked: a known channel, not with ``--chromium`` nor Firefox."""
+    if options.channel is None:
+        return None
+    if options.channel not in CHANNELS:
+        raise BadInput(
+            f"--channel {options.channel}: not a browser channel (use one of: "
+            f"{', '.join(CHANNELS)})"
+        )
+    if options.chromium is not None:
+        raise BadInput("--channel and --chromium both name the browser to drive: keep one")
+    if engine == "firefox":
+        raise BadInput(
+            f"--channel {options.channel} names a Chromium-family browser: drop --browser firefox"
+        )
+    return options.channel
+
+
 def browser_request(options: BrowserOptions, asking: Asking) -> DiagnosisRequest:
     """What ``probe browser`` was asked, decided: ``BadInput`` before anything starts."""
     lang = lang_of(options.lang)
@@ -211,6 +234,7 @@ def browser_request(options: BrowserOptions, asking: Asking) -> DiagnosisRequest
             profile_name=options.profile_name is not None,
             others=any(v is not None for v in (options.user, options.portal, options.profile)),
         )
+    channel = channel_of(options, engine)
     credentials = _typed_credentials(options, asking)
     portal = None
     if options.scenario is None and (options.portal is not None or options.portal_url is not None):
@@ -230,6 +254,7 @@ def browser_request(options: BrowserOptions, asking: Asking) -> DiagnosisRequest
         report_dir=options.report_dir,
         lang=lang,
         chromium_path=options.chromium,
+        channel=channel,
         firefox_path=options.firefox,
         browser=engine,
         profile_name=options.profile_name,

@@ -131,6 +131,20 @@ class Scenario(_Strict):
         return self
 
     @model_validator(mode="after")
+    def _trusted_ca_in_chromium(self) -> Scenario:
+        if self.profile.trusts_portal_ca and self.browsers != ["chromium"]:
+            raise ValueError(
+                "profile.trusts_portal_ca is for Chromium only (Linux Chromium reads the "
+                'person\'s NSS database): set browsers = ["chromium"]'
+            )
+        if self.profile.trusts_portal_ca and self.portal.tls != "off":
+            raise ValueError(
+                "profile.trusts_portal_ca serves the portal with the trusted CA's "
+                "certificate: drop portal.tls"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _same_accounts_while_building(self) -> Scenario:
         # The running portal keeps its accounts when it switches state, so accounts given
         # only in [portal] would never be seen.

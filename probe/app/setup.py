@@ -14,21 +14,25 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from probe._util.tls import person_ssl_context
+from probe._util.trust import person_trust
 from probe._util.workdir import private_workdir
 from probe.app.portal_choice import PortalChoice, check_login_page
 from probe.app.recipes.cache import ProfileCache
 from probe.app.recipes.chromium import build_profile
 from probe.app.recipes.firefox import build_firefox_profile
+from probe.app.recipes.trusted_ca import person_trusting_a_ca
 from probe.app.report_folder import default_report_dir, prepare_report_dir
 from probe.app.request import DiagnosisRequest, ScenarioCase, credentials_for, scenario_alone
 from probe.browsers.base import BrowserEngine, EngineName, other_engine
-from probe.browsers.chromium.discovery import Chromium
+from probe.browsers.chromium.discovery import Chromium, find_channel
 from probe.browsers.driver import SharedDriver
 from probe.browsers.registry import (
     Browser,
     choose_engine,
     find_browser,
     fresh_engine,
+    person_chromium,
     person_engine,
 )
 from probe.description.model import MOCK_SOURCE, PortalDescription, mock_description
@@ -37,11 +41,12 @@ from probe.diagnosis.runner import Progress, SilentProgress
 from probe.diagnosis.session import DiagnosisSetup, diagnose
 from probe.errors import ProbeError
 from probe.journey.account_guard import code_budget
-from probe.journey.codes.sources import code_source
+from probe.journey.codes.sources import OutboxCodes, code_source
 from probe.journey.credentials import Credentials
 from probe.mock_portal import EmbeddedPortal
 from probe.models import Report
 from probe.report import write_report
+from probe.report.details import browser_details
 from probe.report.files import discard_partial_report
 
 
@@ -109,28 +114,46 @@ def _resolve(
     profile_path = request.profile
     described = _described_portal(request, case)
     name = case.engine if case is not None else choose_engine(request.browser, profile_path)
-    browser = find_browser(
-        name,
-        chromium_path=request.chromium_path,
-        firefox_path=request.firefox_path,
-        chromium=chromium,
-    )
+    if name == "chromium" and request.channel is not None and chromium is None:
+        chromium = find_channel(request.channel)
+    if name == "chromium" and case is None and chromium is None:
+        # The person's own browser when it is installed (else Chromium stands in).
+        browser: Browser = person_chromium(
+            profile_path, chromium_path=request.chromium_path, channel=request.channel
+        )
+    else:
+        browser = find_browser(
+            name,
+            chromium_path=request.chromium_path,
+            firefox_path=request.firefox_path,
+            chromium=chromium,
+        )
+    trust_home: Path | None = None
     if case is not None and described is not None:
         login_url = described.description.login_url
         profile_path = _build_case_profile(case, browser, stack, progress, login_url, profiles)
     elif case is not None:
-        portal, profile_path = _set_up_case(case, browser, stack, progress, profiles)
+        portal, profile_path, trust_home = _set_up_case(case, browser, stack, progress, profiles)
     engine = _engine(
-        browser, profile_path, request, progress, report_dir, from_recipe=case is not None
+        browser,
+        profile_path,
+        request,
+        progress,
+        report_dir,
+        from_recipe=case is not None,
+        trust_home=trust_home,
     )
     progress.note(f"Browser: {engine.describe()}")
+    for said in browser_details(engine.info(headless=not request.headed)):
+        if said.key != "browser.found":  # the line above says it already
+            progress.note(said)
     other = _other_engine(engine.name, request, chromium) if request.other_browser else None
     if described is not None:
         choice = described
     else:
         portal = portal or stack.enter_context(EmbeddedPortal())
         choice = PortalChoice(embedded_portal(portal), MOCK_SOURCE)
-    target = _target(choice.description, request, credentials, portal)
+    target = _target(choice.description, request, credentials, portal, trust_home)
     progress.note(f"Portal: {target.login_url} (described by {choice.source})")
     codes = code_budget(
         choice.description, target, no_submit=request.no_submit, allowed=request.max_codes
@@ -157,8 +180,13 @@ def _target(
     request: DiagnosisRequest,
     credentials: Credentials,
     portal: EmbeddedPortal | None,
+    trust_home: Path | None = None,
 ) -> Target:
-    """What the core is told about the portal: its URLs, its pages, where codes come from."""
+    """What the core is told about the portal: its URLs, its pages, where codes come from
+    (``trust_home``: the scenario's person whose CAs probe trusts reading the outbox)."""
+    if portal is not None and trust_home is not None:
+        context = person_ssl_context(person_trust(home=trust_home))
+        return target_of(description, code_source=OutboxCodes(portal.outbox_url, context))
     if portal is not None:
         return target_of(description, outbox_url=portal.outbox_url)
     declared = description.second_factor.source if description.second_factor else None
@@ -197,8 +225,10 @@ def _engine(
     report_dir: Path,
     *,
     from_recipe: bool,
+    trust_home: Path | None = None,
 ) -> BrowserEngine:
-    """The engine of ``browser`` on the profile at ``profile_path`` (located, checked)."""
+    """The engine of ``browser`` on the profile at ``profile_path`` (located, checked);
+    ``trust_home``: a scenario's person whose trusted CAs the runs trust."""
     return person_engine(
         browser,
         profile_path,
@@ -206,6 +236,7 @@ def _engine(
         from_recipe=from_recipe,
         note=progress.note,
         before_reading=lambda: prepare_report_dir(report_dir),
+        trust_home=trust_home,
     )
 
 
@@ -230,10 +261,15 @@ def _set_up_case(
     stack: contextlib.ExitStack,
     progress: Progress,
     profiles: ProfileCache | None = None,
-) -> tuple[EmbeddedPortal, Path]:
-    """Start the embedded portal in the case's state and build its profile."""
+) -> tuple[EmbeddedPortal, Path, Path | None]:
+    """Start the embedded portal in the case's state and build its profile; also the
+    HOME of a person trusting the CA of the portal's certificate, when the recipe says so."""
     building = case.build_portal if case.build_portal is not None else case.portal
-    portal = stack.enter_context(EmbeddedPortal(building))
+    trusted = None
+    if case.recipe.trusts_portal_ca:
+        trusted = person_trusting_a_ca(stack.enter_context(private_workdir()))
+    tls = trusted.server if trusted is not None else None
+    portal = stack.enter_context(EmbeddedPortal(building, tls=tls))
     profile_dir = _build_case_profile(
         case,
         browser,
@@ -245,7 +281,7 @@ def _set_up_case(
     )
     if case.build_portal is not None:
         portal.set_config(case.portal)
-    return portal, profile_dir
+    return portal, profile_dir, trusted.home if trusted is not None else None
 
 
 def _build_case_profile(

@@ -12,16 +12,25 @@ or the name Chromium shows, from Local State); without it, the one last used.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 from probe._util.files import is_real_dir, is_regular, read_text
 from probe.browsers.base import ENGINE_LABELS, BrowserEngine, EngineName
-from probe.browsers.chromium.discovery import Chromium, find_chromium
+from probe.browsers.chromium.discovery import (
+    ENV_VAR,
+    Chromium,
+    find_channel,
+    find_chromium,
+    find_installed_channel,
+)
 from probe.browsers.chromium.engine import ChromiumEngine
+from probe.browsers.chromium.installs import channel_product, profile_channel
 from probe.browsers.chromium.profile import SourceProfile, describe_profile, locate_profile
-from probe.browsers.chromium.profile.reading import chromium_roots
+from probe.browsers.chromium.profile.reading import chromium_roots, default_user_data_dir
 from probe.browsers.firefox.discovery import (
     Firefox,
     choose_profile,
@@ -50,6 +59,43 @@ def find_browser(
     return chromium or find_chromium(chromium_path)
 
 
+def person_chromium(
+    profile: Path | None,
+    *,
+    chromium_path: str | None = None,
+    channel: str | None = None,
+) -> Chromium:
+    """The browser a person's Chromium-family profile runs in.
+
+    ``--chromium`` (or ``PROBE_CHROMIUM``) and ``--channel`` name it. Otherwise the
+    browser that wrote the profile (from its folder: ``profile``, or the person's default
+    one) when it is installed here; when it is not, Chromium stands in for it and the
+    report says so.
+    """
+    if chromium_path or os.environ.get(ENV_VAR):
+        return find_chromium(chromium_path)
+    if channel:
+        return find_channel(channel)
+    wanted = _profile_channel(profile)
+    if wanted is None:
+        return find_chromium()
+    product = channel_product(wanted)
+    own = find_installed_channel(wanted) if wanted != "chromium" else None
+    if own is not None:
+        return dataclasses.replace(own, person_product=product)
+    found = find_chromium()
+    if found.product == product:
+        return dataclasses.replace(found, role="own", person_product=product)
+    return dataclasses.replace(found, role="stand-in", person_product=product)
+
+
+def _profile_channel(profile: Path | None) -> str | None:
+    """The channel of the browser that wrote ``profile`` (None: the person's default
+    profile's), from its folder; None when the folder says nothing."""
+    folder = profile.expanduser().absolute() if profile is not None else default_user_data_dir()
+    return profile_channel(folder) if folder is not None else None
+
+
 def fresh_engine(
     name: EngineName,
     *,
@@ -75,6 +121,7 @@ def person_engine(
     from_recipe: bool,
     note: Callable[[str], None],
     before_reading: Callable[[], object],
+    trust_home: Path | None = None,
 ) -> BrowserEngine:
     """The engine of ``browser`` on the person's profile: ``profile`` (``--profile``, None:
     the person's default), the one named ``profile_name`` in it; located and checked.
@@ -82,6 +129,8 @@ def person_engine(
     ``from_recipe``: ``profile`` was built from a scenario's recipe. ``note`` is told
     what was chosen and what the diagnosis cannot do; ``before_reading`` is called once
     the profile is chosen, before it is read (the report folder is made then).
+    ``trust_home``: a HOME whose NSS database Chromium's runs trust instead of the
+    person's (a scenario's person, who trusts the CA of its HTTPS portal).
     """
     if browser.engine == "firefox":
         before_reading()
@@ -92,13 +141,9 @@ def person_engine(
         return FirefoxEngine(browser, folder, kind)
     if not from_recipe:
         profile = chromium_profile_folder(profile, profile_name)
-    if not browser.can_side_load_extensions:
-        note(
-            f"{browser.describe()} cannot load extensions from a folder (Google Chrome 137+): "
-            "extension variants will not reproduce your extensions."
-        )
     before_reading()
-    return ChromiumEngine(browser, _locate(profile, browser, note, from_recipe=from_recipe))
+    located = _locate(profile, browser, note, from_recipe=from_recipe)
+    return ChromiumEngine(browser, located, trust_home=trust_home)
 
 
 def _locate(
@@ -108,7 +153,7 @@ def _locate(
     if profile.made_by_newer_browser(chromium.version):
         raise BadInput(
             f"{profile.profile_dir} was last used by Chromium {profile.chromium_version}, newer "
-            f"than {chromium.describe()}; point --chromium at that version or newer"
+            f"than {chromium.describe()}; point --chromium (or --channel) at that version or newer"
         )
     for warning in profile.warnings:
         note(f"Note: {warning}")

@@ -16,7 +16,17 @@ from dataclasses import dataclass
 
 from babel.numbers import get_decimal_symbol
 
-from probe.models import Culprit, Detail, Lang, ParamValue, Remedy, Term, VariantRun, Verdict
+from probe.models import (
+    BrowserInfo,
+    Culprit,
+    Detail,
+    Lang,
+    ParamValue,
+    Remedy,
+    Term,
+    VariantRun,
+    Verdict,
+)
 from probe.report.i18n import template
 from probe.report.vocabulary import component_name, pick
 
@@ -33,6 +43,19 @@ def render(detail: Detail, lang: Lang) -> str:
 def rendered(details: Iterable[Detail], lang: Lang) -> str:
     """Sentences one after the other."""
     return " ".join(render(detail, lang) for detail in details)
+
+
+def browser_details(browser: BrowserInfo) -> list[Detail]:
+    """Which browser ran, and whether it is the person's own (``browser.<role>``), then
+    how the person's extensions were loaded into it (``browser.loading.<way>``)."""
+    params: dict[str, ParamValue] = {"product": browser.product, "version": browser.version}
+    role = browser.role or "found"
+    if role == "stand-in":
+        params["person"] = browser.person_product or "?"
+    found = [Detail(key=f"browser.{role}", params=params)]
+    if browser.extension_loading is not None:
+        found.append(Detail(key=f"browser.loading.{browser.extension_loading}"))
+    return found
 
 
 def english(detail: Detail) -> str:

@@ -14,7 +14,15 @@ from urllib.parse import urlsplit
 from probe._util.redact import redact_report, redact_text
 from probe.models import STEP_NAMES, DrillNode, Lang, Report, Step, VariantRun
 from probe.report import vocabulary as vocab
-from probe.report.details import remedy_text, render, rendered, shown, skip_text, summary_text
+from probe.report.details import (
+    browser_details,
+    remedy_text,
+    render,
+    rendered,
+    shown,
+    skip_text,
+    summary_text,
+)
 from probe.report.i18n import format_bytes, format_datetime, format_duration, format_int, text
 from probe.report.images import data_uri
 
@@ -403,7 +411,10 @@ def _facts(report: Report, lang: Lang) -> list[Fact]:
     facts = [
         Fact(text("date", lang), format_datetime(report.created_at, lang)),
         Fact(text("portal", lang), portal),
-        Fact(text("browser", lang), f"{browser.product} {browser.version}, {mode}"),
+        Fact(
+            text("browser", lang),
+            f"{rendered(browser_details(browser), lang)} {mode[:1].upper()}{mode[1:]}.",
+        ),
         Fact(text("profile", lang), profile),
     ]
     if report.profile.source:

@@ -160,6 +160,18 @@ def complete_lang(incomplete: str) -> list[str]:
     return [lang for lang in ("en", "fr") if lang.startswith(incomplete)]
 
 
+ChannelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--channel",
+        metavar="chrome|msedge|brave|...",
+        help="Run in this installed branded browser (Playwright's channel names: chrome, chrome-beta, chrome-dev, chrome-canary, msedge, msedge-beta, msedge-dev, msedge-canary; and brave). Default: the browser that wrote the profile when it is installed, else Chromium.",
+        envvar="PROBE_CHANNEL",
+        show_envvar=True,
+    ),
+]
+
+
 ChromiumOption = Annotated[
     str | None,
     typer.Option(

@@ -11,6 +11,7 @@ import typer
 from probe.app import console
 from probe.app.cli.base import (
     EXIT_FOR_STATUS,
+    ChannelOption,
     ChromiumOption,
     FirefoxOption,
     app,
@@ -180,6 +181,7 @@ def browser(
     report_dir: ReportDirOption = None,
     lang: LangOption = None,
     chromium: ChromiumOption = None,
+    channel: ChannelOption = None,
     firefox: FirefoxOption = None,
     headed: HeadedOption = False,
     jobs: JobsOption = 2,
@@ -200,7 +202,8 @@ def browser(
 
     Examples: probe browser --scenario extensions-clash ;
     probe browser --profile ~/.config/chromium --lang fr ;
-    probe browser --browser firefox --profile-name default-release
+    probe browser --browser firefox --profile-name default-release ;
+    probe browser --profile ~/.config/google-chrome --channel chrome
     """
     # Read once above; the Playwright driver and every Chromium would inherit it.
     os.environ.pop("PROBE_PASSWORD", None)
@@ -218,6 +221,7 @@ def browser(
         report_dir=report_dir,
         lang=lang,
         chromium=chromium,
+        channel=channel,
         firefox=firefox,
         headed=headed,
         jobs=jobs,

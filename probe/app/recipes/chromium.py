@@ -110,6 +110,10 @@ class ProfileRecipe(BaseModel):
     # Start the browser once with the enabled extensions, so that each stores what it
     # does when it starts (dynamic blocking rules, storage), as in a browser in use.
     run_extensions: bool = False
+    # The person's system trusts a certificate authority of their own (a company's, a home
+    # network's: Linux Chromium reads it from ~/.pki/nssdb), and the embedded portal is
+    # served over HTTPS with a certificate that CA issued. Chromium only.
+    trusts_portal_ca: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> ProfileRecipe:

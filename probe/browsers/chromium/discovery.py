@@ -1,14 +1,22 @@
 """Finding a Chromium to drive, and the flags every launch needs.
 
 Discovery order: the ``--chromium`` option, the ``PROBE_CHROMIUM`` environment
-variable, Playwright's own downloaded Chromium, then the system's ``chromium``,
-``chromium-browser`` and ``google-chrome``.
+variable, Playwright's own downloaded Chromium (found as Playwright finds it:
+``probe.browsers.chromium.installs``), then the system's ``chromium``,
+``chromium-browser`` and ``google-chrome``. ``find_channel`` finds an installed branded
+browser by its Playwright channel (``chrome``, ``msedge``...; ``brave``).
+
+How a browser gets the person's extensions (``Chromium.extension_loading``):
+``command-line`` (``--load-extension``) where the build still honours it; ``devtools``
+(DevTools' ``Extensions.loadUnpacked`` over Playwright's pipe, allowed by
+``--enable-unsafe-extension-debugging``) where it does not: branded Google Chrome and
+Microsoft Edge 137+. ``PROBE_EXTENSION_LOADING=devtools`` forces the second way on any
+Chromium (that is how it is tested on this machine's Chromium).
 """
 
 from __future__ import annotations
 
 import functools
-import glob
 import os
 import re
 import shutil
@@ -22,9 +30,25 @@ from typing import Literal
 
 from probe._util.trust import copy_nss_database
 from probe.browsers.base import playwright_error_lines
+from probe.browsers.chromium.installs import (
+    CHANNEL_PATHS,
+    channel_candidates,
+    channel_executable,
+    ignores_load_extension,
+    parse_version_output,
+    playwright_chromium_candidates,
+)
 from probe.errors import BadInput, BrowserFailure, ChromiumMissing
 
 ENV_VAR = "PROBE_CHROMIUM"
+CHANNEL_ENV_VAR = "PROBE_CHANNEL"
+LOADING_ENV_VAR = "PROBE_EXTENSION_LOADING"
+
+ExtensionLoading = Literal["command-line", "devtools"]
+# How the browser came to be chosen: the person's own product ("own"), Chromium standing
+# in for a person's browser that is not installed ("stand-in"), named by --chromium,
+# PROBE_CHROMIUM or --channel ("named"), or the first one found ("found").
+Role = Literal["own", "stand-in", "named", "found"]
 
 INSTALL_HINT = (
     "no Chromium found: run 'python -m playwright install chromium' "
@@ -81,8 +105,12 @@ class Chromium:
 
     executable: Path
     version: str  # e.g. "156.0.8078.108"
-    product: str  # "Chromium" or "Google Chrome"
-    source: str  # where it was found: "option", "env", "playwright", "system"
+    # "Chromium", "Google Chrome for Testing", "Google Chrome", "Microsoft Edge", "Brave Browser"
+    product: str
+    source: str  # where it was found: "option", "env", "playwright", "system", "channel"
+    loading: ExtensionLoading | None = None  # None: what the build allows (``extension_loading``)
+    role: Role = "found"
+    person_product: str | None = None  # the product that wrote the person's profile, when known
 
     @property
     def engine(self) -> Literal["chromium"]:
@@ -94,9 +122,16 @@ class Chromium:
         return int(self.version.split(".", 1)[0]) if self.version[:1].isdigit() else 0
 
     @property
+    def extension_loading(self) -> ExtensionLoading:
+        """How runs load the person's extensions in this browser."""
+        if self.loading is not None:
+            return self.loading
+        return "devtools" if ignores_load_extension(self.product, self.major) else "command-line"
+
+    @property
     def can_side_load_extensions(self) -> bool:
-        # Branded Google Chrome ignores --load-extension from version 137 on.
-        return not (self.product == "Google Chrome" and self.major >= 137)
+        """Whether ``--load-extension`` works (branded Chrome and Edge 137+ ignore it)."""
+        return not ignores_load_extension(self.product, self.major)
 
     def describe(self) -> str:
         return f"{self.product} {self.version} ({self.executable})"
@@ -130,7 +165,7 @@ def launch_args(*, as_root: bool | None = None, headless_of: Chromium | None = N
 
 
 def browser_environment(
-    home: Path, base: Mapping[str, str] | None = None
+    home: Path, base: Mapping[str, str] | None = None, *, trust_home: Path | None = None
 ) -> dict[str, str | float | bool]:
     """The environment of a Chromium probe starts: HOME and the XDG folders under ``home``.
 
@@ -140,7 +175,8 @@ def browser_environment(
     run's folder, they go away with it. ``XAUTHORITY`` is kept pointing at the person's
     file so that a headed browser can still open its windows. ``PROBE_PASSWORD`` is
     left out. ``home`` is created, with a copy of the person's NSS database
-    (``~/.pki/nssdb``): Linux Chromium reads the CAs the person trusts there.
+    (``~/.pki/nssdb``; ``trust_home``: the HOME whose database to copy instead, a
+    scenario's person): Linux Chromium reads the CAs the person trusts there.
     """
     env: dict[str, str | float | bool] = dict(os.environ if base is None else base)
     env.pop("PROBE_PASSWORD", None)  # the browser has no use for it
@@ -148,7 +184,7 @@ def browser_environment(
     if "XAUTHORITY" not in env and (real_home / ".Xauthority").is_file():
         env["XAUTHORITY"] = str(real_home / ".Xauthority")
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    copy_nss_database(real_home, home)
+    copy_nss_database(trust_home or real_home, home)
     env["HOME"] = str(home)
     for name, folder in (
         ("XDG_CONFIG_HOME", "config"),
@@ -239,18 +275,10 @@ def _too_long(extensions: int) -> BrowserFailure:
 
 
 def _playwright_candidates() -> list[Path]:
-    roots = []
-    if (env := os.environ.get("PLAYWRIGHT_BROWSERS_PATH")) and env != "0":
-        roots.append(Path(env))
-    roots.append(Path.home() / ".cache" / "ms-playwright")
-    found: list[Path] = []
-    for root in roots:
-        for pattern in (
-            "chromium-*/chrome-linux*/chrome",
-            "chromium-*/chrome-mac*/Chromium.app/Contents/MacOS/Chromium",
-        ):
-            found.extend(Path(p) for p in sorted(glob.glob(str(root / pattern)), reverse=True))
-    return found
+    try:
+        return playwright_chromium_candidates()
+    except (OSError, ImportError):
+        return []
 
 
 def _system_candidates() -> list[Path]:
@@ -276,17 +304,51 @@ def _read_version(executable: str) -> tuple[str, str]:
         ).stdout
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise BrowserFailure(f"cannot run {executable}: {exc}") from exc
-    match = re.search(r"(Google Chrome|Chromium)[^\d]*(\d+(?:\.\d+)+)", out)
-    if not match:
-        match2 = re.search(r"(\d+(?:\.\d+)+)", out)
-        return ("Chromium", match2.group(1) if match2 else "unknown")
-    return match.group(1), match.group(2)
+    return parse_version_output(out)
 
 
-def _make(path: Path, source: str) -> Chromium:
+def _forced_loading() -> ExtensionLoading | None:
+    value = os.environ.get(LOADING_ENV_VAR)
+    if not value:
+        return None
+    if value not in ("command-line", "devtools"):
+        raise BadInput(f"{LOADING_ENV_VAR}={value}: use 'command-line' or 'devtools'")
+    return "devtools" if value == "devtools" else "command-line"
+
+
+def _make(path: Path, source: str, role: Role = "found") -> Chromium:
     resolved = _resolve_wrapper(path)
     product, version = _read_version(str(resolved))
-    return Chromium(executable=resolved, version=version, product=product, source=source)
+    return Chromium(
+        executable=resolved,
+        version=version,
+        product=product,
+        source=source,
+        loading=_forced_loading(),
+        role=role,
+    )
+
+
+def find_channel(channel: str, *, given_as: str = "--channel") -> Chromium:
+    """The installed branded browser of a Playwright channel (``chrome``, ``msedge``...,
+    and ``brave``); ``BadInput`` in one line when the name is unknown or not installed."""
+    if channel not in CHANNEL_PATHS:
+        known = ", ".join(CHANNEL_PATHS)
+        raise BadInput(f"{given_as} {channel}: not a browser channel (use one of: {known})")
+    path = channel_executable(channel)
+    if path is None:
+        where = ", ".join(str(p) for p in channel_candidates(channel)) or "nowhere on this system"
+        raise BadInput(
+            f"{given_as} {channel}: that browser is not installed (looked at {where}); "
+            "install it, or drop the option to run in Chromium"
+        )
+    return _make(path, "channel", "named")
+
+
+def find_installed_channel(channel: str) -> Chromium | None:
+    """The browser of ``channel`` when it is installed, else None."""
+    path = channel_executable(channel)
+    return _make(path, "channel", "own") if path is not None else None
 
 
 def find_chromium(option: str | Path | None = None) -> Chromium:
@@ -295,12 +357,12 @@ def find_chromium(option: str | Path | None = None) -> Chromium:
         path = Path(option).expanduser()
         if not path.is_file() or not os.access(path, os.X_OK):
             raise BadInput(f"--chromium {option}: not an executable file")
-        return _make(path, "option")
+        return _make(path, "option", "named")
     if env := os.environ.get(ENV_VAR):
         path = Path(env).expanduser()
         if not path.is_file() or not os.access(path, os.X_OK):
             raise BadInput(f"{ENV_VAR}={env}: not an executable file")
-        return _make(path, "env")
+        return _make(path, "env", "named")
     candidates = [(p, "playwright") for p in _playwright_candidates()]
     candidates += [(p, "system") for p in _system_candidates()]
     found = [_make(p, src) for p, src in candidates if p.is_file() and os.access(p, os.X_OK)]

@@ -1,6 +1,8 @@
-"""Chromium (and Chrome) as a ``BrowserEngine``: the person's user-data-dir copied with
-``probe.browsers.chromium.profile``, run folders made from the copy, extensions loaded from the command
-line, and Chromium's own evidence of who did what (``probe.browsers.chromium.evidence``)."""
+"""Chromium (and Chrome, Edge, Brave) as a ``BrowserEngine``: the person's user-data-dir
+copied with ``probe.browsers.chromium.profile``, run folders made from the copy, extensions
+loaded from the command line or, in a browser that ignores ``--load-extension``, through
+DevTools (``probe.browsers.chromium.devtools_loading``), and Chromium's own evidence of who
+did what (``probe.browsers.chromium.evidence``)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from probe.browsers.base import (
     ProfileCopy,
     RunSpec,
 )
+from probe.browsers.chromium.devtools_loading import DEVTOOLS_LOADING_ARG, load_unpacked
 from probe.browsers.chromium.discovery import (
     LAUNCH_TIMEOUT_S,
     Chromium,
@@ -101,10 +104,12 @@ def take_inventory(profile: SourceProfile, sites: Iterable[str]) -> Inventory:
 @dataclass(frozen=True)
 class ChromiumEngine:
     """Chromium ``chromium`` on the person's ``profile`` (a located user-data-dir; None:
-    only brand-new profiles, as the other browser of a Firefox diagnosis)."""
+    only brand-new profiles, as the other browser of a Firefox diagnosis); ``trust_home``:
+    the HOME whose NSS database the runs trust (None: the person's own)."""
 
     chromium: Chromium
     profile: SourceProfile | None
+    trust_home: Path | None = None
 
     @property
     def name(self) -> EngineName:
@@ -116,6 +121,9 @@ class ChromiumEngine:
             version=self.chromium.version,
             executable=str(self.chromium.executable),
             headless=headless,
+            role=self.chromium.role,
+            person_product=self.chromium.person_product,
+            extension_loading=self.chromium.extension_loading,
         )
 
     def describe(self) -> str:
@@ -152,9 +160,9 @@ class ChromiumEngine:
         headed: bool,
         target: Target,
     ) -> BrowserReuse | None:
-        # A browser is set from run to run by probe's extension switch, loaded from the
-        # command line: not in a Chromium that ignores --load-extension (Chrome 137+).
-        if size <= 0 or not self.chromium.can_side_load_extensions:
+        # A browser is set from run to run by probe's extension switch, loaded beside the
+        # person's extensions (from the command line, or through DevTools).
+        if size <= 0:
             return None
         return warm_browsers(
             partial(self.start, playwright),
@@ -204,9 +212,12 @@ class ChromiumEngine:
             else:
                 profile_dir.mkdir(parents=True, exist_ok=True)
                 user_data_dir = profile_dir
-            args = launch_args(
-                headless_of=None if spec.headed else self.chromium
-            ) + extension_launch_args(extensions, helpers=helpers)
+            args = launch_args(headless_of=None if spec.headed else self.chromium)
+            by_devtools = self.chromium.extension_loading == "devtools"
+            if by_devtools:
+                args.append(DEVTOOLS_LOADING_ARG)
+            else:
+                args += extension_launch_args(extensions, helpers=helpers)
             check_command_line(args, extensions=len(extensions))
             context = await playwright.chromium.launch_persistent_context(
                 str(user_data_dir),
@@ -214,7 +225,7 @@ class ChromiumEngine:
                 headless=not spec.headed,
                 args=args,
                 ignore_default_args=["--disable-extensions"],
-                env=browser_environment(spec.folder / "home"),
+                env=browser_environment(spec.folder / "home", trust_home=self.trust_home),
                 timeout=LAUNCH_TIMEOUT_S * 1000,
                 **spec.context_options(),
             )
@@ -231,6 +242,9 @@ class ChromiumEngine:
             ) from None
         launched = Launched(context=context)
         try:
+            if by_devtools:
+                folders = dict.fromkeys([e.path for e in extensions] + list(helpers))
+                await load_unpacked(context, list(folders))
             # Whole-journey runs ask the browser who did what (``probe.browsers.chromium.evidence``).
             if spec.watch and extensions:
                 launched.watch = EvidenceWatch(context, extensions, spec.sites)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import time
 from datetime import datetime
 from typing import Any
@@ -61,14 +62,17 @@ def _parse_time(text: str) -> float:
         return 0.0
 
 
-async def latest_code(outbox_url: str, *, since: float, timeout: float) -> FoundCode:
-    """The newest 6-digit code delivered to the inbox after ``since`` (epoch seconds)."""
+async def latest_code(
+    outbox_url: str, *, since: float, timeout: float, context: ssl.SSLContext | None = None
+) -> FoundCode:
+    """The newest 6-digit code delivered to the inbox after ``since`` (epoch seconds);
+    ``context``: the CAs to trust (default: what the person's browser trusts)."""
     # By host name, trusting what the person's browser trusts (an HTTPS portal's outbox).
     url, headers = outbox_url, dict[str, str]()
     deadline = time.monotonic() + timeout
     in_spam = False
     note: Detail | None = None
-    transport = by_name_transport(trusted_context())
+    transport = by_name_transport(context or trusted_context())
     async with httpx.AsyncClient(timeout=5.0, transport=transport) as client:
         while True:
             messages: list[dict[str, Any]] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import ssl
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -29,11 +30,12 @@ class OutboxCodes:
 
     kind = "outbox"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, context: ssl.SSLContext | None = None) -> None:
         self.url = url
+        self.context = context  # None: what the person's browser trusts
 
     async def code(self, *, since: float, timeout: float) -> FoundCode:
-        return await latest_code(self.url, since=since, timeout=timeout)
+        return await latest_code(self.url, since=since, timeout=timeout, context=self.context)
 
 
 def _created(text: str) -> float:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,7 @@ from probe.browsers.chromium.discovery import (
     launch_args,
 )
 from probe.errors import BadInput, ChromiumMissing
-
-
-def fake_browser(folder: Path, name: str, banner: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"#!/bin/sh\necho '{banner}'\n")
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path
+from tests.helpers.fake_browsers import fake_browser
 
 
 @pytest.fixture

@@ -167,6 +167,15 @@ _KINDS: tuple[DefaultKind, ...] = (
 )
 
 
+def default_user_data_dir() -> Path | None:
+    """The user-data-dir probe reads when no profile is given (the first of
+    ``chromium_roots`` holding a profile), None when there is none."""
+    for _, folder in chromium_roots():
+        if folder.is_dir() and _pick_profile(folder)[0] is not None:
+            return folder
+    return None
+
+
 def _default_profile() -> SourceProfile:
     candidates = chromium_roots()
     for kind, folder in candidates:

@@ -318,7 +318,7 @@ def test_no_chromium_anywhere_says_how_to_install_one(
     done = run_module("browser", env=env)
     message = error_line(done.stdout, done.stderr, done.returncode, 2)
     assert message.startswith("no Chromium found")
-    assert "playwright install chromium" in message and "PROBE_CHROMIUM" in message
+    assert "probe install chromium" in message and "PROBE_CHROMIUM" in message
     assert done.stderr.count("\n") == 1 and done.stdout == ""
 
 

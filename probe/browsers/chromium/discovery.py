@@ -51,8 +51,8 @@ ExtensionLoading = Literal["command-line", "devtools"]
 Role = Literal["own", "stand-in", "named", "found"]
 
 INSTALL_HINT = (
-    "no Chromium found: run 'python -m playwright install chromium' "
-    "(or on Debian 'apt-get install chromium'), or point PROBE_CHROMIUM / --chromium at one"
+    "no Chromium found: run 'probe install chromium' (Playwright's build, else the "
+    "system's package), or point PROBE_CHROMIUM / --chromium at one"
 )
 
 # Chromium's own background traffic fails on closed networks and slows every start.

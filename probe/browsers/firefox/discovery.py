@@ -25,7 +25,7 @@ from probe.errors import BadInput, ChromiumMissing
 ENV_VAR = "PROBE_FIREFOX"
 
 INSTALL_HINT = (
-    "no Firefox found: on Debian run 'apt-get install firefox-esr', "
+    "no Firefox found: run 'probe install firefox' (Playwright's build, else the system's firefox-esr), "
     "or point PROBE_FIREFOX / --firefox at a Firefox executable"
 )
 

@@ -34,7 +34,7 @@ def test_no_browser_at_all_says_how_to_install_one(empty_machine: Path) -> None:
     with pytest.raises(ChromiumMissing) as caught:
         find_chromium()
     assert caught.value.exit_code == 2
-    assert "playwright install chromium" in str(caught.value)
+    assert "probe install chromium" in str(caught.value)
     assert "\n" not in str(caught.value)
 
 

@@ -236,7 +236,7 @@ def test_find_firefox_option_env_and_nothing(
     monkeypatch.setattr(discovery, "_SYSTEM_BINARIES", ())
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.setenv("HOME", str(tmp_path))
-    with pytest.raises(ChromiumMissing, match="apt-get install firefox-esr"):
+    with pytest.raises(ChromiumMissing, match="probe install firefox"):
         find_firefox(env={})
     esr = _fake_firefox(tmp_path / "esr", "153.8.0", "esr")
     found = find_firefox(env={"PROBE_FIREFOX": str(esr)})

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -141,15 +142,17 @@ async def _copy_and_run(
 ) -> tuple[ProfileCopy[Any], _Runs]:
     """Copy the profile (in a thread: file work) while Playwright's driver starts (a Node.js
     process, ~0.4 s): neither needs the other, and the first launch needs both."""
-    copying = asyncio.create_task(asyncio.to_thread(_copied, setup, work, progress))
+    copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe-copy")
+    copying = asyncio.get_running_loop().run_in_executor(copier, _copied, setup, work, progress)
     try:
         async with async_playwright() as playwright:
             copy = await copying
             return copy, await _run_browsers(setup, copy, work, progress, playwright)
     finally:
-        if not copying.done():
-            copying.cancel()
-        # The copy's thread cannot be stopped half-way: let it end before its folder goes.
+        # The copy's thread cannot be stopped half-way, and a cancelled await does not wait
+        # for it (a stop during the copy would remove the folder it still writes into):
+        # let the thread end here, before its folder goes.
+        copier.shutdown(wait=True)
         await asyncio.gather(copying, return_exceptions=True)
 
 

@@ -12,7 +12,6 @@ browser lists none of them. The diagnosis must name the same culprits as with
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright
 
+from probe._util import loops
 from probe.browsers.base import RunSpec
 from probe.browsers.chromium import engine as engine_module
 from probe.browsers.chromium.discovery import Chromium, find_chromium
@@ -56,7 +56,8 @@ def _internals(chromium: Chromium, profile: Path, tmp: Path) -> tuple[list[tuple
             (e["name"], e["location"]) for e in listed if e["location"] != "COMPONENT"
         ), command_line
 
-    return asyncio.run(run())
+    # loops.run: a thread of its own when pytest-playwright's sync API left a loop running here.
+    return loops.run(run())
 
 
 def test_a_profiles_extensions_load_through_devtools_without_the_flag(

@@ -6,7 +6,7 @@ times are noise; see benchmarks/README.md for the last results):
 
   .venv/bin/python benchmarks/bench.py
       The diagnosis cases below, median of --repeat 5 each, against issue 25's targets.
-      About 2 min on a quiet 2-core machine (each case: 5 diagnoses and 3 cold launches;
+      About 10 min on a quiet 2-core machine (4 of the 7 cases took 6.5 min; each case: 5 diagnoses and 3 cold launches;
       --naive-repeat/--no-reuse-repeat add the naive way and no reuse, ~15 s a run each).
   .venv/bin/python benchmarks/bench.py --ci
       `probe ci --jobs 2` over every scenario, timed: about 4 min (target 60 s).

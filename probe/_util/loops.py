@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -35,6 +35,25 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
         return _run(coroutine)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe-loop") as worker:
         return worker.submit(_run, coroutine).result()
+
+
+def in_background(
+    tasks: set[asyncio.Task[None]], start: Callable[[], Coroutine[Any, Any, None]]
+) -> None:
+    """Run ``start()`` as a task kept in ``tasks`` until it ends; nothing when no loop runs.
+
+    A run still going at a stop's deadline has its coroutine closed (``_cancel_within``):
+    its ``finally`` blocks then run with no loop, and a coroutine made there for a task
+    would never be awaited (Python warns so on the terminal, after probe's last line).
+    What it would have closed goes with the private folder.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    task = asyncio.create_task(start())
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:

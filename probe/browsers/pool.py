@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from playwright.async_api import Error as PlaywrightError
 
+from probe._util import loops
 from probe.browsers.base import SITE_DATA_ID, EvidenceWatch, Inventory, LentBrowser
 
 if TYPE_CHECKING:
@@ -183,9 +184,7 @@ class BrowserPool(Generic[B]):
 
     def _close_later(self, browser: B) -> None:
         # Closing takes ~0.3 s: let it overlap with the next runs (see ``close``).
-        task = asyncio.create_task(browser.close())
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
+        loops.in_background(self._closing, browser.close)
 
     async def close(self) -> None:
         """Close every browser of the pool and wait until they are gone."""

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from playwright.async_api import BrowserContext, Page, Playwright
 
+from probe._util import loops
 from probe.browsers.base import (
     SITE_DATA_ID,
     BrowserEngine,
@@ -258,9 +259,7 @@ class Runner:
             self.reuse.give_back(browser.lent, sound=sound)
             return
         # Let closing overlap with the next runs (see ``drain``).
-        closing = asyncio.create_task(discard_browser(browser.context, browser.folder))
-        self._closing.add(closing)
-        closing.add_done_callback(self._closing.discard)
+        loops.in_background(self._closing, lambda: discard_browser(browser.context, browser.folder))
 
     def _timeouts_for(self, env: Environment) -> Timeouts:
         if env.stop_after is None:

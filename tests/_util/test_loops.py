@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -69,3 +71,54 @@ def test_a_result_comes_back_from_a_thread_that_has_a_loop_already() -> None:
     # A thread of its own runs that loop: the test session's main thread may run one already.
     with ThreadPoolExecutor(max_workers=1) as thread:
         assert thread.submit(asyncio.run, caller()).result() == 42
+
+
+def test_a_run_closed_at_the_deadline_starts_no_clean_up_task_that_nobody_awaits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A run whose clean-up outlives the grace period has its coroutine closed; its own
+    # ``finally`` then asks for a background close (a browser discarded), with no loop.
+    monkeypatch.setattr(loops, "STOP_GRACE_S", 0.2)
+    closing: set[asyncio.Task[None]] = set()
+    started: list[str] = []
+
+    async def close_browser() -> None:
+        started.append("close")
+
+    async def a_run() -> None:
+        try:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                await asyncio.Event().wait()  # a clean-up that never ends
+        finally:
+            loops.in_background(closing, close_browser)
+
+    async def main() -> None:
+        asyncio.get_running_loop().call_later(0.05, _interrupt)
+        await a_run()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(KeyboardInterrupt):
+            loops.run(main())
+        gc.collect()
+    assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
+    assert started == [] and closing == set()
+
+
+def test_a_background_task_runs_and_leaves_the_set_when_done() -> None:
+    closing: set[asyncio.Task[None]] = set()
+    done: list[str] = []
+
+    async def close_browser() -> None:
+        done.append("closed")
+
+    async def main() -> None:
+        loops.in_background(closing, close_browser)
+        assert len(closing) == 1
+        await asyncio.gather(*closing)
+        await asyncio.sleep(0)
+
+    loops.run(main())
+    assert done == ["closed"] and closing == set()

@@ -420,6 +420,8 @@ class Journey:
                     lambda: page.click(self.map.submit, timeout=3_000),
                     self.timeouts.submit,
                     self.timeouts.sent_within or None,
+                    form=self.map.login_form,
+                    button=self.map.submit,
                 )
             except PlaywrightError as exc:
                 answer, sent = "form-broken", not isinstance(exc, NothingSent)
@@ -578,6 +580,8 @@ class Journey:
             lambda: page.click(self.map.code_submit),
             self.timeouts.navigation,
             self.timeouts.sent_within or None,
+            form=self.map.code_form,
+            button=self.map.code_submit,
         )
         if answered.response is None and answered.status is not None:
             recorder.last_document_status = answered.status

@@ -196,8 +196,11 @@ async def submit(
     click: Callable[[], Awaitable[None]],
     timeout_ms: int,
     sent_within_ms: int | None = None,
+    *,
+    form: str,
+    button: str,
 ) -> Answer:
-    """Press the button and wait for the answer the way this portal gives it.
+    """Press ``button`` of ``form`` and wait for the answer the way this portal gives it.
 
     Raises PlaywrightError when nothing answers within ``timeout_ms``, or, sooner, when
     the page sent nothing at all within ``sent_within_ms`` of the press: not a request of
@@ -208,10 +211,10 @@ async def submit(
     """
     sent = asyncio.Event()
     times: list[float] = []  # when the button was pressed, when the first request left
-    watch = await watch_form(page, pagemap, patch=False) if sent_within_ms is not None else None
+    watch = await watch_form(page, form, patch=False) if sent_within_ms is not None else None
 
     async def sending() -> bool:
-        return await on_its_way(page, pagemap, watch)
+        return await on_its_way(page, button, watch)
 
     def on_request(_request: Request) -> None:
         if not sent.is_set():

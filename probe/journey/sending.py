@@ -145,7 +145,7 @@ async def form_sends(
     page.on("request", outbound.request)
     page.on("requestfailed", outbound.failed)
     try:
-        watch = await watch_form(page, pagemap, patch=True)
+        watch = await watch_form(page, pagemap.login_form, patch=True)
         try:
             await click()
         except PlaywrightError:
@@ -161,21 +161,23 @@ async def form_sends(
             await context.unroute("**/*", outbound.route)
 
 
-async def watch_form(page: Page, pagemap: PageMap, *, patch: bool) -> JSHandle | None:
-    """Start watching how the page handles the next press of its button.
+async def watch_form(page: Page, form: str, *, patch: bool) -> JSHandle | None:
+    """Start watching how the page handles the next press of the button of ``form``.
 
     ``patch``: also notice a page script's ``fetch``/``XMLHttpRequest``/``form.submit()``
     (by wrapping them: only in runs whose login never reaches the portal). None: the page
-    cannot be asked (no script world, no form); the network alone tells.
+    cannot be asked (no script world, no such form on the page); the network alone tells.
     """
     try:
-        form = page.locator(pagemap.login_form).first
-        return await form.evaluate_handle(_WATCH, patch, timeout=2_000)
+        found = page.locator(form).first
+        if await found.count() == 0:
+            return None  # not waited for: the press comes now, on the page as it is
+        return await found.evaluate_handle(_WATCH, patch, timeout=2_000)
     except PlaywrightError:
         return None
 
 
-async def on_its_way(page: Page, pagemap: PageMap, watch: JSHandle | None) -> bool:
+async def on_its_way(page: Page, button: str, watch: JSHandle | None) -> bool:
     """After a press, whether the form is being sent though no request was seen yet: the
     browser submitted it itself, a page script sent it, or the button turned busy."""
     if watch is not None:
@@ -185,7 +187,7 @@ async def on_its_way(page: Page, pagemap: PageMap, watch: JSHandle | None) -> bo
             return True  # the page went away: it navigated, the form was sent
         if isinstance(state, list) and (state[0] == "native" or state[1] is True):
             return True
-    return await _busy(page, pagemap)
+    return await _busy(page, button)
 
 
 async def _decided(
@@ -196,7 +198,7 @@ async def _decided(
         return True
     if how == "invalid":
         return False
-    if how == "native" or await _busy(page, pagemap):
+    if how == "native" or await _busy(page, pagemap.submit):
         # A request is on its way: let it leave the page, to be stopped.
         return await _leaves(outbound, timeouts.submit)
     if watch is None:
@@ -234,14 +236,14 @@ async def _how(watch: JSHandle | None, outbound: _Outbound, bound_ms: int) -> Ho
     return how if how in ("native", "script", "click-only", "invalid") else None
 
 
-async def _busy(page: Page, pagemap: PageMap) -> bool:
-    """The button turned busy: a script is sending the form."""
-    button = page.locator(pagemap.submit).first
+async def _busy(page: Page, button: str) -> bool:
+    """The ``button`` turned busy: a script is sending its form."""
+    found = page.locator(button).first
     try:
-        if await button.count() == 0:
+        if await found.count() == 0:
             return False
-        disabled = not await button.is_enabled(timeout=1_000)
-        return disabled or await button.get_attribute("aria-busy", timeout=1_000) == "true"
+        disabled = not await found.is_enabled(timeout=1_000)
+        return disabled or await found.get_attribute("aria-busy", timeout=1_000) == "true"
     except PlaywrightError:
         return False
 

@@ -58,7 +58,12 @@ async def _in_browser(
                 navigations: list[str] = []
                 page.on("framenavigated", lambda f: navigations.append(f.url))
                 answer = await submit(
-                    page, pagemap, lambda: page.click(pagemap.submit), timeout_ms=6_000
+                    page,
+                    pagemap,
+                    lambda: page.click(pagemap.submit),
+                    timeout_ms=6_000,
+                    form=pagemap.login_form,
+                    button=pagemap.submit,
                 )
                 message = await visible_text(page, pagemap.message)
                 result.update(

@@ -97,3 +97,18 @@ def test_the_catalogs_are_package_data() -> None:
     for lang in LANGS:
         relative = Path(str(catalog_path(lang))).relative_to(root / "probe")
         assert any(relative.match(glob) for glob in globs), relative
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_verdict_summary_repeats_the_title_printed_before_it(lang: Lang) -> None:
+    # The terminal prints "<title>: <summary>" (-q) or the title over the summary: a
+    # summary that starts with its own title reads "Access works: Access works: ...".
+    catalog = _catalog_ids(lang)
+    titles = [fold(v) for k, v in catalog.items() if k.startswith("console.title.")]
+    summaries = {k: fold(v) for k, v in catalog.items() if k.startswith("summary.")}
+    repeating = [k for k, v in summaries.items() if any(v.startswith(t) for t in titles)]
+    assert repeating == []
+
+
+def fold(words: str) -> str:
+    return re.sub(r"\W+", " ", words.lower()).strip()

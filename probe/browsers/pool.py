@@ -28,7 +28,8 @@ small ``WarmBrowser`` protocol, so that the pool is tested with a fake.
 ``Reuse`` is what an engine that can switch a running browser hands the runner (the
 ``BrowserReuse`` of ``probe.browsers.base``): a run's kept components turned into its
 ``RunNeeds``, the pool asked, the browser set to the run (``SwitchableBrowser.prepare``,
-the engine's own). Only Chromium has such browsers (``probe.browsers.chromium.warm``).
+the engine's own): Chromium's (``probe.browsers.chromium.warm``) and Firefox's
+(``probe.browsers.firefox.warm``).
 """
 
 from __future__ import annotations
@@ -37,12 +38,13 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from playwright.async_api import Error as PlaywrightError
 
 from probe._util import loops
 from probe.browsers.base import SITE_DATA_ID, EvidenceWatch, Inventory, LentBrowser
+from probe.models import cookie_component
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page
@@ -293,3 +295,30 @@ class Reuse(Generic[W]):
 
     async def close(self) -> None:
         await self._pool.close()
+
+
+async def reset_cookies(
+    context: BrowserContext, start: Iterable[dict[str, Any]], dropped: set[str]
+) -> None:
+    """Set the jar back to ``start`` (the cookies the browser started with), without the
+    ``dropped`` portal cookies (component ids, ``name@host``).
+
+    Cookies a run did not change are left as they are (re-adding one would give it a new
+    creation time, which orders the Cookie header).
+    """
+    wanted = [c for c in start if _cookie_id(c) not in dropped]
+    now = [dict(c) for c in await context.cookies()]
+    for cookie in now:
+        if cookie not in wanted:
+            await context.clear_cookies(
+                name=str(cookie["name"]),
+                domain=str(cookie["domain"]),
+                path=str(cookie["path"]),
+            )
+    missing = [c for c in wanted if c not in now]
+    if missing:
+        await context.add_cookies(missing)  # type: ignore[arg-type]
+
+
+def _cookie_id(cookie: dict[str, Any]) -> str:
+    return cookie_component(str(cookie["name"]), str(cookie["domain"])).id

@@ -51,9 +51,8 @@ from playwright.async_api import Error as PlaywrightError
 from probe.browsers.base import SITE_DATA_ID, Launched, ProfileCopy, RunSpec, discard_browser
 from probe.browsers.chromium.evidence import EvidenceWatch, may_hold_network_rules
 from probe.browsers.chromium.profile import Extension, SourceProfile, extension_id
-from probe.browsers.pool import BrowserSetup, Reuse
+from probe.browsers.pool import BrowserSetup, Reuse, reset_cookies
 from probe.description.target import Target, origin_of
-from probe.models import cookie_component
 
 SWITCH_FOLDER = Path(__file__).resolve().parent / "extension_switch"
 RULES_WAIT_S = 2.0  # a blocker switched back on: until its rules match again
@@ -326,26 +325,11 @@ class ChromiumWarmBrowser:
                 )
             await session.send("Network.clearBrowserCache")
             await _stop_service_workers(session, self.sites)
-        await self._reset_cookies(set(dropped_cookies))
+        await reset_cookies(self.context, self._cookies, set(dropped_cookies))
         shutil.rmtree(self.downloads, ignore_errors=True)
         self.downloads.mkdir(parents=True, exist_ok=True)
         self.used = True
         return await self.context.new_page()
-
-    async def _reset_cookies(self, dropped: set[str]) -> None:
-        """The jar as the browser started, without the ``dropped`` portal cookies (``name@host``)."""
-        wanted = [c for c in self._cookies if _cookie_id(c) not in dropped]
-        now = [dict(c) for c in await self.context.cookies()]
-        for cookie in now:
-            if cookie not in wanted:
-                await self.context.clear_cookies(
-                    name=str(cookie["name"]),
-                    domain=str(cookie["domain"]),
-                    path=str(cookie["path"]),
-                )
-        missing = [c for c in wanted if c not in now]
-        if missing:
-            await self.context.add_cookies(missing)  # type: ignore[arg-type]
 
     async def _rules_apply(
         self, component: str, known: dict[str, str] | None, seconds: float
@@ -397,7 +381,3 @@ def _has_content_scripts(ext: Extension) -> bool:
     except (OSError, ValueError):
         return True  # cannot tell: count it in
     return not isinstance(manifest, dict) or bool(manifest.get("content_scripts"))
-
-
-def _cookie_id(cookie: dict[str, Any]) -> str:
-    return cookie_component(str(cookie["name"]), str(cookie["domain"])).id

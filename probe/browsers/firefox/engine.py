@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -32,9 +33,11 @@ from probe.browsers.base import (
     RunSpec,
     playwright_error_lines,
 )
+from probe.browsers.firefox import marionette
 from probe.browsers.firefox.discovery import Firefox
 from probe.browsers.firefox.evidence import AddonEvidenceWatch
 from probe.browsers.firefox.launch import LAUNCH_TIMEOUT_MS, NOT_DRIVEN_SCRIPT, launch_options
+from probe.browsers.firefox.prefs import PrefValue
 from probe.browsers.firefox.profile import Addon, FirefoxProfile, SettingId, read_profile
 from probe.browsers.firefox.rundir import (
     RunPlan,
@@ -42,11 +45,12 @@ from probe.browsers.firefox.rundir import (
     prepare_run_dir,
     snapshot_profile,
 )
+from probe.browsers.firefox.warm import switch_sources, warm_browsers
 from probe.errors import BrowserFailure
 from probe.models import BrowserInfo, Component, ProfileInfo, cookie_component, cookie_name_host
 
 if TYPE_CHECKING:
-    from playwright.async_api import Playwright
+    from playwright.async_api import BrowserContext, Playwright
 
     from probe.description.target import Target
 
@@ -135,26 +139,7 @@ class FirefoxEngine:
         self, playwright: Playwright, copy: ProfileCopy[FirefoxProfile | None] | None, spec: RunSpec
     ) -> Launched:
         profile = copy.source if copy is not None else None
-        folder = spec.folder / "profile"
-        try:
-            spec.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if profile is None or spec.fresh:
-                run = prepare_fresh_run_dir(folder)
-            else:
-                assert copy is not None
-                run = prepare_run_dir(profile, folder, plan_of(copy.inventory, profile, spec))
-            options = launch_options(
-                self.firefox, run.path, run.user_prefs, headless=not spec.headed
-            )
-            context = await playwright.firefox.launch_persistent_context(
-                **options, **spec.context_options()
-            )
-            await context.add_init_script(script=NOT_DRIVEN_SCRIPT)
-        except BaseException as exc:
-            shutil.rmtree(spec.folder, ignore_errors=True)
-            if not isinstance(exc, PlaywrightError):
-                raise
-            raise launch_failure(str(exc), self.firefox, headed=spec.headed) from None
+        context, _ = await self.start(playwright, copy, spec)
         launched = Launched(context=context)
         addons = (
             [a for a in profile.addons if a.id in spec.kept and runs_in_person_browser(a)]
@@ -169,6 +154,43 @@ class FirefoxEngine:
             launched.watch = watch
         return launched
 
+    async def start(
+        self,
+        playwright: Playwright,
+        copy: ProfileCopy[FirefoxProfile | None] | None,
+        spec: RunSpec,
+        switch_prefs: dict[str, PrefValue] | None = None,
+    ) -> tuple[BrowserContext, Path]:
+        """Start Firefox on a run folder for ``spec``: its context and profile folder.
+
+        With ``switch_prefs``, a browser whose add-ons are switched while it runs
+        (``probe.browsers.firefox.warm``): Marionette on, those prefs added.
+        """
+        profile = copy.source if copy is not None else None
+        folder = spec.folder / "profile"
+        try:
+            spec.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if profile is None or spec.fresh:
+                run = prepare_fresh_run_dir(folder)
+            else:
+                assert copy is not None
+                run = prepare_run_dir(profile, folder, plan_of(copy.inventory, profile, spec))
+            prefs = run.user_prefs if switch_prefs is None else {**run.user_prefs, **switch_prefs}
+            options = launch_options(self.firefox, run.path, prefs, headless=not spec.headed)
+            if switch_prefs is not None:
+                options["firefox_user_prefs"].update(marionette.PREFS)
+                options["args"] = [marionette.ARGUMENT]
+            context = await playwright.firefox.launch_persistent_context(
+                **options, **spec.context_options()
+            )
+            await context.add_init_script(script=NOT_DRIVEN_SCRIPT)
+        except BaseException as exc:
+            shutil.rmtree(spec.folder, ignore_errors=True)
+            if not isinstance(exc, PlaywrightError):
+                raise
+            raise launch_failure(str(exc), self.firefox, headed=spec.headed) from None
+        return context, run.path
+
     def reusable(
         self,
         playwright: Playwright,
@@ -179,10 +201,28 @@ class FirefoxEngine:
         headed: bool,
         target: Target,
     ) -> BrowserReuse | None:
-        # probe sets a running browser to another run with an extension switch of its own
-        # (``chrome.management``, ``probe.browsers.chromium.warm``): Chromium only. Each
-        # Firefox run starts its own browser.
-        return None
+        # A running Firefox is set from run to run by installing and uninstalling the
+        # run's add-ons through Marionette (``probe.browsers.firefox.warm``), when each
+        # add-on can be installed so that it runs as in the person's Firefox.
+        profile = copy.source
+        if size <= 0 or profile is None:
+            return None
+        addons = [a for a in profile.addons if a.id in copy.inventory.ids]
+        sources = switch_sources(profile, addons)
+        if sources is None:
+            return None
+        switchable = ProfileCopy(
+            inventory=copy.inventory, source=profile, notes=copy.notes, warnings=copy.warnings
+        )
+        return warm_browsers(
+            partial(self.start, playwright),
+            switchable,
+            sources,
+            size=size,
+            folder=folder,
+            headed=headed,
+            target=target,
+        )
 
 
 def plan_of(inventory: Inventory, profile: FirefoxProfile, spec: RunSpec) -> RunPlan:

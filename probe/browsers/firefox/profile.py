@@ -77,6 +77,10 @@ class Addon:
     private_allowed: bool  # may run in private windows
     xpi: Path | None  # extensions/<id>.xpi when the add-on is one
     storage_uuid: str | None  # its moz-extension://<uuid> host
+    # What extension-preferences.json grants it beyond its manifest's required
+    # permissions: permissions (the private-window grant among them) and host patterns.
+    granted_permissions: frozenset[str] = frozenset()
+    granted_origins: frozenset[str] = frozenset()
 
     @property
     def builtin(self) -> bool:
@@ -303,6 +307,8 @@ def _read_addons(path: Path, uuids: dict[str, str], warnings: list[str]) -> list
                 private_allowed=_private_allowed(grants.get(addon_id)),
                 xpi=xpis.get(addon_id),
                 storage_uuid=uuids.get(addon_id),
+                granted_permissions=_granted(grants.get(addon_id), "permissions"),
+                granted_origins=_granted(grants.get(addon_id), "origins"),
             )
         )
     # An .xpi Firefox has not registered yet (dropped in by hand, or by a recipe).
@@ -320,9 +326,20 @@ def _read_addons(path: Path, uuids: dict[str, str], warnings: list[str]) -> list
                     private_allowed=_private_allowed(grants.get(addon_id)),
                     xpi=xpi,
                     storage_uuid=uuids.get(addon_id),
+                    granted_permissions=_granted(grants.get(addon_id), "permissions"),
+                    granted_origins=_granted(grants.get(addon_id), "origins"),
                 )
             )
     return addons
+
+
+def _granted(grant: Any, key: str) -> frozenset[str]:
+    values = grant.get(key) if isinstance(grant, dict) else None
+    return (
+        frozenset(v for v in values if isinstance(v, str))
+        if isinstance(values, list)
+        else frozenset()
+    )
 
 
 def _private_allowed(grant: Any) -> bool:

@@ -79,6 +79,8 @@ _SKIPPED_NAMES = frozenset(
         # A cache of the add-on list: without it Firefox rebuilds the list from
         # extensions.json and the extensions folder, so dropped add-ons stay dropped.
         "addonStartup.json.lz4",
+        # The port of a Marionette server that ran on the profile (``marionette``).
+        "MarionetteActivePort",
         HOME_FOLDER,
         # Never copied: history and bookmarks, saved passwords and their key, form
         # history, the Firefox account; a login does not depend on them.

@@ -1,0 +1,165 @@
+"""Firefox runs reusing a running Firefox (``probe.browsers.firefox.warm``): add-ons installed
+and uninstalled through Marionette, the portal's site data emptied between runs, and the
+same verdict as with a Firefox per run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from probe.app.ci import diagnose_scenario
+from probe.app.recipes.chromium import ProfileRecipe
+from probe.app.recipes.firefox import build_firefox_profile, gecko_id
+from probe.app.request import DiagnosisRequest
+from probe.browsers.firefox.discovery import Firefox, find_firefox
+from probe.browsers.firefox.engine import FirefoxEngine
+from probe.browsers.firefox.prefs import parse_prefs
+from probe.browsers.firefox.warm import UUIDS_PREF, FirefoxWarmBrowser
+from probe.browsers.pool import Lent
+from probe.description.model import mock_description
+from probe.description.target import Target, pagemap_of
+from probe.errors import ProbeError
+from probe.mock_portal import EmbeddedPortal
+
+# A CSS-only add-on hides the CAPTCHA among two harmless ones: no request fails, so no
+# evidence names it and the diagnosis narrows down by elimination (8 runs).
+CSS_AMONG_THREE = """
+name = "css-addon-among-three"
+description = "A CSS-only add-on hides the CAPTCHA; two harmless add-ons beside it."
+reproduces = "CAPTCHA missing (ad blocker / extension)"
+browsers = ["firefox"]
+
+[portal]
+captcha = { mode = "pass" }
+
+[profile]
+extensions = ["cosmetic-filter", "harmless/calculator", "harmless/color-picker"]
+
+[credentials]
+identifier = "1850775123456"
+password = "Ameli-Demo-2026!"
+
+[expect]
+status = "blocked"
+factor = "extension"
+culprits = ["cosmetic-filter"]
+"""
+
+CAPTCHA_DISPLAY = (
+    "() => [...document.querySelectorAll('.captcha')].map(e => getComputedStyle(e).display)"
+)
+
+
+@pytest.fixture(scope="module")
+def firefox() -> Firefox:
+    try:
+        return find_firefox()
+    except ProbeError as exc:
+        pytest.skip(f"Firefox is not installed ({exc})")
+
+
+def _verdict(report: dict[str, Any]) -> tuple[str, str, list[str], list[str]]:
+    verdict = report["verdict"]
+    return (
+        verdict["status"],
+        verdict["factor"],
+        sorted(c["id"] for c in verdict["culprits"]),
+        [b["factor"] for b in verdict["blockers"]],
+    )
+
+
+def test_narrowing_down_among_addons_reuses_firefox_with_the_same_verdict(
+    firefox: Firefox, tmp_path: Path
+) -> None:
+    """Seen by hand (Firefox ESR 153, plain Playwright): with Tidy Page installed the
+    CAPTCHA box's display is 'none', without it 'block'. Diagnosed with reuse (the
+    default) and with a Firefox per run (--no-reuse): the same verdict, Tidy Page named;
+    with reuse fewer Firefox launches than runs, without it one per run."""
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    (scenarios / "css-addon-among-three.toml").write_text(CSS_AMONG_THREE)
+    reports: dict[bool, Any] = {}
+    for reuse in (True, False):
+        request = DiagnosisRequest(
+            report_dir=tmp_path / f"reuse-{reuse}", browser="firefox", reuse_browsers=reuse
+        )
+        report, _ = diagnose_scenario("css-addon-among-three", request, directory=scenarios)
+        reports[reuse] = report
+    reused, alone = reports[True], reports[False]
+    assert alone.browsers_started == alone.browser_runs
+    assert reused.browsers_started is not None and reused.browsers_started < reused.browser_runs
+    assert _verdict(reused.model_dump(mode="json")) == _verdict(alone.model_dump(mode="json"))
+    assert [c.id for c in reused.verdict.culprits] == [gecko_id("cosmetic-filter")]
+
+
+async def _switch_back_and_forth(
+    engine: FirefoxEngine, copy: Any, target: Target, folder: Path, portal_url: str
+) -> tuple[list[Any], str | None]:
+    from playwright.async_api import async_playwright
+
+    tidy = gecko_id("cosmetic-filter")
+    seen: list[Any] = []
+    browser: FirefoxWarmBrowser | None = None
+    async with async_playwright() as playwright:
+        reuse = engine.reusable(
+            playwright, copy, size=1, folder=folder, headed=False, target=target
+        )
+        assert reuse is not None
+        everything = copy.inventory.ids
+        try:
+            for kept in (everything, everything - {tidy}, everything):
+                lent = await reuse.lend(kept, fresh=False, start=True)
+                assert isinstance(lent, Lent) and isinstance(lent.browser, FirefoxWarmBrowser)
+                browser = lent.browser
+                page = lent.page
+                await page.goto(portal_url + "connexion")
+                await page.wait_for_timeout(500)  # the add-on's style sheet, if any
+                seen.append(
+                    (
+                        await page.evaluate(CAPTCHA_DISPLAY),
+                        await page.evaluate("localStorage.length"),
+                    )
+                )
+                await page.evaluate("localStorage.setItem('probe-run', '1')")
+                reuse.give_back(lent, sound=True)
+            # Closed by Firefox itself, which writes its prefs (the add-ons' addresses).
+            assert browser is not None
+            prefs_file = browser.run_dir / "profile" / "prefs.js"
+            await browser.context.close()
+            uuids = json.loads(str(parse_prefs(prefs_file.read_text()).values[UUIDS_PREF]))
+        finally:
+            await reuse.close()
+    return seen, uuids.get(tidy)
+
+
+def test_an_addon_switched_off_and_on_keeps_its_address_and_the_portal_data_is_emptied(
+    firefox: Firefox, tmp_path: Path
+) -> None:
+    """One running Firefox, three runs: Tidy Page, then without it, then with it again.
+    Its style sheet hides the CAPTCHA box only while it is installed; the local storage a
+    run wrote on the portal is gone at the next run; and the add-on keeps the
+    moz-extension address the person's Firefox gave it (so its storage is the person's)."""
+    with EmbeddedPortal() as portal:
+        profile = build_firefox_profile(
+            ProfileRecipe(extensions=["cosmetic-filter", "harmless/calculator"]),
+            tmp_path / "person",
+            firefox=firefox,
+            portal_url=portal.url,
+        )
+        engine = FirefoxEngine(firefox, profile)
+        sites = ("portal.localhost",)
+        copy = engine.copy_profile(tmp_path / "copy", sites)
+        assert copy.source is not None
+        person_uuid = next(
+            a.storage_uuid for a in copy.source.addons if a.id == gecko_id("cosmetic-filter")
+        )
+        target = Target(url=portal.url, sites=sites, pagemap=pagemap_of(mock_description()))
+        seen, uuid = asyncio.run(
+            _switch_back_and_forth(engine, copy, target, tmp_path / "work", portal.url)
+        )
+    assert seen == [(["none"], 0), (["block"], 0), (["none"], 0)]
+    assert person_uuid and uuid == person_uuid

@@ -10,9 +10,9 @@ pref ``marionette.port``), answers ``Addon:Install`` (``temporary: true``: unsig
 or .xpi files) and ``Addon:Uninstall`` without a session of its own. This script starts
 Firefox the way probe does plus Marionette, installs the ``cosmetic-filter`` fixture (a
 CSS-only add-on hiding the CAPTCHA box), checks the box is hidden, uninstalls it, reloads
-and checks it shows, and prints how long each switch took. Not used by probe yet: a
-Firefox pool would start the run folder without the person's add-ons and install the kept
-ones (their .xpi from the profile copy) per run.
+and checks it shows, and prints how long each switch took. probe's Firefox reuse is built
+on this (``probe.browsers.firefox.warm``; it lets Firefox pick the port, ``marionette.port``
+0, and reads it from ``MarionetteActivePort``).
 """
 
 from __future__ import annotations

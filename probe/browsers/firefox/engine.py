@@ -1,7 +1,9 @@
 """Firefox as a ``BrowserEngine``: the person's profile copied and read
 (``probe.browsers.firefox.profile``), run folders keeping some components
 (``probe.browsers.firefox.rundir``), Firefox started through WebDriver BiDi
-(``probe.browsers.firefox.launch``).
+(``probe.browsers.firefox.launch``); runs that differ only in add-ons, cookies and site data
+reuse running Firefoxes whose add-ons are installed and uninstalled through Marionette
+(``probe.browsers.firefox.warm``).
 
 A component is what the diagnosis keeps or drops, as for Chromium: each add-on running
 in the person's Firefox (named as Firefox shows it), each cookie Firefox sends to the

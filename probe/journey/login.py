@@ -47,6 +47,7 @@ from probe.journey.page_steps import (
     SKIPPED,
     Answer,
     NothingSent,
+    form_drawn,
     read_message,
     solve_captcha,
     submit,
@@ -63,10 +64,6 @@ NOT_REACHED = Detail(key="detail.not-reached")
 # The answer a gate is given while the logged-in page has not shown yet: not understood.
 UNCONFIRMED: Symptom = "page-error"
 
-# How long a login form drawn by script after the page loaded is waited for, at most;
-# once the page's network is quiet, the script has had its answers: this long more.
-FORM_DRAWN_MS = 8_000
-FORM_AFTER_QUIET_MS = 500
 # Bigger than this, the downloaded document is not one: the download is stopped.
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 
@@ -693,29 +690,3 @@ def _first_bytes(path: Path, count: int) -> bytes:
             return file.read(count)
     except OSError:
         return b""
-
-
-async def form_drawn(page: Page, form: str) -> None:
-    """Wait for a login form that a script draws after the page loaded.
-
-    A single-page application draws it after requests of its own (Node-RED's editor:
-    once its settings request answered 401). Waited for until it is there, or until the
-    page's network has been quiet for 0.5 s (Playwright's "networkidle": the script has
-    its answers) and ``FORM_AFTER_QUIET_MS`` more passed; ``FORM_DRAWN_MS`` at most
-    (a page that keeps a request open). A page without a form says so in about a second,
-    not eight.
-    """
-    drawn = asyncio.ensure_future(
-        page.wait_for_selector(form, state="attached", timeout=FORM_DRAWN_MS)
-    )
-    quiet = asyncio.ensure_future(page.wait_for_load_state("networkidle", timeout=FORM_DRAWN_MS))
-    try:
-        await asyncio.wait({drawn, quiet}, return_when=asyncio.FIRST_COMPLETED)
-        if not drawn.done():
-            # Quiet, or the browser could not say (then the form has its whole time).
-            calm = quiet.exception() is None
-            await asyncio.wait({drawn}, timeout=FORM_AFTER_QUIET_MS / 1000 if calm else None)
-    finally:
-        for task in (drawn, quiet):
-            task.cancel()
-        await asyncio.gather(drawn, quiet, return_exceptions=True)

@@ -17,7 +17,7 @@ from playwright.async_api import Route, async_playwright
 from probe._util import loops
 from probe.app.portal.login_page import launch
 from probe.browsers.chromium.discovery import find_chromium
-from probe.journey.login import form_drawn
+from probe.journey.page_steps import form_drawn
 
 PAGE = "http://drawn.test/connexion"
 FORM = "<form id='login-form'><input type='password'></form>"

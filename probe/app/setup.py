@@ -44,7 +44,7 @@ from probe.journey.account_guard import code_budget
 from probe.journey.codes.sources import OutboxCodes, code_source
 from probe.journey.credentials import Credentials
 from probe.mock_portal import EmbeddedPortal
-from probe.models import Report
+from probe.models import Detail, Report
 from probe.report import write_report
 from probe.report.details import browser_details
 from probe.report.files import discard_partial_report
@@ -143,7 +143,7 @@ def _resolve(
         from_recipe=case is not None,
         trust_home=trust_home,
     )
-    progress.note(f"Browser: {engine.describe()}")
+    progress.note(Detail(key="progress.browser", params={"browser": engine.describe()}))
     for said in browser_details(engine.info(headless=not request.headed)):
         if said.key != "browser.found":  # the line above says it already
             progress.note(said)
@@ -154,7 +154,9 @@ def _resolve(
         portal = portal or stack.enter_context(EmbeddedPortal())
         choice = PortalChoice(embedded_portal(portal), MOCK_SOURCE)
     target = _target(choice.description, request, credentials, portal, trust_home)
-    progress.note(f"Portal: {target.login_url} (described by {choice.source})")
+    progress.note(
+        Detail(key="progress.portal", params={"url": target.login_url, "source": choice.source})
+    )
     codes = code_budget(
         choice.description, target, no_submit=request.no_submit, allowed=request.max_codes
     )
@@ -298,8 +300,10 @@ def _build_case_profile(
     ``profiles`` holds for the same recipe (the diagnosis only reads it); a recipe's
     ``{portal}`` is the origin of ``portal_url``. ``portal_state``: the embedded portal's
     state while it is built (a described portal's is not known: its URL stands for it)."""
-    label = f"Scenario {case.scenario}" if case.scenario else "Set-up"
-    progress.note(f"{label}: building its browser profile")
+    if case.scenario:
+        progress.note(Detail(key="progress.building.scenario", params={"name": case.scenario}))
+    else:
+        progress.note(Detail(key="progress.building.set-up"))
     origin = origin_of(portal_url)
     if browser.engine == "chromium" and profiles is not None:
         return profiles.profile(

@@ -40,6 +40,7 @@ from probe.browsers.firefox.discovery import (
 )
 from probe.browsers.firefox.engine import FirefoxEngine, FirefoxProfileKind
 from probe.errors import BadInput
+from probe.models import Detail, ParamValue
 
 # A browser found on this machine; ``browser.engine`` says which.
 Browser = Chromium | Firefox
@@ -119,7 +120,7 @@ def person_engine(
     profile_name: str | None,
     *,
     from_recipe: bool,
-    note: Callable[[str], None],
+    note: Callable[[str | Detail], None],
     before_reading: Callable[[], object],
     trust_home: Path | None = None,
 ) -> BrowserEngine:
@@ -135,9 +136,7 @@ def person_engine(
     if browser.engine == "firefox":
         before_reading()
         folder, kind, line = firefox_profile(profile, None if from_recipe else profile_name)
-        if from_recipe:
-            line = "Profile: built from the scenario's recipe, read from a private copy"
-        note(line)
+        note(Detail(key="progress.profile.recipe") if from_recipe else line)
         return FirefoxEngine(browser, folder, kind)
     if not from_recipe:
         profile = chromium_profile_folder(profile, profile_name)
@@ -147,7 +146,11 @@ def person_engine(
 
 
 def _locate(
-    path: Path | None, chromium: Chromium, note: Callable[[str], None], *, from_recipe: bool
+    path: Path | None,
+    chromium: Chromium,
+    note: Callable[[str | Detail], None],
+    *,
+    from_recipe: bool,
 ) -> SourceProfile:
     profile = locate_profile(path)
     if profile.made_by_newer_browser(chromium.version):
@@ -191,7 +194,7 @@ def choose_engine(browser: EngineName | None, profile: Path | None) -> EngineNam
 
 def firefox_profile(
     path: Path | None, profile_name: str | None
-) -> tuple[Path | None, FirefoxProfileKind, str]:
+) -> tuple[Path | None, FirefoxProfileKind, Detail]:
     """The Firefox profile folder to read, its kind, and a line saying which and why.
 
     ``(None, "fresh", ...)`` when the person has no Firefox profile at all.
@@ -204,7 +207,7 @@ def firefox_profile(
                     f"--profile-name {profile_name}: no Firefox profiles folder found; "
                     "give it with --profile"
                 )
-            return None, "fresh", "Profile: no Firefox profile found, using a brand-new one"
+            return None, "fresh", Detail(key="progress.profile.firefox-fresh")
         return choice.entry.path, "default-firefox", _chosen(choice.entry.name, choice.reason)
     path = path.expanduser().absolute()
     if not path.exists():
@@ -224,12 +227,19 @@ def firefox_profile(
             f"{path} is not a Firefox profile: no prefs.js, times.json or compatibility.ini "
             "in it, and no profiles.ini"
         )
-    return path, "given", f"Profile: given ({path}), read from a private copy"
+    return path, "given", Detail(key="progress.profile.given", params={"where": str(path)})
 
 
-def _chosen(name: str, reason: str) -> str:
-    why = {"named": "named", "only": "the only one"}.get(reason, reason)
-    return f"Profile: Firefox profile {name!r} ({why}), read from a private copy"
+def _chosen(name: str, reason: str) -> Detail:
+    """Which profile of a Firefox profiles folder, and why (``ProfileChoice.reason``)."""
+    why = reason.replace(" ", "-")  # "install default" -> progress.profile.why.install-default
+    known = ("named", "only", "install-default", "last-used", "default")
+    params: dict[str, ParamValue] = {"name": repr(name)}
+    if why in known:
+        params["why"] = Detail(key=f"progress.profile.why.{why}")
+    else:
+        params["why"] = reason
+    return Detail(key="progress.profile.firefox", params=params)
 
 
 def chromium_profile_folder(path: Path | None, profile_name: str | None) -> Path | None:

@@ -47,6 +47,7 @@ from probe.journey.page_steps import (
     SKIPPED,
     Answer,
     NothingSent,
+    form_drawn,
     read_message,
     solve_captcha,
     submit,
@@ -63,8 +64,6 @@ NOT_REACHED = Detail(key="detail.not-reached")
 # The answer a gate is given while the logged-in page has not shown yet: not understood.
 UNCONFIRMED: Symptom = "page-error"
 
-# How long a login form drawn by script after the page loaded is waited for.
-FORM_DRAWN_MS = 8_000
 # Bigger than this, the downloaded document is not one: the download is stopped.
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 
@@ -359,12 +358,7 @@ class Journey:
                 message,
             )
         if symptom is None and await page.locator(self.map.login_form).count() == 0:
-            # A single-page application draws its login form by script, after requests of
-            # its own (Node-RED's editor: after its settings request answered 401).
-            with contextlib.suppress(PlaywrightError):
-                await page.wait_for_selector(
-                    self.map.login_form, state="attached", timeout=FORM_DRAWN_MS
-                )
+            await form_drawn(page, self.map.login_form)
         if await page.locator(self.map.login_form).count() == 0:
             if symptom is not None:
                 raise _Failure(symptom, Detail(key="detail.message-not-form"), message)

@@ -30,6 +30,10 @@ from probe.models import Detail, FailedRequest, Symptom
 WIDGET_REQUESTS = ("script", "sub_frame", "fetch", "xhr")
 SKIPPED: Literal["skipped"] = "skipped"
 HIDDEN_FOR_S = 1.0  # a rendered widget's box out of sight this long: something hides it
+# How long a login form drawn by script after the page loaded is waited for, at most;
+# once the page's network is quiet, the script has had its answers: this long more.
+FORM_DRAWN_MS = 8_000
+FORM_AFTER_QUIET_MS = 500
 
 
 @dataclass(frozen=True)
@@ -326,3 +330,29 @@ async def _in_page_answer(
             break
         await asyncio.sleep(0.1)
     return Answer(None, status)
+
+
+async def form_drawn(page: Page, form: str) -> None:
+    """Wait for a login form that a script draws after the page loaded.
+
+    A single-page application draws it after requests of its own (Node-RED's editor:
+    once its settings request answered 401). Waited for until it is there, or until the
+    page's network has been quiet for 0.5 s (Playwright's "networkidle": the script has
+    its answers) and ``FORM_AFTER_QUIET_MS`` more passed; ``FORM_DRAWN_MS`` at most
+    (a page that keeps a request open). A page without a form says so in about a second,
+    not eight.
+    """
+    drawn = asyncio.ensure_future(
+        page.wait_for_selector(form, state="attached", timeout=FORM_DRAWN_MS)
+    )
+    quiet = asyncio.ensure_future(page.wait_for_load_state("networkidle", timeout=FORM_DRAWN_MS))
+    try:
+        await asyncio.wait({drawn, quiet}, return_when=asyncio.FIRST_COMPLETED)
+        if not drawn.done():
+            # Quiet, or the browser could not say (then the form has its whole time).
+            calm = quiet.exception() is None
+            await asyncio.wait({drawn}, timeout=FORM_AFTER_QUIET_MS / 1000 if calm else None)
+    finally:
+        for task in (drawn, quiet):
+            task.cancel()
+        await asyncio.gather(drawn, quiet, return_exceptions=True)

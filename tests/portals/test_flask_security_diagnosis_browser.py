@@ -31,20 +31,26 @@ WRONG = "Tulip-Garden-8"
 FORM_BREAKER = ["form-filler-pro", "harmless/notes", "harmless/stopwatch"]
 
 
-@pytest.fixture
-def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FlaskSecurityPortal]:
-    ca = local_ca(tmp_path / "ca", names=(HOST,))
-    monkeypatch.setenv("HOME", str(person_home(tmp_path / "home", ca)))
-    with FlaskSecurityPortal(tls=ca.server) as running:
-        assert running.login_url.startswith("https://")
-        yield running
+# One portal and one draft for the module (a portal start and a draft's two logins cost
+# ~8 s): each test diagnoses with its own profile; the person's HOME (the NSS database
+# that trusts the CA) is set for the module's tests only.
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskSecurityPortal]:
+    folder = tmp_path_factory.mktemp("flask-security")
+    ca = local_ca(folder / "ca", names=(HOST,))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(person_home(folder / "home", ca)))
+        with FlaskSecurityPortal(tls=ca.server) as running:
+            assert running.login_url.startswith("https://")
+            yield running
 
 
-@pytest.fixture
-def learned(portal: FlaskSecurityPortal, tmp_path: Path, probe_chromium: Chromium) -> Path:
-    path = drafted(
-        portal.login_url, tmp_path / "draft", probe_chromium, Login(DEMO_EMAIL, DEMO_PASSWORD)
-    )
+@pytest.fixture(scope="module")
+def learned(
+    portal: FlaskSecurityPortal, tmp_path_factory: pytest.TempPathFactory, probe_chromium: Chromium
+) -> Path:
+    login = Login(DEMO_EMAIL, DEMO_PASSWORD)
+    path = drafted(portal.login_url, tmp_path_factory.mktemp("draft"), probe_chromium, login)
     assert len(portal.received) == 2  # the draft's two logins: a wrong one, then the right one
     return path
 

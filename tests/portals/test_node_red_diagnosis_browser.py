@@ -33,29 +33,41 @@ FORM_BREAKER = ["form-filler-pro", "harmless/notes", "harmless/stopwatch"]
 RIGHT = Credentials(DEMO_USERNAME, DEMO_PASSWORD)
 
 
-@pytest.fixture
+# One portal and one draft for the module (a portal start and a draft's two logins cost
+# ~15 s): each test diagnoses with its own profile, and counts logins from its own start.
+@pytest.fixture(scope="module")
 def portal() -> Iterator[NodeRedPortal]:
     with NodeRedPortal() as running:
         yield running
 
 
-@pytest.fixture
-def learned(portal: NodeRedPortal, tmp_path: Path, probe_chromium: Chromium) -> Path:
+@pytest.fixture(scope="module")
+def drafting(
+    portal: NodeRedPortal, tmp_path_factory: pytest.TempPathFactory, probe_chromium: Chromium
+) -> tuple[Path, list[str]]:
+    """The learned draft, and what the portal logged while it was made."""
     login = Login(DEMO_USERNAME, DEMO_PASSWORD)
-    return drafted(portal.login_url, tmp_path / "draft", probe_chromium, login)
+    path = drafted(portal.login_url, tmp_path_factory.mktemp("draft"), probe_chromium, login)
+    return path, portal.logins()
+
+
+@pytest.fixture
+def learned(drafting: tuple[Path, list[str]]) -> Path:
+    return drafting[0]
 
 
 def _refused(portal: NodeRedPortal) -> int:
     return sum(1 for event in portal.logins() if event.startswith("auth.login.fail"))
 
 
-def test_the_learned_draft_knows_the_answers(portal: NodeRedPortal, learned: Path) -> None:
+def test_the_learned_draft_knows_the_answers(drafting: tuple[Path, list[str]]) -> None:
+    learned, logins = drafting
     description = load_description(learned)
     assert description.credentials.answer == "in-page"
     assert description.messages.page == "#node-dialog-login-failed"
     assert description.logged_in.marker.startswith("#red-ui-")
     assert "# learned: a wrong password was answered 'Login failed'" in learned.read_text()
-    assert portal.logins() == ["auth.login.fail.credentials", "auth.login"]
+    assert logins == ["auth.login.fail.credentials", "auth.login"]
 
 
 def test_fresh_profile_is_ok(learned: Path, tmp_path: Path, probe_chromium: Chromium) -> None:
@@ -66,10 +78,11 @@ def test_fresh_profile_is_ok(learned: Path, tmp_path: Path, probe_chromium: Chro
 def test_wrong_password_is_invalid_credentials_in_the_portals_words_sent_at_most_twice(
     portal: NodeRedPortal, learned: Path, tmp_path: Path, probe_chromium: Chromium
 ) -> None:
+    before = _refused(portal)
     report = diagnose(learned, tmp_path, probe_chromium, Credentials(DEMO_USERNAME, WRONG))
     assert (report.verdict.status, report.verdict.factor) == ("blocked", "invalid-credentials")
     assert report.variants[0].message == "Login failed"
-    assert _refused(portal) - 1 <= 2  # less the draft's one
+    assert _refused(portal) - before <= 2
 
 
 def test_javascript_off_is_the_setting(

@@ -35,6 +35,7 @@ from probe.browsers.chromium.discovery import (
     with_short_temporary,
 )
 from probe.errors import BadInput, BrowserFailure, PortalFailure
+from probe.journey.page_steps import form_drawn
 
 READ_LIMIT_S = 60  # opening and reading the login page, at most
 
@@ -298,8 +299,7 @@ async def _read_login_page(browser: Browser, url: str) -> LoginPage:
         hosts: list[str] = []
         status = await open_login_page(page, url, hosts)
         # A single-page application draws its login form by script, after its own requests.
-        with contextlib.suppress(PlaywrightError):
-            await page.wait_for_selector("input[type=password]", state="attached", timeout=8_000)
+        await form_drawn(page, "input[type=password]")
         known = {
             "byVendor": {name: w["container"] for name, w in KNOWN_WIDGETS.items()},
             "containers": ", ".join(w["container"] for w in KNOWN_WIDGETS.values()),

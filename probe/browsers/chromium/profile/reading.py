@@ -30,6 +30,7 @@ from probe._util.files import (
 )
 from probe.browsers.chromium.profile.chromium_json import loads_chromium
 from probe.errors import BadInput
+from probe.models import Detail
 
 SettingId = Literal["javascript", "cookies", "third-party-cookies", "proxy"]
 
@@ -497,18 +498,18 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))
 
 
-def describe_profile(profile: SourceProfile, *, from_recipe: bool = False) -> str:
+def describe_profile(profile: SourceProfile, *, from_recipe: bool = False) -> Detail:
     """The progress line saying which profile a diagnosis reads."""
     if from_recipe:
-        return "Profile: built from the scenario's recipe, read from a private copy"
+        return Detail(key="progress.profile.recipe")
     if profile.kind == "fresh":
-        return "Profile: none found, using a brand-new one"
+        return Detail(key="progress.profile.fresh")
     where = profile.user_data_dir / profile.profile_name
-    label = {
-        "given": "given",
-        "default-chromium": "your Chromium's",
-        "default-chrome": "your Chrome's",
-        "default-edge": "your Edge's",
-        "default-brave": "your Brave's",
-    }
-    return f"Profile: {label.get(profile.kind, profile.kind)} ({where}), read from a private copy"
+    kind = profile.kind if profile.kind in _PROFILE_KINDS else "given"
+    return Detail(key=f"progress.profile.{kind}", params={"where": str(where)})
+
+
+# The profile kinds with a progress line of their own (``progress.profile.KIND``).
+_PROFILE_KINDS = frozenset(
+    {"given", "default-chromium", "default-chrome", "default-edge", "default-brave"}
+)

@@ -24,6 +24,7 @@ from probe.description.model import mock_description
 from probe.description.target import Target, pagemap_of
 from probe.errors import ProbeError
 from probe.mock_portal import EmbeddedPortal
+from tests.diagnosis.test_reuse_equivalence_browser import verdict_of
 
 # A CSS-only add-on hides the CAPTCHA among two harmless ones: no request fails, so no
 # evidence names it and the diagnosis narrows down by elimination (8 runs).
@@ -62,17 +63,7 @@ def firefox() -> Firefox:
         pytest.skip(f"Firefox is not installed ({exc})")
 
 
-def _verdict(report: dict[str, Any]) -> tuple[str, str, list[str], list[str]]:
-    verdict = report["verdict"]
-    return (
-        verdict["status"],
-        verdict["factor"],
-        sorted(c["id"] for c in verdict["culprits"]),
-        [b["factor"] for b in verdict["blockers"]],
-    )
-
-
-def test_narrowing_down_among_addons_reuses_firefox_with_the_same_verdict(
+def test_narrowing_down_among_addons_reuses_firefox_with_the_sameverdict_of(
     firefox: Firefox, tmp_path: Path
 ) -> None:
     """Seen by hand (Firefox ESR 153, plain Playwright): with Tidy Page installed the
@@ -92,7 +83,7 @@ def test_narrowing_down_among_addons_reuses_firefox_with_the_same_verdict(
     reused, alone = reports[True], reports[False]
     assert alone.browsers_started == alone.browser_runs
     assert reused.browsers_started is not None and reused.browsers_started < reused.browser_runs
-    assert _verdict(reused.model_dump(mode="json")) == _verdict(alone.model_dump(mode="json"))
+    assert verdict_of(reused.model_dump(mode="json")) == verdict_of(alone.model_dump(mode="json"))
     assert [c.id for c in reused.verdict.culprits] == [gecko_id("cosmetic-filter")]
 
 

@@ -36,6 +36,7 @@ from playwright.async_api import Page, async_playwright
 
 from probe._util import loops
 from probe.app.recipes.chromium import ProfileRecipe, build_profile
+from probe.app.recipes.firefox import build_firefox_profile
 from probe.browsers.base import RunSpec
 from probe.browsers.chromium.discovery import Chromium
 from probe.browsers.chromium.engine import ChromiumEngine
@@ -178,6 +179,46 @@ def test_a_firefox_run_has_no_robot_marks(
     found = loops.run(check())
     assert_unmarked(found)
     assert f"Firefox/{firefox.version.split('.')[0]}.0" in found["userAgent"]
+
+
+def test_a_reused_firefox_has_no_robot_marks(
+    portal: BotdPortal, firefox: Firefox, tmp_path: Path
+) -> None:
+    """A pooled Firefox runs Marionette beside WebDriver BiDi (its add-ons are switched
+    through it): the page sees no more of that than of a plain run, add-on or not."""
+    profile = build_firefox_profile(
+        ProfileRecipe(extensions=["harmless/notes"]), tmp_path / "profile", firefox=firefox
+    )
+    engine = FirefoxEngine(firefox, profile)
+    copy = engine.copy_profile(tmp_path / "copy", SITES)
+    description = load_description(HERE / "portal.toml")
+    target = target_of(relocated(description, portal.login_url))
+
+    async def check() -> dict[str, Any]:
+        async with async_playwright() as playwright:
+            reuse = engine.reusable(
+                playwright, copy, size=1, folder=tmp_path / "warm", headed=False, target=target
+            )
+            assert reuse is not None
+            try:
+                kept = frozenset(c.id for c in copy.inventory.components)
+                lent = await reuse.lend(kept, fresh=False, start=True)
+                assert lent is not None
+                first = await marks(lent.page, portal.login_url)
+                reuse.give_back(lent, sound=True)
+                extensions = {c.id for c in copy.inventory.of_kind("extension")}
+                again = await reuse.lend(kept - extensions, fresh=False, start=False)
+                assert again is not None and again.context is lent.context
+                second = await marks(again.page, portal.login_url)
+                reuse.give_back(again, sound=True)
+                return {"first": first, "second": second, "started": reuse.started}
+            finally:
+                await reuse.close()
+
+    found = loops.run(check())
+    assert found["started"] == 1
+    assert_unmarked(found["first"])
+    assert_unmarked(found["second"])
 
 
 @pytest.fixture

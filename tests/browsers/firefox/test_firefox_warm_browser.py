@@ -87,6 +87,29 @@ def test_narrowing_down_among_addons_reuses_firefox_with_the_sameverdict_of(
     assert [c.id for c in reused.verdict.culprits] == [gecko_id("cosmetic-filter")]
 
 
+@pytest.mark.parametrize("name", ["ad-blocker-hides-captcha", "sixteen-large-cookies"])
+def test_switching_addons_and_cookies_on_every_run_gives_the_verdict_of_a_firefox_per_run(
+    name: str, firefox: Firefox, tmp_path: Path
+) -> None:
+    """The shipped Firefox scenarios with add-ons or cookies to switch: with a pooled
+    Firefox for every run that can take one (``reuse_every_run``; by default their runs
+    are runs alone), the same verdict as with a Firefox per run, fewer launches."""
+    reports: dict[bool, Any] = {}
+    for reuse in (True, False):
+        request = DiagnosisRequest(
+            report_dir=tmp_path / f"reuse-{reuse}",
+            browser="firefox",
+            reuse_browsers=reuse,
+            reuse_every_run=reuse,
+            trace=False,
+        )
+        reports[reuse], _ = diagnose_scenario(name, request)
+    reused, alone = reports[True], reports[False]
+    assert alone.browsers_started == alone.browser_runs
+    assert reused.browsers_started is not None and reused.browsers_started < reused.browser_runs
+    assert verdict_of(reused.model_dump(mode="json")) == verdict_of(alone.model_dump(mode="json"))
+
+
 async def _switch_back_and_forth(
     engine: FirefoxEngine, copy: Any, target: Target, folder: Path, portal_url: str
 ) -> tuple[list[Any], str | None]:

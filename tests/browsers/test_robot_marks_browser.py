@@ -116,6 +116,32 @@ def test_a_fresh_chromium_run_has_no_robot_marks(
     assert portal.verdicts == []  # nothing was submitted
 
 
+async def _reused_marks(
+    engine: ChromiumEngine | FirefoxEngine, copy: Any, target: Any, folder: Path, login_url: str
+) -> dict[str, Any]:
+    """Robot marks seen in a pooled browser, then in the same browser set to another run
+    (its extensions switched off)."""
+    async with async_playwright() as playwright:
+        reuse = engine.reusable(
+            playwright, copy, size=1, folder=folder, headed=False, target=target
+        )
+        assert reuse is not None
+        try:
+            kept = frozenset(c.id for c in copy.inventory.components)
+            lent = await reuse.lend(kept, fresh=False, start=True)
+            assert lent is not None
+            first = await marks(lent.page, login_url)
+            reuse.give_back(lent, sound=True)
+            extensions = {c.id for c in copy.inventory.of_kind("extension")}
+            again = await reuse.lend(kept - extensions, fresh=False, start=False)
+            assert again is not None and again.context is lent.context
+            second = await marks(again.page, login_url)
+            reuse.give_back(again, sound=True)
+            return {"first": first, "second": second, "started": reuse.started}
+        finally:
+            await reuse.close()
+
+
 def test_a_reused_chromium_has_no_robot_marks(
     portal: BotdPortal, probe_chromium: Chromium, tmp_path: Path
 ) -> None:
@@ -132,29 +158,7 @@ def test_a_reused_chromium_has_no_robot_marks(
     description = load_description(HERE / "portal.toml")
     target = target_of(relocated(description, portal.login_url))
 
-    async def check() -> dict[str, Any]:
-        async with async_playwright() as playwright:
-            reuse = engine.reusable(
-                playwright, copy, size=1, folder=tmp_path / "warm", headed=False, target=target
-            )
-            assert reuse is not None
-            try:
-                kept = frozenset(c.id for c in copy.inventory.components)
-                lent = await reuse.lend(kept, fresh=False, start=True)
-                assert lent is not None
-                first = await marks(lent.page, portal.login_url)
-                reuse.give_back(lent, sound=True)
-                # Set to another run (the extension switched off), the same browser again.
-                extensions = {c.id for c in copy.inventory.of_kind("extension")}
-                again = await reuse.lend(kept - extensions, fresh=False, start=False)
-                assert again is not None and again.context is lent.context
-                second = await marks(again.page, portal.login_url)
-                reuse.give_back(again, sound=True)
-                return {"first": first, "second": second, "started": reuse.started}
-            finally:
-                await reuse.close()
-
-    found = loops.run(check())
+    found = loops.run(_reused_marks(engine, copy, target, tmp_path / "warm", portal.login_url))
     assert found["started"] == 1
     assert_unmarked(found["first"])
     assert_unmarked(found["second"])
@@ -194,28 +198,7 @@ def test_a_reused_firefox_has_no_robot_marks(
     description = load_description(HERE / "portal.toml")
     target = target_of(relocated(description, portal.login_url))
 
-    async def check() -> dict[str, Any]:
-        async with async_playwright() as playwright:
-            reuse = engine.reusable(
-                playwright, copy, size=1, folder=tmp_path / "warm", headed=False, target=target
-            )
-            assert reuse is not None
-            try:
-                kept = frozenset(c.id for c in copy.inventory.components)
-                lent = await reuse.lend(kept, fresh=False, start=True)
-                assert lent is not None
-                first = await marks(lent.page, portal.login_url)
-                reuse.give_back(lent, sound=True)
-                extensions = {c.id for c in copy.inventory.of_kind("extension")}
-                again = await reuse.lend(kept - extensions, fresh=False, start=False)
-                assert again is not None and again.context is lent.context
-                second = await marks(again.page, portal.login_url)
-                reuse.give_back(again, sound=True)
-                return {"first": first, "second": second, "started": reuse.started}
-            finally:
-                await reuse.close()
-
-    found = loops.run(check())
+    found = loops.run(_reused_marks(engine, copy, target, tmp_path / "warm", portal.login_url))
     assert found["started"] == 1
     assert_unmarked(found["first"])
     assert_unmarked(found["second"])

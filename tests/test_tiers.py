@@ -92,3 +92,17 @@ def test_every_browser_file_holds_tests() -> None:
         if not any(name.startswith("test_") for name in _parameters(path))
     ]
     assert empty == []
+
+
+def test_no_test_starts_an_event_loop_with_asyncio_run() -> None:
+    # pytest-playwright's sync API keeps a loop running in the worker for the rest of the
+    # session: ``asyncio.run`` then raises, and the coroutine it was handed is reported
+    # "never awaited" in whichever test comes next. ``probe._util.loops.run`` works in both.
+    called = re.compile(r"\basyncio\s*\.\s*run\s*\(")
+    found = [
+        f"{path.relative_to(TESTS)}:{number}"
+        for path in TEST_FILES + sorted((TESTS / "helpers").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if called.search(line)
+    ]
+    assert found == [], "use probe._util.loops.run"

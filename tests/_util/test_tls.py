@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
+from probe._util import loops
 from probe._util.tls import certificate_detail, peer_certificate, refused_certificate_error
 from tests.helpers.tls import CA_NAME, MOCK_NAMES, https_portal, local_ca
 
@@ -23,7 +23,7 @@ def test_each_engines_refusal_is_told_apart_from_other_network_errors() -> None:
 
 def test_the_certificate_of_a_localhost_portal_is_read_by_its_name(tmp_path: Path) -> None:
     with https_portal(local_ca(tmp_path)) as portal:
-        facts = asyncio.run(peer_certificate(portal.url + "connexion"))
+        facts = loops.run(peer_certificate(portal.url + "connexion"))
     assert facts is not None
     assert facts.issuer == CA_NAME
     assert facts.names == MOCK_NAMES
@@ -34,5 +34,5 @@ def test_the_certificate_of_a_localhost_portal_is_read_by_its_name(tmp_path: Pat
 
 
 def test_nothing_is_read_where_nothing_answers_or_over_plain_http() -> None:
-    assert asyncio.run(peer_certificate("https://portal.localhost:9/")) is None
-    assert asyncio.run(peer_certificate("http://portal.localhost/")) is None
+    assert loops.run(peer_certificate("https://portal.localhost:9/")) is None
+    assert loops.run(peer_certificate("http://portal.localhost/")) is None

@@ -4,13 +4,13 @@ same verdict as with a Firefox per run."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from probe._util import loops
 from probe.app.ci import diagnose_scenario
 from probe.app.recipes.chromium import ProfileRecipe
 from probe.app.recipes.firefox import build_firefox_profile, gecko_id
@@ -172,7 +172,7 @@ def test_an_addon_switched_off_and_on_keeps_its_address_and_the_portal_data_is_e
             a.storage_uuid for a in copy.source.addons if a.id == gecko_id("cosmetic-filter")
         )
         target = Target(url=portal.url, sites=sites, pagemap=pagemap_of(mock_description()))
-        seen, uuid = asyncio.run(
+        seen, uuid = loops.run(
             _switch_back_and_forth(engine, copy, target, tmp_path / "work", portal.url)
         )
     assert seen == [(["none"], 0), (["block"], 0), (["none"], 0)]

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from probe._util import loops
 from probe.browsers.firefox.marionette import MarionetteError, encode, read_message
 from probe.browsers.firefox.profile import PRIVATE_PERMISSION, Addon, FirefoxProfile
 from probe.browsers.firefox.warm import (
@@ -135,7 +136,7 @@ def _read(data: bytes) -> Any:
         reader.feed_eof()
         return await read_message(reader)
 
-    return asyncio.run(read())
+    return loops.run(read())
 
 
 def test_marionette_messages_are_length_prefixed_json() -> None:

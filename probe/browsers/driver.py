@@ -18,8 +18,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import os
+import shutil
+import tempfile
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -31,6 +35,44 @@ T = TypeVar("T")
 
 # What a diagnosis runs on the shared loop: given the driver and the browser slots.
 BrowserWork = Callable[[Playwright, asyncio.Semaphore], Coroutine[Any, Any, T]]
+
+
+_ENVIRONMENT = threading.Lock()  # over TMPDIR while a driver starts
+
+
+async def start_driver(temporary: Path) -> Playwright:
+    """Start Playwright's driver with its temporary folder in ``temporary``; the caller
+    stops it (``Playwright.stop``) before removing that folder.
+
+    The driver makes a ``playwright-artifacts-*`` folder in its TMPDIR for each browser it
+    launches and removes it once the browser has exited. probe kills a browser it throws
+    away (``probe.browsers.base.discard_browser``), and a driver stopped right after may
+    exit before that removal: the folder was left in the person's TMPDIR. In ``temporary``
+    (a folder of probe's own) it goes with it. The driver takes its environment from
+    ``os.environ`` when it starts, so TMPDIR is set there for that moment, one start at a
+    time; the browsers get environments of their own.
+    """
+    await asyncio.to_thread(_ENVIRONMENT.acquire)
+    before = os.environ.get("TMPDIR")
+    try:
+        os.environ["TMPDIR"] = str(temporary)
+        return await async_playwright().start()
+    finally:
+        if before is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = before
+        _ENVIRONMENT.release()
+
+
+@contextlib.asynccontextmanager
+async def own_driver(temporary: Path) -> AsyncIterator[Playwright]:
+    """``start_driver`` for the length of a ``with`` block."""
+    playwright = await start_driver(temporary)
+    try:
+        yield playwright
+    finally:
+        await playwright.stop()
 
 
 class RunStopped(BaseException):  # noqa: N818  (a stop, like KeyboardInterrupt, not an error)
@@ -66,6 +108,7 @@ class SharedDriver:
         self._slots = asyncio.Semaphore(browsers)
         self._starting = asyncio.Lock()
         self._playwright: Playwright | None = None
+        self._temporary: Path | None = None  # the driver's TMPDIR, made when it starts
         self._work: set[asyncio.Task[Any]] = set()  # the diagnoses running on the loop
         self.driver_starts = 0  # how many times the driver started (once, when used)
 
@@ -111,7 +154,8 @@ class SharedDriver:
         try:
             async with self._starting:
                 if self._playwright is None:
-                    self._playwright = await async_playwright().start()
+                    self._temporary = Path(tempfile.mkdtemp(prefix="probe-driver-"))
+                    self._playwright = await start_driver(self._temporary)
                     self.driver_starts += 1
             return await work(self._playwright, self._slots)
         finally:
@@ -137,6 +181,8 @@ class SharedDriver:
         self._thread.join(timeout=grace)
         if not self._thread.is_alive():
             self._loop.close()
+        if self._temporary is not None:
+            shutil.rmtree(self._temporary, ignore_errors=True)
 
     async def _shutdown(self, grace: float) -> None:
         # Only the diagnoses' work is cancelled: Playwright's own tasks (reading from the

@@ -21,12 +21,13 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from playwright.async_api import Playwright, async_playwright
+from playwright.async_api import Playwright
 
 from probe import __version__
 from probe._util import loops
 from probe._util.workdir import private_workdir
 from probe.browsers.base import BrowserEngine, ProfileCopy
+from probe.browsers.driver import own_driver
 from probe.description.model import PortalDescription
 from probe.description.target import Target, Timeouts, timeouts_of
 from probe.diagnosis.decisions import Diagnosis
@@ -145,7 +146,7 @@ async def _copy_and_run(
     copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe-copy")
     copying = asyncio.get_running_loop().run_in_executor(copier, _copied, setup, work, progress)
     try:
-        async with async_playwright() as playwright:
+        async with own_driver(_driver_temporary(work)) as playwright:
             copy = await copying
             return copy, await _run_browsers(setup, copy, work, progress, playwright)
     finally:
@@ -201,13 +202,20 @@ class _Runs:
     duration_ms: int
 
 
+def _driver_temporary(work: Path) -> Path:
+    """The TMPDIR of a diagnosis's own driver: in its private folder, removed with it."""
+    temporary = work / "driver"
+    temporary.mkdir(mode=0o700, exist_ok=True)
+    return temporary
+
+
 @contextlib.asynccontextmanager
-async def _driver(shared: Playwright | None) -> AsyncIterator[Playwright]:
+async def _driver(shared: Playwright | None, work: Path) -> AsyncIterator[Playwright]:
     """The shared driver when there is one, else one of this diagnosis's own."""
     if shared is not None:
         yield shared
         return
-    async with async_playwright() as own:
+    async with own_driver(_driver_temporary(work)) as own:
         yield own
 
 
@@ -223,7 +231,7 @@ async def _run_browsers(
     started = time.monotonic()
     created = datetime.now(UTC)
     guard = AccountGuard(leader=LEADER, codes=setup.codes)
-    async with _driver(shared) as playwright:
+    async with _driver(shared, work) as playwright:
         runner = _runner(setup, playwright, copy, work / "runs", guard, progress, started)
         diagnosis = Diagnosis(
             runner,

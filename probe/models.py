@@ -250,6 +250,8 @@ class Evidence(StrictModel):
     (an isolated world of its origin, seen through the DevTools protocol).
     ``injects-css``: Chromium injected a style sheet into a portal page for which the
     extension's content scripts declare CSS.
+    In Firefox, which answers none of these questions, each is read from the add-ons'
+    manifests (``probe.browsers.firefox.evidence``): a suspicion the diagnosis confirms.
     """
 
     kind: Literal["blocks-request", "injects-script", "injects-css"]

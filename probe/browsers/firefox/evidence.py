@@ -1,13 +1,23 @@
-"""What Firefox can tell of who did what: requests an add-on's rules may have blocked.
+"""What Firefox can tell of who did what: requests an add-on's rules may have blocked, and
+the add-ons whose content scripts go into the pages the run opened.
 
 Firefox answers none of Chromium's DevTools questions over WebDriver BiDi (no
-``testMatchOutcome``, no isolated worlds by extension). What it does show is a request
-that failed with ``NS_ERROR_ABORT`` (Chromium's ``net::ERR_BLOCKED_BY_CLIENT``): it is put
-down to the add-ons of the run that may block requests (``declarativeNetRequest``
-permissions or rules, or ``webRequestBlocking`` with host access to the request's URL),
-read from their manifests in the profile copy. That is a suspicion, not a proof: the
-diagnosis confirms it (without them the step passes, with only them it fails) before
-naming anyone, and falls back to elimination when it does not hold.
+``testMatchOutcome``, no isolated worlds by extension, no injected style sheets). What it
+does show:
+
+- a request that failed with ``NS_ERROR_ABORT`` (Chromium's ``net::ERR_BLOCKED_BY_CLIENT``):
+  it is put down to the add-ons of the run that may block requests
+  (``declarativeNetRequest`` permissions or rules, or ``webRequestBlocking`` with host
+  access to the request's URL);
+- the documents the run loaded: an add-on whose manifest declares content scripts for one
+  of them (``matches`` and ``exclude_matches``; ``all_frames`` for frames) adds its style
+  sheets (``css``) or runs its scripts (``js``) there, as Firefox injects them.
+
+Both are read from the add-ons' manifests in the profile copy. They are suspicions, not
+proofs: the diagnosis confirms them (without the suspects the step passes, with only them
+it fails) before naming anyone, and falls back to elimination when they do not hold. Style
+sheets or scripts an add-on inserts from its own code (``scripting``, ``tabs``) declare
+nothing: such an add-on is found by elimination.
 """
 
 from __future__ import annotations
@@ -16,9 +26,10 @@ import json
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from playwright.async_api import BrowserContext, Request
+from playwright.async_api import Error as PlaywrightError
 
 from probe.browsers.firefox.profile import Addon
 from probe.browsers.patterns import matches_pattern
@@ -27,6 +38,7 @@ from probe.models import Evidence
 
 ABORTED = "NS_ERROR_ABORT"
 MAX_URLS = 10
+MAX_PAGES = 50  # documents remembered per run: a login opens a handful
 NETWORK_PERMISSIONS = frozenset(
     {"declarativeNetRequest", "declarativeNetRequestWithHostAccess", "webRequestBlocking"}
 )
@@ -66,16 +78,53 @@ def may_block(manifest: dict[str, Any] | None, url: str) -> bool:
     return any(matches_pattern(pattern, url) for pattern in hosts)
 
 
+Injection = Literal["injects-css", "injects-script"]
+
+
+def declared_injections(manifest: dict[str, Any] | None, url: str, top: bool) -> list[Injection]:
+    """What the content scripts an add-on's manifest declares do in the document at ``url``
+    (``top``: a tab's page, not a frame): add style sheets, run scripts, both or nothing."""
+    found: list[Injection] = []
+    entries = manifest.get("content_scripts") if manifest is not None else None
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or not (top or entry.get("all_frames") is True):
+            continue
+        if not any(matches_pattern(p, url) for p in _strings(entry.get("matches"))):
+            continue
+        if any(matches_pattern(p, url) for p in _strings(entry.get("exclude_matches"))):
+            continue
+        if _strings(entry.get("css")) and "injects-css" not in found:
+            found.append("injects-css")
+        if _strings(entry.get("js")) and "injects-script" not in found:
+            found.append("injects-script")
+    return found
+
+
 @dataclass
 class AddonEvidenceWatch:
-    """Watches one Firefox context for requests the run's add-ons may have blocked."""
+    """Watches one Firefox context for requests the run's add-ons may have blocked and for
+    the documents it loads."""
 
     context: BrowserContext
     addons: Sequence[Addon]
     _aborted: list[str] = field(default_factory=list)
+    _pages: list[tuple[str, bool]] = field(default_factory=list)  # (url, top)
 
     async def start(self) -> None:
         self.context.on("requestfailed", self._on_failed)
+        self.context.on("request", self._on_request)
+
+    def _on_request(self, request: Request) -> None:
+        if request.resource_type != "document" or len(self._pages) >= MAX_PAGES:
+            return
+        if not request.url.startswith(("http://", "https://")):
+            return
+        try:
+            top = request.frame.parent_frame is None
+        except PlaywrightError:  # a request of no page's frame
+            return
+        if (request.url, top) not in self._pages:
+            self._pages.append((request.url, top))
 
     def _on_failed(self, request: Request) -> None:
         if ABORTED not in (request.failure or "") or request.resource_type == "document":
@@ -85,17 +134,21 @@ class AddonEvidenceWatch:
 
     async def conclude(self) -> list[Evidence]:
         self.context.remove_listener("requestfailed", self._on_failed)
+        self.context.remove_listener("request", self._on_request)
         found: list[Evidence] = []
         for addon in self.addons:
             manifest = addon_manifest(addon)
             url = next((u for u in self._aborted if may_block(manifest, u)), None)
             if url is not None:
-                found.append(
-                    Evidence(
-                        kind="blocks-request",
-                        component=addon.id,
-                        name=addon.name,
-                        url=public_url(url) or url,
-                    )
-                )
+                found.append(_evidence("blocks-request", addon, url))
+            injected: set[Injection] = set()
+            for page, top in self._pages:
+                for kind in declared_injections(manifest, page, top):
+                    if kind not in injected:
+                        injected.add(kind)
+                        found.append(_evidence(kind, addon, page))
         return found
+
+
+def _evidence(kind: Literal["blocks-request"] | Injection, addon: Addon, url: str) -> Evidence:
+    return Evidence(kind=kind, component=addon.id, name=addon.name, url=public_url(url) or url)

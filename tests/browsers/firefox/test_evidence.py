@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from probe.browsers.firefox.evidence import addon_manifest, may_block
+from probe.browsers.firefox.evidence import addon_manifest, declared_injections, may_block
 from probe.browsers.firefox.profile import Addon
 
 CAPTCHA = "http://captcha.localhost:8123/api.js"
@@ -57,3 +57,38 @@ def test_the_manifest_is_read_from_the_xpi(tmp_path: Path) -> None:
     assert addon_manifest(_addon(None)) is None
     (tmp_path / "broken.xpi").write_bytes(b"not a zip")
     assert addon_manifest(_addon(tmp_path / "broken.xpi")) is None
+
+
+PAGE = "http://portal.localhost:8123/login"
+
+
+@pytest.mark.parametrize(
+    ("scripts", "top", "expected"),
+    [
+        ([{"matches": ["*://portal.localhost/*"], "css": ["tidy.css"]}], True, ["injects-css"]),
+        (
+            [{"matches": ["<all_urls>"], "js": ["a.js"], "css": ["a.css"]}],
+            True,
+            ["injects-css", "injects-script"],
+        ),
+        ([{"matches": ["<all_urls>"], "js": ["a.js"]}], False, []),  # a frame: all_frames unset
+        (
+            [{"matches": ["<all_urls>"], "js": ["a.js"], "all_frames": True}],
+            False,
+            ["injects-script"],
+        ),
+        ([{"matches": ["*://example.org/*"], "css": ["a.css"]}], True, []),
+        (
+            [{"matches": ["<all_urls>"], "exclude_matches": ["*://*.localhost/*"], "css": ["a"]}],
+            True,
+            [],
+        ),
+        ([{"matches": ["<all_urls>"]}], True, []),  # declares nothing to inject
+        ("not a list", True, []),
+    ],
+)
+def test_declared_injections_read_the_content_scripts_for_the_page(
+    scripts: object, top: bool, expected: list[str]
+) -> None:
+    assert declared_injections({"content_scripts": scripts}, PAGE, top) == expected
+    assert declared_injections(None, PAGE, top) == []

@@ -26,8 +26,9 @@ from probe.errors import ProbeError
 from probe.mock_portal import EmbeddedPortal
 from tests.diagnosis.test_reuse_equivalence_browser import verdict_of
 
-# A CSS-only add-on hides the CAPTCHA among two harmless ones: no request fails, so no
-# evidence names it and the diagnosis narrows down by elimination (8 runs).
+# A CSS-only add-on hides the CAPTCHA among two harmless ones: no request fails; its
+# manifest declares the style sheet for the portal's pages, which names it (3 runs; by
+# elimination it took 8).
 CSS_AMONG_THREE = """
 name = "css-addon-among-three"
 description = "A CSS-only add-on hides the CAPTCHA; two harmless add-ons beside it."
@@ -63,20 +64,24 @@ def firefox() -> Firefox:
         pytest.skip(f"Firefox is not installed ({exc})")
 
 
-def test_narrowing_down_among_addons_reuses_firefox_with_the_sameverdict_of(
+def test_a_css_only_addon_is_named_in_three_runs_and_reuse_gives_the_same_verdict(
     firefox: Firefox, tmp_path: Path
 ) -> None:
     """Seen by hand (Firefox ESR 153, plain Playwright): with Tidy Page installed the
-    CAPTCHA box's display is 'none', without it 'block'. Diagnosed with reuse (the
-    default) and with a Firefox per run (--no-reuse): the same verdict, Tidy Page named;
-    with reuse fewer Firefox launches than runs, without it one per run."""
+    CAPTCHA box's display is 'none', without it 'block'. Its declared style sheet for the
+    portal's pages names it: `current`, without it, only it. Diagnosed with every run in a
+    reused Firefox and with a Firefox per run (--no-reuse): the same verdict, Tidy Page
+    named; with reuse fewer Firefox launches than runs, without it one per run."""
     scenarios = tmp_path / "scenarios"
     scenarios.mkdir()
     (scenarios / "css-addon-among-three.toml").write_text(CSS_AMONG_THREE)
     reports: dict[bool, Any] = {}
     for reuse in (True, False):
         request = DiagnosisRequest(
-            report_dir=tmp_path / f"reuse-{reuse}", browser="firefox", reuse_browsers=reuse
+            report_dir=tmp_path / f"reuse-{reuse}",
+            browser="firefox",
+            reuse_browsers=reuse,
+            reuse_every_run=reuse,
         )
         report, _ = diagnose_scenario("css-addon-among-three", request, directory=scenarios)
         reports[reuse] = report
@@ -85,6 +90,11 @@ def test_narrowing_down_among_addons_reuses_firefox_with_the_sameverdict_of(
     assert reused.browsers_started is not None and reused.browsers_started < reused.browser_runs
     assert verdict_of(reused.model_dump(mode="json")) == verdict_of(alone.model_dump(mode="json"))
     assert [c.id for c in reused.verdict.culprits] == [gecko_id("cosmetic-filter")]
+    assert alone.browser_runs == reused.browser_runs == 3
+    current = next(v for v in alone.variants if v.name == "current")
+    assert [(e.kind, e.component) for e in current.evidence] == [
+        ("injects-css", gecko_id("cosmetic-filter"))
+    ]
 
 
 @pytest.mark.parametrize("name", ["ad-blocker-hides-captcha", "sixteen-large-cookies"])

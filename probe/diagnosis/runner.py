@@ -233,7 +233,6 @@ class Runner:
             gate=gate,
             timeouts=self._timeouts_for(env),
             screenshots=self.screenshots if env.photographed else None,
-            screenshot_every_step=env.name == "current",
             stop_after=env.stop_after,
             no_submit=self.no_submit,
             sends_only=env.sends_only,

@@ -110,6 +110,7 @@ def test_readme_has_one_line_per_fixture() -> None:
     named = [line.split("`")[1].rstrip("/") for line in lines]
     expected = [f"extensions/{n}" for n in all_extensions()]
     expected += [f"cookies/{p.name}" for p in sorted((fixtures_dir() / "cookies").glob("*.json"))]
+    expected += [f"scenarios/{p.name}" for p in (fixtures_dir() / "scenarios").glob("*.toml")]
     assert sorted(named) == sorted(expected)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shutil
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from playwright.async_api import async_playwright
+from playwright.async_api import Worker, async_playwright
 
 from probe._util import loops
 from probe.app.ci import compare, diagnose_scenario
@@ -150,9 +151,14 @@ def observe(
     folder: Path,
     *,
     workers: bool = False,
+    registered: int = 0,
+    until: str | None = None,
 ) -> list[Evidence]:
     """Open the portal's login page with ``extensions`` and say what the watch saw;
-    ``workers``: the extensions have service workers (else none may be running)."""
+    ``workers``: the extensions have service workers (else none may be running);
+    ``registered``: content scripts their workers register, waited for before the page
+    opens; ``until``: a condition on the page, waited for instead of a fixed time (a
+    loaded machine makes the extensions slow)."""
 
     async def watch_once() -> list[Evidence]:
         async with async_playwright() as playwright:
@@ -174,18 +180,35 @@ def observe(
                         running = [
                             w for w in context.service_workers if "chrome-extension" in w.url
                         ]
+                while await _registered(running) < registered:
+                    await asyncio.sleep(0.1)
                 watch = EvidenceWatch(
                     context, extensions, ("portal.localhost", "captcha.localhost")
                 )
                 await watch.start()
                 page = context.pages[0] if context.pages else await context.new_page()
                 await page.goto(portal.url + "connexion")
-                await page.wait_for_timeout(1500 if workers else 500)
+                if until is not None:
+                    await page.wait_for_function(until, timeout=30_000)
+                    await page.wait_for_timeout(300)
+                else:
+                    await page.wait_for_timeout(1500 if workers else 500)
                 return await watch.conclude()
             finally:
                 await context.close()
 
     return loops.run(watch_once())
+
+
+async def _registered(workers: list[Worker]) -> int:
+    """How many content scripts the extensions' workers have registered so far."""
+    count = 0
+    for worker in workers:
+        count += await worker.evaluate(
+            "async () => globalThis.chrome && chrome.scripting"
+            " ? (await chrome.scripting.getRegisteredContentScripts()).length : 0"
+        )
+    return count
 
 
 def test_an_extension_without_a_running_worker_is_still_asked(
@@ -319,7 +342,15 @@ def test_style_sheets_inserted_or_registered_at_run_time_are_named(
         unpacked(registering, "registered"),
         unpacked(elsewhere, "elsewhere"),
     ]
-    found = observe(exts, probe_chromium, portal, tmp_path, workers=True)
+    found = observe(
+        exts,
+        probe_chromium,
+        portal,
+        tmp_path,
+        workers=True,
+        registered=1,
+        until="() => getComputedStyle(document.querySelector('.captcha')).display === 'none'",
+    )
     assert sorted((e.kind, e.component) for e in found) == [
         ("injects-css", "registered"),
         ("injects-css", "typed-filter"),

@@ -25,31 +25,12 @@ from probe.description.target import Target, pagemap_of
 from probe.errors import ProbeError
 from probe.mock_portal import EmbeddedPortal
 from tests.diagnosis.test_reuse_equivalence_browser import verdict_of
+from tests.helpers.paths import FIXTURE_SCENARIOS
 
-# A CSS-only add-on hides the CAPTCHA among two harmless ones: no request fails; its
-# manifest declares the style sheet for the portal's pages, which names it (3 runs; by
-# elimination it took 8).
-CSS_AMONG_THREE = """
-name = "css-addon-among-three"
-description = "A CSS-only add-on hides the CAPTCHA; two harmless add-ons beside it."
-reproduces = "CAPTCHA missing (ad blocker / extension)"
-browsers = ["firefox"]
-
-[portal]
-captcha = { mode = "pass" }
-
-[profile]
-extensions = ["cosmetic-filter", "harmless/calculator", "harmless/color-picker"]
-
-[credentials]
-identifier = "1850775123456"
-password = "Ameli-Demo-2026!"
-
-[expect]
-status = "blocked"
-factor = "extension"
-culprits = ["cosmetic-filter"]
-"""
+# In fixtures/scenarios/: a CSS-only add-on hides the CAPTCHA among two harmless ones. No
+# request fails; its manifest declares the style sheet for the portal's pages, which names
+# it (3 runs; by elimination it took 8).
+CSS_AMONG_THREE = "css-addon-among-three"
 
 CAPTCHA_DISPLAY = (
     "() => [...document.querySelectorAll('.captcha')].map(e => getComputedStyle(e).display)"
@@ -72,9 +53,6 @@ def test_a_css_only_addon_is_named_in_three_runs_and_reuse_gives_the_same_verdic
     portal's pages names it: `current`, without it, only it. Diagnosed with every run in a
     reused Firefox and with a Firefox per run (--no-reuse): the same verdict, Tidy Page
     named; with reuse fewer Firefox launches than runs, without it one per run."""
-    scenarios = tmp_path / "scenarios"
-    scenarios.mkdir()
-    (scenarios / "css-addon-among-three.toml").write_text(CSS_AMONG_THREE)
     reports: dict[bool, Any] = {}
     for reuse in (True, False):
         request = DiagnosisRequest(
@@ -83,7 +61,7 @@ def test_a_css_only_addon_is_named_in_three_runs_and_reuse_gives_the_same_verdic
             reuse_browsers=reuse,
             reuse_every_run=reuse,
         )
-        report, _ = diagnose_scenario("css-addon-among-three", request, directory=scenarios)
+        report, _ = diagnose_scenario(CSS_AMONG_THREE, request, directory=FIXTURE_SCENARIOS)
         reports[reuse] = report
     reused, alone = reports[True], reports[False]
     assert alone.browsers_started == alone.browser_runs

@@ -52,7 +52,10 @@ async def start_driver(temporary: Path) -> Playwright:
     ``os.environ`` when it starts, so TMPDIR is set there for that moment, one start at a
     time; the browsers get environments of their own.
     """
-    await asyncio.to_thread(_ENVIRONMENT.acquire)
+    # Polled rather than waited for in a thread: a start cancelled while it waits must
+    # not leave the lock taken by a thread nobody hears back from.
+    while not _ENVIRONMENT.acquire(blocking=False):
+        await asyncio.sleep(0.01)
     before = os.environ.get("TMPDIR")
     try:
         os.environ["TMPDIR"] = str(temporary)

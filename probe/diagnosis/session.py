@@ -11,9 +11,7 @@ it, and the app writes it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -209,45 +207,35 @@ def _driver_temporary(work: Path) -> Path:
     return temporary
 
 
-@contextlib.asynccontextmanager
-async def _driver(shared: Playwright | None, work: Path) -> AsyncIterator[Playwright]:
-    """The shared driver when there is one, else one of this diagnosis's own."""
-    if shared is not None:
-        yield shared
-        return
-    async with own_driver(_driver_temporary(work)) as own:
-        yield own
-
-
 async def _run_browsers(
     setup: DiagnosisSetup,
     copy: ProfileCopy[Any],
     work: Path,
     progress: Progress,
-    shared: Playwright | None = None,
+    playwright: Playwright,
     slots: asyncio.Semaphore | None = None,
 ) -> _Runs:
-    """The browser runs and the verdict; ``slots``: a browser budget shared with others."""
+    """The browser runs and the verdict, in ``playwright`` (the diagnosis's own driver or
+    ``probe ci``'s shared one); ``slots``: a browser budget shared with others."""
     started = time.monotonic()
     created = datetime.now(UTC)
     guard = AccountGuard(leader=LEADER, codes=setup.codes)
-    async with _driver(shared, work) as playwright:
-        runner = _runner(setup, playwright, copy, work / "runs", guard, progress, started)
-        diagnosis = Diagnosis(
-            runner,
-            copy.inventory,
-            setup.credentials,
-            jobs=setup.settings.jobs,
-            no_submit=setup.settings.no_submit,
-            slots=slots,
-        )
-        try:
-            verdict = await diagnosis.decide()
-            other = await _other_browser(setup, diagnosis)
-            if other is not None:
-                verdict = told(verdict, other)
-        finally:
-            await runner.drain()
+    runner = _runner(setup, playwright, copy, work / "runs", guard, progress, started)
+    diagnosis = Diagnosis(
+        runner,
+        copy.inventory,
+        setup.credentials,
+        jobs=setup.settings.jobs,
+        no_submit=setup.settings.no_submit,
+        slots=slots,
+    )
+    try:
+        verdict = await diagnosis.decide()
+        other = await _other_browser(setup, diagnosis)
+        if other is not None:
+            verdict = told(verdict, other)
+    finally:
+        await runner.drain()
     if setup.codes is not None and guard.code_skips:
         progress.note(setup.codes.afterword(guard.code_skips))
     _keep_traces(diagnosis.runs, {"current", diagnosis.proof or "current"}, setup.report_dir)

@@ -44,7 +44,7 @@ from playwright.async_api import BrowserContext, CDPSession, Page, Request
 from playwright.async_api import Error as PlaywrightError
 
 from probe.browsers.chromium.profile import Extension, extension_id
-from probe.browsers.patterns import matches_pattern
+from probe.browsers.patterns import declared_injections, matches_pattern, strings
 from probe.description.pagemap import public_url
 from probe.models import Evidence
 
@@ -115,15 +115,11 @@ def _manifest(ext: Extension) -> dict[str, Any]:
     return manifest if isinstance(manifest, dict) else {}
 
 
-def _strings(value: object) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
 def may_inject(ext: Extension) -> bool:
     """Whether the extension may insert CSS or scripts into pages from its own code:
     ``chrome.scripting`` (MV3), or ``tabs.insertCSS``/``executeScript`` (MV2)."""
     manifest = _manifest(ext)
-    permissions = set(_strings(manifest.get("permissions")))
+    permissions = set(strings(manifest.get("permissions")))
     return "scripting" in permissions or (
         manifest.get("manifest_version") == 2 and bool({"tabs", "activeTab"} & permissions)
     )
@@ -132,8 +128,8 @@ def may_inject(ext: Extension) -> bool:
 def host_patterns(ext: Extension) -> list[str]:
     """The pages the extension may reach (MV3 ``host_permissions``, MV2 permissions)."""
     manifest = _manifest(ext)
-    return _strings(manifest.get("host_permissions")) + [
-        p for p in _strings(manifest.get("permissions")) if "://" in p or p == "<all_urls>"
+    return strings(manifest.get("host_permissions")) + [
+        p for p in strings(manifest.get("permissions")) if "://" in p or p == "<all_urls>"
     ]
 
 
@@ -165,18 +161,13 @@ def own_style_sheets(ext: Extension) -> list[str]:
     return found
 
 
-def _css_patterns(ext: Extension) -> list[str]:
-    """The match patterns of the extension's content scripts that carry CSS."""
-    manifest = _manifest(ext)
-    scripts = manifest.get("content_scripts")
-    patterns: list[str] = []
-    for entry in scripts if isinstance(scripts, list) else []:
-        if isinstance(entry, dict) and entry.get("css"):
-            matches = entry.get("matches")
-            patterns += (
-                [m for m in matches if isinstance(m, str)] if isinstance(matches, list) else []
-            )
-    return patterns
+def _declares_css(ext: Extension) -> bool:
+    """Whether the extension's manifest declares a content script with CSS, for any page."""
+    scripts = _manifest(ext).get("content_scripts")
+    return any(
+        isinstance(entry, dict) and strings(entry.get("css"))
+        for entry in (scripts if isinstance(scripts, list) else [])
+    )
 
 
 def runs_in_main_world(ext: Extension) -> bool:
@@ -254,7 +245,7 @@ class EvidenceWatch:
                 await session.send("Debugger.enable")
                 # A page's own "debugger;" statement must never stop the journey.
                 await session.send("Debugger.setSkipAllPauses", {"skip": True})
-            if any(_css_patterns(ext) or may_inject(ext) for ext in loaded):
+            if any(_declares_css(ext) or may_inject(ext) for ext in loaded):
                 await session.send("DOM.enable")
                 await session.send("CSS.enable")
         except PlaywrightError:
@@ -332,7 +323,7 @@ class EvidenceWatch:
             except (PlaywrightError, TimeoutError):
                 texts[sheet] = None
         own = {loaded: own_style_sheets(ext) for loaded, ext in self._loaded.items()}
-        declared = {loaded: _css_patterns(ext) for loaded, ext in self._loaded.items()}
+        manifests = {loaded: _manifest(ext) for loaded, ext in self._loaded.items()}
         inserting = {
             loaded: host_patterns(ext) for loaded, ext in self._loaded.items() if may_inject(ext)
         }
@@ -341,13 +332,15 @@ class EvidenceWatch:
             url = page.url
             if (urlsplit(url).hostname or "") not in self.sites:
                 continue
-            owners = _holding(_squeezed(texts.get(sheet) or ""), own)
-            for candidates in (declared, inserting):
-                if owners:
-                    break
+            owners = _holding(_squeezed(texts.get(sheet) or ""), own) or [
+                loaded
+                for loaded, manifest in manifests.items()
+                if "injects-css" in declared_injections(manifest, url, top=True)
+            ]
+            if not owners:
                 owners = [
                     loaded
-                    for loaded, patterns in candidates.items()
+                    for loaded, patterns in inserting.items()
                     if any(matches_pattern(pattern, url) for pattern in patterns)
                 ]
             for loaded in owners:

@@ -32,7 +32,7 @@ from playwright.async_api import BrowserContext, Request
 from playwright.async_api import Error as PlaywrightError
 
 from probe.browsers.firefox.profile import Addon
-from probe.browsers.patterns import matches_pattern
+from probe.browsers.patterns import Injection, declared_injections, matches_pattern, strings
 from probe.description.pagemap import public_url
 from probe.models import Evidence
 
@@ -56,15 +56,11 @@ def addon_manifest(addon: Addon) -> dict[str, Any] | None:
     return manifest if isinstance(manifest, dict) else None
 
 
-def _strings(value: object) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
 def may_block(manifest: dict[str, Any] | None, url: str) -> bool:
     """Whether an add-on with this manifest may block a request to ``url`` (unknown: yes)."""
     if manifest is None:
         return True
-    permissions = set(_strings(manifest.get("permissions")))
+    permissions = set(strings(manifest.get("permissions")))
     if "declarative_net_request" in manifest or permissions & {
         "declarativeNetRequest",
         "declarativeNetRequestWithHostAccess",
@@ -72,32 +68,10 @@ def may_block(manifest: dict[str, Any] | None, url: str) -> bool:
         return True  # its rules block without host access
     if "webRequestBlocking" not in permissions:
         return False
-    hosts = _strings(manifest.get("host_permissions")) + [
+    hosts = strings(manifest.get("host_permissions")) + [
         p for p in permissions if "://" in p or p == "<all_urls>"
     ]
     return any(matches_pattern(pattern, url) for pattern in hosts)
-
-
-Injection = Literal["injects-css", "injects-script"]
-
-
-def declared_injections(manifest: dict[str, Any] | None, url: str, top: bool) -> list[Injection]:
-    """What the content scripts an add-on's manifest declares do in the document at ``url``
-    (``top``: a tab's page, not a frame): add style sheets, run scripts, both or nothing."""
-    found: list[Injection] = []
-    entries = manifest.get("content_scripts") if manifest is not None else None
-    for entry in entries if isinstance(entries, list) else []:
-        if not isinstance(entry, dict) or not (top or entry.get("all_frames") is True):
-            continue
-        if not any(matches_pattern(p, url) for p in _strings(entry.get("matches"))):
-            continue
-        if any(matches_pattern(p, url) for p in _strings(entry.get("exclude_matches"))):
-            continue
-        if _strings(entry.get("css")) and "injects-css" not in found:
-            found.append("injects-css")
-        if _strings(entry.get("js")) and "injects-script" not in found:
-            found.append("injects-script")
-    return found
 
 
 @dataclass

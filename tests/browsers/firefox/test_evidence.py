@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from probe.browsers.firefox.evidence import addon_manifest, declared_injections, may_block
+from probe.browsers.firefox.evidence import addon_manifest, may_block
 from probe.browsers.firefox.profile import Addon
+from probe.browsers.patterns import declared_injections
 
 CAPTCHA = "http://captcha.localhost:8123/api.js"
 

@@ -20,13 +20,18 @@ BY_HAND = re.compile(r"mark\s*\.\s*browser\b|add_marker\(\s*[\"']browser\b")
 
 
 def test_no_test_file_marks_the_browser_tier_itself() -> None:
-    found = [
+    found = _lines_matching(BY_HAND)
+    assert found == [], "the browser mark comes from the file name (tests/conftest.py)"
+
+
+def _lines_matching(pattern: re.Pattern[str]) -> list[str]:
+    """``file:line`` of every line of the tests and their helpers that ``pattern`` finds."""
+    return [
         f"{path.relative_to(TESTS)}:{number}"
         for path in TEST_FILES + sorted((TESTS / "helpers").rglob("*.py"))
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if BY_HAND.search(line)
+        if pattern.search(line)
     ]
-    assert found == [], "the browser mark comes from the file name (tests/conftest.py)"
 
 
 def _parametrized(decorator: ast.expr) -> set[str]:
@@ -99,10 +104,4 @@ def test_no_test_starts_an_event_loop_with_asyncio_run() -> None:
     # session: ``asyncio.run`` then raises, and the coroutine it was handed is reported
     # "never awaited" in whichever test comes next. ``probe._util.loops.run`` works in both.
     called = re.compile(r"\basyncio\s*\.\s*run\s*\(")
-    found = [
-        f"{path.relative_to(TESTS)}:{number}"
-        for path in TEST_FILES + sorted((TESTS / "helpers").rglob("*.py"))
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if called.search(line)
-    ]
-    assert found == [], "use probe._util.loops.run"
+    assert _lines_matching(called) == [], "use probe._util.loops.run"

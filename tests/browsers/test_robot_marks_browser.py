@@ -153,15 +153,9 @@ def test_a_reused_chromium_has_no_robot_marks(
     settings = json.loads(preferences.read_text(encoding="utf-8"))
     settings.setdefault("intl", {})["accept_languages"] = "fr-FR,fr,en-GB"
     preferences.write_text(json.dumps(settings), encoding="utf-8")
-    engine = ChromiumEngine(probe_chromium, locate_profile(user_data_dir))
-    copy = engine.copy_profile(tmp_path / "copy", SITES)
-    description = load_description(HERE / "portal.toml")
-    target = target_of(relocated(description, portal.login_url))
-
-    found = loops.run(_reused_marks(engine, copy, target, tmp_path / "warm", portal.login_url))
-    assert found["started"] == 1
-    assert_unmarked(found["first"])
-    assert_unmarked(found["second"])
+    found = _two_reused_runs(
+        ChromiumEngine(probe_chromium, locate_profile(user_data_dir)), portal, tmp_path
+    )
     assert found["first"]["languages"] == found["second"]["languages"] == ["fr-FR", "fr", "en-GB"]
 
 
@@ -193,15 +187,21 @@ def test_a_reused_firefox_has_no_robot_marks(
     profile = build_firefox_profile(
         ProfileRecipe(extensions=["harmless/notes"]), tmp_path / "profile", firefox=firefox
     )
-    engine = FirefoxEngine(firefox, profile)
+    _two_reused_runs(FirefoxEngine(firefox, profile), portal, tmp_path)
+
+
+def _two_reused_runs(
+    engine: ChromiumEngine | FirefoxEngine, portal: BotdPortal, tmp_path: Path
+) -> dict[str, Any]:
+    """Two runs in one pooled browser of ``engine``, the marks of both checked unmarked."""
     copy = engine.copy_profile(tmp_path / "copy", SITES)
     description = load_description(HERE / "portal.toml")
     target = target_of(relocated(description, portal.login_url))
-
     found = loops.run(_reused_marks(engine, copy, target, tmp_path / "warm", portal.login_url))
     assert found["started"] == 1
     assert_unmarked(found["first"])
     assert_unmarked(found["second"])
+    return found
 
 
 @pytest.fixture

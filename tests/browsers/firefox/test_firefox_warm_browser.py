@@ -24,6 +24,7 @@ from probe.description.model import mock_description
 from probe.description.target import Target, pagemap_of
 from probe.errors import ProbeError
 from probe.mock_portal import EmbeddedPortal
+from probe.models import Report
 from tests.diagnosis.test_reuse_equivalence_browser import verdict_of
 from tests.helpers.paths import FIXTURE_SCENARIOS
 
@@ -53,20 +54,7 @@ def test_a_css_only_addon_is_named_in_three_runs_and_reuse_gives_the_same_verdic
     portal's pages names it: `current`, without it, only it. Diagnosed with every run in a
     reused Firefox and with a Firefox per run (--no-reuse): the same verdict, Tidy Page
     named; with reuse fewer Firefox launches than runs, without it one per run."""
-    reports: dict[bool, Any] = {}
-    for reuse in (True, False):
-        request = DiagnosisRequest(
-            report_dir=tmp_path / f"reuse-{reuse}",
-            browser="firefox",
-            reuse_browsers=reuse,
-            reuse_every_run=reuse,
-        )
-        report, _ = diagnose_scenario(CSS_AMONG_THREE, request, directory=FIXTURE_SCENARIOS)
-        reports[reuse] = report
-    reused, alone = reports[True], reports[False]
-    assert alone.browsers_started == alone.browser_runs
-    assert reused.browsers_started is not None and reused.browsers_started < reused.browser_runs
-    assert verdict_of(reused.model_dump(mode="json")) == verdict_of(alone.model_dump(mode="json"))
+    reused, alone = _reused_and_alone(CSS_AMONG_THREE, tmp_path, FIXTURE_SCENARIOS)
     assert [c.id for c in reused.verdict.culprits] == [gecko_id("cosmetic-filter")]
     assert alone.browser_runs == reused.browser_runs == 3
     current = next(v for v in alone.variants if v.name == "current")
@@ -82,7 +70,15 @@ def test_switching_addons_and_cookies_on_every_run_gives_the_verdict_of_a_firefo
     """The shipped Firefox scenarios with add-ons or cookies to switch: with a pooled
     Firefox for every run that can take one (``reuse_every_run``; by default their runs
     are runs alone), the same verdict as with a Firefox per run, fewer launches."""
-    reports: dict[bool, Any] = {}
+    _reused_and_alone(name, tmp_path)
+
+
+def _reused_and_alone(
+    name: str, tmp_path: Path, directory: Path | None = None
+) -> tuple[Report, Report]:
+    """``name`` diagnosed in Firefox with every run that can take one in a pooled Firefox,
+    then with a Firefox per run: the same verdict, fewer launches with reuse."""
+    reports: dict[bool, Report] = {}
     for reuse in (True, False):
         request = DiagnosisRequest(
             report_dir=tmp_path / f"reuse-{reuse}",
@@ -91,11 +87,12 @@ def test_switching_addons_and_cookies_on_every_run_gives_the_verdict_of_a_firefo
             reuse_every_run=reuse,
             trace=False,
         )
-        reports[reuse], _ = diagnose_scenario(name, request)
+        reports[reuse], _ = diagnose_scenario(name, request, directory=directory)
     reused, alone = reports[True], reports[False]
     assert alone.browsers_started == alone.browser_runs
     assert reused.browsers_started is not None and reused.browsers_started < reused.browser_runs
     assert verdict_of(reused.model_dump(mode="json")) == verdict_of(alone.model_dump(mode="json"))
+    return reused, alone
 
 
 async def _switch_back_and_forth(
